@@ -8,7 +8,7 @@ does not state stays `None` or empty: nothing here is ever guessed.
 from __future__ import annotations
 
 import hashlib
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -77,7 +77,7 @@ class Criterion(_Record):
     parent: int | None = None  # number of the criterion this sub-item belongs to
 
 
-class FactKind(str, Enum):
+class FactKind(StrEnum):
     ECOG = "ecog"
     KARNOFSKY = "karnofsky"
     AGE = "age"
