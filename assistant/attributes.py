@@ -1,0 +1,440 @@
+"""One trial's attributes: which words ask for them, and how each is read from the record with a quote.
+
+Every extractor returns the record's own wording as citations; a value the record does not state
+comes back as `stated=False`, never as a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
+from assistant.models import Citation
+from assistant.quantities import LAB_NAMES
+from index.models import Criterion, Fact, FactKind, Trial
+
+
+class AttributeResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    lines: list[str] = Field(default_factory=list)  # markdown statements, each backed by citations
+    citations: list[Citation] = Field(default_factory=list)
+
+    @property
+    def stated(self) -> bool:
+        return bool(self.lines)
+
+
+Extractor = Callable[[Trial], AttributeResult]
+
+
+class Attribute(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    key: str
+    label: str
+    trigger: str  # regex over the question
+    extract: Extractor
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def _cite(trial: Trial, section: str, candidates: Iterable[str | None], near: str | None = None) -> list[Citation]:
+    quote = find_quote(trial, candidates, near=near)
+    return [Citation(nct_id=trial.nct_id, section=section, quote=quote)] if quote else []
+
+
+def describe_fact(fact: Fact) -> str:
+    """A short reading of a fact: 'ECOG 0-2', 'platelets < 75 x10^9/L (exclusion)', 'rhTPO within 14 days'."""
+    name = fact.kind.value.replace("_", "/").replace("alt/ast", "ALT/AST")
+    unit = f" {fact.unit}" if fact.unit and fact.unit not in ("years",) else ""
+    if fact.kind in (FactKind.ECOG, FactKind.AGE) and (fact.low is not None or fact.high is not None):
+        low = f"{fact.low:g}" if fact.low is not None else "any"
+        high = f"{fact.high:g}" if fact.high is not None else "no upper limit"
+        body = f"{name} {low}-{high}" if fact.high is not None else f"{name} ≥ {low}"
+        return f"{body}{' years' if fact.kind == FactKind.AGE else ''} allowed"
+    if fact.kind in (FactKind.WASHOUT, FactKind.PLATELET_TRANSFUSION):
+        what = fact.term or name
+        window = f" within {fact.days:g} days" if fact.days is not None else ""
+        anchor = f" before {fact.anchor}" if fact.anchor else ""
+        return f"{what}{window}{anchor} ({fact.source})"
+    if fact.comparator and fact.value is not None:
+        qualifier = f", {fact.qualifier}" if fact.qualifier else ""
+        return f"{name} {fact.comparator} {fact.value:g}{unit} ({fact.source}{qualifier})"
+    return f"{fact.term or name} ({fact.source})"
+
+
+def _facts(kinds: Iterable[FactKind], fallback: str | None, label: str) -> Extractor:
+    """Facts of these kinds, each with its criterion; criteria matching `fallback` when no fact does."""
+    kinds = list(kinds)
+
+    def extract(trial: Trial) -> AttributeResult:
+        result = AttributeResult(label=label)
+        for fact in (f for f in trial.facts if f.kind in kinds):
+            result.lines.append(describe_fact(fact))
+            result.citations.append(fact_citation(trial, fact))
+        if not result.lines and fallback:
+            for criterion in _criteria_matching(trial, fallback):
+                result.lines.append(f"{criterion.section} criterion {criterion.label or criterion.number}")
+                result.citations.append(criterion_citation(trial, criterion))
+        return result
+
+    return extract
+
+
+def _criteria_matching(trial: Trial, pattern: str) -> list[Criterion]:
+    return [c for c in trial.criteria if re.search(pattern, c.text, re.IGNORECASE)]
+
+
+def _scalar(label: str, section: str, value: Callable[[Trial], str | None], near: str | None = None,
+            shown: Callable[[str], str] = str) -> Extractor:
+    def extract(trial: Trial) -> AttributeResult:
+        raw = value(trial)
+        if raw is None:
+            return AttributeResult(label=label)
+        citations = _cite(trial, section, [raw, raw.replace("_", " ")], near=near)
+        return AttributeResult(label=label, lines=[shown(raw)] if citations else [], citations=citations)
+
+    return extract
+
+
+def _enum(value: str) -> str:
+    return value.replace("_", " ").lower().capitalize()
+
+
+# ---- extractors ------------------------------------------------------------------------------
+
+
+def _age_limit(which: str) -> Extractor:
+    def extract(trial: Trial) -> AttributeResult:
+        result = AttributeResult(label=f"{which} age")
+        written = trial.max_age if which == "maximum" else trial.min_age
+        if written:
+            near = "Maximum" if which == "maximum" else "Minimum"
+            result.citations += _cite(trial, "Eligibility", [written], near=near)
+            if result.citations:
+                result.lines.append(f"{which.capitalize()} age: {written}")
+        for fact in trial.facts_of(FactKind.AGE):
+            bound = fact.high if which == "maximum" else fact.low
+            if bound is not None:
+                result.lines.append(f"{which.capitalize()} age in the criteria: {bound:g} years")
+                result.citations.append(fact_citation(trial, fact))
+        return result
+
+    return extract
+
+
+def _age_range(trial: Trial) -> AttributeResult:
+    low, high = _age_limit("minimum")(trial), _age_limit("maximum")(trial)
+    return AttributeResult(label="age range", lines=low.lines + high.lines, citations=low.citations + high.citations)
+
+
+def _sex(trial: Trial) -> AttributeResult:
+    result = _scalar("sex", "Eligibility", lambda t: t.sex, near="Sex", shown=_enum)(trial)
+    extra = _facts([FactKind.SEX], None, "sex")(trial)
+    return AttributeResult(label="sex", lines=result.lines + extra.lines, citations=result.citations + extra.citations)
+
+
+def _phase(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="phase")
+    for phase in trial.phases:
+        spaced = re.sub(r"(PHASE)(\d)", r"Phase \2", phase)
+        citations = _cite(trial, "Study Design", [phase, spaced], near="Phase")
+        if citations:
+            result.lines.append("Not applicable (NA)" if phase == "NA" else spaced)
+            result.citations += citations
+    return result
+
+
+def _enrollment(trial: Trial) -> AttributeResult:
+    if trial.enrollment is None:
+        return AttributeResult(label="enrolment")
+    kind = f" ({trial.enrollment_type.lower()})" if trial.enrollment_type else ""
+    citations = _cite(trial, "Basic Information", [f"{trial.enrollment} participants", str(trial.enrollment)],
+                      near="Enrollment")
+    return AttributeResult(label="enrolment", lines=[f"{trial.enrollment} participants{kind}"] if citations else [],
+                           citations=citations)
+
+
+def _dates(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="dates")
+    for name, value, near in (
+        ("Start", trial.start_date, "Start"),
+        ("Primary completion", trial.primary_completion_date, "Primary Completion"),
+        ("Completion", trial.completion_date, "Completion"),
+    ):
+        citations = _cite(trial, "Basic Information", [value], near=near) if value else []
+        if citations:
+            result.lines.append(f"{name}: {value}")
+            result.citations += citations
+    return result
+
+
+def _sponsor(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="sponsor")
+    for sponsor in trial.sponsors:
+        citations = _cite(trial, "Sponsors", [sponsor.name])
+        if citations:
+            role = f" ({sponsor.role})" if sponsor.role else ""
+            result.lines.append(f"{sponsor.name}{role}")
+            result.citations += citations
+    return result
+
+
+def _status(trial: Trial) -> AttributeResult:
+    return _scalar("recruitment status", "Basic Information", lambda t: t.status, near="Status", shown=_enum)(trial)
+
+
+def _results(trial: Trial) -> AttributeResult:
+    if trial.results_posted is None:
+        return AttributeResult(label="results")
+    if trial.results_posted:
+        citations = _cite(trial, "Study Results", ["Results posted", "Results First Posted", "Study Results", "results"])
+        return AttributeResult(label="results", lines=["Results are posted"] if citations else [], citations=citations)
+    citations = _cite(trial, "Study Results", ["Results pending", "No results posted", "not published"])
+    return AttributeResult(label="results", lines=["No results posted yet"] if citations else [], citations=citations)
+
+
+def _conditions(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="conditions")
+    for condition in trial.conditions:
+        citations = _cite(trial, "Conditions", [condition])
+        if citations:
+            result.lines.append(condition)
+            result.citations += citations[:1]
+    return result
+
+
+def _interventions(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="interventions")
+    for intervention in trial.interventions:
+        citations = _cite(trial, "Interventions", [intervention.name])
+        if citations:
+            kind = f" ({intervention.type.lower()})" if intervention.type else ""
+            result.lines.append(f"{intervention.name}{kind}")
+            result.citations += citations
+    return result
+
+
+_DOSE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|ug|mcg|g|iu|units?|u|ml|mg/kg|µg/kg|μg/kg|mg/m2|mg/m²)\b(?:\s*/\s*(?:day|d|kg|m2))?",
+    re.IGNORECASE,
+)
+
+
+def _dose(trial: Trial) -> AttributeResult:
+    """Dose phrases from the interventions, arms and summary, each quoted as its sentence."""
+    result = AttributeResult(label="dose")
+    passages = [i.dose_text or i.description for i in trial.interventions]
+    passages += [a.description for a in trial.arms] + [trial.brief_summary, trial.detailed_description]
+    seen: set[str] = set()
+    for passage in filter(None, passages):
+        for sentence in sentences(passage):
+            if not _DOSE.search(sentence) or sentence in seen:
+                continue
+            seen.add(sentence)
+            citations = _cite(trial, "Interventions", [sentence])
+            if citations:
+                result.lines.append(", ".join(dict.fromkeys(m.group(0) for m in _DOSE.finditer(sentence))))
+                result.citations += citations
+    return result
+
+
+def _comparator(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="comparator")
+    for arm in trial.arms:
+        if arm.type and arm.type.upper() not in ("EXPERIMENTAL",):
+            citations = _cite(trial, "Study Groups", [arm.label])
+            if citations:
+                result.lines.append(f"{arm.label} ({_enum(arm.type)} arm)")
+                result.citations += citations
+    if not result.lines and trial.intervention_model == "SINGLE_GROUP":
+        citations = _cite(trial, "Study Design", ["SINGLE_GROUP", "Single Group"], near="Model")
+        if citations:
+            result.lines.append("No comparator: single-group (single-arm) design")
+            result.citations += citations
+    return result
+
+
+_OBJECTIVE = re.compile(r"\b(?:objective|aim|purpose|to evaluate|to assess|to determine|to explore|to investigate)\b",
+                        re.IGNORECASE)
+
+
+def _objective(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="primary objective")
+    for outcome in trial.primary_outcomes:
+        citations = _cite(trial, "Primary Outcome", [outcome.measure])
+        if citations:
+            frame = f" (time frame: {outcome.time_frame})" if outcome.time_frame else ""
+            result.lines.append(f"Primary outcome: {outcome.measure}{frame}")
+            result.citations += citations
+    summary = " ".join(filter(None, [trial.brief_summary, trial.detailed_description]))
+    for sentence in sentences(summary):
+        if _OBJECTIVE.search(sentence):
+            citations = _cite(trial, "Brief Summary", [sentence])
+            if citations:
+                result.lines.append(sentence)
+                result.citations += citations
+                break
+    return result
+
+
+def _purpose(trial: Trial) -> AttributeResult:
+    return _scalar("primary purpose", "Study Design", lambda t: t.primary_purpose, near="Purpose", shown=_enum)(trial)
+
+
+def _design(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="design")
+    for name, value, near in (
+        ("Study type", trial.study_type, "Study"),
+        ("Allocation", trial.allocation, "Allocation"),
+        ("Intervention model", trial.intervention_model, "Model"),
+        ("Masking", trial.masking, "Masking"),
+        ("Primary purpose", trial.primary_purpose, "Purpose"),
+    ):
+        citations = _cite(trial, "Study Design", [value, (value or "").replace("_", " ")], near=near) if value else []
+        if citations and value:
+            result.lines.append(f"{name}: {_enum(value)}")
+            result.citations += citations
+    return result
+
+
+def _sites(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="sites")
+    for site in trial.sites:
+        place = ", ".join(p for p in (site.city, site.state, site.country) if p)
+        citations = _cite(trial, "Locations", [site.facility, site.city])
+        if citations:
+            name = site.facility or place
+            result.lines.append(f"{name}{f' ({place})' if site.facility and place else ''}")
+            result.citations += citations
+    return result
+
+
+def _contacts(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="contacts")
+    for person in [*trial.contacts, *trial.investigators]:
+        citations = _cite(trial, "Contacts", [person.name, person.phone, person.email])
+        if citations:
+            details = ", ".join(p for p in (person.role, person.phone, person.email) if p)
+            result.lines.append(f"{person.name or 'Contact'}{f' ({details})' if details else ''}")
+            result.citations += citations
+    return result
+
+
+def _title(trial: Trial) -> AttributeResult:
+    citations = _cite(trial, "Title", [trial.title])
+    return AttributeResult(label="title", lines=[trial.title] if citations else [], citations=citations)
+
+
+def _criteria(trial: Trial) -> AttributeResult:
+    result = AttributeResult(label="eligibility criteria")
+    for criterion in trial.criteria:
+        result.lines.append(f"{criterion.section.capitalize()} {criterion.label or criterion.number}")
+        result.citations.append(criterion_citation(trial, criterion))
+    return result
+
+
+def _lab(kind: FactKind) -> Extractor:
+    return _facts([kind], r"\b(?:" + LAB_NAMES[kind] + r")\b", kind.value.replace("_", "/") + " threshold")
+
+
+_ORGAN = [FactKind.CREATININE, FactKind.CREATININE_CLEARANCE, FactKind.EGFR, FactKind.ALT_AST, FactKind.BILIRUBIN]
+
+ATTRIBUTES: list[Attribute] = [
+    Attribute(key="max_age", label="maximum age",
+              trigger=r"\b(?:max(?:imum)?|upper|oldest|highest|top)\s+(?:eligible\s+)?age\b|\bage\s+(?:limit|cap|cut-?off)"
+                      r"|\bhow old\b|\bupper age\b",
+              extract=_age_limit("maximum")),
+    Attribute(key="min_age", label="minimum age",
+              trigger=r"\b(?:min(?:imum)?|lower|youngest|lowest)\s+(?:eligible\s+)?age\b",
+              extract=_age_limit("minimum")),
+    Attribute(key="age", label="age range", trigger=r"\bages?\b(?!\s*\d)|\bage range\b", extract=_age_range),
+    Attribute(key="sex", label="sex", trigger=r"\bsex\b|\bgender\b|\bmen or women\b", extract=_sex),
+    Attribute(key="ecog", label="ECOG", trigger=r"\becog\b|\bperformance status\b",
+              extract=_facts([FactKind.ECOG, FactKind.KARNOFSKY], r"\becog\b|performance status|karnofsky", "ECOG")),
+    Attribute(key="dose", label="dose", trigger=r"\bdos(?:e|es|age|ing)\b|\bregimen\b|\bhow much\b", extract=_dose),
+    Attribute(key="comparator", label="comparator",
+              trigger=r"\bcomparators?\b|\bcontrol (?:arm|group)\b|\bcompared (?:with|to|against)\b|\bplacebo\b",
+              extract=_comparator),
+    Attribute(key="sponsor", label="sponsor",
+              trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborators?\b|\bwho (?:runs|is running|leads)\b",
+              extract=_sponsor),
+    Attribute(key="phase", label="phase", trigger=r"\bphase\b(?!\s*(?:\d|i{1,3}\b|iv\b))", extract=_phase),
+    Attribute(key="status", label="recruitment status",
+              trigger=r"\bstatus\b(?<!performance status)|\bstill (?:open|recruiting)\b|\bis it recruiting\b",
+              extract=_status),
+    Attribute(key="enrollment", label="enrolment",
+              trigger=r"\benrol?l?ment\b|\bhow many (?:participants|patients|subjects|people)\b|\bsample size\b",
+              extract=_enrollment),
+    Attribute(key="dates", label="dates",
+              trigger=r"\bdates?\b|\bwhen\b|\bstart(?:s|ed|ing)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b",
+              extract=_dates),
+    Attribute(key="objective", label="primary objective",
+              trigger=r"\bobjectives?\b|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b|\bendpoints?\b"
+                      r"|\boutcome measures?\b",
+              extract=_objective),
+    Attribute(key="purpose", label="primary purpose", trigger=r"\bprimary purpose\b|\bpurpose\b", extract=_purpose),
+    Attribute(key="design", label="design",
+              trigger=r"\bdesign\b|\ballocation\b|\bblind|\bmask|\bintervention model\b|\bsingle[- ]arm\b",
+              extract=_design),
+    Attribute(key="washout", label="washout windows",
+              trigger=r"\bwash-?outs?\b|\bprior (?:treatments?|therap(?:y|ies))\b|\bprevious (?:treatments?|therap(?:y|ies))\b"
+                      r"|\bwindows?\b",
+              extract=_facts([FactKind.WASHOUT, FactKind.PLATELET_TRANSFUSION],
+                             r"\bwithin\b[^.;]*\b(?:days?|weeks?|months?)\b|\b(?:days?|weeks?|months?)\b[^.;]*\b(?:before|prior)\b",
+                             "washout windows")),
+    Attribute(key="transfusion", label="platelet transfusion", trigger=r"\btransfusions?\b",
+              extract=_facts([FactKind.PLATELET_TRANSFUSION], r"transfusion", "platelet transfusion")),
+    Attribute(key="organ_function", label="organ-function limits",
+              trigger=r"\borgan[- ]function|\brenal\b|\bkidney\b|\bliver\b|\bhepatic\b|\bcreatinine\b|\bbilirubin\b"
+                      r"|\btransaminases?\b|\balt\b|\bast\b|\bulns?\b",
+              extract=_facts(_ORGAN, r"\b(?:renal|kidney|liver|hepatic|creatinine|bilirubin|ALT|AST|ULN|eGFR)\b",
+                             "organ-function limits")),
+    Attribute(key="life_expectancy", label="life expectancy",
+              trigger=r"\blife expectancy\b|\bexpected survival\b|\bsurvival\b",
+              extract=_facts([FactKind.LIFE_EXPECTANCY], r"life expectancy|survival", "life expectancy")),
+    Attribute(key="sites", label="sites",
+              trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b|\bcity\b",
+              extract=_sites),
+    Attribute(key="contacts", label="contacts",
+              trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\binvestigators?\b|\bwho (?:do|should|can) i (?:call|contact)\b",
+              extract=_contacts),
+    Attribute(key="results", label="results", trigger=r"\bresults?\b", extract=_results),
+    Attribute(key="conditions", label="conditions",
+              trigger=r"\bconditions?\b|\bdiseases?\b|\bindications?\b|\bwhat (?:does|do) (?:it|they) (?:treat|study)\b",
+              extract=_conditions),
+    Attribute(key="interventions", label="interventions",
+              trigger=r"\binterventions?\b|\bdrugs?\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b|\barms?\b",
+              extract=_interventions),
+    Attribute(key="criteria", label="eligibility criteria",
+              trigger=r"\beligibility\b|\binclusion\b|\bexclusion\b|\bcriteria\b|\bwho can (?:join|enrol|take part)\b",
+              extract=_criteria),
+    Attribute(key="title", label="title", trigger=r"\btitle\b|\bwhat is it called\b|\bname of\b", extract=_title),
+    *[
+        Attribute(key=f"lab:{kind.value}", label=f"{kind.value.replace('_', '/')} threshold",
+                  trigger=r"\b(?:" + LAB_NAMES[kind] + r")\b", extract=_lab(kind))
+        for kind in LAB_NAMES
+        if kind not in (FactKind.LIFE_EXPECTANCY, FactKind.KARNOFSKY, *_ORGAN)
+    ],
+]
+BY_KEY = {a.key: a for a in ATTRIBUTES}
+
+
+def attributes_in(question: str) -> list[str]:
+    """Attribute keys a question asks about, in the order the registry lists them."""
+    keys = [a.key for a in ATTRIBUTES if re.search(a.trigger, question, re.IGNORECASE)]
+    if "max_age" in keys or "min_age" in keys:
+        keys = [k for k in keys if k != "age"]
+    if "comparator" in keys:
+        keys = [k for k in keys if k != "interventions"]
+    return keys
+
+
+def extract(key: str, trial: Trial) -> AttributeResult:
+    return BY_KEY[key].extract(trial)

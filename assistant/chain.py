@@ -1,0 +1,236 @@
+"""The answer pipeline as one LangChain LCEL Runnable, with conversation history per session id:
+
+    load history | understand | route (set | attribute | overview | compare | match | open | abstain)
+      | verify | generate (optional chat model, re-verified) | remember
+
+Set, attribute and match questions are answered from the trial records alone (facts evaluated over
+every trial); only open questions use retrieval, so only they may load the embedding model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from langchain_core.chat_history import InMemoryChatMessageHistory
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant import compose
+from assistant.attributes import extract
+from assistant.evaluate import evaluate, evaluate_trial
+from assistant.evidence import sentences
+from assistant.llm import rewrite
+from assistant.matching import match_patient
+from assistant.models import Answer
+from assistant.query import Query, QuestionKind, Turn
+from assistant.retrieve import HybridRetriever, content_words
+from assistant.understand import understand
+from assistant.verify import verify
+from index.models import FactKind, Trial
+from index.seams import ChatModel, TrialReader
+from index.settings import Settings
+
+MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
+
+
+class PipelineState(BaseModel):
+    """What flows between the stages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    session_id: str | None = None
+    history: list[Turn] = Field(default_factory=list)
+    query: Query | None = None
+    answer: Answer | None = None
+
+
+class SessionMemory:
+    """Earlier turns (for follow-ups) and the message history (for a chat model), per session id."""
+
+    def __init__(self) -> None:
+        self._turns: dict[str, list[Turn]] = {}
+        self._messages: dict[str, InMemoryChatMessageHistory] = {}
+        self._lock = threading.Lock()
+
+    def turns(self, session_id: str | None) -> list[Turn]:
+        if session_id is None:
+            return []
+        with self._lock:
+            return list(self._turns.get(session_id, []))
+
+    def messages(self, session_id: str) -> InMemoryChatMessageHistory:
+        with self._lock:
+            return self._messages.setdefault(session_id, InMemoryChatMessageHistory())
+
+    def remember(self, session_id: str, turn: Turn, answer: Answer) -> None:
+        history = self.messages(session_id)
+        history.add_messages([HumanMessage(content=turn.query.question), AIMessage(content=answer.answer)])
+        with self._lock:
+            turns = self._turns.setdefault(session_id, [])
+            turns.append(turn)
+            del turns[:-MAX_TURNS]
+
+    def reset(self, session_id: str) -> None:
+        with self._lock:
+            self._turns.pop(session_id, None)
+            self._messages.pop(session_id, None)
+
+
+class AnswerChain:
+    """Builds the Runnable over one trial reader."""
+
+    def __init__(self, reader: TrialReader, settings: Settings, chat_model: ChatModel | None = None) -> None:
+        self.reader = reader
+        self.settings = settings
+        self.chat_model = chat_model
+        self.memory = SessionMemory()
+        self.retriever = HybridRetriever(reader)
+        self.runnable: Runnable[PipelineState, PipelineState] = self._build()
+
+    def _build(self) -> Runnable[PipelineState, PipelineState]:
+        def kind_is(kind: QuestionKind) -> Callable[[PipelineState], bool]:
+            return lambda state: state.query is not None and state.query.kind == kind
+
+        route: Runnable[PipelineState, PipelineState] = RunnableBranch(
+            (kind_is(QuestionKind.SET), RunnableLambda(self._set, name="evaluate_set")),
+            (kind_is(QuestionKind.ATTRIBUTE), RunnableLambda(self._attribute, name="attribute")),
+            (kind_is(QuestionKind.OVERVIEW), RunnableLambda(self._overview, name="overview")),
+            (kind_is(QuestionKind.COMPARE), RunnableLambda(self._compare, name="compare")),
+            (kind_is(QuestionKind.MATCH), RunnableLambda(self._match, name="match_patient")),
+            (kind_is(QuestionKind.OPEN), RunnableLambda(self._open, name="retrieve")),
+            RunnableLambda(self._cannot_answer, name="abstain"),
+        )
+        return (
+            RunnableLambda(self._load_history, name="history")
+            | RunnableLambda(self._understand, name="understand")
+            | route
+            | RunnableLambda(self._verify, name="verify")
+            | RunnableLambda(self._generate, name="generate")
+            | RunnableLambda(self._remember, name="remember")
+        )
+
+    def invoke(self, question: str, session_id: str | None = None) -> Answer:
+        state = self.runnable.invoke(PipelineState(question=question, session_id=session_id))
+        assert state.answer is not None  # every route sets it
+        return state.answer
+
+    # ---- stages ----
+
+    def _load_history(self, state: PipelineState) -> PipelineState:
+        return state.model_copy(update={"history": self.memory.turns(state.session_id)})
+
+    def _understand(self, state: PipelineState) -> PipelineState:
+        known = {t.nct_id for t in self.reader.all_trials()}
+        return state.model_copy(update={"query": understand(state.question, state.history, known)})
+
+    def _with(self, state: PipelineState, answer: Answer) -> PipelineState:
+        return state.model_copy(update={"answer": answer})
+
+    def _trials(self, query: Query) -> list[Trial]:
+        return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
+
+    def _set(self, state: PipelineState) -> PipelineState:
+        query = _query(state)
+        trials = self.reader.all_trials()
+        return self._with(state, compose.compose_set(query, evaluate(trials, query), trials))
+
+    def _attribute(self, state: PipelineState) -> PipelineState:
+        query = _query(state)
+        trials = self._trials(query)
+        keys = _attribute_keys(query)
+        if not keys and not query.has_tests():
+            return self._with(state, compose.compose_overview(trials))
+        query = query.model_copy(update={"attributes": keys})
+        checks = {t.nct_id: evaluate_trial(t, query).results for t in trials} if query.has_tests() else {}
+        results = {t.nct_id: [extract(k, t) for k in keys] for t in trials}
+        return self._with(state, compose.compose_attribute(query, trials, checks, results))
+
+    def _overview(self, state: PipelineState) -> PipelineState:
+        return self._with(state, compose.compose_overview(self._trials(_query(state))))
+
+    def _compare(self, state: PipelineState) -> PipelineState:
+        query = _query(state)
+        return self._with(state, compose.compose_compare(self._trials(query), _attribute_keys(query)))
+
+    def _match(self, state: PipelineState) -> PipelineState:
+        query = _query(state)
+        if query.patient is None or not query.patient.stated():
+            return self._with(state, compose.abstain("the question gives no patient details to check"))
+        scope = set(query.scope) if query.scope is not None else None
+        trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
+        return self._with(state, compose.compose_match(match_patient(trials, query.patient), trials))
+
+    def _open(self, state: PipelineState) -> PipelineState:
+        query = _query(state)
+        section = _section_asked(query.question)
+        passages = self.retriever.retrieve(query.question, self.settings.top_k, nct_ids=query.nct_ids or None,
+                                           section=section)
+        needed = 1 if query.nct_ids else min(2, len(content_words(query.question)))
+        relevant = [p for p in passages if needed and p.overlap >= needed]
+        if not relevant:
+            return self._with(state, compose.abstain(
+                "it does not appear to be about the indexed clinical trials, and no record passage matches it."))
+        sentences_of = {p.chunk.id: sentences(p.chunk.text) for p in relevant}
+        return self._with(state, compose.compose_open(query.question, relevant[:3], sentences_of))
+
+    def _cannot_answer(self, state: PipelineState) -> PipelineState:
+        query = _query(state)
+        if query.unknown_ids:
+            listed = ", ".join(query.unknown_ids)
+            return self._with(state, compose.abstain(f"{listed} is not in the index, so I have no record to answer "
+                                                     "from.", notes=[f"unknown NCT ID: {i}" for i in query.unknown_ids]))
+        return self._with(state, compose.abstain(query.reason or "the question is outside what the records cover."))
+
+    def _verify(self, state: PipelineState) -> PipelineState:
+        answer = _answer(state)
+        query = _query(state)
+        notes = list(answer.notes)
+        if query.ignored_instructions:
+            notes.append("The question contained instructions to the assistant; they were ignored.")
+        if query.unknown_ids and query.kind != QuestionKind.CANNOT_ANSWER:
+            notes.append(f"Not in the index: {', '.join(query.unknown_ids)}.")
+        return self._with(state, verify(answer.model_copy(update={"notes": notes}), self.reader))
+
+    def _generate(self, state: PipelineState) -> PipelineState:
+        if self.chat_model is None:
+            return state
+        rewritten = rewrite(_answer(state), state.question, self.chat_model)
+        return self._with(state, verify(rewritten, self.reader))
+
+    def _remember(self, state: PipelineState) -> PipelineState:
+        answer = _answer(state)
+        if state.session_id is not None:
+            self.memory.remember(state.session_id, Turn(query=_query(state), trials=answer.trials), answer)
+        return state
+
+
+def _query(state: PipelineState) -> Query:
+    assert state.query is not None, "understand runs before every route"
+    return state.query
+
+
+def _answer(state: PipelineState) -> Answer:
+    assert state.answer is not None, "every route sets an answer"
+    return state.answer
+
+
+# Attributes that a parsed test already answers (a phase filter answers "phase", a platelet value
+# answers the platelet threshold) are not repeated.
+def _attribute_keys(query: Query) -> list[str]:
+    covered = {f"lab:{t.kind.value}" for t in query.numeric if t.kind not in (FactKind.ECOG, FactKind.AGE)}
+    covered |= {"ecog" for t in query.numeric if t.kind == FactKind.ECOG}
+    covered |= {"age" for t in query.numeric if t.kind == FactKind.AGE}
+    covered |= {f.field for f in query.fields}
+    return [k for k in query.attributes if k not in covered]
+
+
+def _section_asked(question: str) -> str | None:
+    lowered = question.lower()
+    if "exclusion" in lowered:
+        return "Exclusion Criteria"
+    if "inclusion" in lowered:
+        return "Inclusion Criteria"
+    return None

@@ -1,0 +1,251 @@
+"""Markdown answers for clinicians: the direct answer first, then per-trial evidence, IDs as `[NCT…]`.
+
+Composition only arranges what the evaluation found; every statement it writes is backed by a
+citation it passes on, and verification (assistant.verify) checks those before the answer leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.attributes import BY_KEY, AttributeResult
+from assistant.evaluate import TestResult, TrialEvaluation
+from assistant.evidence import md_quote
+from assistant.models import Answer, Citation, Verdict
+from assistant.query import Query, QuestionKind
+from assistant.retrieve import Passage, content_words
+from index.models import Trial
+
+LIST_LIMIT = 15  # evidence lines shown before a long result set is summarised
+_NOT_STATED_LIMIT = 25
+_STATUS_MARK = {"met": "✅ met", "not met": "❌ not met", "unknown": "❓ unknown"}
+
+
+def ref(nct_id: str) -> str:
+    return f"[{nct_id}]"
+
+
+def _first_quote(citations: Sequence[Citation]) -> str:
+    return f" — {md_quote(citations[0].quote, 220)} ({citations[0].section})" if citations else ""
+
+
+def _conflict_lines(trials: Sequence[Trial]) -> list[str]:
+    return [f"- ⚠️ {ref(t.nct_id)} record conflict: {c}" for t in trials for c in t.conflicts]
+
+
+def question_phrase(query: Query) -> str:
+    """What the set question asks, as the answer repeats it: 'accept ECOG 2 and are phase 2'."""
+    verbs = {"excludes": "exclude", "requires": "require", "accepts": "accept patients with", "studies": "study",
+             "gives": "give", "mentions": "mention"}
+    parts = [f"{'accept' if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
+    parts += [f"{verbs[t.mode]} {t.term}" for t in query.terms]
+    parts += [f"are {f.label}" for f in query.fields]
+    return " and ".join(parts) or "are in the index"
+
+
+# ---- set questions ---------------------------------------------------------------------------
+
+
+def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Sequence[Trial]) -> Answer:
+    matches = [e for e in evaluations if e.outcome == "match"]
+    refused = [e for e in evaluations if e.outcome == "no match"]
+    unstated = [e for e in evaluations if e.outcome == "not stated"]
+    phrase = question_phrase(query)
+    scope = f" (of the {len(evaluations)} trials from the previous answer)" if query.scope is not None else ""
+    if matches:
+        ids = ", ".join(ref(e.nct_id) for e in matches[:LIST_LIMIT])
+        more = f" and {len(matches) - LIST_LIMIT} more" if len(matches) > LIST_LIMIT else ""
+        lines = [f"**{len(matches)} of {len(evaluations)} trials{scope} {phrase}:** {ids}{more}."]
+    else:
+        lines = [f"**No trial{scope} is stated to {phrase}.**"]
+    lines += ["", *[_evaluation_line(e) for e in matches[:LIST_LIMIT]]]
+    if len(matches) > LIST_LIMIT:
+        lines.append(f"- …and {len(matches) - LIST_LIMIT} more; the full list is in `trials`.")
+    if refused and not query.count_only:
+        lines += ["", f"**Do not {phrase} ({len(refused)}):**"]
+        lines += [_evaluation_line(e) for e in refused[:LIST_LIMIT]]
+        if len(refused) > LIST_LIMIT:
+            lines.append(f"- …and {len(refused) - LIST_LIMIT} more.")
+    if unstated:
+        shown = ", ".join(e.nct_id for e in unstated[:_NOT_STATED_LIMIT])
+        more = f" and {len(unstated) - _NOT_STATED_LIMIT} more" if len(unstated) > _NOT_STATED_LIMIT else ""
+        reasons = sorted({r.reason for e in unstated for r in e.results if r.outcome == "not stated"})
+        lines += ["", f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}."]
+    matched_trials = [t for t in trials if t.nct_id in {e.nct_id for e in matches}]
+    lines += _block(_conflict_lines(matched_trials))
+    citations = [c for e in matches for c in e.citations] + [c for e in refused[:LIST_LIMIT] for c in e.citations]
+    notes = [f"{len(unstated)} trial(s) do not state this: listed as not stated, neither included nor excluded."] \
+        if unstated else []
+    return Answer(answer="\n".join(lines).strip(), trials=[e.nct_id for e in matches], citations=citations,
+                  kind=QuestionKind.SET, notes=notes)
+
+
+def _evaluation_line(evaluation: TrialEvaluation) -> str:
+    decisive = [r for r in evaluation.results if r.outcome == evaluation.outcome] or evaluation.results
+    parts = [f"{r.reason}{_first_quote(r.citations)}" for r in decisive]
+    return f"- {ref(evaluation.nct_id)} {evaluation.title}: " + "; ".join(parts)
+
+
+def _block(lines: list[str]) -> list[str]:
+    return ["", *lines] if lines else []
+
+
+# ---- one trial: attributes and checks --------------------------------------------------------
+
+_FALLBACK = {"max_age": "min_age", "min_age": "max_age"}
+
+
+def compose_attribute(query: Query, trials: Sequence[Trial], checks: dict[str, list[TestResult]],
+                      results: dict[str, list[AttributeResult]]) -> Answer:
+    """Per trial: the yes/no of any tests asked, then each attribute asked, or 'not stated'."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    answered: list[str] = []
+    notes: list[str] = []
+    for trial in trials:
+        trial_lines: list[str] = []
+        for result in checks.get(trial.nct_id, []):
+            verdict = {"match": "**Yes**", "no match": "**No**", "not stated": "**Not stated in the record**"}
+            trial_lines.append(f"{verdict[result.outcome]} — {ref(trial.nct_id)} {result.reason}"
+                               f"{_first_quote(result.citations)}")
+            citations += result.citations
+        for key, result in zip(query.attributes, results.get(trial.nct_id, []), strict=True):
+            if result.stated:
+                trial_lines.append(_attribute_line(trial, result))
+                citations += result.citations
+                continue
+            trial_lines.append(f"The record for {ref(trial.nct_id)} does not state its {result.label}.")
+            notes.append(f"{trial.nct_id}: {result.label} not stated in the record")
+            fallback = BY_KEY[_FALLBACK[key]].extract(trial) if key in _FALLBACK else None
+            if fallback is not None and fallback.stated:
+                trial_lines.append(_attribute_line(trial, fallback))
+                citations += fallback.citations
+        if any(c.nct_id == trial.nct_id for c in citations):
+            answered.append(trial.nct_id)
+        lines += trial_lines + _conflict_lines([trial]) + [""]
+    abstained = not answered
+    return Answer(answer="\n".join(lines).strip(), trials=answered, citations=citations,
+                  kind=QuestionKind.CANNOT_ANSWER if abstained else QuestionKind.ATTRIBUTE,
+                  abstained=abstained, notes=notes)
+
+
+def _attribute_line(trial: Trial, result: AttributeResult) -> str:
+    head = f"**{ref(trial.nct_id)} {result.label}:**"
+    if len(result.lines) == 1:
+        return f"{head} {result.lines[0]}{_first_quote(result.citations)}"
+    pairs = zip(result.lines, _align(result), strict=False)
+    return head + "\n" + "\n".join(f"- {line}{_first_quote(cites)}" for line, cites in pairs)
+
+
+def _align(result: AttributeResult) -> list[list[Citation]]:
+    """One citation per line when the counts agree; otherwise the lines share the citations."""
+    if len(result.citations) == len(result.lines):
+        return [[c] for c in result.citations]
+    return [result.citations[:1]] * len(result.lines)
+
+
+# ---- overview and comparison -----------------------------------------------------------------
+
+OVERVIEW_KEYS = ["status", "phase", "enrollment", "conditions", "interventions", "design", "age", "sex", "ecog",
+                 "lab:platelets", "objective", "dates", "sponsor", "results"]
+COMPARE_KEYS = ["phase", "status", "enrollment", "design", "age", "ecog", "lab:platelets", "washout", "sponsor"]
+
+
+def compose_overview(trials: Sequence[Trial]) -> Answer:
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for trial in trials:
+        lines.append(f"**{ref(trial.nct_id)} {trial.title}**")
+        for key in OVERVIEW_KEYS:
+            result = BY_KEY[key].extract(trial)
+            if result.stated:
+                lines.append(f"- {result.label.capitalize()}: {'; '.join(result.lines[:4])}"
+                             f"{_first_quote(result.citations)}")
+                citations += result.citations
+            else:
+                lines.append(f"- {result.label.capitalize()}: not stated in the record")
+        lines += [*_conflict_lines([trial]), ""]
+    answered = [t.nct_id for t in trials if any(c.nct_id == t.nct_id for c in citations)]
+    return Answer(answer="\n".join(lines).strip(), trials=answered, citations=citations, kind=QuestionKind.OVERVIEW)
+
+
+def compose_compare(trials: Sequence[Trial], keys: Sequence[str]) -> Answer:
+    keys = list(keys) or COMPARE_KEYS
+    header = "| | " + " | ".join(ref(t.nct_id) for t in trials) + " |"
+    lines = [f"**Comparison of {', '.join(ref(t.nct_id) for t in trials)}:**", "", header,
+             "|---" * (len(trials) + 1) + "|"]
+    citations: list[Citation] = []
+    for key in keys:
+        cells = []
+        for trial in trials:
+            result = BY_KEY[key].extract(trial)
+            citations += result.citations
+            cells.append(_cell(result))
+        lines.append(f"| **{BY_KEY[key].label.capitalize()}** | " + " | ".join(cells) + " |")
+    lines += _block(_conflict_lines(trials))
+    answered = [t.nct_id for t in trials if any(c.nct_id == t.nct_id for c in citations)]
+    return Answer(answer="\n".join(lines), trials=answered, citations=citations, kind=QuestionKind.COMPARE)
+
+
+def _cell(result: AttributeResult) -> str:
+    if not result.stated:
+        return "not stated"
+    parts = [f"{line} {md_quote(c[0].quote, 160) if c else ''}".strip()
+             for line, c in zip(result.lines, _align(result), strict=False)]
+    return "<br>".join(parts).replace("|", "\\|").replace("\n", " ")
+
+
+# ---- patient matching ------------------------------------------------------------------------
+
+
+def compose_match(verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Sequence[Trial]) -> Answer:
+    groups: dict[str, list[Verdict]] = {"likely eligible": [], "needs checking": [], "excluded": []}
+    for verdict, _ in verdicts:
+        groups[verdict.verdict].append(verdict)
+    lines = []
+    for label, members in groups.items():
+        ids = ", ".join(ref(v.nct_id) for v in members) or "none"
+        lines.append(f"**{label.capitalize()} ({len(members)}):** {ids}")
+    lines += ["", "Only criteria the patient's details can be checked against were checked; unknowns are not "
+                  "counted as met. Confirm every criterion against the full record.", ""]
+    citations: list[Citation] = []
+    shown = [pair for pair in verdicts][: LIST_LIMIT * 2]
+    for verdict, cites in shown:
+        lines.append(f"**{ref(verdict.nct_id)} — {verdict.verdict}**")
+        for check in verdict.checks:
+            quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
+            lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
+        lines.append("")
+        citations += cites
+    candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
+    lines += _conflict_lines([t for t in trials if t.nct_id in candidates])
+    return Answer(answer="\n".join(lines).strip(), trials=candidates, citations=citations, kind=QuestionKind.MATCH,
+                  verdicts=[v for v, _ in verdicts])
+
+
+# ---- open questions and abstention -----------------------------------------------------------
+
+
+def compose_open(question: str, passages: Sequence[Passage], sentences_of: dict[str, list[str]]) -> Answer:
+    """Extractive: the best sentence of each top passage, quoted and cited."""
+    wanted = content_words(question)
+    picked: list[tuple[Passage, str]] = []
+    for passage in passages:
+        candidates = sentences_of.get(passage.chunk.id) or [passage.chunk.text]
+        best = max(candidates, key=lambda s: len(wanted & content_words(s)))
+        if all(best != p[1] for p in picked):
+            picked.append((passage, best))
+    if not picked:
+        return abstain("No passage in the indexed records answers this question.")
+    lines = [f"According to {ref(picked[0][0].chunk.nct_id)}: {md_quote(picked[0][1])}", "",
+             "**Most relevant passages:**"]
+    lines += [f"- {ref(p.chunk.nct_id)} ({p.chunk.section}): {md_quote(s)}" for p, s in picked]
+    citations = [Citation(nct_id=p.chunk.nct_id, section=p.chunk.section, quote=s) for p, s in picked]
+    trials = list(dict.fromkeys(p.chunk.nct_id for p, _ in picked))
+    return Answer(answer="\n".join(lines), trials=trials, citations=citations, kind=QuestionKind.OPEN,
+                  notes=["Extractive answer: passages quoted from the records, not a generated summary."])
+
+
+def abstain(reason: str, notes: Sequence[str] = ()) -> Answer:
+    return Answer(answer=f"I can't answer that from the indexed trial records: {reason}", abstained=True,
+                  kind=QuestionKind.CANNOT_ANSWER, notes=list(notes))

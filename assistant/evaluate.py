@@ -1,0 +1,290 @@
+"""Evaluating a set question's tests over every trial — the whole corpus, not the top-k chunks.
+
+Each trial comes out as match / no match / not stated, with the criterion or field that decides
+it. Direction is taken from the fact: an exclusion "ECOG >= 3" is stored as the allowed range 0-2,
+so ECOG 2 is accepted; a trial with no ECOG criterion is "not stated", never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.evidence import criterion_citation, fact_citation, find_quote
+from assistant.models import Citation
+from assistant.quantities import Quantity, compare, convert
+from assistant.query import FieldTest, NumericTest, Query, TermTest
+from assistant.terms import mentions
+from index.models import Fact, FactKind, Trial
+
+Outcome = Literal["match", "no match", "not stated"]
+
+
+class TestResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Outcome
+    reason: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class TrialEvaluation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nct_id: str
+    title: str
+    outcome: Outcome
+    results: list[TestResult]
+    conflicts: list[str] = Field(default_factory=list)
+
+    @property
+    def citations(self) -> list[Citation]:
+        return [c for r in self.results for c in r.citations]
+
+
+def evaluate(trials: Iterable[Trial], query: Query) -> list[TrialEvaluation]:
+    """Every trial (within the query's scope) against every test of the query."""
+    scope = set(query.scope) if query.scope is not None else None
+    return [evaluate_trial(t, query) for t in trials if scope is None or t.nct_id in scope]
+
+
+def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
+    results = [
+        *(numeric_result(trial, test) for test in query.numeric),
+        *(term_result(trial, test) for test in query.terms),
+        *(field_result(trial, test) for test in query.fields),
+    ]
+    if not results:  # "list all trials": every trial matches on its title
+        quote = find_quote(trial, [trial.title])
+        cites = [Citation(nct_id=trial.nct_id, section="Title", quote=quote)] if quote else []
+        results = [TestResult(outcome="match", reason="in the index", citations=cites)]
+    return TrialEvaluation(nct_id=trial.nct_id, title=trial.title, outcome=combine(r.outcome for r in results),
+                           results=results, conflicts=trial.conflicts)
+
+
+def combine(outcomes: Iterable[Outcome]) -> Outcome:
+    """All tests must hold: one 'no match' decides; otherwise one 'not stated' leaves it open."""
+    seen = set(outcomes)
+    if "no match" in seen:
+        return "no match"
+    return "not stated" if "not stated" in seen else "match"
+
+
+# ---- numbers ---------------------------------------------------------------------------------
+
+
+def fact_allows(fact: Fact, value: float, unit: str | None) -> bool | None:
+    """Whether a patient value satisfies a fact; None when the fact cannot be compared with it."""
+    if fact.low is not None or fact.high is not None:
+        return (fact.low is None or value >= fact.low) and (fact.high is None or value <= fact.high)
+    required = fact.required_comparator()
+    if required is None or fact.value is None:
+        return None
+    converted = convert(Quantity(value=value, unit=unit), fact.unit)
+    if converted is None:
+        return None
+    return compare(converted, required, fact.value)
+
+
+def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
+    if test.mode == "requires":
+        return _requires_result(trial, test)
+    allowed, refused, unclear = [], [], []
+    for fact in trial.facts_of(test.kind):
+        verdict = fact_allows(fact, test.value, test.unit)
+        if verdict is None or (verdict is False and fact.qualifier):
+            unclear.append(fact)  # a conditional limit ("with liver metastases") cannot settle it alone
+        else:
+            (allowed if verdict else refused).append(fact)
+    structured = _structured_age(trial, test.value) if test.kind == FactKind.AGE else None
+    if refused or (structured and structured.outcome == "no match"):
+        cites = [fact_citation(trial, f) for f in refused] + (structured.citations if structured else [])
+        return TestResult(outcome="no match", reason=f"does not allow {test.label}", citations=cites)
+    if allowed or (structured and structured.outcome == "match"):
+        cites = [fact_citation(trial, f) for f in allowed] + (structured.citations if structured else [])
+        reason = f"allows {test.label}"
+        if structured and structured.reason and not allowed:
+            reason += f" ({structured.reason})"
+        return TestResult(outcome="match", reason=reason, citations=cites)
+    if unclear:
+        return TestResult(outcome="not stated", reason=f"limit depends on other conditions for {test.label}",
+                          citations=[fact_citation(trial, f) for f in unclear])
+    return TestResult(outcome="not stated", reason=f"no {test.kind.value.replace('_', '/')} criterion in the record")
+
+
+def _structured_age(trial: Trial, age: float) -> TestResult | None:
+    """The registry's minimum/maximum age fields."""
+    low, high = trial.min_age_years, trial.max_age_years
+    if low is None and high is None:
+        return None
+    cites = []
+    for written, near in ((trial.min_age, "Minimum"), (trial.max_age, "Maximum")):
+        quote = find_quote(trial, [written], near=near) if written else None
+        if quote:
+            cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
+    if (low is not None and age < low) or (high is not None and age > high):
+        return TestResult(outcome="no match", reason="outside the registered age range", citations=cites)
+    return TestResult(outcome="match", reason="no upper age limit stated" if high is None else "",
+                      citations=cites)
+
+
+def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
+    """Does the trial demand `comparator value`? An inclusion 'platelets < 30' implies '< 50'."""
+    asked = test.comparator or "<"
+    upward = asked in (">", ">=")
+    facts = trial.facts_of(test.kind)
+    if not facts:
+        return TestResult(outcome="not stated", reason=f"no {test.kind.value} criterion in the record")
+    implying, other = [], []
+    for fact in facts:
+        required = fact.required_comparator()
+        bound = convert(Quantity(value=fact.value, unit=fact.unit), test.unit) if fact.value is not None else None
+        same_direction = required in ((">", ">=") if upward else ("<", "<="))
+        if required is None or bound is None or not same_direction:
+            other.append(fact)
+            continue
+        strict_enough = bound > test.value or (bound == test.value and (required == ">" or asked == ">=")) \
+            if upward else bound < test.value or (bound == test.value and (required == "<" or asked == "<="))
+        (implying if strict_enough else other).append(fact)
+    if implying:
+        return TestResult(outcome="match", reason=f"requires {test.label}",
+                          citations=[fact_citation(trial, f) for f in implying])
+    return TestResult(outcome="no match", reason=f"does not require {test.label}",
+                      citations=[fact_citation(trial, f) for f in other])
+
+
+# ---- named terms -----------------------------------------------------------------------------
+
+
+def term_result(trial: Trial, test: TermTest) -> TestResult:
+    term = test.term
+    excluded = _criteria_citations(trial, term, "exclusion")
+    included = _criteria_citations(trial, term, "inclusion")
+    if test.mode == "excludes":
+        if excluded:
+            return TestResult(outcome="match", reason=f"excludes {term}", citations=excluded)
+        if included:
+            return TestResult(outcome="no match", reason=f"requires {term}", citations=included)
+        return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
+    if test.mode == "accepts":
+        if excluded:
+            return TestResult(outcome="no match", reason=f"excludes {term}", citations=excluded)
+        if included:
+            return TestResult(outcome="match", reason=f"includes {term}", citations=included)
+        return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
+    if test.mode == "requires":
+        fields = _field_citations(trial, term, [("Conditions", trial.conditions)])
+        if included or fields:
+            return TestResult(outcome="match", reason=f"requires {term}", citations=included + fields)
+        if excluded:
+            return TestResult(outcome="no match", reason=f"excludes {term}", citations=excluded)
+        return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
+    if test.mode == "gives":
+        return _gives_result(trial, term)
+    if test.mode == "studies":
+        cites = _field_citations(trial, term, [("Conditions", trial.conditions), ("Keywords", trial.keywords),
+                                               ("Title", [trial.title])]) + included
+        if cites:
+            return TestResult(outcome="match", reason=f"studies {term}", citations=cites)
+        return TestResult(outcome="no match", reason=f"{term} is not among its conditions")
+    quote = find_quote(trial, [term]) if mentions(trial.text, term) else None
+    if quote:
+        return TestResult(outcome="match", reason=f"mentions {term}",
+                          citations=[Citation(nct_id=trial.nct_id, section="Record", quote=quote)])
+    return TestResult(outcome="no match", reason=f"does not mention {term}")
+
+
+def _gives_result(trial: Trial, term: str) -> TestResult:
+    names = [i.name for i in trial.interventions] + [a.label for a in trial.arms]
+    descriptions = [i.description for i in trial.interventions] + [a.description for a in trial.arms]
+    cites = _field_citations(trial, term, [("Interventions", names)])
+    if not cites:
+        cites = _field_citations(trial, term, [("Interventions", [d for d in descriptions if d])])
+    if cites:
+        return TestResult(outcome="match", reason=f"gives {term}", citations=cites)
+    if not trial.interventions and not trial.arms:
+        return TestResult(outcome="not stated", reason="the record lists no interventions")
+    return TestResult(outcome="no match", reason=f"{term} is not among its interventions")
+
+
+def _criteria_citations(trial: Trial, term: str, section: str) -> list[Citation]:
+    cites = [criterion_citation(trial, c) for c in trial.criteria if c.section == section and mentions(c.text, term)]
+    if cites:
+        return cites
+    return [fact_citation(trial, f) for f in trial.facts_of(FactKind.CONDITION)
+            if f.source == section and (mentions(f.term, term) or mentions(term, f.term or "\0"))]
+
+
+def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequence[str]]]) -> list[Citation]:
+    cites = []
+    for section, values in fields:
+        for value in values:
+            if not mentions(value, term):
+                continue
+            quote = find_quote(trial, [value]) or find_quote(trial, [term])
+            if quote:
+                cites.append(Citation(nct_id=trial.nct_id, section=section, quote=quote))
+                break
+    return cites
+
+
+# ---- structured fields -----------------------------------------------------------------------
+
+_FIELD_LABELS = {"status": "Status", "phase": "Phase", "allocation": "Allocation", "intervention_model": "Model",
+                 "primary_purpose": "Purpose", "study_type": "Study", "masking": "Masking", "sex": "Sex",
+                 "healthy_volunteers": "Healthy", "results_posted": "Results"}
+
+
+def _field_values(trial: Trial, test: FieldTest) -> list[str]:
+    if test.field == "phase":
+        return list(trial.phases)
+    value = getattr(trial, test.field)
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return ["TRUE" if value else "FALSE"]
+    return [str(value).upper()]
+
+
+def field_result(trial: Trial, test: FieldTest) -> TestResult:
+    values = _field_values(trial, test)
+    if test.field == "sex":
+        return _sex_result(trial, test, values)
+    if not values:
+        return TestResult(outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}")
+    hit = [v for v in values if v in test.values]
+    shown = hit or values
+    quote = _field_quote(trial, test.field, shown)
+    cites = [Citation(nct_id=trial.nct_id, section=_FIELD_LABELS[test.field], quote=quote)] if quote else []
+    readable = ", ".join(v.replace("_", " ").lower() for v in shown)
+    return TestResult(outcome="match" if hit else "no match", reason=f"{test.field.replace('_', ' ')}: {readable}",
+                      citations=cites)
+
+
+def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
+    if field in ("results_posted", "healthy_volunteers"):
+        words = {"results_posted": ["Results", "Study Results"], "healthy_volunteers": ["Healthy Volunteers"]}
+        return find_quote(trial, words[field])
+    candidates = [c for v in values for c in (v, v.replace("_", " "), v.replace("PHASE", "Phase "))]
+    return find_quote(trial, candidates, near=_FIELD_LABELS[field])
+
+
+def _sex_result(trial: Trial, test: FieldTest, values: list[str]) -> TestResult:
+    """Women/men only: the registry field, or an inclusion criterion restricting sex."""
+    wanted = test.values[0].lower()
+    cites: list[Citation] = []
+    structured_hit = bool(values) and values[0] in test.values
+    if values:
+        quote = _field_quote(trial, "sex", values)
+        cites += [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else []
+    criteria_facts = [f for f in trial.facts_of(FactKind.SEX) if f.source == "inclusion"]
+    fact_hit = [f for f in criteria_facts if (f.term or "").lower() == wanted]
+    cites += [fact_citation(trial, f) for f in fact_hit]
+    if structured_hit or fact_hit:
+        return TestResult(outcome="match", reason=f"enrols {wanted}s only", citations=cites)
+    if not values and not criteria_facts:
+        return TestResult(outcome="not stated", reason="the record does not state which sexes it enrols")
+    return TestResult(outcome="no match", reason=f"sex: {', '.join(v.lower() for v in values) or 'not restricted'}",
+                      citations=cites)

@@ -1,0 +1,74 @@
+"""Finding the verbatim text that backs a claim, so every citation quotes the record itself."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.models import Citation
+from index.models import Criterion, Fact, Trial
+
+SECTION_OF_SOURCE = {
+    "inclusion": "Inclusion Criteria",
+    "exclusion": "Exclusion Criteria",
+    "structured": "Eligibility",
+}
+_MAX_QUOTE = 400
+
+
+def criterion_citation(trial: Trial, criterion: Criterion) -> Citation:
+    return Citation(nct_id=trial.nct_id, section=SECTION_OF_SOURCE[criterion.section], quote=criterion.text)
+
+
+def fact_citation(trial: Trial, fact: Fact) -> Citation:
+    return Citation(nct_id=trial.nct_id, section=SECTION_OF_SOURCE[fact.source], quote=fact.quote)
+
+
+def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None = None) -> str | None:
+    """The record's own wording around the first candidate it contains (a line, or its sentence when
+    the line is long). `near` prefers an occurrence close after that label ("Maximum Eligible Age")."""
+    text = trial.text
+    for candidate in candidates:
+        if not candidate or not candidate.strip():
+            continue
+        pattern = re.compile(r"(?<![\w])" + _loose(candidate) + r"(?![\w])", re.IGNORECASE)
+        start_at = 0
+        if near:
+            label = re.search(_loose(near), text, re.IGNORECASE)
+            start_at = label.end() if label else 0
+        match = pattern.search(text, start_at) or pattern.search(text)
+        if match:
+            return _surrounding(text, match.start(), match.end())
+    return None
+
+
+def _loose(phrase: str) -> str:
+    """A regex for a phrase that tolerates the record's whitespace and separator differences."""
+    words = [re.escape(w) for w in re.split(r"[\s_]+", phrase.strip()) if w]
+    return r"[\s_]+".join(words)
+
+
+def _surrounding(text: str, start: int, end: int) -> str:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    line = text[line_start:line_end]
+    if len(line) <= _MAX_QUOTE:
+        return line.strip()
+    dot = text.rfind(". ", line_start, start)
+    sentence_start = dot + 2 if dot != -1 else line_start
+    sentence_end = text.find(". ", end, line_end)
+    sentence_end = line_end if sentence_end == -1 else sentence_end + 1
+    return text[sentence_start:sentence_end].strip()
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a passage, each a verbatim slice of it."""
+    parts = re.split(r"(?<=[.;!?])\s+|\n+", text)
+    return [p.strip() for p in parts if len(p.strip()) > 3]
+
+
+def md_quote(quote: str, limit: int = 300) -> str:
+    """A quote for markdown display (the Citation keeps the full verbatim text)."""
+    flat = " ".join(quote.split())
+    return f"“{flat[: limit - 1]}…”" if len(flat) > limit else f"“{flat}”"

@@ -1,0 +1,177 @@
+"""Patient matching: each trial gets a verdict from the criteria the patient's details can be checked against.
+
+Each check is met / not met / unknown with the deciding quote. Unknown is never counted as met:
+one unknown makes the verdict "needs checking", one "not met" makes it "excluded".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.evaluate import TestResult, numeric_result
+from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
+from assistant.models import Citation, CriterionCheck, Status, Verdict
+from assistant.quantities import to_days
+from assistant.query import NumericTest, PatientProfile, PriorTreatment
+from assistant.terms import mentions
+from index.models import FactKind, Trial
+
+_VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
+_WINDOW = re.compile(r"(?:within|in the (?:past|last)|<)\s*(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*"
+                     r"(days?|weeks?|months?|years?)", re.IGNORECASE)
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 12}
+
+
+def match_patient(trials: Iterable[Trial], patient: PatientProfile) -> list[tuple[Verdict, list[Citation]]]:
+    """Verdicts for every trial, likely eligible first, with the citations behind each."""
+    verdicts = [check_trial(trial, patient) for trial in trials]
+    return sorted(verdicts, key=lambda pair: _VERDICT_ORDER[pair[0].verdict])
+
+
+def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Citation]]:
+    checks: list[CriterionCheck] = []
+    citations: list[Citation] = []
+    for name, result in _numeric_checks(trial, patient):
+        checks.append(_from_result(name, result))
+        citations += result.citations
+    for check, cites in [*_sex_checks(trial, patient), *_condition_checks(trial, patient),
+                         *_prior_treatment_checks(trial, patient)]:
+        checks.append(check)
+        citations += cites
+    statuses = {c.status for c in checks}
+    label = "excluded" if "not met" in statuses else "needs checking" if "unknown" in statuses or not checks \
+        else "likely eligible"
+    return Verdict(nct_id=trial.nct_id, verdict=label, checks=checks), citations  # type: ignore[arg-type]
+
+
+def _from_result(name: str, result: TestResult) -> CriterionCheck:
+    status: Status = {"match": "met", "no match": "not met", "not stated": "unknown"}[result.outcome]  # type: ignore[assignment]
+    first = result.citations[0] if result.citations else None
+    return CriterionCheck(criterion=name, status=status, quote=first.quote if first else None,
+                          section=first.section if first else None, detail=result.reason)
+
+
+def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, TestResult]]:
+    tests: list[tuple[str, NumericTest]] = []
+    if patient.age is not None:
+        tests.append(("age", NumericTest(kind=FactKind.AGE, mode="accepts", value=patient.age, unit="years",
+                                         label=f"age {patient.age:g}")))
+    if patient.ecog is not None:
+        tests.append(("ECOG", NumericTest(kind=FactKind.ECOG, mode="accepts", value=patient.ecog,
+                                          label=f"ECOG {patient.ecog}")))
+    for kind, quantity in patient.labs.items():
+        unit = f" {quantity.unit}" if quantity.unit else ""
+        name = kind.value.replace("_", "/")
+        tests.append((name, NumericTest(kind=kind, mode="accepts", value=quantity.value, unit=quantity.unit,
+                                        label=f"{name} {quantity.value:g}{unit}")))
+    return [(name, numeric_result(trial, test)) for name, test in tests]
+
+
+def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+    if patient.sex is None:
+        return []
+    quote = find_quote(trial, [trial.sex], near="Sex") if trial.sex else None
+    cites = [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else []
+    if trial.sex in ("ALL", patient.sex):
+        status: Status = "met"
+    elif trial.sex is not None:
+        status = "not met"
+    else:
+        facts = [f for f in trial.facts_of(FactKind.SEX) if f.source == "inclusion"]
+        cites = [fact_citation(trial, f) for f in facts]
+        allowed = {(f.term or "").upper() for f in facts}
+        status = "unknown" if not facts else "met" if allowed & {patient.sex, "ALL"} else "not met"
+    check = CriterionCheck(criterion="sex", status=status, quote=cites[0].quote if cites else None,
+                           section=cites[0].section if cites else None,
+                           detail=f"patient {patient.sex.lower()}; record: {(trial.sex or 'not stated').lower()}")
+    return [(check, cites)]
+
+
+def _condition_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+    """The patient's disease against the trial's conditions, title and criteria."""
+    checks = []
+    for condition in patient.conditions:
+        for part in _condition_parts(condition):
+            checks.append(_condition_check(trial, part))
+    return checks
+
+
+def _condition_parts(condition: str) -> list[str]:
+    """'HER2+ breast cancer' -> ['HER2+', 'breast cancer']: a biomarker and a disease are checked apart."""
+    words = condition.split()
+    markers = [w for w in words if re.search(r"\d|[+\-]$", w)]
+    disease = " ".join(w for w in words if w not in markers)
+    return [*markers, disease] if disease else markers
+
+
+def _condition_check(trial: Trial, part: str) -> tuple[CriterionCheck, list[Citation]]:
+    excluded = [c for c in trial.exclusion if mentions(c.text, part)]
+    if excluded:
+        return _check(part, "not met", trial, [criterion_citation(trial, c) for c in excluded],
+                      f"{part} is named in an exclusion criterion")
+    included = [c for c in trial.inclusion if mentions(c.text, part)]
+    if included:
+        return _check(part, "met", trial, [criterion_citation(trial, c) for c in included],
+                      f"{part} is named in an inclusion criterion")
+    for section, values in (("Conditions", trial.conditions), ("Title", [trial.title])):
+        for value in values:
+            quote = find_quote(trial, [value]) if mentions(value, part) else None
+            if quote:
+                return _check(part, "met", trial, [Citation(nct_id=trial.nct_id, section=section, quote=quote)],
+                              f"the trial studies {part}")
+    return _check(part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}")
+
+
+def _prior_treatment_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+    return [c for prior in patient.prior_treatments if (c := _washout_check(trial, prior)) is not None]
+
+
+def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck, list[Citation]] | None:
+    """A drug the patient had N days ago against the record's washout windows for it."""
+    name = f"{prior.term} washout"
+    for fact in trial.facts_of(FactKind.WASHOUT):
+        if fact.days is None or not (mentions(fact.quote, prior.term) or mentions(fact.term, prior.term)):
+            continue
+        return _window_check(name, trial, prior, fact.days, fact.source, [fact_citation(trial, fact)])
+    for criterion in trial.criteria:
+        if not mentions(criterion.text, prior.term):
+            continue
+        window = _window_days(criterion.text, prior.term)
+        cites = [criterion_citation(trial, criterion)]
+        if window is None or criterion.section != "exclusion":
+            return _check(name, "unknown", trial, cites, f"{prior.term} is named in a {criterion.section} criterion; "
+                          f"patient had it {prior.days_ago:g} days ago")
+        return _window_check(name, trial, prior, window, criterion.section, cites)
+    return None
+
+
+def _window_check(name: str, trial: Trial, prior: PriorTreatment, days: float, source: str,
+                  cites: list[Citation]) -> tuple[CriterionCheck, list[Citation]]:
+    detail = f"patient had it {prior.days_ago:g} days ago; window {days:g} days"
+    if source != "exclusion":
+        return _check(name, "unknown", trial, cites, detail)
+    return _check(name, "not met" if prior.days_ago < days else "met", trial, cites, detail)
+
+
+def _window_days(text: str, term: str) -> float | None:
+    """The time window of the sentence naming the drug: 'rhTPO ... within 1 month' -> 30 days."""
+    clauses = [c for c in re.split(r"(?<=[;.])\s+|\s+\d+\.\s*(?=[A-Z])", text) if mentions(c, term)]
+    for clause in clauses or [text]:
+        match = _WINDOW.search(clause)
+        if match:
+            number = match.group(1).lower()
+            value = float(_WORD_NUMBERS.get(number, 0) or number)
+            return to_days(value, match.group(2))
+    return None
+
+
+def _check(name: str, status: Status, trial: Trial, cites: list[Citation],
+           detail: str) -> tuple[CriterionCheck, list[Citation]]:
+    first = cites[0] if cites else None
+    return CriterionCheck(criterion=name, status=status, quote=first.quote if first else None,
+                          section=first.section if first else SECTION_OF_SOURCE.get("structured"),
+                          detail=detail), cites
+
+
+__all__ = ["check_trial", "match_patient"]

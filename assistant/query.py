@@ -1,0 +1,122 @@
+"""The typed reading of a question that every later stage works from."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.models import CANNOT_ANSWER
+from assistant.quantities import Quantity
+from index.models import Comparator, FactKind
+
+
+class QuestionKind(StrEnum):
+    SET = "set"
+    ATTRIBUTE = "attribute"
+    OVERVIEW = "overview"
+    COMPARE = "compare"
+    MATCH = "match"
+    OPEN = "open"
+    CANNOT_ANSWER = CANNOT_ANSWER
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NumericTest(_Model):
+    """A number the question asks about. `accepts`: would a patient with `value` be allowed?
+    `requires`: does the trial demand `comparator value` (e.g. platelets below 50)?"""
+
+    kind: FactKind
+    mode: Literal["accepts", "requires"]
+    value: float
+    comparator: Comparator | None = None
+    unit: str | None = None
+    label: str  # as the answer names it: "ECOG 2", "age 78", "platelets < 50 x10^9/L"
+
+
+TermMode = Literal["excludes", "requires", "accepts", "studies", "gives", "mentions"]
+
+
+class TermTest(_Model):
+    """A named condition, biomarker or drug: does the trial exclude / require / study / give it?"""
+
+    term: str
+    mode: TermMode
+
+
+FieldName = Literal[
+    "status",
+    "phase",
+    "allocation",
+    "intervention_model",
+    "sex",
+    "primary_purpose",
+    "study_type",
+    "masking",
+    "healthy_volunteers",
+    "results_posted",
+]
+
+
+class FieldTest(_Model):
+    """A structured-field filter: status, phase, design, sex, purpose..."""
+
+    field: FieldName
+    values: list[str]  # accepted values as the records store them (upper case enums)
+    label: str
+
+
+class PriorTreatment(_Model):
+    term: str
+    days_ago: float
+
+
+class PatientProfile(_Model):
+    age: float | None = None
+    sex: Literal["FEMALE", "MALE"] | None = None
+    ecog: int | None = None
+    labs: dict[FactKind, Quantity] = Field(default_factory=dict)
+    conditions: list[str] = Field(default_factory=list)
+    prior_treatments: list[PriorTreatment] = Field(default_factory=list)
+
+    def stated(self) -> int:
+        """How many patient attributes the question gives."""
+        return (
+            (self.age is not None)
+            + (self.sex is not None)
+            + (self.ecog is not None)
+            + len(self.labs)
+            + len(self.conditions)
+            + len(self.prior_treatments)
+        )
+
+
+class Query(_Model):
+    question: str
+    kind: QuestionKind
+    nct_ids: list[str] = Field(default_factory=list)  # known trials the question is about
+    unknown_ids: list[str] = Field(default_factory=list)  # NCT IDs asked about but not indexed
+    numeric: list[NumericTest] = Field(default_factory=list)
+    terms: list[TermTest] = Field(default_factory=list)
+    fields: list[FieldTest] = Field(default_factory=list)
+    attributes: list[str] = Field(default_factory=list)  # keys of assistant.attributes.ATTRIBUTES
+    patient: PatientProfile | None = None
+    scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
+    count_only: bool = False  # "how many trials..."
+    follow_up: bool = False
+    reason: str | None = None  # why the question cannot be answered
+    ignored_instructions: bool = False  # the question carried instructions to the assistant, which were dropped
+
+    def has_tests(self) -> bool:
+        return bool(self.numeric or self.terms or self.fields)
+
+
+class Turn(_Model):
+    """One earlier question and what it resolved to, for follow-ups."""
+
+    query: Query
+    trials: list[str]  # the answer's result trials

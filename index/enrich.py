@@ -1,0 +1,16 @@
+"""Fill a read `Trial` with its criteria, facts and conflict notes."""
+
+from __future__ import annotations
+
+from index.conflicts import find_conflicts
+from index.criteria import split_criteria
+from index.facts import extract_facts
+from index.models import Trial
+
+
+def enrich(trial: Trial) -> Trial:
+    """A copy of `trial` with `inclusion`, `exclusion`, `facts` and `conflicts` filled."""
+    inclusion, exclusion = split_criteria(trial.criteria_text or "")
+    split = trial.model_copy(update={"inclusion": inclusion, "exclusion": exclusion}, deep=True)
+    with_facts = split.model_copy(update={"facts": extract_facts(split)})
+    return with_facts.model_copy(update={"conflicts": find_conflicts(with_facts)})

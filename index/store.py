@@ -1,0 +1,372 @@
+"""The index: two Chroma collections, local (PersistentClient) or on a server (CHROMA_URL).
+
+- chunks: one vector per Chunk (criterion or section paragraph), cosine space, with flat
+  metadata; also exposed as a `langchain_chroma.Chroma` for LangChain retrievers.
+- trials: one entry per trial, id = NCT ID, document = the enriched Trial as JSON, embedded from
+  its title. Its metadata is also the manifest of indexed sources (source path, file hash,
+  record content hash), so an index on a Chroma server is complete on its own.
+
+A trial's chunks are always written before its record: the record is the commit marker. A
+run killed half-way leaves chunks without a record, which the next run rewrites (the record is
+missing, so the trial is indexed again) and which readers here never see (`all_chunks` only
+returns chunks of committed trials).
+
+Collection names hash the embedding model and chunking settings (`Settings.collection_name`),
+so changing either starts a new index instead of mixing vectors from two models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import chromadb
+import httpx
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.errors import ChromaError
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, ValidationError
+
+from index.errors import IndexStoreError
+from index.models import Chunk, Trial
+from index.seams import Embedder
+from index.settings import Settings, get_settings
+
+_STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
+_COSINE: Any = {"hnsw": {"space": "cosine"}}
+T = TypeVar("T")
+
+
+class RecordEntry(BaseModel):
+    """What the index knows about one committed trial record (its manifest line)."""
+
+    nct_id: str
+    source: str  # resolved path of the file the record was read from
+    source_hash: str  # hash of that file's bytes when it was indexed
+    content_hash: str  # Trial.content_hash of the record
+    last_updated: str | None = None
+    chunk_count: int = 0
+    # Items the source file held (trials plus unreadable items): a file is skipped as unchanged
+    # only when all of them are committed, so a run killed inside a 100-study list is finished.
+    source_items: int = 1
+
+    def metadata(self) -> dict[str, str | int]:
+        meta: dict[str, str | int] = {
+            "nct_id": self.nct_id,
+            "source": self.source,
+            "source_hash": self.source_hash,
+            "content_hash": self.content_hash,
+            "chunk_count": self.chunk_count,
+            "source_items": self.source_items,
+        }
+        if self.last_updated is not None:
+            meta["last_updated"] = self.last_updated
+        return meta
+
+
+class SourceEntry(BaseModel):
+    """One indexed source file: the hash it had when indexed and the trials read from it."""
+
+    source_hash: str
+    nct_ids: list[str]
+
+
+class TrialWrite(BaseModel):
+    """Everything needed to commit one trial: its chunks with vectors, then its record."""
+
+    trial: Trial
+    chunks: list[Chunk]
+    chunk_vectors: list[list[float]]
+    title_vector: list[float]
+    entry: RecordEntry
+
+
+class _EmbeddingsAdapter(Embeddings):
+    """Lets any `Embedder` serve as LangChain `Embeddings` for the Chroma vector store."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed_query(text)
+
+
+class TrialStore:
+    """The chunk and trial collections of one index (implements `index.seams.TrialReader`)."""
+
+    def __init__(self, client: ClientAPI, settings: Settings, embedder: Embedder, location: str) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.location = location
+        self._client = client
+        self._trials_cache: dict[str, Trial] | None = None
+        self._chunks_cache: list[Chunk] | None = None
+        with self._failing("open the collections"):
+            self._chunks = self._collection(settings.collection_name("chunks"))
+            self._records = self._collection(settings.collection_name("trials"))
+            langchain_embeddings = (
+                embedder if isinstance(embedder, Embeddings) else _EmbeddingsAdapter(embedder)
+            )
+            self.vectorstore = Chroma(
+                client=client,
+                collection_name=self._chunks.name,
+                embedding_function=langchain_embeddings,
+                collection_configuration=_COSINE,
+            )
+
+    def _collection(self, name: str) -> Collection:
+        # embedding_function=None: Chroma's default downloads a model, and we embed ourselves.
+        collection = self._client.get_or_create_collection(
+            name, configuration=_COSINE, metadata={"embedder": self.embedder.name}, embedding_function=None
+        )
+        built_with = (collection.metadata or {}).get("embedder")
+        if built_with != self.embedder.name:
+            raise IndexStoreError(
+                f"index {self.location} collection {name!r} was built with embedder {built_with!r}, "
+                f"but this process embeds with {self.embedder.name!r}"
+            )
+        return collection
+
+    @contextmanager
+    def _failing(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except _STORE_FAILURES as exc:
+            raise IndexStoreError(f"index store {self.location}: cannot {what}: {exc}") from exc
+
+    def _call(self, what: str, operation: Callable[[], T]) -> T:
+        with self._failing(what):
+            return operation()
+
+    # ---- reading (TrialReader) -------------------------------------------------------------
+
+    def all_trials(self) -> list[Trial]:
+        return sorted(self._trials().values(), key=lambda t: t.nct_id)
+
+    def get_trial(self, nct_id: str) -> Trial | None:
+        if self._trials_cache is not None:
+            return self._trials_cache.get(nct_id)
+        got = self._call(
+            f"read trial {nct_id}", lambda: self._records.get(ids=[nct_id], include=["documents"])
+        )
+        documents = got["documents"] or []
+        return self._parse_trial(nct_id, documents[0]) if documents else None
+
+    def all_chunks(self) -> list[Chunk]:
+        if self._chunks_cache is None:
+            committed = set(self.records())
+            got = self._call("read chunks", lambda: self._chunks.get(include=["documents", "metadatas"]))
+            chunks = [
+                _chunk(ident, document, meta)
+                for ident, document, meta in zip(
+                    got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+                )
+            ]
+            chunks = [c for c in chunks if c.nct_id in committed]
+            self._chunks_cache = sorted(chunks, key=lambda c: (c.nct_id, int(c.metadata.get("position", 0))))
+        return list(self._chunks_cache)
+
+    def search(
+        self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Dense search over chunks; score = cosine similarity (higher is better)."""
+        if k <= 0 or (nct_ids is not None and not nct_ids):
+            return []
+        conditions: list[dict[str, Any]] = []
+        if nct_ids is not None:
+            conditions.append(_where_in("nct_id", nct_ids))
+        if section is not None:
+            conditions.append({"section": section})
+        where: Any = None
+        if len(conditions) == 1:
+            where = conditions[0]
+        elif conditions:
+            where = {"$and": conditions}
+        vector: Any = self.embedder.embed_query(query)
+        got = self._call(
+            "search chunks",
+            lambda: self._chunks.query(
+                query_embeddings=[vector],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            ),
+        )
+        ids = got["ids"][0]
+        documents = (got["documents"] or [[]])[0]
+        metadatas = (got["metadatas"] or [[]])[0]
+        distances = (got["distances"] or [[]])[0]
+        return [
+            (_chunk(ident, document, meta), 1.0 - float(distance))
+            for ident, document, meta, distance in zip(ids, documents, metadatas, distances, strict=True)
+        ]
+
+    def _trials(self) -> dict[str, Trial]:
+        if self._trials_cache is None:
+            got = self._call("read trial records", lambda: self._records.get(include=["documents"]))
+            self._trials_cache = {
+                ident: self._parse_trial(ident, document)
+                for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
+            }
+        return self._trials_cache
+
+    def _parse_trial(self, nct_id: str, document: str | None) -> Trial:
+        try:
+            return Trial.model_validate_json(document or "")
+        except ValidationError as exc:
+            raise IndexStoreError(
+                f"index store {self.location}: trial record {nct_id} does not match the Trial model "
+                f"(index built by another version? re-index into a fresh TRIALS_HOME): {exc}"
+            ) from exc
+
+    # ---- manifest ------------------------------------------------------------------------------
+
+    def records(self) -> dict[str, RecordEntry]:
+        """Every committed trial record's manifest line, by NCT ID."""
+        got = self._call("read the manifest", lambda: self._records.get(include=["metadatas"]))
+        return {
+            ident: RecordEntry.model_validate(meta)
+            for ident, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+
+    def manifest(self) -> dict[str, SourceEntry]:
+        """Indexed source files: source path -> file hash and the NCT IDs read from it."""
+        sources: dict[str, SourceEntry] = {}
+        for entry in self.records().values():
+            source = sources.setdefault(entry.source, SourceEntry(source_hash=entry.source_hash, nct_ids=[]))
+            source.nct_ids.append(entry.nct_id)
+        return sources
+
+    # ---- writing ---------------------------------------------------------------------------------
+
+    def write_trials(self, writes: Sequence[TrialWrite]) -> None:
+        """Replace the chunks of these trials, then commit their records (the commit marker)."""
+        if not writes:
+            return
+        self._invalidate()
+        nct_ids = [w.trial.nct_id for w in writes]
+        new_ids = {c.id for w in writes for c in w.chunks}
+        existing = self._call(
+            "list old chunks", lambda: self._chunks.get(where=_where_in("nct_id", nct_ids), include=[])
+        )
+        stale = [ident for ident in existing["ids"] if ident not in new_ids]
+        if stale:
+            self._call("delete old chunks", lambda: self._chunks.delete(ids=stale))
+        chunks = [c for w in writes for c in w.chunks]
+        vectors = [v for w in writes for v in w.chunk_vectors]
+        if chunks:
+            self._call(
+                "write chunks",
+                lambda: self._chunks.upsert(
+                    ids=[c.id for c in chunks],
+                    embeddings=vectors,  # type: ignore[arg-type]
+                    documents=[c.text for c in chunks],
+                    metadatas=[c.metadata for c in chunks],  # type: ignore[misc]
+                ),
+            )
+        self._call(
+            "write trial records",
+            lambda: self._records.upsert(
+                ids=nct_ids,
+                embeddings=[w.title_vector for w in writes],  # type: ignore[arg-type]
+                documents=[w.trial.model_dump_json() for w in writes],
+                metadatas=[w.entry.metadata() for w in writes],  # type: ignore[misc]
+            ),
+        )
+
+    def update_entries(self, entries: Sequence[RecordEntry]) -> None:
+        """Rewrite manifest lines only (e.g. a file changed but these trials in it did not)."""
+        if entries:
+            self._call(
+                "update the manifest",
+                lambda: self._records.update(
+                    ids=[e.nct_id for e in entries],
+                    metadatas=[e.metadata() for e in entries],  # type: ignore[misc]
+                ),
+            )
+
+    def delete_trials(self, nct_ids: Sequence[str]) -> None:
+        """Remove trials: record first (so a half-done delete reads as 'not indexed'), then chunks."""
+        if not nct_ids:
+            return
+        self._invalidate()
+        ids = list(nct_ids)
+        self._call("delete trial records", lambda: self._records.delete(ids=ids))
+        self._call("delete chunks", lambda: self._chunks.delete(where=_where_in("nct_id", ids)))
+
+    def delete_orphan_chunks(self) -> None:
+        """Drop chunks left by an interrupted run whose trial was never committed."""
+        committed = list(self.records())
+        where = _where_in("nct_id", committed, negate=True) if committed else None
+        orphans = self._call("list orphan chunks", lambda: self._chunks.get(where=where, include=[]))["ids"]
+        if orphans:
+            self._invalidate()
+            self._call("delete orphan chunks", lambda: self._chunks.delete(ids=orphans))
+
+    def counts(self) -> tuple[int, int]:
+        """(trial records, chunks) stored."""
+        return self._call("count", lambda: (self._records.count(), self._chunks.count()))
+
+    def _invalidate(self) -> None:
+        self._trials_cache = None
+        self._chunks_cache = None
+
+
+def _where_in(field: str, values: Sequence[str], negate: bool = False) -> Any:
+    # Any: chromadb's Where TypedDicts reject a plain list[str] although it accepts it at run time.
+    return {field: {"$nin" if negate else "$in": list(values)}}
+
+
+def _chunk(ident: str, document: str | None, meta: Any) -> Chunk:
+    metadata = dict(meta or {})
+    number = metadata.get("criterion_number")
+    return Chunk(
+        id=ident,
+        nct_id=str(metadata.get("nct_id", "")),
+        section=str(metadata.get("section", "")),
+        criterion_number=int(number) if number is not None else None,
+        text=document or "",
+        metadata=metadata,
+    )
+
+
+def _client_for(settings: Settings) -> tuple[ClientAPI, str]:
+    """A Chroma client and a human-readable name of where it points."""
+    telemetry_off = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = settings.chroma_url
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise IndexStoreError(f"CHROMA_URL={url!r} is not an http(s)://host:port URL")
+        ssl = parts.scheme == "https"
+        port = parts.port or (443 if ssl else 8000)
+        try:
+            client = chromadb.HttpClient(host=parts.hostname, port=port, ssl=ssl, settings=telemetry_off)
+            client.heartbeat()
+        except Exception as exc:  # chromadb surfaces a refused connection as several types
+            raise IndexStoreError(f"Chroma server at CHROMA_URL={url} is unreachable: {exc}") from exc
+        return client, f"Chroma server {url}"
+    path = Path(settings.home) / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=telemetry_off), str(path)
+    except _STORE_FAILURES as exc:
+        raise IndexStoreError(f"cannot open the local index at {path}: {exc}") from exc
+
+
+def open_store(settings: Settings | None = None, embedder: Embedder | None = None) -> TrialStore:
+    settings = settings or get_settings()
+    if embedder is None:
+        from index.embedding import get_embedder
+
+        embedder = get_embedder(settings)
+    client, location = _client_for(settings)
+    return TrialStore(client, settings, embedder, location)

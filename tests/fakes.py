@@ -1,0 +1,75 @@
+"""In-process stand-ins for the index, for tests that are not about Chroma or embeddings."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from index.chunks import chunk_trial
+from index.enrich import enrich
+from index.models import Chunk, Trial
+from index.readers import read_file
+from index.settings import Settings
+from tests.fake_embedder import HashingEmbedder
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+class InMemoryTrialReader:
+    """A TrialReader over a list of enriched Trials; `search` ranks chunks with a hashing embedder."""
+
+    def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
+        self._settings = settings or Settings()
+        self._trials = {t.nct_id: t for t in trials}
+        self._chunks = [c for t in trials for c in chunk_trial(t, self._settings)]
+        self._embedder = HashingEmbedder()
+        self._vectors = self._embedder.embed_documents([c.text for c in self._chunks])
+        self.search_calls = 0
+
+    def all_trials(self) -> list[Trial]:
+        return list(self._trials.values())
+
+    def get_trial(self, nct_id: str) -> Trial | None:
+        return self._trials.get(nct_id)
+
+    def all_chunks(self) -> list[Chunk]:
+        return list(self._chunks)
+
+    def search(
+        self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
+    ) -> list[tuple[Chunk, float]]:
+        self.search_calls += 1
+        wanted = self._embedder.embed_query(query)
+        scored = [
+            (chunk, _cosine(wanted, vector))
+            for chunk, vector in zip(self._chunks, self._vectors, strict=True)
+            if (not nct_ids or chunk.nct_id in nct_ids) and (section is None or chunk.section == section)
+        ]
+        return sorted(scored, key=lambda pair: -pair[1])[:k]
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def read_trials(paths: Sequence[Path]) -> list[Trial]:
+    """Read and enrich record files as the indexer does (readers, then criteria + facts)."""
+    trials = []
+    for path in paths:
+        read = read_file(path)
+        trials += [enrich(t) for t in read.trials]
+    return trials
+
+
+@cache
+def _seed_trials() -> tuple[Trial, ...]:
+    return tuple(read_trials(sorted(SEEDS.glob("*.txt"))))
+
+
+def seed_trials() -> list[Trial]:
+    """The five seed records, read and enriched (cached: they are immutable pydantic models)."""
+    return list(_seed_trials())

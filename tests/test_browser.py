@@ -1,0 +1,226 @@
+"""The chat and the portal widget in headless Chromium, against a real server (the app
+`trials serve` runs) over an index of the seed records plus one hostile hand-written record.
+
+Expected trials come from reading the seeds: ECOG 0-2 is accepted by NCT06433830
+("ECOG PS score for physical condition: 0-2 points;"), NCT07198672 ("ECOG PS score: 0-2;") and
+NCT07162519 ("ECOG PS score: 0-2;"); NCT05394285 allows "ECOG: 0-1" and NCT05236582 states no
+ECOG. Of those three, only NCT07162519 excludes "Brain tumors or brain metastases;".
+Screenshots go to test-output/ (chat.png, chat-follow-up.png, chat-hostile.png, widget.png).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from fake_embedder import HashingEmbedder
+from ui_fixtures import running_server, serving_page
+
+from index.settings import Settings
+from ui.server import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parent.parent
+SCREENSHOTS = REPO / "test-output"
+HOSTILE_RECORD = Path(__file__).resolve().parent / "ui_records" / "hostile_record.txt"
+DEMO_PAGE = REPO / "ui" / "widget" / "demo.html"
+DEMO_SERVER = "http://127.0.0.1:7860"  # the host the shipped demo page points at
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ECOG_2_TRIALS = {"NCT06433830", "NCT07198672", "NCT07162519"}
+ANSWER_TIMEOUT_MS = 60_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian chromium not installed at {CHROMIUM}"),
+]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[str]:
+    """The whole app over a fresh index; portals on http://localhost (any port) may embed it."""
+    from assistant.service import Assistant
+    from index.pipeline import index_paths
+    from index.store import open_store
+
+    settings = Settings(home=tmp_path_factory.mktemp("trials-home"), allowed_origins=["http://localhost"])
+    store = open_store(settings, embedder=HashingEmbedder())
+    summary = index_paths([seeds_dir, HOSTILE_RECORD], store)
+    assert summary.failed == 0, summary.failures
+    app = create_app(Assistant(store, settings), store, settings)
+    with running_server(app) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+class Traffic:
+    """Every URL the page requested, so a test can check none left this machine."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.urls: list[str] = []
+        context.on("request", self._record)
+
+    def _record(self, request: Request) -> None:
+        self.urls.append(request.url)
+
+    def hosts(self) -> set[str]:
+        return {urlsplit(url).hostname or "" for url in self.urls if url.startswith(("http:", "https:", "ws"))}
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context(viewport={"width": 1360, "height": 960})
+    # A clicked citation opens ClinicalTrials.gov; answer it here so the test never goes online.
+    context.route(
+        "https://clinicaltrials.gov/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>study page stand-in</h1>"),
+    )
+    yield context
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def ask_in_chat(page: Page, question: str, answers_before: int) -> None:
+    """Type a question, send it, and wait until the answer (with its references) is complete."""
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .references').length > n",
+        arg=answers_before,
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+
+
+def last_answer(page: Page):  # type: ignore[no-untyped-def]
+    return page.locator("#chat .message-row:has(.references), #chat .message:has(.references)").last
+
+
+def cited_trials(page: Page) -> set[str]:
+    hrefs = last_answer(page).locator(".references summary a").evaluate_all("els => els.map(e => e.href)")
+    return {href.rsplit("/", 1)[-1] for href in hrefs}
+
+
+def test_chat_lists_the_ecog_2_trials_with_working_citations(server: str, context: BrowserContext) -> None:
+    traffic = Traffic(context)
+    page = context.new_page()
+    page.goto(server + "/")
+    ask_in_chat(page, "Which trials accept ECOG 2?", answers_before=0)
+
+    answer = last_answer(page)
+    assert ECOG_2_TRIALS <= set(answer.inner_text().split()) | cited_trials(page)
+    assert cited_trials(page) == ECOG_2_TRIALS
+    cards = page.locator("#trial-panel .trial-card").evaluate_all("els => els.map(e => e.dataset.nct)")
+    assert set(cards) == ECOG_2_TRIALS
+
+    # Inline citations link to the study page and carry the quoted criterion on hover.
+    inline = answer.locator("a.cite")
+    assert inline.count() >= 3
+    for index in range(inline.count()):
+        link = inline.nth(index)
+        href = link.get_attribute("href") or ""
+        assert href.rsplit("/", 1)[-1] in ECOG_2_TRIALS
+        assert href.startswith("https://clinicaltrials.gov/study/NCT")
+        assert "0-2" in (link.get_attribute("title") or "")
+    # Expanding a reference shows the quote.
+    first_reference = answer.locator(".references details").first
+    first_reference.locator("summary").click(position={"x": 4, "y": 4})
+    assert "ECOG" in first_reference.locator("blockquote").first.inner_text()
+    screenshot(page, "chat.png")
+    assert traffic.hosts() == {"127.0.0.1"}, traffic.urls
+
+    # Clicking a citation opens the study on ClinicalTrials.gov.
+    with context.expect_page() as opened:
+        inline.first.click()
+    study = opened.value
+    study.wait_for_load_state()
+    assert study.url.startswith("https://clinicaltrials.gov/study/NCT")
+    assert study.url.rsplit("/", 1)[-1] in ECOG_2_TRIALS
+
+
+def test_chat_follow_up_stays_in_the_conversation(server: str, context: BrowserContext) -> None:
+    page = context.new_page()
+    page.goto(server + "/")
+    ask_in_chat(page, "Which trials accept ECOG 2?", answers_before=0)
+    ask_in_chat(page, "Which of those exclude brain metastases?", answers_before=1)
+    assert cited_trials(page) == {"NCT07162519"}
+    assert "brain metastases" in last_answer(page).inner_text().lower()
+    screenshot(page, "chat-follow-up.png")
+
+    page.locator("#new-conversation").click()
+    page.wait_for_function("document.querySelectorAll('#chat .references').length === 0")
+
+
+def test_record_html_renders_as_text(server: str, context: BrowserContext) -> None:
+    page = context.new_page()
+    page.goto(server + "/")
+    ask_in_chat(page, "What ECOG performance status does NCT09990001 require?", answers_before=0)
+    answer = last_answer(page)
+    text = answer.inner_text() + page.locator("#trial-panel").inner_text()
+    assert "<script>window.__pwned=1</script>" in text or "[the protocol](https://evil.example/phish)" in text
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat script, #trial-panel script, #chat img, #trial-panel img").count() == 0
+    assert page.locator("a[href*='evil.example']").count() == 0
+    title = page.locator("#trial-panel .trial-title").first.inner_text()
+    assert title == 'Supportive Care Study <img src=x onerror="window.__pwned=2"> for Thrombocytopenia'
+    screenshot(page, "chat-hostile.png")
+
+
+def demo_page_for(server: str) -> bytes:
+    """The shipped demo page, pointed at the test server instead of the default port."""
+    return DEMO_PAGE.read_text(encoding="utf-8").replace(DEMO_SERVER, server).encode("utf-8")
+
+
+def test_widget_on_the_demo_portal_opens_and_answers(server: str, context: BrowserContext) -> None:
+    traffic = Traffic(context)
+    page = context.new_page()
+    with serving_page(demo_page_for(server), host="localhost") as portal:
+        page.goto(portal)
+        launcher = page.locator("#trials-widget .launcher")
+        assert launcher.inner_text() == "Ask about our trials"
+        launcher.click()
+        chat = page.frame_locator("#trials-widget iframe")
+        expect(chat.locator("#question")).to_have_value("Which trials accept ECOG 2?")
+        chat.locator("#ask").click()
+        reply = chat.locator(".msg.assistant").first
+        reply.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        cited = reply.locator(".references summary a").evaluate_all("els => els.map(e => e.href)")
+        assert {href.rsplit("/", 1)[-1] for href in cited} == ECOG_2_TRIALS
+        assert reply.locator("a.cite").first.get_attribute("title")
+        screenshot(page, "widget.png")
+    assert traffic.hosts() <= {"127.0.0.1", "localhost"}, traffic.urls
+
+
+def test_widget_is_refused_on_a_portal_that_is_not_allowed(server: str, context: BrowserContext) -> None:
+    page = context.new_page()
+    with serving_page(demo_page_for(server), host="127.0.0.1") as portal:  # only localhost is allowed
+        page.goto(portal)
+        page.locator("#trials-widget .launcher").click()
+        page.wait_for_timeout(1500)
+        frame = next(f for f in page.frames if f.parent_frame is not None)
+        assert not frame.url.startswith(server + "/embed")
+        assert page.frame_locator("#trials-widget iframe").locator("#ask-form").count() == 0

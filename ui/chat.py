@@ -1,0 +1,269 @@
+"""The Gradio chat for clinicians: ask, read cited answers, see the trials, rate the answer.
+
+Messages are HTML built by `ui.render` from escaped text; the Chatbot gets them with its own
+Markdown rendering off (so nothing from a record is read as Markdown or HTML a second time) and
+its sanitiser on, as a second fence. Each browser session holds its own assistant session id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+from uuid import uuid4
+
+import gradio as gr
+from pydantic import BaseModel, ConfigDict
+
+from assistant.models import Answer
+from index.errors import QuestionError
+from index.models import Trial
+from index.seams import TrialReader
+from index.settings import Settings
+from ui.api import INTERNAL_ERROR
+from ui.feedback import FeedbackRecord, Rating, append_feedback, feedback_path
+from ui.render import (
+    answer_plain_text,
+    render_answer,
+    render_error,
+    render_side_panel,
+    render_user_message,
+)
+from ui.seams import ConversationalAssistant
+
+log = logging.getLogger(__name__)
+
+EXAMPLE_QUESTIONS = (
+    "Which trials accept ECOG 2?",
+    "Which trials exclude patients with brain metastases?",
+    "What platelet count do the trials require?",
+    "Could a 68-year-old woman, ECOG 1, platelets 45 x10^9/L, enter any trial?",
+)
+STREAM_STEPS = 12  # the answer appears in about this many growing pieces
+STREAM_PAUSE_S = 0.03
+WORD = re.compile(r"\S+\s*")
+
+# Clipboard access needs a secure context (https or localhost); elsewhere fall back to a selection copy.
+COPY_JS = """(text) => {
+  if (!text) { return; }
+  const fallback = () => {
+    const area = document.createElement('textarea');
+    area.value = text; document.body.appendChild(area); area.select();
+    document.execCommand('copy'); area.remove();
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).catch(fallback);
+  } else { fallback(); }
+}"""
+
+CSS = """
+#trial-panel .trial-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 8px 12px; margin-bottom: 10px; background: var(--background-fill-secondary); }
+#trial-panel .trial-card h4 { margin: 0 0 2px 0; }
+#trial-panel .trial-title { margin: 0 0 6px 0; font-weight: 600; }
+#trial-panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 10px; margin: 0; }
+#trial-panel dt { color: var(--body-text-color-subdued); }
+#trial-panel dd { margin: 0; }
+#trial-panel ul.facts { margin: 6px 0 0 0; padding-left: 18px; }
+#trial-panel ul.facts li { cursor: help; }
+#trial-panel table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin-bottom: 10px; }
+#trial-panel th, #trial-panel td { border: 1px solid var(--border-color-primary); padding: 3px 6px;
+  text-align: left; vertical-align: top; }
+#trial-panel td.met { color: #15803d; font-weight: 600; }
+#trial-panel td.not-met { color: #b91c1c; font-weight: 600; }
+#trial-panel td.unknown { color: #a16207; font-weight: 600; }
+#chat a.cite { text-decoration: none; font-weight: 600; }
+#chat .references { margin-top: 10px; font-size: 0.92em; }
+#chat .references ol { margin: 4px 0 0 0; padding-left: 0; list-style: none; }
+#chat .references blockquote { margin: 4px 0 6px 12px; padding-left: 8px;
+  border-left: 3px solid var(--border-color-primary); }
+#chat .references .section { color: var(--body-text-color-subdued); }
+#chat p.note { color: var(--body-text-color-subdued); font-size: 0.9em; }
+#chat p.error { color: #b91c1c; }
+"""
+
+SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+
+
+def chat_theme() -> gr.themes.Base:
+    """Gradio's default look with system fonts only: nothing is fetched from outside."""
+    return gr.themes.Default(primary_hue="blue", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
+
+
+class ChatTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    reply_html: str
+    answer: Answer | None = None  # None when the question could not be answered (error shown)
+
+
+def _messages(turns: list[ChatTurn]) -> list[dict[str, str]]:
+    """Chatbot messages: a user and an assistant message per turn (assistant = index 2i+1)."""
+    messages = []
+    for turn in turns:
+        messages.append({"role": "user", "content": render_user_message(turn.question)})
+        messages.append({"role": "assistant", "content": turn.reply_html})
+    return messages
+
+
+def _prefixes(text: str) -> Iterator[str]:
+    """Growing prefixes of `text` on word boundaries, ending with the whole text."""
+    words = WORD.findall(text)
+    step = max(1, len(words) // STREAM_STEPS)
+    for end in range(step, len(words), step):
+        yield "".join(words[:end])
+    yield text
+
+
+class ChatHandlers:
+    """The event handlers, bound to one assistant and one trial reader."""
+
+    def __init__(self, assistant: ConversationalAssistant, trials: TrialReader, settings: Settings) -> None:
+        self.assistant = assistant
+        self.trials = trials
+        self.settings = settings
+
+    def answer_trials(self, answer: Answer) -> list[Trial]:
+        """The answer's trials in its order, then any other cited trial."""
+        ids = list(dict.fromkeys([*answer.trials, *(c.nct_id for c in answer.citations)]))
+        found = (self.trials.get_trial(nct_id) for nct_id in ids)
+        return [trial for trial in found if trial is not None]
+
+    def respond(
+        self, question: str, session_id: str | None, turns: list[ChatTurn]
+    ) -> Iterator[tuple[Any, ...]]:
+        """Ask, then stream the answer in; outputs: chatbot, question box, panel, session, turns, copy."""
+        question = (question or "").strip()
+        if not question:
+            yield _messages(turns), "", gr.skip(), session_id, turns, gr.skip()
+            return
+        session_id = session_id or uuid4().hex
+        pending = [*turns, ChatTurn(question=question, reply_html='<p class="note">Searching the records…</p>')]
+        yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
+
+        answer, failure = self._ask(question, session_id)
+        if answer is None:
+            done = [*turns, ChatTurn(question=question, reply_html=render_error(failure))]
+            yield _messages(done), "", gr.skip(), session_id, done, ""
+            return
+
+        shown = self.answer_trials(answer)
+        titles = {trial.nct_id: trial.title for trial in shown}
+        panel = render_side_panel(answer, shown)
+        for prefix in _prefixes(answer.answer):
+            pending[-1] = ChatTurn(question=question, reply_html=render_answer(answer, titles, text=prefix))
+            yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
+            time.sleep(STREAM_PAUSE_S)
+        final = ChatTurn(question=question, reply_html=render_answer(answer, titles), answer=answer)
+        done = [*turns, final]
+        yield _messages(done), "", panel, session_id, done, answer_plain_text(answer)
+
+    def _ask(self, question: str, session_id: str) -> tuple[Answer | None, str]:
+        if len(question) > self.settings.max_question_chars:
+            limit = self.settings.max_question_chars
+            return None, f"The question is {len(question)} characters long; the limit is {limit}."
+        try:
+            return self.assistant.ask(question, session_id=session_id), ""
+        except QuestionError as exc:
+            return None, str(exc)
+        except Exception:
+            log.exception("assistant failed on a chat question of %d characters", len(question))
+            return None, INTERNAL_ERROR
+
+    def ask_example(
+        self, session_id: str | None, turns: list[ChatTurn], selected: gr.SelectData
+    ) -> Iterator[tuple[Any, ...]]:
+        yield from self.respond(str(selected.value.get("text", "")), session_id, turns)
+
+    def new_conversation(self, session_id: str | None) -> tuple[Any, ...]:
+        """Forget the conversation on both sides; outputs as `respond`, plus the comment box."""
+        if session_id:
+            self.assistant.reset(session_id)
+        return [], "", render_side_panel(None, []), None, [], "", ""
+
+    def record_feedback(
+        self, session_id: str | None, turns: list[ChatTurn], comment: str, liked: gr.LikeData
+    ) -> str:
+        """Append the rating (and comment) of one answer to feedback.jsonl; clears the comment box."""
+        index = liked.index if isinstance(liked.index, int) else liked.index[0]
+        turn_number = (index - 1) // 2
+        if not 0 <= turn_number < len(turns) or turns[turn_number].answer is None:
+            return comment
+        turn = turns[turn_number]
+        assert turn.answer is not None
+        rating: Rating = "up" if liked.liked is True else "down" if liked.liked is False else "withdrawn"
+        record = FeedbackRecord(
+            session_id=session_id,
+            rating=rating,
+            comment=comment.strip() or None,
+            question=turn.question,
+            answer=turn.answer.answer,
+            trials=turn.answer.trials,
+        )
+        append_feedback(feedback_path(self.settings.home), record)
+        gr.Info("Thank you: feedback saved.")
+        return ""
+
+
+def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings: Settings) -> gr.Blocks:
+    handlers = ChatHandlers(assistant, trials, settings)
+    with gr.Blocks(title="Clinical-trial assistant", analytics_enabled=False) as chat:
+        session = gr.State(None)
+        turns = gr.State([])
+        gr.Markdown(
+            "## Clinical-trial assistant\n"
+            "Ask about eligibility, design or patient fit. Every claim cites the trial record "
+            "(hover or open a reference to read the quoted criterion); check the record before acting."
+        )
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    elem_id="chat",
+                    height=560,
+                    render_markdown=False,
+                    sanitize_html=True,
+                    allow_tags=False,
+                    latex_delimiters=[],
+                    buttons=[],
+                    feedback_options=("Like", "Dislike"),
+                    examples=[{"text": question} for question in EXAMPLE_QUESTIONS],
+                    placeholder="Pick an example or type a question below.",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask about the indexed trials…",
+                        show_label=False,
+                        elem_id="question",
+                        scale=5,
+                        lines=1,
+                        max_lines=4,
+                    )
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Row():
+                    new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation")
+                    copy_button = gr.Button("Copy answer", size="sm", elem_id="copy-answer")
+                    comment = gr.Textbox(
+                        placeholder="Optional comment, saved when you rate an answer",
+                        show_label=False,
+                        elem_id="feedback-comment",
+                        scale=3,
+                    )
+                copy_text = gr.Textbox(visible="hidden", elem_id="copy-text")
+            with gr.Column(scale=2):
+                gr.Markdown("### Trials in this answer")
+                panel = gr.HTML(render_side_panel(None, []), elem_id="trial-panel")
+
+        outputs = [chatbot, question, panel, session, turns, copy_text]
+        question.submit(handlers.respond, [question, session, turns], outputs)
+        ask_button.click(handlers.respond, [question, session, turns], outputs)
+        chatbot.example_select(handlers.ask_example, [session, turns], outputs)
+        new_button.click(handlers.new_conversation, [session], [*outputs, comment])
+        chatbot.clear(handlers.new_conversation, [session], [*outputs, comment])
+        copy_button.click(None, [copy_text], None, js=COPY_JS)
+        chatbot.like(handlers.record_feedback, [session, turns, comment], [comment])
+    return chat
