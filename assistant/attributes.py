@@ -70,14 +70,17 @@ def describe_fact(fact: Fact) -> str:
 
 
 def _facts(kinds: Iterable[FactKind], fallback: str | None, label: str) -> Extractor:
-    """Facts of these kinds, each with its criterion; criteria matching `fallback` when no fact does."""
+    """Facts of these kinds, one line per criterion; criteria matching `fallback` when no fact does."""
     kinds = list(kinds)
 
     def extract(trial: Trial) -> AttributeResult:
         result = AttributeResult(label=label)
+        by_quote: dict[str, list[Fact]] = {}
         for fact in (f for f in trial.facts if f.kind in kinds):
-            result.lines.append(describe_fact(fact))
-            result.citations.append(fact_citation(trial, fact))
+            by_quote.setdefault(fact.quote, []).append(fact)
+        for facts in by_quote.values():
+            result.lines.append(_describe_group(facts))
+            result.citations.append(fact_citation(trial, facts[0]))
         if not result.lines and fallback:
             for criterion in _criteria_matching(trial, fallback):
                 result.lines.append(f"{criterion.section} criterion {criterion.label or criterion.number}")
@@ -85,6 +88,16 @@ def _facts(kinds: Iterable[FactKind], fallback: str | None, label: str) -> Extra
         return result
 
     return extract
+
+
+def _describe_group(facts: list[Fact]) -> str:
+    """Facts read from one criterion: washouts sharing a window become one line naming every drug."""
+    first = facts[0]
+    same_window = all(f.kind == first.kind and f.days == first.days and f.anchor == first.anchor for f in facts)
+    if first.kind == FactKind.WASHOUT and same_window and len(facts) > 1:
+        merged = first.model_copy(update={"term": ", ".join(dict.fromkeys(f.term or "" for f in facts if f.term))})
+        return describe_fact(merged)
+    return "; ".join(dict.fromkeys(describe_fact(f) for f in facts))
 
 
 def _criteria_matching(trial: Trial, pattern: str) -> list[Criterion]:
@@ -104,26 +117,27 @@ def _scalar(label: str, section: str, value: Callable[[Trial], str | None], near
 
 
 def _enum(value: str) -> str:
-    return value.replace("_", " ").lower().capitalize()
+    return "Not applicable" if value.upper() == "NA" else value.replace("_", " ").lower().capitalize()
 
 
 # ---- extractors ------------------------------------------------------------------------------
 
 
 def _age_limit(which: str) -> Extractor:
+    """Age bounds from the age facts (registry fields and criteria); the written field when no fact has one."""
+
     def extract(trial: Trial) -> AttributeResult:
         result = AttributeResult(label=f"{which} age")
-        written = trial.max_age if which == "maximum" else trial.min_age
-        if written:
-            near = "Maximum" if which == "maximum" else "Minimum"
-            result.citations += _cite(trial, "Eligibility", [written], near=near)
-            if result.citations:
-                result.lines.append(f"{which.capitalize()} age: {written}")
         for fact in trial.facts_of(FactKind.AGE):
             bound = fact.high if which == "maximum" else fact.low
             if bound is not None:
-                result.lines.append(f"{which.capitalize()} age in the criteria: {bound:g} years")
+                where = "registry field" if fact.source == "structured" else f"{fact.source} criterion"
+                result.lines.append(f"{which} {bound:g} years ({where})")
                 result.citations.append(fact_citation(trial, fact))
+        written = trial.max_age if which == "maximum" else trial.min_age
+        if not result.lines and written:
+            result.citations += _cite(trial, "Eligibility", [written], near="Maximum" if which == "maximum" else "Minimum")
+            result.lines += [written] if result.citations else []
         return result
 
     return extract
@@ -177,7 +191,7 @@ def _dates(trial: Trial) -> AttributeResult:
 
 def _sponsor(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="sponsor")
-    for sponsor in trial.sponsors:
+    for sponsor in sorted(trial.sponsors, key=lambda s: (s.role or "").lower() != "lead"):
         citations = _cite(trial, "Sponsors", [sponsor.name])
         if citations:
             role = f" ({sponsor.role})" if sponsor.role else ""
@@ -239,7 +253,7 @@ def _dose(trial: Trial) -> AttributeResult:
                 continue
             seen.add(sentence)
             citations = _cite(trial, "Interventions", [sentence])
-            if citations:
+            if citations and citations[0] not in result.citations:
                 result.lines.append(", ".join(dict.fromkeys(m.group(0) for m in _DOSE.finditer(sentence))))
                 result.citations += citations
     return result
@@ -275,7 +289,7 @@ def _objective(trial: Trial) -> AttributeResult:
             result.citations += citations
     summary = " ".join(filter(None, [trial.brief_summary, trial.detailed_description]))
     for sentence in sentences(summary):
-        if _OBJECTIVE.search(sentence):
+        if _OBJECTIVE.search(sentence) and len(sentence.split()) >= 8 and not sentence.endswith(":"):
             citations = _cite(trial, "Brief Summary", [sentence])
             if citations:
                 result.lines.append(sentence)

@@ -12,8 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from langchain_core.chat_history import InMemoryChatMessageHistory
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +51,7 @@ class SessionMemory:
 
     def __init__(self) -> None:
         self._turns: dict[str, list[Turn]] = {}
-        self._messages: dict[str, InMemoryChatMessageHistory] = {}
+        self._messages: dict[str, list[BaseMessage]] = {}
         self._lock = threading.Lock()
 
     def turns(self, session_id: str | None) -> list[Turn]:
@@ -61,14 +60,15 @@ class SessionMemory:
         with self._lock:
             return list(self._turns.get(session_id, []))
 
-    def messages(self, session_id: str) -> InMemoryChatMessageHistory:
+    def messages(self, session_id: str) -> list[BaseMessage]:
         with self._lock:
-            return self._messages.setdefault(session_id, InMemoryChatMessageHistory())
+            return list(self._messages.get(session_id, []))
 
     def remember(self, session_id: str, turn: Turn, answer: Answer) -> None:
-        history = self.messages(session_id)
-        history.add_messages([HumanMessage(content=turn.query.question), AIMessage(content=answer.answer)])
         with self._lock:
+            messages = self._messages.setdefault(session_id, [])
+            messages += [HumanMessage(content=turn.query.question), AIMessage(content=answer.answer)]
+            del messages[: -2 * MAX_TURNS]
             turns = self._turns.setdefault(session_id, [])
             turns.append(turn)
             del turns[:-MAX_TURNS]
@@ -217,13 +217,17 @@ def _answer(state: PipelineState) -> Answer:
     return state.answer
 
 
+_FIELD_ATTRIBUTE = {"results_posted": "results", "allocation": "design", "intervention_model": "design",
+                    "masking": "design", "study_type": "design", "primary_purpose": "purpose"}
+
+
 # Attributes that a parsed test already answers (a phase filter answers "phase", a platelet value
 # answers the platelet threshold) are not repeated.
 def _attribute_keys(query: Query) -> list[str]:
     covered = {f"lab:{t.kind.value}" for t in query.numeric if t.kind not in (FactKind.ECOG, FactKind.AGE)}
     covered |= {"ecog" for t in query.numeric if t.kind == FactKind.ECOG}
     covered |= {"age" for t in query.numeric if t.kind == FactKind.AGE}
-    covered |= {f.field for f in query.fields}
+    covered |= {_FIELD_ATTRIBUTE.get(f.field, f.field) for f in query.fields}
     return [k for k in query.attributes if k not in covered]
 
 

@@ -62,7 +62,7 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
     if len(matches) > LIST_LIMIT:
         lines.append(f"- …and {len(matches) - LIST_LIMIT} more; the full list is in `trials`.")
     if refused and not query.count_only:
-        lines += ["", f"**Do not {phrase} ({len(refused)}):**"]
+        lines += ["", f"**Not matching ({len(refused)}):**"]
         lines += [_evaluation_line(e) for e in refused[:LIST_LIMIT]]
         if len(refused) > LIST_LIMIT:
             lines.append(f"- …and {len(refused) - LIST_LIMIT} more.")
@@ -159,11 +159,11 @@ def compose_overview(trials: Sequence[Trial]) -> Answer:
         for key in OVERVIEW_KEYS:
             result = BY_KEY[key].extract(trial)
             if result.stated:
-                lines.append(f"- {result.label.capitalize()}: {'; '.join(result.lines[:4])}"
+                lines.append(f"- {_capital(result.label)}: {'; '.join(result.lines[:4])}"
                              f"{_first_quote(result.citations)}")
                 citations += result.citations
             else:
-                lines.append(f"- {result.label.capitalize()}: not stated in the record")
+                lines.append(f"- {_capital(result.label)}: not stated in the record")
         lines += [*_conflict_lines([trial]), ""]
     answered = [t.nct_id for t in trials if any(c.nct_id == t.nct_id for c in citations)]
     return Answer(answer="\n".join(lines).strip(), trials=answered, citations=citations, kind=QuestionKind.OVERVIEW)
@@ -181,10 +181,14 @@ def compose_compare(trials: Sequence[Trial], keys: Sequence[str]) -> Answer:
             result = BY_KEY[key].extract(trial)
             citations += result.citations
             cells.append(_cell(result))
-        lines.append(f"| **{BY_KEY[key].label.capitalize()}** | " + " | ".join(cells) + " |")
+        lines.append(f"| **{_capital(BY_KEY[key].label)}** | " + " | ".join(cells) + " |")
     lines += _block(_conflict_lines(trials))
     answered = [t.nct_id for t in trials if any(c.nct_id == t.nct_id for c in citations)]
     return Answer(answer="\n".join(lines), trials=answered, citations=citations, kind=QuestionKind.COMPARE)
+
+
+def _capital(label: str) -> str:
+    return label[:1].upper() + label[1:]
 
 
 def _cell(result: AttributeResult) -> str:

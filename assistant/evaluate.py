@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.attributes import extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote
 from assistant.models import Citation
 from assistant.quantities import Quantity, compare, convert
@@ -264,9 +265,11 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
-    if field in ("results_posted", "healthy_volunteers"):
-        words = {"results_posted": ["Results", "Study Results"], "healthy_volunteers": ["Healthy Volunteers"]}
-        return find_quote(trial, words[field])
+    if field == "results_posted":
+        cites = extract("results", trial).citations
+        return cites[0].quote if cites else None
+    if field == "healthy_volunteers":
+        return find_quote(trial, ["Healthy Volunteers"])
     candidates = [c for v in values for c in (v, v.replace("_", " "), v.replace("PHASE", "Phase "))]
     return find_quote(trial, candidates, near=_FIELD_LABELS[field])
 

@@ -34,7 +34,7 @@ def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None 
         pattern = re.compile(r"(?<![\w])" + _loose(candidate) + r"(?![\w])", re.IGNORECASE)
         start_at = 0
         if near:
-            label = re.search(_loose(near), text, re.IGNORECASE)
+            label = re.search(_loose(near), text) or re.search(_loose(near), text, re.IGNORECASE)
             start_at = label.end() if label else 0
         match = pattern.search(text, start_at) or pattern.search(text)
         if match:

@@ -71,8 +71,10 @@ def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, Te
 def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
     if patient.sex is None:
         return []
-    quote = find_quote(trial, [trial.sex], near="Sex") if trial.sex else None
-    cites = [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else []
+    structured = [f for f in trial.facts_of(FactKind.SEX) if f.source == "structured"]
+    quote = find_quote(trial, [trial.sex], near="Sex") if trial.sex and not structured else None
+    cites = [fact_citation(trial, f) for f in structured] or (
+        [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else [])
     if trial.sex in ("ALL", patient.sex):
         status: Status = "met"
     elif trial.sex is not None:
@@ -92,20 +94,22 @@ def _condition_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Crite
     """The patient's disease against the trial's conditions, title and criteria."""
     checks = []
     for condition in patient.conditions:
-        for part in _condition_parts(condition):
-            checks.append(_condition_check(trial, part))
+        markers, disease = _condition_parts(condition)
+        checks += [c for marker in markers if (c := _condition_check(trial, marker, required=False)) is not None]
+        if disease and (check := _condition_check(trial, disease, required=True)) is not None:
+            checks.append(check)
     return checks
 
 
-def _condition_parts(condition: str) -> list[str]:
-    """'HER2+ breast cancer' -> ['HER2+', 'breast cancer']: a biomarker and a disease are checked apart."""
+def _condition_parts(condition: str) -> tuple[list[str], str]:
+    """'HER2+ breast cancer' -> (['HER2+'], 'breast cancer'): a biomarker and a disease are checked apart."""
     words = condition.split()
     markers = [w for w in words if re.search(r"\d|[+\-]$", w)]
-    disease = " ".join(w for w in words if w not in markers)
-    return [*markers, disease] if disease else markers
+    return markers, " ".join(w for w in words if w not in markers)
 
 
-def _condition_check(trial: Trial, part: str) -> tuple[CriterionCheck, list[Citation]]:
+def _condition_check(trial: Trial, part: str, required: bool) -> tuple[CriterionCheck, list[Citation]] | None:
+    """A disease the trial does not name is unknown; a biomarker it does not name is no criterion at all."""
     excluded = [c for c in trial.exclusion if mentions(c.text, part)]
     if excluded:
         return _check(part, "not met", trial, [criterion_citation(trial, c) for c in excluded],
@@ -120,6 +124,8 @@ def _condition_check(trial: Trial, part: str) -> tuple[CriterionCheck, list[Cita
             if quote:
                 return _check(part, "met", trial, [Citation(nct_id=trial.nct_id, section=section, quote=quote)],
                               f"the trial studies {part}")
+    if not required:
+        return None
     return _check(part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}")
 
 
@@ -139,6 +145,8 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
             continue
         window = _window_days(criterion.text, prior.term)
         cites = [criterion_citation(trial, criterion)]
+        if window is None and criterion.section == "exclusion":
+            continue  # named without a time window (e.g. an allergy to it): not about recent use
         if window is None or criterion.section != "exclusion":
             return _check(name, "unknown", trial, cites, f"{prior.term} is named in a {criterion.section} criterion; "
                           f"patient had it {prior.days_ago:g} days ago")

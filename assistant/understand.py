@@ -167,7 +167,8 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
     attributes = attributes_in(text)
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
-    terms = _term_tests(text) if set_cue or known or _THOSE.search(text) else []
+    terms = _term_tests(text, loose=set_cue or bool(_THOSE.search(text))) if set_cue or known or _THOSE.search(text) \
+        else []
     query = Query(question=text, kind=QuestionKind.OPEN, nct_ids=known, unknown_ids=unknown,
                   numeric=numeric, fields=fields, terms=terms, attributes=attributes,
                   count_only=bool(_HOW_MANY.search(text)))
@@ -346,12 +347,15 @@ def _field_tests(text: str) -> list[FieldTest]:
 _TERM_END = re.compile(r"[?.;!]|\b(?:and which|which|that|who|whose|where|when|if)\b", re.IGNORECASE)
 
 
-def _term_tests(text: str) -> list[TermTest]:
-    """'exclude brain metastases', 'require HER2-positive disease', 'give romiplostim', 'for breast cancer'."""
+def _term_tests(text: str, loose: bool) -> list[TermTest]:
+    """'exclude brain metastases', 'require HER2-positive disease', 'give romiplostim', 'for breast cancer'.
+    Prepositions alone ('for', 'in') only mark a term in a set question (`loose`): in "the maximum age
+    for NCT…" they do not."""
     tests: list[TermTest] = []
+    text = NCT_ID.sub(" ", text)
     body = re.sub(r"^\s*(?:which|what|list|show|find|any|all|how many)\s+(?:of\s+(?:those|these|them)\s+)?"
                   r"(?:trials?|studies|ones)?\s*(?:are|is|do|does|can|could|will)?\s*", "", text, flags=re.IGNORECASE)
-    for verb, mode in _TERM_VERBS:
+    for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-2]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
             tail = _TERM_END.split(match.group(1), maxsplit=1)[0]
             for term in _split_terms(tail):

@@ -71,10 +71,15 @@ def normalise_text(text: str) -> str:
 
 
 class RecordTexts:
-    """Normalised record text per NCT ID, read from the source files."""
+    """Normalised record text(s) per NCT ID; a quote is valid when one of them contains it."""
 
     def __init__(self, texts: dict[str, str] | None = None) -> None:
-        self._texts = {nct: normalise_text(text) for nct, text in (texts or {}).items()}
+        self._texts = {nct: [normalise_text(text)] for nct, text in (texts or {}).items()}
+
+    def add_rendering(self, nct_id: str, text: str) -> None:
+        """Also accept quotes from `text`, a rendering of a structured record (e.g. Trial.text of a
+        CT.gov JSON/XML record, whose "Status: RECRUITING" lines exist in no single field)."""
+        self._texts.setdefault(nct_id, []).append(normalise_text(text))
 
     @classmethod
     def from_paths(cls, paths: Iterable[Path]) -> RecordTexts:
@@ -90,9 +95,8 @@ class RecordTexts:
         return sorted(self._texts)
 
     def contains_quote(self, nct_id: str, quote: str) -> bool:
-        text = self._texts.get(nct_id)
         needle = normalise_text(quote)
-        return text is not None and bool(needle) and needle in text
+        return bool(needle) and any(needle in text for text in self._texts.get(nct_id, []))
 
 
 def read_record_texts(path: Path) -> dict[str, str]:

@@ -63,10 +63,17 @@ class _Line:
     start: int
     end: int  # without the newline
     text: str
+    shift: int = 0  # indentation lost when the text was stripped (first line only)
+
+    @property
+    def lead(self) -> int:
+        """Characters of leading whitespace in the text itself."""
+        return len(self.text) - len(self.text.lstrip(" \t"))
 
     @property
     def column(self) -> int:
-        return len(self.text) - len(self.text.lstrip(" \t"))
+        """Indentation for nesting, counting what stripping took off the first line."""
+        return self.lead + self.shift
 
 
 def split_criteria(criteria_text: str) -> tuple[list[Criterion], list[Criterion]]:
@@ -74,7 +81,12 @@ def split_criteria(criteria_text: str) -> tuple[list[Criterion], list[Criterion]
     builder = _Builder(criteria_text)
     for line in _lines(criteria_text):
         builder.feed(line)
-    items = [piece for item in builder.items for piece in _split_inline_run(criteria_text, item)]
+    items = [
+        piece
+        for item in builder.items
+        for run_item in _split_inline_run(criteria_text, item)
+        for piece in _split_labelled_run(criteria_text, run_item)
+    ]
     return _criteria(criteria_text, items, "inclusion"), _criteria(criteria_text, items, "exclusion")
 
 
@@ -84,6 +96,11 @@ def _lines(text: str) -> list[_Line]:
         if m.start() > 0 and m.start() == m.end() and text[m.start() - 1 : m.start()] != "\n":
             continue  # finditer's empty match right after a non-empty line
         lines.append(_Line(m.start(), m.end(), m.group().rstrip("\r")))
+    # A stripped text block starts at column 0 while its other lines keep their indentation:
+    # give the first line the smallest indentation seen below it.
+    later = [line.column for line in lines[1:] if line.text.strip()]
+    if lines and lines[0].column == 0 and later and min(later) > 0:
+        lines[0].shift = min(later)
     return lines
 
 
@@ -118,7 +135,7 @@ class _Builder:
         elif self._continues(line):
             self.items[-1].end = line.end
         else:
-            self._new_item(line.start + line.column, line.end, line.column, None, False)
+            self._new_item(line.start + line.lead, line.end, line.column, None, False)
         self.blank_before = False
 
     def _switch_section(self, heading: re.Match[str]) -> None:
@@ -146,14 +163,21 @@ class _Builder:
         if self.blank_before:
             return False
         previous = self.text[last.start : last.end].rstrip()
-        sentence_ended = previous.endswith((".", ";", ":")) and not _ABBREVIATION_END.search(previous)
+        previous_line = previous.rsplit("\n", 1)[-1].strip()
+        # A long line ending in ":" is a wrap inside "Life expectancy: At least..." runs; a short
+        # one is a sub-heading ("Hepatic:") whose items follow.
+        sentence_ended = (
+            previous.endswith((".", ";")) and not _ABBREVIATION_END.search(previous)
+        ) or (previous.endswith(":") and len(previous_line) < 60)
         starts_new = bool(re.match(r"[A-Z0-9]", line.text.lstrip()))
         return not (sentence_ended and starts_new)
 
     def _new_item(self, start: int, end: int, column: int, label: str | None, marked: bool) -> None:
-        line_text = self.text[start:end].rstrip()
-        # A bare "Heading:" line nests the items that follow at its own column.
-        nest = column - 0.5 if not marked and line_text.endswith(":") else float(column)
+        line_text = self.text[start:end].strip()
+        # A short bare "Heading:" line nests the items that follow at its own column (a long
+        # line ending in ":" is a wrapped paragraph).
+        is_heading = not marked and line_text.endswith(":") and len(line_text) < 60
+        nest = column - 0.5 if is_heading else float(column)
         while self.open and self.items[self.open[-1]].indent >= nest:
             self.open.pop()
         parent = self.items[self.open[-1]] if self.open else None
@@ -192,6 +216,33 @@ def _split_inline_run(text: str, item: _Item) -> list[_Item]:
         current.end = found.start() + 1
         pieces.append(tail)
         number += 1
+
+
+# PDQ-style records run labelled fields together in one paragraph: "PATIENT CHARACTERISTICS:
+# Age: 18 and over Performance status: ECOG 0-2 Life expectancy: At least 12 weeks ...".
+_FIELD_LABEL = re.compile(
+    r"(?<=\s)(?:Age|Sex|Menopausal status|Performance status|Life expectancy|Hematopoietic|Haematopoietic|"
+    r"Hepatic|Renal|Cardiovascular|Cardiac|Pulmonary|Neurologic|Other|Biologic therapy|Chemotherapy|"
+    r"Endocrine therapy|Radiotherapy|Surgery|Immunologic|Gastrointestinal|Hormone receptor status)"
+    r"(?:\s*\([^()]{0,40}\))?:(?=\s)",
+    re.IGNORECASE,
+)
+
+
+def _split_labelled_run(text: str, item: _Item) -> list[_Item]:
+    """Split a paragraph of run-together "Label: value" fields into one item per field.
+
+    The item itself keeps the first piece, so sub-items that name it as parent still do.
+    """
+    starts = [m.start() for m in _FIELD_LABEL.finditer(text, item.start, item.end)]
+    if len(starts) < 2:
+        return [item]
+    if not text[item.start : starts[0]].strip():
+        starts = starts[1:]
+    ends = [*starts[1:], item.end]
+    pieces = [_Item(item.section, start, end, item.indent, None, False, item.parent) for start, end in zip(starts, ends, strict=True)]
+    item.end = starts[0]
+    return [item, *pieces]
 
 
 def _criteria(text: str, items: list[_Item], section: Section) -> list[Criterion]:

@@ -50,13 +50,14 @@ _CMP_WORDS: tuple[tuple[str, Comparator], ...] = (
     (r"\\?>", ">"),
     (r"\\?<", "<"),
 )
-_CMP = "(?P<cmp>" + "|".join(f"(?:{p})" for p, _ in _CMP_WORDS) + ")"
+_CMP = "(?P<cmp>" + "|".join("(?:" + p.replace(" ", r"\s+") + ")" for p, _ in _CMP_WORDS) + ")"
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 
 
 def _comparator(written: str) -> Comparator:
+    written = re.sub(r"\s+", " ", written.strip())
     for pattern, symbol in _CMP_WORDS:
-        if re.fullmatch(pattern, written.strip(), re.IGNORECASE):
+        if re.fullmatch(pattern, written, re.IGNORECASE):
             return symbol
     raise ValueError(f"not a comparator: {written!r}")
 
@@ -275,6 +276,8 @@ class _Reading:
                 transfusion and transfusion.start() <= drug.start < transfusion.end()
             ):
                 continue
+            if self.text[drug.end : drug.end + 1] == ":":
+                continue  # a field label ("Chemotherapy: At least 4 weeks since ..."), not a drug taken
             seen.add(drug.term.name)
             window = _window_near(windows, drug.start)
             yield self.fact(
@@ -446,7 +449,7 @@ def _age_bounds(
                 bounds.append((None, None, float(m.group("a")), float(m.group("b"))))
                 taken.append(m.span())
     comparisons = (
-        rf"\bage[ds]?\s*(?:of\s+|:\s*|must be\s+|is\s+|should be\s+)?{_CMP}\s*{_NUM}{unit}",
+        rf"\bage[ds]?\s*(?:of\s+|:\s*|must be\s+|is\s+|should be\s+)?{_CMP}\s*{_NUM}(?:\s*{_YEARS})?(?![\d.])",
         rf"{_CMP}\s*(?:the\s+age\s+of\s+)?{_NUM}\s*{_YEARS}",
         rf"^{_CMP}\s*{_NUM}" if unit_optional else r"(?!x)x",
     )
@@ -764,7 +767,7 @@ _NOT_LIMITED = re.compile(r"(?:but )?not limited to|if not|whether or not", re.I
 # "Diseases other than CIT", "besides thrombocytopenia caused by chemotherapy": what follows is
 # the exception, not what the criterion names.
 _EXCEPTION = re.compile(
-    r"\b(?:other than|besides|except(?: for)?|apart from|caused by|due to)\b[^,;]*", re.IGNORECASE
+    r"\b(?:other than|besides|except(?: for)?|apart from)\b[^,;]*", re.IGNORECASE
 )
 
 

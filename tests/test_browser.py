@@ -132,20 +132,19 @@ def test_chat_lists_the_ecog_2_trials_with_working_citations(server: str, contex
     ask_in_chat(page, "Which trials accept ECOG 2?", answers_before=0)
 
     answer = last_answer(page)
-    assert ECOG_2_TRIALS <= set(answer.inner_text().split()) | cited_trials(page)
-    assert cited_trials(page) == ECOG_2_TRIALS
+    expect(page.locator("#trial-panel .trial-card")).to_have_count(len(ECOG_2_TRIALS))
     cards = page.locator("#trial-panel .trial-card").evaluate_all("els => els.map(e => e.dataset.nct)")
-    assert set(cards) == ECOG_2_TRIALS
+    assert sorted(cards) == sorted(ECOG_2_TRIALS)
+    # The answer may also cite the trials that do not match (to show why); these three must be cited.
+    assert cited_trials(page) >= ECOG_2_TRIALS
 
     # Inline citations link to the study page and carry the quoted criterion on hover.
-    inline = answer.locator("a.cite")
-    assert inline.count() >= 3
-    for index in range(inline.count()):
-        link = inline.nth(index)
-        href = link.get_attribute("href") or ""
-        assert href.rsplit("/", 1)[-1] in ECOG_2_TRIALS
-        assert href.startswith("https://clinicaltrials.gov/study/NCT")
+    for nct_id in ECOG_2_TRIALS:
+        link = answer.locator(f"a.cite[href='https://clinicaltrials.gov/study/{nct_id}']").first
+        assert "ECOG PS score" in (link.get_attribute("title") or "")
         assert "0-2" in (link.get_attribute("title") or "")
+        assert link.get_attribute("target") == "_blank"
+    inline = answer.locator("a.cite[href='https://clinicaltrials.gov/study/NCT07162519']")
     # Expanding a reference shows the quote.
     first_reference = answer.locator(".references details").first
     first_reference.locator("summary").click(position={"x": 4, "y": 4})
@@ -158,8 +157,7 @@ def test_chat_lists_the_ecog_2_trials_with_working_citations(server: str, contex
         inline.first.click()
     study = opened.value
     study.wait_for_load_state()
-    assert study.url.startswith("https://clinicaltrials.gov/study/NCT")
-    assert study.url.rsplit("/", 1)[-1] in ECOG_2_TRIALS
+    assert study.url == "https://clinicaltrials.gov/study/NCT07162519"
 
 
 def test_chat_follow_up_stays_in_the_conversation(server: str, context: BrowserContext) -> None:
@@ -181,10 +179,12 @@ def test_record_html_renders_as_text(server: str, context: BrowserContext) -> No
     ask_in_chat(page, "What ECOG performance status does NCT09990001 require?", answers_before=0)
     answer = last_answer(page)
     text = answer.inner_text() + page.locator("#trial-panel").inner_text()
-    assert "<script>window.__pwned=1</script>" in text or "[the protocol](https://evil.example/phish)" in text
+    assert "<script>window.__pwned=1</script>" in text
+    assert "[the protocol](https://evil.example/phish)" in text
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#chat script, #trial-panel script, #chat img, #trial-panel img").count() == 0
     assert page.locator("a[href*='evil.example']").count() == 0
+    expect(page.locator("#trial-panel .trial-title")).to_have_count(1)
     title = page.locator("#trial-panel .trial-title").first.inner_text()
     assert title == 'Supportive Care Study <img src=x onerror="window.__pwned=2"> for Thrombocytopenia'
     screenshot(page, "chat-hostile.png")
@@ -209,7 +209,8 @@ def test_widget_on_the_demo_portal_opens_and_answers(server: str, context: Brows
         reply = chat.locator(".msg.assistant").first
         reply.wait_for(timeout=ANSWER_TIMEOUT_MS)
         cited = reply.locator(".references summary a").evaluate_all("els => els.map(e => e.href)")
-        assert {href.rsplit("/", 1)[-1] for href in cited} == ECOG_2_TRIALS
+        assert {href.rsplit("/", 1)[-1] for href in cited} >= ECOG_2_TRIALS
+        assert all(nct_id in reply.inner_text() for nct_id in ECOG_2_TRIALS)
         assert reply.locator("a.cite").first.get_attribute("title")
         screenshot(page, "widget.png")
     assert traffic.hosts() <= {"127.0.0.1", "localhost"}, traffic.urls

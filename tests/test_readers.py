@@ -780,3 +780,73 @@ def test_iso_dates() -> None:
 )
 def test_dose_phrases(text: str, expected: list[str]) -> None:
     assert dose_phrases(text) == expected
+
+
+def test_crlf_and_byte_order_mark_read_like_plain_newlines(tmp_path: Path, seeds_dir: Path) -> None:
+    text = seed(seeds_dir, "004").read_text(encoding="utf-8")
+    path = tmp_path / "windows.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    trial = read_one(path)
+    assert trial.text == text
+    assert (trial.nct_id, trial.status, trial.max_age) == ("NCT07162519", "NOT_YET_RECRUITING", "75 Years")
+
+
+def test_json_value_outside_the_model_is_a_per_study_error(tmp_path: Path) -> None:
+    path = tmp_path / "studies.json"
+    path.write_text(
+        '[{"protocolSection": {"identificationModule": {"nctId": "NCT09000031"}}},'
+        ' {"protocolSection": {"identificationModule": {"nctId": "NCT09000032"},'
+        ' "armsInterventionsModule": {"armGroups": [{"type": "EXPERIMENTAL"}]}}}]',
+        encoding="utf-8",
+    )
+    read = read_file(path)
+    assert [trial.nct_id for trial in read.trials] == ["NCT09000031"]
+    (error,) = read.errors
+    assert "study 2 of 2 (NCT09000032)" in error.reason and "'label'" in error.reason
+
+
+def test_registry_page_arm_with_two_interventions() -> None:
+    path = FIXTURES / "registry_page_two_arms.txt"
+    trial = read_one(path)
+    assert trial.nct_id == "NCT09000041"  # not NCT09999999 from "More Related Trials"
+    assert trial.status == "ACTIVE_NOT_RECRUITING"  # not that trial's RECRUITING
+    assert trial.phases == ["PHASE1", "PHASE2"]
+    assert (trial.enrollment, trial.start_date, trial.primary_completion_date) == (1200, "2023-01", "2025-06")
+    assert [(arm.label, arm.type, arm.description, arm.interventions) for arm in trial.arms] == [
+        ("Combination", "EXPERIMENTAL", "Drug X with Drug Y.", ["Drug X", "Drug Y"]),
+        ("Monotherapy", "ACTIVE_COMPARATOR", None, ["Drug X"]),
+    ]
+    assert [(item.name, item.type, item.dose_text, item.arm_labels) for item in trial.interventions] == [
+        ("Drug X", "DRUG", "10 mg twice daily", ["Combination", "Monotherapy"]),
+        ("Drug Y", "BIOLOGICAL", "3 mg/kg every 3 weeks", ["Combination"]),
+    ]
+    assert (trial.min_age, trial.min_age_years, trial.max_age, trial.max_age_years) == (
+        "6 Months",
+        0.5,
+        None,
+        None,
+    )
+    assert (trial.sex, trial.healthy_volunteers) == ("MALE", True)
+    assert trial.sites == [
+        Site(facility="City Hospital", city="Lyon", country="France", status="ACTIVE_NOT_RECRUITING")
+    ]
+    assert trial.criteria_text == (
+        "Inclusion Criteria\n\n1. Adults with measurable disease.\n\nExclusion Criteria\n\n1. Prior Drug Y."
+    )
+
+
+def test_registry_page_arms_without_an_interventions_section(tmp_path: Path) -> None:
+    """Without descriptions to compare, prose paragraphs end an intervention, a bare line starts an arm."""
+    text = (FIXTURES / "registry_page_two_arms.txt").read_text(encoding="utf-8")
+    start, end = text.index("Interventions\n\nLearn about"), text.index("Eligibility Criteria\n")
+    path = tmp_path / "page.txt"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    trial = read_one(path)
+    assert [(arm.label, arm.interventions) for arm in trial.arms] == [
+        ("Combination", ["Drug X", "Drug Y"]),
+        ("Monotherapy", ["Drug X"]),
+    ]
+    assert [(item.name, item.type, item.arm_labels) for item in trial.interventions] == [
+        ("Drug X", "DRUG", ["Combination", "Monotherapy"]),
+        ("Drug Y", "BIOLOGICAL", ["Combination"]),
+    ]

@@ -75,6 +75,8 @@ CSS = """
 #trial-panel td.not-met { color: #b91c1c; font-weight: 600; }
 #trial-panel td.unknown { color: #a16207; font-weight: 600; }
 #chat a.cite { text-decoration: none; font-weight: 600; }
+#chat ul, #chat ol { padding-left: 1.4em; margin: 4px 0; }
+#chat p { margin: 0 0 6px 0; }
 #chat .references { margin-top: 10px; font-size: 0.92em; }
 #chat .references ol { margin: 4px 0 0 0; padding-left: 0; list-style: none; }
 #chat .references blockquote { margin: 4px 0 6px 12px; padding-left: 8px;
@@ -128,8 +130,9 @@ class ChatHandlers:
         self.settings = settings
 
     def answer_trials(self, answer: Answer) -> list[Trial]:
-        """The answer's trials in its order, then any other cited trial."""
-        ids = list(dict.fromkeys([*answer.trials, *(c.nct_id for c in answer.citations)]))
+        """The trials the answer gives as its result; when it gives none (nothing matched), the
+        trials it cites to show why."""
+        ids = answer.trials or list(dict.fromkeys(c.nct_id for c in answer.citations))
         found = (self.trials.get_trial(nct_id) for nct_id in ids)
         return [trial for trial in found if trial is not None]
 

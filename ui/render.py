@@ -19,8 +19,7 @@ from index.models import Fact, FactKind, Trial
 
 CTGOV_STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 CITATION_MARKER = re.compile(r"\[(NCT\d{8})\]")
-# A marker with the ID the text just named before it: "NCT06433830 [NCT06433830]".
-NAMED_CITATION = re.compile(r"(?:\b(NCT\d{8})\s*)?\[(NCT\d{8})\]")
+_BLOCK_STARTS = ("<p>", "<li>", "<br", "<h", "\n")
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
     ["link", "image", "autolink", "html_inline", "html_block"]
@@ -87,14 +86,24 @@ def render_answer_body(text: str, answer: Answer) -> str:
     grouped = quotes_by_trial(answer.citations)
 
     def link(match: re.Match[str]) -> str:
-        named, nct_id = match.group(1), match.group(2)
+        nct_id = match.group(1)
         if nct_id not in numbers:
             return match.group(0)
-        before = f"{named} " if named and named != nct_id else ""
-        return f"{before}{nct_id} {_citation_link(nct_id, numbers[nct_id], grouped.get(nct_id, []))}"
+        cite = _citation_link(nct_id, numbers[nct_id], grouped.get(nct_id, []))
+        # "NCT06433830: ECOG 0-2 [NCT06433830]" reads better without the ID twice.
+        named = nct_id in _line_before(match.string, match.start())
+        return cite if named else f"{nct_id} {cite}"
 
     # Markdown output escapes <, >, & and quotes; "[NCT…]" survives as text and becomes a link.
-    return NAMED_CITATION.sub(link, _MARKDOWN.render(text))
+    # Newlines between block tags are dropped: the Chatbot shows messages with pre-wrap.
+    rendered = re.sub(r">\n+", ">", _MARKDOWN.render(text)).strip()
+    return CITATION_MARKER.sub(link, rendered)
+
+
+def _line_before(rendered: str, position: int) -> str:
+    """The text of the current paragraph or list item up to `position`."""
+    start = max(rendered.rfind(boundary, 0, position) for boundary in _BLOCK_STARTS)
+    return rendered[max(start, 0) : position]
 
 
 def render_references(answer: Answer, titles: Mapping[str, str]) -> str:

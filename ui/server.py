@@ -103,13 +103,11 @@ def create_app(assistant: ConversationalAssistant, trials: TrialReader, settings
 def serve_command(host: str, port: int) -> int:
     """`trials serve`: open the index and the assistant, then serve until interrupted."""
     from assistant.service import build_assistant
-    from index.store import open_store
 
     settings = get_settings()
-    store = open_store(settings)
     assistant = build_assistant(settings)
-    if not store.all_trials():
+    if not assistant.store.all_trials():
         print(f"No trials indexed in {settings.home}: run `trials index seeds` first.")
     print(f"Clinical-trial assistant: http://{host}:{port}/  (API docs /docs, widget /widget.js)")
-    uvicorn.run(create_app(assistant, store, settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(assistant, assistant.store, settings), host=host, port=port, log_level="info")
     return 0

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from index.errors import ReadError
 from index.readers.ctgov_json import read_ctgov_json
 from index.readers.ctgov_xml import read_ctgov_xml
-from index.readers.file_read import FileRead
+from index.readers.file_read import FileRead, misfit_reason
 from index.readers.registry_page import looks_like_registry_page, read_registry_page
 from index.readers.summary_page import looks_like_summary_page, read_summary_page
 
@@ -43,13 +45,16 @@ def read_file(path: Path) -> FileRead:
         return read_text(_decoded(path), source)
     except ReadError as error:
         return FileRead(errors=[error])
+    except ValidationError as error:
+        return FileRead(errors=[ReadError(source, misfit_reason(error))])
 
 
 def read_text(text: str, source_path: str) -> FileRead:
     """Every trial in `text` (read from `source_path`); raises ReadError for a whole-file failure."""
     if not text.strip():
         raise ReadError(source_path, "file is empty")
-    text = text.removeprefix("\ufeff")
+    # Universal newlines and no byte-order mark, as Python's text mode reads a file.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     match detect_format(text):
         case "ctgov_json":
             return read_ctgov_json(text, source_path)
@@ -67,7 +72,7 @@ def read_text(text: str, source_path: str) -> FileRead:
 
 
 def _decoded(path: Path) -> str:
-    """The file's text with universal newlines, as Python's text mode reads it."""
+    """The file's text, strictly UTF-8."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -83,4 +88,4 @@ def _decoded(path: Path) -> str:
         raise ReadError(
             source, f"not valid UTF-8: byte 0x{raw[error.start]:02x} at offset {error.start}"
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text

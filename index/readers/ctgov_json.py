@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import ValidationError
+
 from index.errors import ReadError
 from index.models import Arm, Contact, Intervention, Outcome, Site, Sponsor, Trial
 from index.readers import normalise
 from index.readers.assemble import finish_structured, unique_contacts
-from index.readers.file_read import FileRead
+from index.readers.file_read import FileRead, misfit_reason
 
 FORMAT = "ctgov_json"
 
@@ -77,6 +79,8 @@ def _trial_or_error(study: Any, source_path: str, where: str) -> Trial:
         return study_to_trial(study, source_path)
     except _BadStudy as error:
         raise ReadError(source_path, f"{where}{error}") from None
+    except ValidationError as error:
+        raise ReadError(source_path, f"{where}{misfit_reason(error)}") from None
 
 
 def study_to_trial(study: Any, source_path: str) -> Trial:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from index.errors import ReadError
 from index.models import Trial
@@ -15,3 +15,10 @@ class FileRead(BaseModel):
 
     trials: list[Trial] = Field(default_factory=list)
     errors: list[ReadError] = Field(default_factory=list)
+
+
+def misfit_reason(error: ValidationError) -> str:
+    """One line naming the first record value that does not fit the Trial model."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "record"
+    return f"a value does not fit the Trial model at {where}: {first['msg']}"

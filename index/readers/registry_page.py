@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 
 from index.errors import ReadError
 from index.models import Arm, Contact, Intervention, Site, Sponsor, Trial
@@ -95,25 +96,23 @@ def looks_like_registry_page(text: str) -> bool:
 
 def read_registry_page(text: str, source_path: str) -> Trial:
     sections = _sections(text)
-    nct_id = _nct_id(text, sections, source_path)
     value = _values(sections)
     criteria = _criteria_text(text, sections)
-    intervention_descriptions, interventions = _interventions(sections.get("Interventions"))
-    arms, interventions = link_arms(
-        _arms(sections.get("Study Groups"), intervention_descriptions), interventions
-    )
+    arms, interventions = _arms_and_interventions(sections)
+    enrollment, enrollment_type = _enrollment(value("Total Enrollment"))
+    header = text[: min((body.start for body in sections.values()), default=len(text))]
     trial = Trial(
-        nct_id=nct_id,
+        nct_id=_nct_id(header, source_path),
         brief_title=_title(text),
         status=normalise.enum_style(value("Recruitment Status")),
         phases=normalise.phases(value("Clinical Phase")),
         study_type=normalise.enum_style(value("Study Classification")),
-        enrollment=_enrollment(value("Total Enrollment"))[0],
-        enrollment_type=_enrollment(value("Total Enrollment"))[1],
+        enrollment=enrollment,
+        enrollment_type=enrollment_type,
         start_date=value("Study Start Date"),
         primary_completion_date=value("Primary Completion Date"),
         completion_date=value("Study Completion Date"),
-        last_updated=_last_updated(text),
+        last_updated=_last_updated(header),
         conditions=[line.text for line in lines(_data(sections, "Conditions"))],
         keywords=[line.text for line in lines(_data(sections, "Keywords"))],
         brief_summary=_data(sections, "Brief Summary").text or None,
@@ -158,9 +157,9 @@ def _unlisted_headings(text: str, end: int) -> list[Heading]:
 
     Marking them as headings keeps an unknown section from running into the one before it.
     """
-    whole = Span(text, 0, end)
+    blocks = paragraphs(Span(text, 0, end))
     found = []
-    for label, following in zip(paragraphs(whole), paragraphs(whole)[1:], strict=False):
+    for label, following in pairwise(blocks):
         is_single_line = "\n" not in label.text and not label.text.endswith((".", ":"))
         if is_single_line and _BLURB.fullmatch(following.text) and label.text not in LABELS:
             found.append(Heading(label.text, label.start, label.end))
@@ -190,9 +189,9 @@ def _values(sections: dict[str, Span]) -> Callable[[str], str | None]:
     return value
 
 
-def _nct_id(text: str, sections: dict[str, Span], source_path: str) -> str:
-    first_section = min((body.start for body in sections.values()), default=len(text))
-    match = NCT_LINE.search(text, 0, first_section)
+def _nct_id(header: str, source_path: str) -> str:
+    """The "NCT ID:" line above the first section (never an ID quoted further down)."""
+    match = NCT_LINE.search(header)
     if match is None:
         raise ReadError(source_path, "record has no NCT ID (no 'NCT ID:' line before the first section)")
     nct_id = normalise.valid_nct_id(match.group(1))
@@ -208,8 +207,8 @@ def _title(text: str) -> str | None:
     return None
 
 
-def _last_updated(text: str) -> str | None:
-    match = _LAST_UPDATED.search(text)
+def _last_updated(header: str) -> str | None:
+    match = _LAST_UPDATED.search(header)
     return match.group(1) if match else None
 
 
@@ -239,6 +238,17 @@ def _criteria_text(text: str, sections: dict[str, Span]) -> str | None:
     return text[start : last.end].strip() or None
 
 
+def _arms_and_interventions(sections: dict[str, Span]) -> tuple[list[Arm], list[Intervention]]:
+    """Arms from Study Groups, interventions from Interventions (or, failing that, Study Groups)."""
+    descriptions, interventions = _interventions(sections.get("Interventions"))
+    arms, types_under_arms = _arms(sections.get("Study Groups"), descriptions)
+    listed = {item.name for item in interventions}
+    interventions += [
+        Intervention(name=name, type=kind) for name, kind in types_under_arms.items() if name not in listed
+    ]
+    return link_arms(arms, interventions)
+
+
 def _interventions(section: Span | None) -> tuple[dict[str, str], list[Intervention]]:
     """Interventions (name, description, type) and each one's description by name."""
     items: list[Intervention] = []
@@ -260,8 +270,12 @@ def _interventions(section: Span | None) -> tuple[dict[str, str], list[Intervent
     return {item.name: item.description for item in items if item.description}, items
 
 
-def _arms(section: Span | None, intervention_descriptions: dict[str, str]) -> list[Arm]:
+def _arms(
+    section: Span | None, intervention_descriptions: dict[str, str]
+) -> tuple[list[Arm], dict[str, str | None]]:
+    """The arms, and the type of each intervention named under them."""
     arms: list[Arm] = []
+    types: dict[str, str | None] = {}
     pending: list[Span] = []
     last_intervention: str | None = None
     for paragraph in paragraphs(section) if section else []:
@@ -272,14 +286,15 @@ def _arms(section: Span | None, intervention_descriptions: dict[str, str]) -> li
                 arm_type = normalise.enum_style(group_type.group(1))
                 arms.append(Arm(label=pending[0].text, type=arm_type, description=joined(pending[1:])))
             pending, last_intervention = [], None
-        elif _INTERVENTION_TYPE.fullmatch(paragraph.text):
+        elif intervention_type := _INTERVENTION_TYPE.fullmatch(paragraph.text):
             if pending and arms:
                 last_intervention = pending[-1].text
                 arms[-1].interventions.append(last_intervention)
+                types.setdefault(last_intervention, normalise.enum_style(intervention_type.group(1)))
             pending = []
         else:
             pending.append(paragraph)
-    return arms
+    return arms, types
 
 
 def _after_description(pending: list[Span], description: str | None) -> list[Span]:

@@ -131,7 +131,7 @@ def _titles(text: str) -> tuple[str | None, str | None]:
 
 def _body(sections: dict[str, Span], label: str) -> str | None:
     section = sections.get(label)
-    return section.text or None if section else None
+    return (section.text or None) if section else None
 
 
 def _enrollment(value: str | None) -> tuple[int | None, str | None]:

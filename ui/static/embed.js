@@ -50,15 +50,18 @@
 
   // Plain text, **bold** and [NCT…] citation markers of one line, as DOM nodes.
   function appendInline(parent, line, answer, numbers) {
+    let before = "";
     line.split(CITATION).forEach((part, i) => {
       if (i % 2 === 1) {
         if (!numbers.has(part)) { parent.append("[" + part + "]"); return; }
         const link = studyLink(part, "[" + numbers.get(part) + "]");
         link.className = "cite";
         link.title = quotesOf(answer, part).map((c) => c.section + ": “" + c.quote + "”").join("\n") || part;
-        parent.append(part + " ", link);
+        // "NCT06433830: ECOG 0-2 [NCT06433830]" reads better without the ID twice.
+        if (before.includes(part)) parent.append(link); else parent.append(part + " ", link);
         return;
       }
+      before += part;
       part.split(BOLD).forEach((text, j) => {
         const plain = text.replace(MARKDOWN_ESCAPE, "$1");
         parent.append(j % 2 === 1 ? el("strong", null, plain) : plain);

@@ -1,0 +1,96 @@
+"""The gold sets are sound, and the full eval (real embedding model, fresh indexes) passes its gate.
+
+The gold checks are fast; the full run is marked `evals` and runs in `make test`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evals.ctgov_gold import build_ctgov_gold, sample_paths
+from evals.gold import RecordTexts, load_gold
+
+SEED_TRIALS = {"NCT05394285", "NCT06433830", "NCT07198672", "NCT05236582", "NCT07162519"}
+CATEGORIES = {
+    "eligibility",
+    "attribute",
+    "comparison",
+    "matching",
+    "followup",
+    "not_stated",
+    "abstention",
+    "injection",
+    "conflict",
+}
+
+
+def test_the_seed_gold_set_is_large_and_covers_every_category() -> None:
+    cases = load_gold()
+    assert len(cases) >= 120
+    counts = Counter(case.category for case in cases)
+    assert set(counts) == CATEGORIES
+    assert min(counts.values()) >= 8, counts
+    assert sum(len(case.turns) > 1 for case in cases) >= 10  # real follow-up conversations
+
+
+def test_every_seed_gold_case_is_justified_by_the_records(seeds_dir: Path) -> None:
+    records = RecordTexts.from_paths(sorted(seeds_dir.glob("*.txt")))
+    assert set(records.nct_ids()) == SEED_TRIALS
+    for case in load_gold():
+        assert set(case.trials) <= SEED_TRIALS, case.id
+        quotes = list(case.source_quotes())
+        for nct_id, quote in quotes:
+            assert records.contains_quote(nct_id, quote), f"{case.id}: {quote!r} is not in {nct_id}"
+        # a trial the gold expects is backed by a quote from that trial (or an explicit note)
+        quoted = {nct_id for nct_id, _ in quotes}
+        noted = any(line.startswith("note:") for line in case.source)
+        assert set(case.trials) <= quoted or noted, case.id
+        for pattern in [*case.values, *case.forbidden]:
+            re.compile(pattern)
+
+
+def test_abstention_gold_expects_no_trials() -> None:
+    for case in load_gold():
+        if case.must_abstain:
+            assert case.trials == [], case.id
+
+
+def test_the_ctgov_gold_comes_from_the_structured_fields(ctgov_dir: Path) -> None:
+    paths = sample_paths(ctgov_dir)
+    assert paths == sample_paths(ctgov_dir) and len(paths) >= 15  # fixed sample
+    cases = {case.id: case for case in build_ctgov_gold(paths)}
+    assert len(cases) >= 30
+    # Read by hand in xml_classic/NCT00001177.xml: <maximum_age>50 Years</maximum_age>,
+    # <gender>Female</gender>, <enrollment>1600</enrollment>; NCT01339988.xml: <minimum_age>N/A</minimum_age>;
+    # NCT00513591.xml: <enrollment>1000</enrollment>.
+    assert cases["ctgov-NCT00001177-max-age"].values == [r"\b50\b"]
+    female = cases["ctgov-NCT00001177-sex"].values[0]
+    assert re.search(female, "women only") and not re.search(female, "all sexes")
+    no_minimum = cases["ctgov-NCT01339988-min-age"].values[0]
+    assert re.search(no_minimum, "No minimum age is stated.") and not re.search(no_minimum, "21 years")
+    assert re.search(cases["ctgov-NCT00513591-enrollment"].values[0], "1,000 participants")
+    records = RecordTexts.from_paths(paths)
+    for case in cases.values():
+        assert case.trials == re.findall(r"NCT\d{8}", case.turns[0])
+        for nct_id, quote in case.source_quotes():
+            assert records.contains_quote(nct_id, quote), case.id
+
+
+@pytest.mark.evals
+@pytest.mark.slow
+def test_the_full_eval_passes_its_gate(tmp_path: Path) -> None:
+    from evals.report import write_report
+    from evals.runner import run_eval
+
+    results = run_eval()
+    written = write_report(results, tmp_path / "report")
+    page = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert [p.name for p in written] == ["results.json", "summary.md", "index.html"]
+    assert "<script" not in page.lower()  # record and answer text is escaped, nothing executable
+    seeds = results.suites[0]
+    assert seeds.name == "seeds" and seeds.system.summary.cases == len(load_gold())
+    assert results.gate_failures == [], "\n".join(results.gate_failures)
