@@ -44,7 +44,9 @@ class Attribute(BaseModel):
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def _cite(trial: Trial, section: str, candidates: Iterable[str | None], near: str | None = None) -> list[Citation]:
+def _cite(
+    trial: Trial, section: str, candidates: Iterable[str | None], near: str | None = None
+) -> list[Citation]:
     quote = find_quote(trial, candidates, near=near)
     return [Citation(nct_id=trial.nct_id, section=section, quote=quote)] if quote else []
 
@@ -93,9 +95,13 @@ def _facts(kinds: Iterable[FactKind], fallback: str | None, label: str) -> Extra
 def _describe_group(facts: list[Fact]) -> str:
     """Facts read from one criterion: washouts sharing a window become one line naming every drug."""
     first = facts[0]
-    same_window = all(f.kind == first.kind and f.days == first.days and f.anchor == first.anchor for f in facts)
+    same_window = all(
+        f.kind == first.kind and f.days == first.days and f.anchor == first.anchor for f in facts
+    )
     if first.kind == FactKind.WASHOUT and same_window and len(facts) > 1:
-        merged = first.model_copy(update={"term": ", ".join(dict.fromkeys(f.term or "" for f in facts if f.term))})
+        merged = first.model_copy(
+            update={"term": ", ".join(dict.fromkeys(f.term or "" for f in facts if f.term))}
+        )
         return describe_fact(merged)
     return "; ".join(dict.fromkeys(describe_fact(f) for f in facts))
 
@@ -104,8 +110,13 @@ def _criteria_matching(trial: Trial, pattern: str) -> list[Criterion]:
     return [c for c in trial.criteria if re.search(pattern, c.text, re.IGNORECASE)]
 
 
-def _scalar(label: str, section: str, value: Callable[[Trial], str | None], near: str | None = None,
-            shown: Callable[[str], str] = str) -> Extractor:
+def _scalar(
+    label: str,
+    section: str,
+    value: Callable[[Trial], str | None],
+    near: str | None = None,
+    shown: Callable[[str], str] = str,
+) -> Extractor:
     def extract(trial: Trial) -> AttributeResult:
         raw = value(trial)
         if raw is None:
@@ -124,7 +135,7 @@ def _enum(value: str) -> str:
 
 
 def _age_limit(which: str) -> Extractor:
-    """Age bounds from the age facts (registry fields and criteria); the written field when no fact has one."""
+    """Age bounds from the age facts (registry fields and criteria); the written field if no fact has one."""
 
     def extract(trial: Trial) -> AttributeResult:
         result = AttributeResult(label=f"{which} age")
@@ -136,7 +147,9 @@ def _age_limit(which: str) -> Extractor:
                 result.citations.append(fact_citation(trial, fact))
         written = trial.max_age if which == "maximum" else trial.min_age
         if not result.lines and written:
-            result.citations += _cite(trial, "Eligibility", [written], near="Maximum" if which == "maximum" else "Minimum")
+            result.citations += _cite(
+                trial, "Eligibility", [written], near="Maximum" if which == "maximum" else "Minimum"
+            )
             result.lines += [written] if result.citations else []
         return result
 
@@ -145,13 +158,17 @@ def _age_limit(which: str) -> Extractor:
 
 def _age_range(trial: Trial) -> AttributeResult:
     low, high = _age_limit("minimum")(trial), _age_limit("maximum")(trial)
-    return AttributeResult(label="age range", lines=low.lines + high.lines, citations=low.citations + high.citations)
+    return AttributeResult(
+        label="age range", lines=low.lines + high.lines, citations=low.citations + high.citations
+    )
 
 
 def _sex(trial: Trial) -> AttributeResult:
     result = _scalar("sex", "Eligibility", lambda t: t.sex, near="Sex", shown=_enum)(trial)
     extra = _facts([FactKind.SEX], None, "sex")(trial)
-    return AttributeResult(label="sex", lines=result.lines + extra.lines, citations=result.citations + extra.citations)
+    return AttributeResult(
+        label="sex", lines=result.lines + extra.lines, citations=result.citations + extra.citations
+    )
 
 
 def _phase(trial: Trial) -> AttributeResult:
@@ -169,10 +186,17 @@ def _enrollment(trial: Trial) -> AttributeResult:
     if trial.enrollment is None:
         return AttributeResult(label="enrolment")
     kind = f" ({trial.enrollment_type.lower()})" if trial.enrollment_type else ""
-    citations = _cite(trial, "Basic Information", [f"{trial.enrollment} participants", str(trial.enrollment)],
-                      near="Enrollment")
-    return AttributeResult(label="enrolment", lines=[f"{trial.enrollment} participants{kind}"] if citations else [],
-                           citations=citations)
+    citations = _cite(
+        trial,
+        "Basic Information",
+        [f"{trial.enrollment} participants", str(trial.enrollment)],
+        near="Enrollment",
+    )
+    return AttributeResult(
+        label="enrolment",
+        lines=[f"{trial.enrollment} participants{kind}"] if citations else [],
+        citations=citations,
+    )
 
 
 def _dates(trial: Trial) -> AttributeResult:
@@ -201,17 +225,25 @@ def _sponsor(trial: Trial) -> AttributeResult:
 
 
 def _status(trial: Trial) -> AttributeResult:
-    return _scalar("recruitment status", "Basic Information", lambda t: t.status, near="Status", shown=_enum)(trial)
+    return _scalar("recruitment status", "Basic Information", lambda t: t.status, near="Status", shown=_enum)(
+        trial
+    )
 
 
 def _results(trial: Trial) -> AttributeResult:
     if trial.results_posted is None:
         return AttributeResult(label="results")
     if trial.results_posted:
-        citations = _cite(trial, "Study Results", ["Results posted", "Results First Posted", "Study Results", "results"])
-        return AttributeResult(label="results", lines=["Results are posted"] if citations else [], citations=citations)
+        citations = _cite(
+            trial, "Study Results", ["Results posted", "Results First Posted", "Study Results", "results"]
+        )
+        return AttributeResult(
+            label="results", lines=["Results are posted"] if citations else [], citations=citations
+        )
     citations = _cite(trial, "Study Results", ["Results pending", "No results posted", "not published"])
-    return AttributeResult(label="results", lines=["No results posted yet"] if citations else [], citations=citations)
+    return AttributeResult(
+        label="results", lines=["No results posted yet"] if citations else [], citations=citations
+    )
 
 
 def _conditions(trial: Trial) -> AttributeResult:
@@ -275,8 +307,10 @@ def _comparator(trial: Trial) -> AttributeResult:
     return result
 
 
-_OBJECTIVE = re.compile(r"\b(?:objective|aim|purpose|to evaluate|to assess|to determine|to explore|to investigate)\b",
-                        re.IGNORECASE)
+_OBJECTIVE = re.compile(
+    r"\b(?:objective|aim|purpose|to evaluate|to assess|to determine|to explore|to investigate)\b",
+    re.IGNORECASE,
+)
 
 
 def _objective(trial: Trial) -> AttributeResult:
@@ -299,7 +333,9 @@ def _objective(trial: Trial) -> AttributeResult:
 
 
 def _purpose(trial: Trial) -> AttributeResult:
-    return _scalar("primary purpose", "Study Design", lambda t: t.primary_purpose, near="Purpose", shown=_enum)(trial)
+    return _scalar(
+        "primary purpose", "Study Design", lambda t: t.primary_purpose, near="Purpose", shown=_enum
+    )(trial)
 
 
 def _design(trial: Trial) -> AttributeResult:
@@ -311,7 +347,9 @@ def _design(trial: Trial) -> AttributeResult:
         ("Masking", trial.masking, "Masking"),
         ("Primary purpose", trial.primary_purpose, "Purpose"),
     ):
-        citations = _cite(trial, "Study Design", [value, (value or "").replace("_", " ")], near=near) if value else []
+        citations = (
+            _cite(trial, "Study Design", [value, (value or "").replace("_", " ")], near=near) if value else []
+        )
         if citations and value:
             result.lines.append(f"{name}: {_enum(value)}")
             result.citations += citations
@@ -358,81 +396,165 @@ def _lab(kind: FactKind) -> Extractor:
     return _facts([kind], r"\b(?:" + LAB_NAMES[kind] + r")\b", kind.value.replace("_", "/") + " threshold")
 
 
-_ORGAN = [FactKind.CREATININE, FactKind.CREATININE_CLEARANCE, FactKind.EGFR, FactKind.ALT_AST, FactKind.BILIRUBIN]
+_ORGAN = [
+    FactKind.CREATININE,
+    FactKind.CREATININE_CLEARANCE,
+    FactKind.EGFR,
+    FactKind.ALT_AST,
+    FactKind.BILIRUBIN,
+]
 
 ATTRIBUTES: list[Attribute] = [
-    Attribute(key="max_age", label="maximum age",
-              trigger=r"\b(?:max(?:imum)?|upper|oldest|highest|top)\s+(?:eligible\s+)?age\b|\bage\s+(?:limit|cap|cut-?off)"
-                      r"|\bhow old\b|\bupper age\b",
-              extract=_age_limit("maximum")),
-    Attribute(key="min_age", label="minimum age",
-              trigger=r"\b(?:min(?:imum)?|lower|youngest|lowest)\s+(?:eligible\s+)?age\b",
-              extract=_age_limit("minimum")),
+    Attribute(
+        key="max_age",
+        label="maximum age",
+        trigger=r"\b(?:max(?:imum)?|upper|oldest|highest|top)\s+(?:eligible\s+)?age\b|\bage\s+(?:limit|cap|cut-?off)"
+        r"|\bhow old\b|\bupper age\b",
+        extract=_age_limit("maximum"),
+    ),
+    Attribute(
+        key="min_age",
+        label="minimum age",
+        trigger=r"\b(?:min(?:imum)?|lower|youngest|lowest)\s+(?:eligible\s+)?age\b",
+        extract=_age_limit("minimum"),
+    ),
     Attribute(key="age", label="age range", trigger=r"\bages?\b(?!\s*\d)|\bage range\b", extract=_age_range),
     Attribute(key="sex", label="sex", trigger=r"\bsex\b|\bgender\b|\bmen or women\b", extract=_sex),
-    Attribute(key="ecog", label="ECOG", trigger=r"\becog\b|\bperformance status\b",
-              extract=_facts([FactKind.ECOG, FactKind.KARNOFSKY], r"\becog\b|performance status|karnofsky", "ECOG")),
-    Attribute(key="dose", label="dose", trigger=r"\bdos(?:e|es|age|ing)\b|\bregimen\b|\bhow much\b", extract=_dose),
-    Attribute(key="comparator", label="comparator",
-              trigger=r"\bcomparators?\b|\bcontrol (?:arm|group)\b|\bcompared (?:with|to|against)\b|\bplacebo\b",
-              extract=_comparator),
-    Attribute(key="sponsor", label="sponsor",
-              trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborators?\b|\bwho (?:runs|is running|leads)\b",
-              extract=_sponsor),
+    Attribute(
+        key="ecog",
+        label="ECOG",
+        trigger=r"\becog\b|\bperformance status\b",
+        extract=_facts([FactKind.ECOG, FactKind.KARNOFSKY], r"\becog\b|performance status|karnofsky", "ECOG"),
+    ),
+    Attribute(
+        key="dose", label="dose", trigger=r"\bdos(?:e|es|age|ing)\b|\bregimen\b|\bhow much\b", extract=_dose
+    ),
+    Attribute(
+        key="comparator",
+        label="comparator",
+        trigger=r"\bcomparators?\b|\bcontrol (?:arm|group)\b|\bcompared (?:with|to|against)\b|\bplacebo\b",
+        extract=_comparator,
+    ),
+    Attribute(
+        key="sponsor",
+        label="sponsor",
+        trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborators?\b|\bwho (?:runs|is running|leads)\b",
+        extract=_sponsor,
+    ),
     Attribute(key="phase", label="phase", trigger=r"\bphase\b(?!\s*(?:\d|i{1,3}\b|iv\b))", extract=_phase),
-    Attribute(key="status", label="recruitment status",
-              trigger=r"\bstatus\b(?<!performance status)|\bstill (?:open|recruiting)\b|\bis it recruiting\b",
-              extract=_status),
-    Attribute(key="enrollment", label="enrolment",
-              trigger=r"\benrol?l?ment\b|\bhow many (?:participants|patients|subjects|people)\b|\bsample size\b",
-              extract=_enrollment),
-    Attribute(key="dates", label="dates",
-              trigger=r"\bdates?\b|\bwhen\b|\bstart(?:s|ed|ing)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b",
-              extract=_dates),
-    Attribute(key="objective", label="primary objective",
-              trigger=r"\bobjectives?\b|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b|\bendpoints?\b"
-                      r"|\boutcome measures?\b",
-              extract=_objective),
-    Attribute(key="purpose", label="primary purpose", trigger=r"\bprimary purpose\b|\bpurpose\b", extract=_purpose),
-    Attribute(key="design", label="design",
-              trigger=r"\bdesign\b|\ballocation\b|\bblind|\bmask|\bintervention model\b|\bsingle[- ]arm\b",
-              extract=_design),
-    Attribute(key="washout", label="washout windows",
-              trigger=r"\bwash-?outs?\b|\bprior (?:treatments?|therap(?:y|ies))\b|\bprevious (?:treatments?|therap(?:y|ies))\b"
-                      r"|\bwindows?\b",
-              extract=_facts([FactKind.WASHOUT, FactKind.PLATELET_TRANSFUSION],
-                             r"\bwithin\b[^.;]*\b(?:days?|weeks?|months?)\b|\b(?:days?|weeks?|months?)\b[^.;]*\b(?:before|prior)\b",
-                             "washout windows")),
-    Attribute(key="transfusion", label="platelet transfusion", trigger=r"\btransfusions?\b",
-              extract=_facts([FactKind.PLATELET_TRANSFUSION], r"transfusion", "platelet transfusion")),
-    Attribute(key="organ_function", label="organ-function limits",
-              trigger=r"\borgan[- ]function|\brenal\b|\bkidney\b|\bliver\b|\bhepatic\b|\bcreatinine\b|\bbilirubin\b"
-                      r"|\btransaminases?\b|\balt\b|\bast\b|\bulns?\b",
-              extract=_facts(_ORGAN, r"\b(?:renal|kidney|liver|hepatic|creatinine|bilirubin|ALT|AST|ULN|eGFR)\b",
-                             "organ-function limits")),
-    Attribute(key="life_expectancy", label="life expectancy",
-              trigger=r"\blife expectancy\b|\bexpected survival\b|\bsurvival\b",
-              extract=_facts([FactKind.LIFE_EXPECTANCY], r"life expectancy|survival", "life expectancy")),
-    Attribute(key="sites", label="sites",
-              trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b|\bcity\b",
-              extract=_sites),
-    Attribute(key="contacts", label="contacts",
-              trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\binvestigators?\b|\bwho (?:do|should|can) i (?:call|contact)\b",
-              extract=_contacts),
+    Attribute(
+        key="status",
+        label="recruitment status",
+        trigger=r"\bstatus\b(?<!performance status)|\bstill (?:open|recruiting)\b|\bis it recruiting\b",
+        extract=_status,
+    ),
+    Attribute(
+        key="enrollment",
+        label="enrolment",
+        trigger=r"\benrol?l?ment\b|\bhow many (?:participants|patients|subjects|people)\b|\bsample size\b",
+        extract=_enrollment,
+    ),
+    Attribute(
+        key="dates",
+        label="dates",
+        trigger=r"\bdates?\b|\bwhen\b|\bstart(?:s|ed|ing)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b",
+        extract=_dates,
+    ),
+    Attribute(
+        key="objective",
+        label="primary objective",
+        trigger=r"\bobjectives?\b|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b|\bendpoints?\b"
+        r"|\boutcome measures?\b",
+        extract=_objective,
+    ),
+    Attribute(
+        key="purpose", label="primary purpose", trigger=r"\bprimary purpose\b|\bpurpose\b", extract=_purpose
+    ),
+    Attribute(
+        key="design",
+        label="design",
+        trigger=r"\bdesign\b|\ballocation\b|\bblind|\bmask|\bintervention model\b|\bsingle[- ]arm\b",
+        extract=_design,
+    ),
+    Attribute(
+        key="washout",
+        label="washout windows",
+        trigger=r"\bwash-?outs?\b|\bprior (?:treatments?|therap(?:y|ies))\b"
+        r"|\bprevious (?:treatments?|therap(?:y|ies))\b"
+        r"|\bwindows?\b",
+        extract=_facts(
+            [FactKind.WASHOUT, FactKind.PLATELET_TRANSFUSION],
+            r"\bwithin\b[^.;]*\b(?:days?|weeks?|months?)\b|\b(?:days?|weeks?|months?)\b[^.;]*\b(?:before|prior)\b",
+            "washout windows",
+        ),
+    ),
+    Attribute(
+        key="transfusion",
+        label="platelet transfusion",
+        trigger=r"\btransfusions?\b",
+        extract=_facts([FactKind.PLATELET_TRANSFUSION], r"transfusion", "platelet transfusion"),
+    ),
+    Attribute(
+        key="organ_function",
+        label="organ-function limits",
+        trigger=r"\borgan[- ]function|\brenal\b|\bkidney\b|\bliver\b|\bhepatic\b|\bcreatinine\b|\bbilirubin\b"
+        r"|\btransaminases?\b|\balt\b|\bast\b|\bulns?\b",
+        extract=_facts(
+            _ORGAN,
+            r"\b(?:renal|kidney|liver|hepatic|creatinine|bilirubin|ALT|AST|ULN|eGFR)\b",
+            "organ-function limits",
+        ),
+    ),
+    Attribute(
+        key="life_expectancy",
+        label="life expectancy",
+        trigger=r"\blife expectancy\b|\bexpected survival\b|\bsurvival\b",
+        extract=_facts([FactKind.LIFE_EXPECTANCY], r"life expectancy|survival", "life expectancy"),
+    ),
+    Attribute(
+        key="sites",
+        label="sites",
+        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b|\bcity\b",
+        extract=_sites,
+    ),
+    Attribute(
+        key="contacts",
+        label="contacts",
+        trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\binvestigators?\b"
+        r"|\bwho (?:do|should|can) i (?:call|contact)\b",
+        extract=_contacts,
+    ),
     Attribute(key="results", label="results", trigger=r"\bresults?\b", extract=_results),
-    Attribute(key="conditions", label="conditions",
-              trigger=r"\bconditions?\b|\bdiseases?\b|\bindications?\b|\bwhat (?:does|do) (?:it|they) (?:treat|study)\b",
-              extract=_conditions),
-    Attribute(key="interventions", label="interventions",
-              trigger=r"\binterventions?\b|\bdrugs?\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b|\barms?\b",
-              extract=_interventions),
-    Attribute(key="criteria", label="eligibility criteria",
-              trigger=r"\beligibility\b|\binclusion\b|\bexclusion\b|\bcriteria\b|\bwho can (?:join|enrol|take part)\b",
-              extract=_criteria),
-    Attribute(key="title", label="title", trigger=r"\btitle\b|\bwhat is it called\b|\bname of\b", extract=_title),
+    Attribute(
+        key="conditions",
+        label="conditions",
+        trigger=r"\bconditions?\b|\bdiseases?\b|\bindications?\b"
+        r"|\bwhat (?:does|do) (?:it|they) (?:treat|study)\b",
+        extract=_conditions,
+    ),
+    Attribute(
+        key="interventions",
+        label="interventions",
+        trigger=r"\binterventions?\b|\bdrugs?\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b|\barms?\b",
+        extract=_interventions,
+    ),
+    Attribute(
+        key="criteria",
+        label="eligibility criteria",
+        trigger=r"\beligibility\b|\binclusion\b|\bexclusion\b|\bcriteria\b"
+        r"|\bwho can (?:join|enrol|take part)\b",
+        extract=_criteria,
+    ),
+    Attribute(
+        key="title", label="title", trigger=r"\btitle\b|\bwhat is it called\b|\bname of\b", extract=_title
+    ),
     *[
-        Attribute(key=f"lab:{kind.value}", label=f"{kind.value.replace('_', '/')} threshold",
-                  trigger=r"\b(?:" + LAB_NAMES[kind] + r")\b", extract=_lab(kind))
+        Attribute(
+            key=f"lab:{kind.value}",
+            label=f"{kind.value.replace('_', '/')} threshold",
+            trigger=r"\b(?:" + LAB_NAMES[kind] + r")\b",
+            extract=_lab(kind),
+        )
         for kind in LAB_NAMES
         if kind not in (FactKind.LIFE_EXPECTANCY, FactKind.KARNOFSKY, *_ORGAN)
     ],

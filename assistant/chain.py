@@ -166,23 +166,38 @@ class AnswerChain:
     def _open(self, state: PipelineState) -> PipelineState:
         query = _query(state)
         section = _section_asked(query.question)
-        passages = self.retriever.retrieve(query.question, self.settings.top_k, nct_ids=query.nct_ids or None,
-                                           section=section)
+        passages = self.retriever.retrieve(
+            query.question, self.settings.top_k, nct_ids=query.nct_ids or None, section=section
+        )
         needed = 1 if query.nct_ids else min(2, len(content_words(query.question)))
         relevant = [p for p in passages if needed and p.overlap >= needed]
         if not relevant:
-            return self._with(state, compose.abstain(
-                "it does not appear to be about the indexed clinical trials, and no record passage matches it."))
+            return self._with(
+                state,
+                compose.abstain(
+                    "it does not appear to be about the indexed clinical trials, "
+                    "and no record passage matches it."
+                ),
+            )
         sentences_of = {p.chunk.id: sentences(p.chunk.text) for p in relevant}
-        return self._with(state, compose.compose_open(query.question, relevant[:3], sentences_of))
+        return self._with(
+            state, compose.compose_open(query.question, relevant, sentences_of, self.retriever.weight)
+        )
 
     def _cannot_answer(self, state: PipelineState) -> PipelineState:
         query = _query(state)
         if query.unknown_ids:
             listed = ", ".join(query.unknown_ids)
-            return self._with(state, compose.abstain(f"{listed} is not in the index, so I have no record to answer "
-                                                     "from.", notes=[f"unknown NCT ID: {i}" for i in query.unknown_ids]))
-        return self._with(state, compose.abstain(query.reason or "the question is outside what the records cover."))
+            return self._with(
+                state,
+                compose.abstain(
+                    f"{listed} is not in the index, so I have no record to answer from.",
+                    notes=[f"unknown NCT ID: {i}" for i in query.unknown_ids],
+                ),
+            )
+        return self._with(
+            state, compose.abstain(query.reason or "the question is outside what the records cover.")
+        )
 
     def _verify(self, state: PipelineState) -> PipelineState:
         answer = _answer(state)
@@ -217,8 +232,14 @@ def _answer(state: PipelineState) -> Answer:
     return state.answer
 
 
-_FIELD_ATTRIBUTE = {"results_posted": "results", "allocation": "design", "intervention_model": "design",
-                    "masking": "design", "study_type": "design", "primary_purpose": "purpose"}
+_FIELD_ATTRIBUTE = {
+    "results_posted": "results",
+    "allocation": "design",
+    "intervention_model": "design",
+    "masking": "design",
+    "study_type": "design",
+    "primary_purpose": "purpose",
+}
 
 
 # Attributes that a parsed test already answers (a phase filter answers "phase", a platelet value

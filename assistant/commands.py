@@ -48,7 +48,9 @@ def run_jsonl(assistant: Assistant, lines: TextIO, out: TextIO) -> int:
         try:
             answer = assistant.ask(question, session_id=session)
         except QuestionError as exc:
-            answer = Answer(answer=f"The question could not be taken: {exc}", abstained=True, kind="CANNOT_ANSWER")
+            answer = Answer(
+                answer=f"The question could not be taken: {exc}", abstained=True, kind="CANNOT_ANSWER"
+            )
         out.write(json.dumps(answer.contract(), ensure_ascii=False) + "\n")
         out.flush()
     return 0

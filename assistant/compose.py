@@ -6,7 +6,7 @@ citation it passes on, and verification (assistant.verify) checks those before t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from assistant.attributes import BY_KEY, AttributeResult
 from assistant.evaluate import TestResult, TrialEvaluation
@@ -16,6 +16,7 @@ from assistant.query import Query, QuestionKind
 from assistant.retrieve import Passage, content_words
 from index.models import Trial
 
+OPEN_SENTENCES = 3  # quoted sentences in an open answer
 LIST_LIMIT = 15  # evidence lines shown before a long result set is summarised
 _NOT_STATED_LIMIT = 25
 _STATUS_MARK = {"met": "✅ met", "not met": "❌ not met", "unknown": "❓ unknown"}
@@ -35,8 +36,14 @@ def _conflict_lines(trials: Sequence[Trial]) -> list[str]:
 
 def question_phrase(query: Query) -> str:
     """What the set question asks, as the answer repeats it: 'accept ECOG 2 and are phase 2'."""
-    verbs = {"excludes": "exclude", "requires": "require", "accepts": "accept patients with", "studies": "study",
-             "gives": "give", "mentions": "mention"}
+    verbs = {
+        "excludes": "exclude",
+        "requires": "require",
+        "accepts": "accept patients with",
+        "studies": "study",
+        "gives": "give",
+        "mentions": "mention",
+    }
     parts = [f"{'accept' if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
     parts += [f"{verbs[t.mode]} {t.term}" for t in query.terms]
     parts += [f"are {f.label}" for f in query.fields]
@@ -70,14 +77,27 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
         shown = ", ".join(e.nct_id for e in unstated[:_NOT_STATED_LIMIT])
         more = f" and {len(unstated) - _NOT_STATED_LIMIT} more" if len(unstated) > _NOT_STATED_LIMIT else ""
         reasons = sorted({r.reason for e in unstated for r in e.results if r.outcome == "not stated"})
-        lines += ["", f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}."]
+        lines += [
+            "",
+            f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}.",
+        ]
     matched_trials = [t for t in trials if t.nct_id in {e.nct_id for e in matches}]
     lines += _block(_conflict_lines(matched_trials))
-    citations = [c for e in matches for c in e.citations] + [c for e in refused[:LIST_LIMIT] for c in e.citations]
-    notes = [f"{len(unstated)} trial(s) do not state this: listed as not stated, neither included nor excluded."] \
-        if unstated else []
-    return Answer(answer="\n".join(lines).strip(), trials=[e.nct_id for e in matches], citations=citations,
-                  kind=QuestionKind.SET, notes=notes)
+    citations = [c for e in matches for c in e.citations] + [
+        c for e in refused[:LIST_LIMIT] for c in e.citations
+    ]
+    notes = (
+        [f"{len(unstated)} trial(s) do not state this: listed as not stated, neither included nor excluded."]
+        if unstated
+        else []
+    )
+    return Answer(
+        answer="\n".join(lines).strip(),
+        trials=[e.nct_id for e in matches],
+        citations=citations,
+        kind=QuestionKind.SET,
+        notes=notes,
+    )
 
 
 def _evaluation_line(evaluation: TrialEvaluation) -> str:
@@ -95,8 +115,12 @@ def _block(lines: list[str]) -> list[str]:
 _FALLBACK = {"max_age": "min_age", "min_age": "max_age"}
 
 
-def compose_attribute(query: Query, trials: Sequence[Trial], checks: dict[str, list[TestResult]],
-                      results: dict[str, list[AttributeResult]]) -> Answer:
+def compose_attribute(
+    query: Query,
+    trials: Sequence[Trial],
+    checks: dict[str, list[TestResult]],
+    results: dict[str, list[AttributeResult]],
+) -> Answer:
     """Per trial: the yes/no of any tests asked, then each attribute asked, or 'not stated'."""
     lines: list[str] = []
     citations: list[Citation] = []
@@ -104,11 +128,11 @@ def compose_attribute(query: Query, trials: Sequence[Trial], checks: dict[str, l
     notes: list[str] = []
     for trial in trials:
         trial_lines: list[str] = []
-        for result in checks.get(trial.nct_id, []):
+        for check in checks.get(trial.nct_id, []):
             verdict = {"match": "**Yes**", "no match": "**No**", "not stated": "**Not stated in the record**"}
-            trial_lines.append(f"{verdict[result.outcome]} — {ref(trial.nct_id)} {result.reason}"
-                               f"{_first_quote(result.citations)}")
-            citations += result.citations
+            evidence = _first_quote(check.citations)
+            trial_lines.append(f"{verdict[check.outcome]} — {ref(trial.nct_id)} {check.reason}{evidence}")
+            citations += check.citations
         for key, result in zip(query.attributes, results.get(trial.nct_id, []), strict=True):
             if result.stated:
                 trial_lines.append(_attribute_line(trial, result))
@@ -124,9 +148,14 @@ def compose_attribute(query: Query, trials: Sequence[Trial], checks: dict[str, l
             answered.append(trial.nct_id)
         lines += trial_lines + _conflict_lines([trial]) + [""]
     abstained = not answered
-    return Answer(answer="\n".join(lines).strip(), trials=answered, citations=citations,
-                  kind=QuestionKind.CANNOT_ANSWER if abstained else QuestionKind.ATTRIBUTE,
-                  abstained=abstained, notes=notes)
+    return Answer(
+        answer="\n".join(lines).strip(),
+        trials=answered,
+        citations=citations,
+        kind=QuestionKind.CANNOT_ANSWER if abstained else QuestionKind.ATTRIBUTE,
+        abstained=abstained,
+        notes=notes,
+    )
 
 
 def _attribute_line(trial: Trial, result: AttributeResult) -> str:
@@ -146,9 +175,33 @@ def _align(result: AttributeResult) -> list[list[Citation]]:
 
 # ---- overview and comparison -----------------------------------------------------------------
 
-OVERVIEW_KEYS = ["status", "phase", "enrollment", "conditions", "interventions", "design", "age", "sex", "ecog",
-                 "lab:platelets", "objective", "dates", "sponsor", "results"]
-COMPARE_KEYS = ["phase", "status", "enrollment", "design", "age", "ecog", "lab:platelets", "washout", "sponsor"]
+OVERVIEW_KEYS = [
+    "status",
+    "phase",
+    "enrollment",
+    "conditions",
+    "interventions",
+    "design",
+    "age",
+    "sex",
+    "ecog",
+    "lab:platelets",
+    "objective",
+    "dates",
+    "sponsor",
+    "results",
+]
+COMPARE_KEYS = [
+    "phase",
+    "status",
+    "enrollment",
+    "design",
+    "age",
+    "ecog",
+    "lab:platelets",
+    "washout",
+    "sponsor",
+]
 
 
 def compose_overview(trials: Sequence[Trial]) -> Answer:
@@ -159,21 +212,29 @@ def compose_overview(trials: Sequence[Trial]) -> Answer:
         for key in OVERVIEW_KEYS:
             result = BY_KEY[key].extract(trial)
             if result.stated:
-                lines.append(f"- {_capital(result.label)}: {'; '.join(result.lines[:4])}"
-                             f"{_first_quote(result.citations)}")
+                lines.append(
+                    f"- {_capital(result.label)}: {'; '.join(result.lines[:4])}"
+                    f"{_first_quote(result.citations)}"
+                )
                 citations += result.citations
             else:
                 lines.append(f"- {_capital(result.label)}: not stated in the record")
         lines += [*_conflict_lines([trial]), ""]
     answered = [t.nct_id for t in trials if any(c.nct_id == t.nct_id for c in citations)]
-    return Answer(answer="\n".join(lines).strip(), trials=answered, citations=citations, kind=QuestionKind.OVERVIEW)
+    return Answer(
+        answer="\n".join(lines).strip(), trials=answered, citations=citations, kind=QuestionKind.OVERVIEW
+    )
 
 
 def compose_compare(trials: Sequence[Trial], keys: Sequence[str]) -> Answer:
     keys = list(keys) or COMPARE_KEYS
     header = "| | " + " | ".join(ref(t.nct_id) for t in trials) + " |"
-    lines = [f"**Comparison of {', '.join(ref(t.nct_id) for t in trials)}:**", "", header,
-             "|---" * (len(trials) + 1) + "|"]
+    lines = [
+        f"**Comparison of {', '.join(ref(t.nct_id) for t in trials)}:**",
+        "",
+        header,
+        "|---" * (len(trials) + 1) + "|",
+    ]
     citations: list[Citation] = []
     for key in keys:
         cells = []
@@ -194,8 +255,10 @@ def _capital(label: str) -> str:
 def _cell(result: AttributeResult) -> str:
     if not result.stated:
         return "not stated"
-    parts = [f"{line} {md_quote(c[0].quote, 160) if c else ''}".strip()
-             for line, c in zip(result.lines, _align(result), strict=False)]
+    parts = [
+        f"{line} {md_quote(c[0].quote, 160) if c else ''}".strip()
+        for line, c in zip(result.lines, _align(result), strict=False)
+    ]
     return "<br>".join(parts).replace("|", "\\|").replace("\n", " ")
 
 
@@ -203,53 +266,98 @@ def _cell(result: AttributeResult) -> str:
 
 
 def compose_match(verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Sequence[Trial]) -> Answer:
+    """Verdict groups first, then each trial's checks. A trial none of whose criteria could be checked
+    against the patient is reported as such, not offered as a candidate."""
+    cited = {v.nct_id: cites for v, cites in verdicts}
     groups: dict[str, list[Verdict]] = {"likely eligible": [], "needs checking": [], "excluded": []}
-    for verdict, _ in verdicts:
-        groups[verdict.verdict].append(verdict)
+    unchecked: list[Verdict] = []
+    for verdict, cites in verdicts:
+        (groups[verdict.verdict] if cites else unchecked).append(verdict)
     lines = []
     for label, members in groups.items():
-        ids = ", ".join(ref(v.nct_id) for v in members) or "none"
-        lines.append(f"**{label.capitalize()} ({len(members)}):** {ids}")
-    lines += ["", "Only criteria the patient's details can be checked against were checked; unknowns are not "
-                  "counted as met. Confirm every criterion against the full record.", ""]
-    citations: list[Citation] = []
-    shown = [pair for pair in verdicts][: LIST_LIMIT * 2]
-    for verdict, cites in shown:
+        ids = ", ".join(ref(v.nct_id) for v in members[:LIST_LIMIT]) or "none"
+        more = f" and {len(members) - LIST_LIMIT} more (all in `trials`)" if len(members) > LIST_LIMIT else ""
+        lines.append(f"**{label.capitalize()} ({len(members)}):** {ids}{more}")
+    if unchecked:
+        shown = ", ".join(v.nct_id for v in unchecked[:_NOT_STATED_LIMIT])
+        more = f" and {len(unchecked) - _NOT_STATED_LIMIT} more" if len(unchecked) > _NOT_STATED_LIMIT else ""
+        lines.append(f"**Nothing checkable in the record ({len(unchecked)}):** {shown}{more}")
+    lines += [
+        "",
+        "Only criteria the patient's details can be checked against were checked; unknowns are not "
+        "counted as met. Confirm every criterion against the full record.",
+        "",
+    ]
+    candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
+    shown_verdicts = [*groups["likely eligible"], *groups["needs checking"], *groups["excluded"]][: LIST_LIMIT * 2]
+    citations = [c for nct_id in candidates for c in cited[nct_id]]
+    for verdict in shown_verdicts:
         lines.append(f"**{ref(verdict.nct_id)} — {verdict.verdict}**")
         for check in verdict.checks:
             quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
             lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
         lines.append("")
-        citations += cites
-    candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
+        if verdict.nct_id not in candidates:
+            citations += cited[verdict.nct_id]
     lines += _conflict_lines([t for t in trials if t.nct_id in candidates])
-    return Answer(answer="\n".join(lines).strip(), trials=candidates, citations=citations, kind=QuestionKind.MATCH,
-                  verdicts=[v for v, _ in verdicts])
+    return Answer(
+        answer="\n".join(lines).strip(),
+        trials=candidates,
+        citations=citations,
+        kind=QuestionKind.MATCH,
+        verdicts=[v for v, _ in verdicts],
+    )
 
 
 # ---- open questions and abstention -----------------------------------------------------------
 
 
-def compose_open(question: str, passages: Sequence[Passage], sentences_of: dict[str, list[str]]) -> Answer:
-    """Extractive: the best sentence of each top passage, quoted and cited."""
+def compose_open(
+    question: str,
+    passages: Sequence[Passage],
+    sentences_of: dict[str, list[str]],
+    weight: Callable[[str], float],
+) -> Answer:
+    """Extractive: the sentences of the retrieved passages that share the most telling words with the
+    question (weighted by how rare each word is in the corpus), quoted and cited, best first."""
     wanted = content_words(question)
+    scored: list[tuple[float, Passage, str]] = []
+    for rank, passage in enumerate(passages):
+        for sentence in sentences_of.get(passage.chunk.id) or [passage.chunk.text]:
+            shared = wanted & content_words(sentence)
+            if shared:
+                # rarer shared words first; then fuller sentences over bare titles; then retrieval rank
+                score = sum(weight(w) for w in shared) + min(len(sentence.split()), 25) / 100 - rank / 1000
+                scored.append((score, passage, sentence))
     picked: list[tuple[Passage, str]] = []
-    for passage in passages:
-        candidates = sentences_of.get(passage.chunk.id) or [passage.chunk.text]
-        best = max(candidates, key=lambda s: len(wanted & content_words(s)))
-        if all(best != p[1] for p in picked):
-            picked.append((passage, best))
+    for _, passage, sentence in sorted(scored, key=lambda item: -item[0]):
+        if all(sentence != s for _, s in picked):
+            picked.append((passage, sentence))
+        if len(picked) == OPEN_SENTENCES:
+            break
     if not picked:
         return abstain("No passage in the indexed records answers this question.")
-    lines = [f"According to {ref(picked[0][0].chunk.nct_id)}: {md_quote(picked[0][1])}", "",
-             "**Most relevant passages:**"]
+    lines = [
+        f"According to {ref(picked[0][0].chunk.nct_id)}: {md_quote(picked[0][1])}",
+        "",
+        "**Most relevant passages:**",
+    ]
     lines += [f"- {ref(p.chunk.nct_id)} ({p.chunk.section}): {md_quote(s)}" for p, s in picked]
     citations = [Citation(nct_id=p.chunk.nct_id, section=p.chunk.section, quote=s) for p, s in picked]
     trials = list(dict.fromkeys(p.chunk.nct_id for p, _ in picked))
-    return Answer(answer="\n".join(lines), trials=trials, citations=citations, kind=QuestionKind.OPEN,
-                  notes=["Extractive answer: passages quoted from the records, not a generated summary."])
+    return Answer(
+        answer="\n".join(lines),
+        trials=trials,
+        citations=citations,
+        kind=QuestionKind.OPEN,
+        notes=["Extractive answer: passages quoted from the records, not a generated summary."],
+    )
 
 
 def abstain(reason: str, notes: Sequence[str] = ()) -> Answer:
-    return Answer(answer=f"I can't answer that from the indexed trial records: {reason}", abstained=True,
-                  kind=QuestionKind.CANNOT_ANSWER, notes=list(notes))
+    return Answer(
+        answer=f"I can't answer that from the indexed trial records: {reason}",
+        abstained=True,
+        kind=QuestionKind.CANNOT_ANSWER,
+        notes=list(notes),
+    )

@@ -17,7 +17,7 @@ from assistant.evidence import criterion_citation, fact_citation, find_quote
 from assistant.models import Citation
 from assistant.quantities import Quantity, compare, convert
 from assistant.query import FieldTest, NumericTest, Query, TermTest
-from assistant.terms import mentions
+from assistant.terms import mentions, mentions_affirmed
 from index.models import Fact, FactKind, Trial
 
 Outcome = Literal["match", "no match", "not stated"]
@@ -61,8 +61,13 @@ def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
         quote = find_quote(trial, [trial.title])
         cites = [Citation(nct_id=trial.nct_id, section="Title", quote=quote)] if quote else []
         results = [TestResult(outcome="match", reason="in the index", citations=cites)]
-    return TrialEvaluation(nct_id=trial.nct_id, title=trial.title, outcome=combine(r.outcome for r in results),
-                           results=results, conflicts=trial.conflicts)
+    return TrialEvaluation(
+        nct_id=trial.nct_id,
+        title=trial.title,
+        outcome=combine(r.outcome for r in results),
+        results=results,
+        conflicts=trial.conflicts,
+    )
 
 
 def combine(outcomes: Iterable[Outcome]) -> Outcome:
@@ -92,14 +97,18 @@ def fact_allows(fact: Fact, value: float, unit: str | None) -> bool | None:
 def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     if test.mode == "requires":
         return _requires_result(trial, test)
-    allowed, refused, unclear = [], [], []
+    allowed: list[Fact] = []
+    refused: list[Fact] = []
+    unclear: list[Fact] = []
     for fact in trial.facts_of(test.kind):
         verdict = fact_allows(fact, test.value, test.unit)
         if verdict is None or (verdict is False and fact.qualifier):
             unclear.append(fact)  # a conditional limit ("with liver metastases") cannot settle it alone
         else:
             (allowed if verdict else refused).append(fact)
-    structured = _structured_age(trial, test.value) if test.kind == FactKind.AGE else None
+    # The registry's age fields, for records whose facts do not carry them already.
+    has_structured = any(f.source == "structured" for f in trial.facts_of(FactKind.AGE))
+    structured = _structured_age(trial, test.value) if test.kind == FactKind.AGE and not has_structured else None
     if refused or (structured and structured.outcome == "no match"):
         cites = [fact_citation(trial, f) for f in refused] + (structured.citations if structured else [])
         return TestResult(outcome="no match", reason=f"does not allow {test.label}", citations=cites)
@@ -110,9 +119,14 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             reason += f" ({structured.reason})"
         return TestResult(outcome="match", reason=reason, citations=cites)
     if unclear:
-        return TestResult(outcome="not stated", reason=f"limit depends on other conditions for {test.label}",
-                          citations=[fact_citation(trial, f) for f in unclear])
-    return TestResult(outcome="not stated", reason=f"no {test.kind.value.replace('_', '/')} criterion in the record")
+        return TestResult(
+            outcome="not stated",
+            reason=f"limit depends on other conditions for {test.label}",
+            citations=[fact_citation(trial, f) for f in unclear],
+        )
+    return TestResult(
+        outcome="not stated", reason=f"no {test.kind.value.replace('_', '/')} criterion in the record"
+    )
 
 
 def _structured_age(trial: Trial, age: float) -> TestResult | None:
@@ -127,8 +141,9 @@ def _structured_age(trial: Trial, age: float) -> TestResult | None:
             cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
     if (low is not None and age < low) or (high is not None and age > high):
         return TestResult(outcome="no match", reason="outside the registered age range", citations=cites)
-    return TestResult(outcome="match", reason="no upper age limit stated" if high is None else "",
-                      citations=cites)
+    return TestResult(
+        outcome="match", reason="no upper age limit stated" if high is None else "", citations=cites
+    )
 
 
 def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
@@ -138,22 +153,34 @@ def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
     facts = trial.facts_of(test.kind)
     if not facts:
         return TestResult(outcome="not stated", reason=f"no {test.kind.value} criterion in the record")
-    implying, other = [], []
+    implying: list[Fact] = []
+    other: list[Fact] = []
     for fact in facts:
         required = fact.required_comparator()
-        bound = convert(Quantity(value=fact.value, unit=fact.unit), test.unit) if fact.value is not None else None
+        bound = (
+            convert(Quantity(value=fact.value, unit=fact.unit), test.unit) if fact.value is not None else None
+        )
         same_direction = required in ((">", ">=") if upward else ("<", "<="))
         if required is None or bound is None or not same_direction:
             other.append(fact)
             continue
-        strict_enough = bound > test.value or (bound == test.value and (required == ">" or asked == ">=")) \
-            if upward else bound < test.value or (bound == test.value and (required == "<" or asked == "<="))
+        strict_enough = (
+            bound > test.value or (bound == test.value and (required == ">" or asked == ">="))
+            if upward
+            else bound < test.value or (bound == test.value and (required == "<" or asked == "<="))
+        )
         (implying if strict_enough else other).append(fact)
     if implying:
-        return TestResult(outcome="match", reason=f"requires {test.label}",
-                          citations=[fact_citation(trial, f) for f in implying])
-    return TestResult(outcome="no match", reason=f"does not require {test.label}",
-                      citations=[fact_citation(trial, f) for f in other])
+        return TestResult(
+            outcome="match",
+            reason=f"requires {test.label}",
+            citations=[fact_citation(trial, f) for f in implying],
+        )
+    return TestResult(
+        outcome="no match",
+        reason=f"does not require {test.label}",
+        citations=[fact_citation(trial, f) for f in other],
+    )
 
 
 # ---- named terms -----------------------------------------------------------------------------
@@ -162,7 +189,7 @@ def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
 def term_result(trial: Trial, test: TermTest) -> TestResult:
     term = test.term
     excluded = _criteria_citations(trial, term, "exclusion")
-    included = _criteria_citations(trial, term, "inclusion")
+    included = _criteria_citations(trial, term, "inclusion", affirmed=True)
     if test.mode == "excludes":
         if excluded:
             return TestResult(outcome="match", reason=f"excludes {term}", citations=excluded)
@@ -185,15 +212,24 @@ def term_result(trial: Trial, test: TermTest) -> TestResult:
     if test.mode == "gives":
         return _gives_result(trial, term)
     if test.mode == "studies":
-        cites = _field_citations(trial, term, [("Conditions", trial.conditions), ("Keywords", trial.keywords),
-                                               ("Title", [trial.title])]) + included
+        cites = (
+            _field_citations(
+                trial,
+                term,
+                [("Conditions", trial.conditions), ("Keywords", trial.keywords), ("Title", [trial.title])],
+            )
+            + included
+        )
         if cites:
             return TestResult(outcome="match", reason=f"studies {term}", citations=cites)
         return TestResult(outcome="no match", reason=f"{term} is not among its conditions")
     quote = find_quote(trial, [term]) if mentions(trial.text, term) else None
     if quote:
-        return TestResult(outcome="match", reason=f"mentions {term}",
-                          citations=[Citation(nct_id=trial.nct_id, section="Record", quote=quote)])
+        return TestResult(
+            outcome="match",
+            reason=f"mentions {term}",
+            citations=[Citation(nct_id=trial.nct_id, section="Record", quote=quote)],
+        )
     return TestResult(outcome="no match", reason=f"does not mention {term}")
 
 
@@ -210,12 +246,17 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
     return TestResult(outcome="no match", reason=f"{term} is not among its interventions")
 
 
-def _criteria_citations(trial: Trial, term: str, section: str) -> list[Citation]:
-    cites = [criterion_citation(trial, c) for c in trial.criteria if c.section == section and mentions(c.text, term)]
-    if cites:
+def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = False) -> list[Citation]:
+    """Criteria of one section naming the term; `affirmed` skips mentions of its absence ("HIV negative")."""
+    named = mentions_affirmed if affirmed else mentions
+    cites = [criterion_citation(trial, c) for c in trial.criteria if c.section == section and named(c.text, term)]
+    if cites or affirmed:
         return cites
-    return [fact_citation(trial, f) for f in trial.facts_of(FactKind.CONDITION)
-            if f.source == section and (mentions(f.term, term) or mentions(term, f.term or "\0"))]
+    return [
+        fact_citation(trial, f)
+        for f in trial.facts_of(FactKind.CONDITION)
+        if f.source == section and (mentions(f.term, term) or mentions(term, f.term or "\0"))
+    ]
 
 
 def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequence[str]]]) -> list[Citation]:
@@ -233,9 +274,18 @@ def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequen
 
 # ---- structured fields -----------------------------------------------------------------------
 
-_FIELD_LABELS = {"status": "Status", "phase": "Phase", "allocation": "Allocation", "intervention_model": "Model",
-                 "primary_purpose": "Purpose", "study_type": "Study", "masking": "Masking", "sex": "Sex",
-                 "healthy_volunteers": "Healthy", "results_posted": "Results"}
+_FIELD_LABELS = {
+    "status": "Status",
+    "phase": "Phase",
+    "allocation": "Allocation",
+    "intervention_model": "Model",
+    "primary_purpose": "Purpose",
+    "study_type": "Study",
+    "masking": "Masking",
+    "sex": "Sex",
+    "healthy_volunteers": "Healthy",
+    "results_posted": "Results",
+}
 
 
 def _field_values(trial: Trial, test: FieldTest) -> list[str]:
@@ -254,14 +304,19 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
     if test.field == "sex":
         return _sex_result(trial, test, values)
     if not values:
-        return TestResult(outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}")
+        return TestResult(
+            outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}"
+        )
     hit = [v for v in values if v in test.values]
     shown = hit or values
     quote = _field_quote(trial, test.field, shown)
     cites = [Citation(nct_id=trial.nct_id, section=_FIELD_LABELS[test.field], quote=quote)] if quote else []
-    readable = ", ".join(v.replace("_", " ").lower() for v in shown)
-    return TestResult(outcome="match" if hit else "no match", reason=f"{test.field.replace('_', ' ')}: {readable}",
-                      citations=cites)
+    readable = ", ".join({"TRUE": "yes", "FALSE": "no"}.get(v, v.replace("_", " ").lower()) for v in shown)
+    return TestResult(
+        outcome="match" if hit else "no match",
+        reason=f"{test.field.replace('_', ' ')}: {readable}",
+        citations=cites,
+    )
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
@@ -289,5 +344,8 @@ def _sex_result(trial: Trial, test: FieldTest, values: list[str]) -> TestResult:
         return TestResult(outcome="match", reason=f"enrols {wanted}s only", citations=cites)
     if not values and not criteria_facts:
         return TestResult(outcome="not stated", reason="the record does not state which sexes it enrols")
-    return TestResult(outcome="no match", reason=f"sex: {', '.join(v.lower() for v in values) or 'not restricted'}",
-                      citations=cites)
+    return TestResult(
+        outcome="no match",
+        reason=f"sex: {', '.join(v.lower() for v in values) or 'not restricted'}",
+        citations=cites,
+    )

@@ -43,7 +43,12 @@ def rewrite(answer: Answer, question: str, model: ChatModel) -> Answer:
     strays = sorted(named - allowed)
     missing = sorted(set(answer.trials) - named)
     if not text or strays or missing:
-        why = (f"it named trials not in the draft ({', '.join(strays)})" if strays
-               else f"it left out result trials ({', '.join(missing)})" if missing else "it returned nothing")
+        why = (
+            f"it named trials not in the draft ({', '.join(strays)})"
+            if strays
+            else f"it left out result trials ({', '.join(missing)})"
+            if missing
+            else "it returned nothing"
+        )
         return answer.model_copy(update={"notes": [*answer.notes, f"chat model output discarded: {why}"]})
     return answer.model_copy(update={"answer": text})

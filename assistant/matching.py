@@ -14,12 +14,15 @@ from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citat
 from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import to_days
 from assistant.query import NumericTest, PatientProfile, PriorTreatment
-from assistant.terms import mentions
+from assistant.terms import mentions, mentions_affirmed
 from index.models import FactKind, Trial
 
 _VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
-_WINDOW = re.compile(r"(?:within|in the (?:past|last)|<)\s*(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*"
-                     r"(days?|weeks?|months?|years?)", re.IGNORECASE)
+_WINDOW = re.compile(
+    r"(?:within|in the (?:past|last)|<)\s*(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*"
+    r"(days?|weeks?|months?|years?)",
+    re.IGNORECASE,
+)
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 12}
 
 
@@ -35,36 +38,75 @@ def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Ci
     for name, result in _numeric_checks(trial, patient):
         checks.append(_from_result(name, result))
         citations += result.citations
-    for check, cites in [*_sex_checks(trial, patient), *_condition_checks(trial, patient),
-                         *_prior_treatment_checks(trial, patient)]:
+    for check, cites in [
+        *_sex_checks(trial, patient),
+        *_condition_checks(trial, patient),
+        *_prior_treatment_checks(trial, patient),
+    ]:
         checks.append(check)
         citations += cites
     statuses = {c.status for c in checks}
-    label = "excluded" if "not met" in statuses else "needs checking" if "unknown" in statuses or not checks \
+    label = (
+        "excluded"
+        if "not met" in statuses
+        else "needs checking"
+        if "unknown" in statuses or not checks
         else "likely eligible"
+    )
     return Verdict(nct_id=trial.nct_id, verdict=label, checks=checks), citations  # type: ignore[arg-type]
 
 
 def _from_result(name: str, result: TestResult) -> CriterionCheck:
     status: Status = {"match": "met", "no match": "not met", "not stated": "unknown"}[result.outcome]  # type: ignore[assignment]
     first = result.citations[0] if result.citations else None
-    return CriterionCheck(criterion=name, status=status, quote=first.quote if first else None,
-                          section=first.section if first else None, detail=result.reason)
+    return CriterionCheck(
+        criterion=name,
+        status=status,
+        quote=first.quote if first else None,
+        section=first.section if first else None,
+        detail=result.reason,
+    )
 
 
 def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, TestResult]]:
     tests: list[tuple[str, NumericTest]] = []
     if patient.age is not None:
-        tests.append(("age", NumericTest(kind=FactKind.AGE, mode="accepts", value=patient.age, unit="years",
-                                         label=f"age {patient.age:g}")))
+        tests.append(
+            (
+                "age",
+                NumericTest(
+                    kind=FactKind.AGE,
+                    mode="accepts",
+                    value=patient.age,
+                    unit="years",
+                    label=f"age {patient.age:g}",
+                ),
+            )
+        )
     if patient.ecog is not None:
-        tests.append(("ECOG", NumericTest(kind=FactKind.ECOG, mode="accepts", value=patient.ecog,
-                                          label=f"ECOG {patient.ecog}")))
+        tests.append(
+            (
+                "ECOG",
+                NumericTest(
+                    kind=FactKind.ECOG, mode="accepts", value=patient.ecog, label=f"ECOG {patient.ecog}"
+                ),
+            )
+        )
     for kind, quantity in patient.labs.items():
         unit = f" {quantity.unit}" if quantity.unit else ""
         name = kind.value.replace("_", "/")
-        tests.append((name, NumericTest(kind=kind, mode="accepts", value=quantity.value, unit=quantity.unit,
-                                        label=f"{name} {quantity.value:g}{unit}")))
+        tests.append(
+            (
+                name,
+                NumericTest(
+                    kind=kind,
+                    mode="accepts",
+                    value=quantity.value,
+                    unit=quantity.unit,
+                    label=f"{name} {quantity.value:g}{unit}",
+                ),
+            )
+        )
     return [(name, numeric_result(trial, test)) for name, test in tests]
 
 
@@ -74,7 +116,8 @@ def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCh
     structured = [f for f in trial.facts_of(FactKind.SEX) if f.source == "structured"]
     quote = find_quote(trial, [trial.sex], near="Sex") if trial.sex and not structured else None
     cites = [fact_citation(trial, f) for f in structured] or (
-        [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else [])
+        [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else []
+    )
     if trial.sex in ("ALL", patient.sex):
         status: Status = "met"
     elif trial.sex is not None:
@@ -84,9 +127,13 @@ def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCh
         cites = [fact_citation(trial, f) for f in facts]
         allowed = {(f.term or "").upper() for f in facts}
         status = "unknown" if not facts else "met" if allowed & {patient.sex, "ALL"} else "not met"
-    check = CriterionCheck(criterion="sex", status=status, quote=cites[0].quote if cites else None,
-                           section=cites[0].section if cites else None,
-                           detail=f"patient {patient.sex.lower()}; record: {(trial.sex or 'not stated').lower()}")
+    check = CriterionCheck(
+        criterion="sex",
+        status=status,
+        quote=cites[0].quote if cites else None,
+        section=cites[0].section if cites else None,
+        detail=f"patient {patient.sex.lower()}; record: {(trial.sex or 'not stated').lower()}",
+    )
     return [(check, cites)]
 
 
@@ -95,7 +142,9 @@ def _condition_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Crite
     checks = []
     for condition in patient.conditions:
         markers, disease = _condition_parts(condition)
-        checks += [c for marker in markers if (c := _condition_check(trial, marker, required=False)) is not None]
+        checks += [
+            c for marker in markers if (c := _condition_check(trial, marker, required=False)) is not None
+        ]
         if disease and (check := _condition_check(trial, disease, required=True)) is not None:
             checks.append(check)
     return checks
@@ -112,24 +161,43 @@ def _condition_check(trial: Trial, part: str, required: bool) -> tuple[Criterion
     """A disease the trial does not name is unknown; a biomarker it does not name is no criterion at all."""
     excluded = [c for c in trial.exclusion if mentions(c.text, part)]
     if excluded:
-        return _check(part, "not met", trial, [criterion_citation(trial, c) for c in excluded],
-                      f"{part} is named in an exclusion criterion")
-    included = [c for c in trial.inclusion if mentions(c.text, part)]
+        return _check(
+            part,
+            "not met",
+            trial,
+            [criterion_citation(trial, c) for c in excluded],
+            f"{part} is named in an exclusion criterion",
+        )
+    included = [c for c in trial.inclusion if mentions_affirmed(c.text, part)]
     if included:
-        return _check(part, "met", trial, [criterion_citation(trial, c) for c in included],
-                      f"{part} is named in an inclusion criterion")
+        return _check(
+            part,
+            "met",
+            trial,
+            [criterion_citation(trial, c) for c in included],
+            f"{part} is named in an inclusion criterion",
+        )
     for section, values in (("Conditions", trial.conditions), ("Title", [trial.title])):
         for value in values:
             quote = find_quote(trial, [value]) if mentions(value, part) else None
             if quote:
-                return _check(part, "met", trial, [Citation(nct_id=trial.nct_id, section=section, quote=quote)],
-                              f"the trial studies {part}")
+                return _check(
+                    part,
+                    "met",
+                    trial,
+                    [Citation(nct_id=trial.nct_id, section=section, quote=quote)],
+                    f"the trial studies {part}",
+                )
     if not required:
         return None
-    return _check(part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}")
+    return _check(
+        part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}"
+    )
 
 
-def _prior_treatment_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+def _prior_treatment_checks(
+    trial: Trial, patient: PatientProfile
+) -> list[tuple[CriterionCheck, list[Citation]]]:
     return [c for prior in patient.prior_treatments if (c := _washout_check(trial, prior)) is not None]
 
 
@@ -148,14 +216,21 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
         if window is None and criterion.section == "exclusion":
             continue  # named without a time window (e.g. an allergy to it): not about recent use
         if window is None or criterion.section != "exclusion":
-            return _check(name, "unknown", trial, cites, f"{prior.term} is named in a {criterion.section} criterion; "
-                          f"patient had it {prior.days_ago:g} days ago")
+            return _check(
+                name,
+                "unknown",
+                trial,
+                cites,
+                f"{prior.term} is named in a {criterion.section} criterion; "
+                f"patient had it {prior.days_ago:g} days ago",
+            )
         return _window_check(name, trial, prior, window, criterion.section, cites)
     return None
 
 
-def _window_check(name: str, trial: Trial, prior: PriorTreatment, days: float, source: str,
-                  cites: list[Citation]) -> tuple[CriterionCheck, list[Citation]]:
+def _window_check(
+    name: str, trial: Trial, prior: PriorTreatment, days: float, source: str, cites: list[Citation]
+) -> tuple[CriterionCheck, list[Citation]]:
     detail = f"patient had it {prior.days_ago:g} days ago; window {days:g} days"
     if source != "exclusion":
         return _check(name, "unknown", trial, cites, detail)
@@ -174,12 +249,17 @@ def _window_days(text: str, term: str) -> float | None:
     return None
 
 
-def _check(name: str, status: Status, trial: Trial, cites: list[Citation],
-           detail: str) -> tuple[CriterionCheck, list[Citation]]:
+def _check(
+    name: str, status: Status, trial: Trial, cites: list[Citation], detail: str
+) -> tuple[CriterionCheck, list[Citation]]:
     first = cites[0] if cites else None
-    return CriterionCheck(criterion=name, status=status, quote=first.quote if first else None,
-                          section=first.section if first else SECTION_OF_SOURCE.get("structured"),
-                          detail=detail), cites
+    return CriterionCheck(
+        criterion=name,
+        status=status,
+        quote=first.quote if first else None,
+        section=first.section if first else SECTION_OF_SOURCE.get("structured"),
+        detail=detail,
+    ), cites
 
 
 __all__ = ["check_trial", "match_patient"]

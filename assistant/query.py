@@ -109,7 +109,9 @@ class Query(_Model):
     count_only: bool = False  # "how many trials..."
     follow_up: bool = False
     reason: str | None = None  # why the question cannot be answered
-    ignored_instructions: bool = False  # the question carried instructions to the assistant, which were dropped
+    ignored_instructions: bool = (
+        False  # the question carried instructions to the assistant, which were dropped
+    )
 
     def has_tests(self) -> bool:
         return bool(self.numeric or self.terms or self.fields)

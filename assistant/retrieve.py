@@ -18,13 +18,15 @@ from index.models import Chunk
 from index.seams import TrialReader
 
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
-_STOPWORDS = frozenset(
-    """a an the of in on for to and or with without by from at as is are was were be been being do does did
-    what which who whom whose why how when where there this that these those it its they them their i me my we
-    our you your he she his her can could would should will shall may might must about any all some into than
-    then so such not no yes if also tell me please trial trials study studies record records patient patients
-    participants being studied used use""".split()
+_STOPWORD_LINES = (
+    "a an the of in on for to and or with without by from at as is are was were be been being do does did",
+    "what which who whom whose why how when where there this that these those it its they them their i me my",
+    "we our you your he she his her can could would should will shall may might must about any all some into",
+    "than then so such not no yes if also tell please trial trials study studies record records patient",
+    "patients participants being studied used use criteria criterion inclusion exclusion mention mentions",
+    "say says state states stated",
 )
+_STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
 
 
 class Passage(BaseModel):
@@ -62,13 +64,17 @@ class HybridRetriever:
             self._key = key
         return self._chunks, self._bm25
 
-    def retrieve(self, question: str, k: int, nct_ids: Sequence[str] | None = None,
-                 section: str | None = None) -> list[Passage]:
+    def retrieve(
+        self, question: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
+    ) -> list[Passage]:
         chunks, bm25 = self._index()
         if bm25 is None:
             return []
-        allowed = [i for i, c in enumerate(chunks) if (not nct_ids or c.nct_id in nct_ids)
-                   and (section is None or c.section == section)]
+        allowed = [
+            i
+            for i, c in enumerate(chunks)
+            if (not nct_ids or c.nct_id in nct_ids) and (section is None or c.section == section)
+        ]
         scores = bm25.get_scores(tokens(question))
         lexical = sorted((i for i in allowed if scores[i] > 0), key=lambda i: -scores[i])[: k * 3]
         fused: dict[str, float] = {}
@@ -80,10 +86,19 @@ class HybridRetriever:
             fused[chunk.id] = fused.get(chunk.id, 0.0) + 1 / (RRF_K + rank + 1)
         wanted = content_words(question)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
-        return [Passage(chunk=by_id[cid], score=score, overlap=len(wanted & content_words(by_id[cid].text)))
-                for cid, score in ranked]
+        return [
+            Passage(chunk=by_id[cid], score=score, overlap=len(wanted & content_words(by_id[cid].text)))
+            for cid, score in ranked
+        ]
 
-    def _dense(self, question: str, k: int, nct_ids: Sequence[str] | None, section: str | None) -> list[Chunk]:
+    def weight(self, word: str) -> float:
+        """How telling a word is in this corpus (BM25 idf; 0 for words no chunk holds)."""
+        _, bm25 = self._index()
+        return max(bm25.idf.get(word, 0.0), 0.0) if bm25 is not None else 0.0
+
+    def _dense(
+        self, question: str, k: int, nct_ids: Sequence[str] | None, section: str | None
+    ) -> list[Chunk]:
         if not self._use_dense:
             return []
         try:

@@ -15,8 +15,9 @@ from index.settings import Settings, get_settings
 class Assistant:
     """Answers questions over one trial reader; conversation history is kept per session id."""
 
-    def __init__(self, store: TrialReader, settings: Settings | None = None,
-                 chat_model: ChatModel | None = None) -> None:
+    def __init__(
+        self, store: TrialReader, settings: Settings | None = None, chat_model: ChatModel | None = None
+    ) -> None:
         self.settings = settings or get_settings()
         self.store = store
         self.chain = AnswerChain(store, self.settings, chat_model)
@@ -28,8 +29,10 @@ class Assistant:
             raise QuestionError("the question is empty")
         limit = self.settings.max_question_chars
         if len(text) > limit:
-            raise QuestionError(f"the question is {len(text)} characters long; the limit is {limit} "
-                                "(TRIALS_MAX_QUESTION_CHARS)")
+            raise QuestionError(
+                f"the question is {len(text)} characters long; the limit is {limit} "
+                "(TRIALS_MAX_QUESTION_CHARS)"
+            )
         started = time.perf_counter()
         answer = self.chain.invoke(text, session_id)
         return answer.model_copy(update={"timing_ms": round((time.perf_counter() - started) * 1000, 2)})

@@ -11,10 +11,23 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from index.vocabulary import find_terms
+from index.vocabulary import condition_matches, drug_matches, find_terms
 
-_SPELLING = [("tumour", "tumor"), ("haem", "hem"), ("oedema", "edema"), ("oestrogen", "estrogen"),
-             ("randomis", "randomiz"), ("leukaemia", "leukemia")]
+# A mention under one of these is a mention of its absence: "negative HIV test", "no brain metastases".
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:no|not|without|negative|free of|absence of|absent|non|never|excluding|other than|lack of)\b[^.;:]{0,40}$",
+    re.IGNORECASE,
+)
+_NEGATION_AFTER = re.compile(r"^[\s\w-]{0,20}\b(?:negative|free|excluded|not allowed)\b", re.IGNORECASE)
+
+_SPELLING = [
+    ("tumour", "tumor"),
+    ("haem", "hem"),
+    ("oedema", "edema"),
+    ("oestrogen", "estrogen"),
+    ("randomis", "randomiz"),
+    ("leukaemia", "leukemia"),
+]
 
 
 def _stem(word: str) -> str:
@@ -54,3 +67,27 @@ def mentions(text: str | None, term: str | None) -> bool:
         return True
     wanted = vocabulary_terms(term)
     return bool(wanted) and wanted <= vocabulary_terms(text)
+
+
+def mentions_affirmed(text: str | None, term: str | None) -> bool:
+    """Whether `text` names `term` at least once other than as its absence ("negative for HIV")."""
+    if not text or not term or not mentions(text, term):
+        return False
+    spans = _phrase_spans(text, term) or _vocabulary_spans(text, term)
+    return any(
+        not _NEGATION_BEFORE.search(text[max(0, start - 60) : start]) and not _NEGATION_AFTER.match(text[end:])
+        for start, end in spans
+    ) or not spans
+
+
+def _phrase_spans(text: str, term: str) -> list[tuple[int, int]]:
+    words = [re.escape(w) for w in re.findall(r"[A-Za-z0-9]+", term)]
+    if not words:
+        return []
+    pattern = r"(?<![A-Za-z0-9])" + r"\W*".join(w + r"[a-z]{0,3}" for w in words)
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+
+
+def _vocabulary_spans(text: str, term: str) -> list[tuple[int, int]]:
+    wanted = vocabulary_terms(term)
+    return [(m.start, m.end) for m in condition_matches(text) + drug_matches(text) if m.term.name in wanted]

@@ -31,6 +31,7 @@ def quote_in_record(quote: str, record_text: str) -> bool:
 
 def verify(answer: Answer, reader: TrialReader) -> Answer:
     kept: list[Citation] = []
+    seen: set[tuple[str, str, str]] = set()
     removed: list[str] = []
     texts: dict[str, str | None] = {}
     for citation in answer.citations:
@@ -42,7 +43,8 @@ def verify(answer: Answer, reader: TrialReader) -> Answer:
             removed.append(f"{citation.nct_id} is not in the index")
         elif not quote_in_record(citation.quote, record):
             removed.append(f"a quote attributed to {citation.nct_id} was not found in its record")
-        elif citation not in kept:
+        elif (citation.nct_id, citation.section, citation.quote) not in seen:
+            seen.add((citation.nct_id, citation.section, citation.quote))
             kept.append(citation)
 
     text = _strike_unknown_references(answer.answer, reader, removed)
@@ -51,15 +53,20 @@ def verify(answer: Answer, reader: TrialReader) -> Answer:
     trials = [t for t in answer.trials if t in cited]
     notes = list(answer.notes)
     if removed:
-        notes.append(f"Removed {len(removed)} citation(s) that failed verification: {'; '.join(sorted(set(removed)))}.")
+        notes.append(
+            f"Removed {len(removed)} citation(s) that failed verification: {'; '.join(sorted(set(removed)))}."
+        )
     if dropped:
         notes.append(f"Dropped from the result for lack of a verified citation: {', '.join(dropped)}.")
     if removed or dropped:
-        text += "\n\n_Some citations could not be verified against the records and were removed: " \
-                f"{'; '.join(sorted(set(removed)) or dropped)}._"
+        text += (
+            "\n\n_Some citations could not be verified against the records and were removed: "
+            f"{'; '.join(sorted(set(removed)) or dropped)}._"
+        )
     abstained = answer.abstained or (bool(answer.trials) and not trials)
-    return answer.model_copy(update={"answer": text, "citations": kept, "trials": trials, "notes": notes,
-                                     "abstained": abstained})
+    return answer.model_copy(
+        update={"answer": text, "citations": kept, "trials": trials, "notes": notes, "abstained": abstained}
+    )
 
 
 def _strike_unknown_references(text: str, reader: TrialReader, removed: list[str]) -> str:

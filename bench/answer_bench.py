@@ -66,8 +66,14 @@ def _cold(home: Path) -> float:
     env = {**os.environ, "TRIALS_HOME": str(home)}
     env.pop("CHROMA_URL", None)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", COLD_QUESTION, "--json"], env=env,
-                          cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", COLD_QUESTION, "--json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"`trials ask` failed ({done.returncode}): {done.stderr.strip()[-500:]}")

@@ -21,7 +21,10 @@ SAMPLE_SIZE = 20
 # Indexing time grows with record size (results sections and site lists make some records
 # 100x larger); larger records are left out so `trials eval` stays within its time budget.
 MAX_RECORD_BYTES = 25_000
-_NOT_STATED = r"(?i)not stated|does not (state|specify|set)|doesn.t state|not specified|no (upper|maximum|minimum|lower)"
+_NOT_STATED = (
+    r"(?i)not stated|does not (state|specify|set)|doesn.t state|not specified"
+    r"|no (upper|maximum|minimum|lower)"
+)
 
 
 def sample_paths(ctgov_dir: Path = CTGOV_DIR, size: int = SAMPLE_SIZE) -> list[Path]:
@@ -63,14 +66,16 @@ def build_ctgov_gold(paths: list[Path]) -> list[GoldCase]:
     return cases
 
 
-def _case(nct: str, kind: str, question: str, values: list[str], source: str) -> GoldCase:
+def _case(
+    nct: str, kind: str, question: str, values: list[str], source: str, not_stated: bool = False
+) -> GoldCase:
     return GoldCase(
         id=f"ctgov-{nct}-{kind}",
         category=CATEGORY,
         turns=[question],
         trials=[nct],
         values=values,
-        must_abstain=False,
+        must_abstain=None if not_stated else False,  # "not stated" may come as an abstention
         source=[source],
     )
 
@@ -85,7 +90,8 @@ def _age_case(root: ET.Element, nct: str, which: str) -> GoldCase:
     written = _text(root, field)
     question = f"What is the {which}imum age to enter {nct}?"
     if written is None or written.upper() == "N/A":
-        return _case(nct, f"{which}-age", question, [_NOT_STATED], f"note: {field} is {written or 'absent'}")
+        note = f"note: {field} is {written or 'absent'}"
+        return _case(nct, f"{which}-age", question, [_NOT_STATED], note, not_stated=True)
     number, _, unit = written.partition(" ")
     values = [rf"\b{re.escape(number)}\b"]
     if unit and not unit.lower().startswith("year"):

@@ -35,7 +35,9 @@ class GoldCase(BaseModel):
     ordered: bool = False  # compare `trials` as an ordered list instead of a set
     values: list[str] = Field(default_factory=list)  # regexes that must occur in the answer
     forbidden: list[str] = Field(default_factory=list)  # regexes that must not occur
-    must_abstain: bool | None = False  # None: abstaining and answering are both acceptable
+    # None: answering (with `trials`) and abstaining (with no trials) are both acceptable, as for
+    # a fact the record leaves unstated ("not stated in the record" either way).
+    must_abstain: bool | None = False
     source: list[str] = Field(min_length=1)  # "NCT...: verbatim quote" or "note: ..."
 
     def source_quotes(self) -> Iterator[tuple[str, str]]:

@@ -122,8 +122,10 @@ th{background:#f1f4f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .gate-ok{color:#17663a;font-weight:600}.gate-bad{color:#a4161a;font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #d5dbe1;padding:8px}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
-pre{white-space:pre-wrap;word-break:break-word;margin:0;font:12px/1.4 ui-monospace,monospace;max-height:320px;overflow:auto}
-td.case{width:14%}td.gold,td.got{width:43%}ul{margin:0;padding-left:18px}.bad{color:#a4161a}
+pre{white-space:pre-wrap;word-break:break-word;margin:0;font:12px/1.4 ui-monospace,monospace;
+max-height:320px;overflow:auto}
+table.cases{table-layout:fixed;width:100%}th.case{width:16%}th.gold,th.got{width:42%}
+ul{margin:0;padding-left:18px}.bad{color:#a4161a}.cites{max-height:200px;overflow:auto;font-size:12px}
 """
 
 
@@ -184,7 +186,7 @@ def _html_suite(suite: SuiteResult) -> str:
 
 def _bar_chart(system: MetricSummary, baseline: MetricSummary) -> str:
     """Grouped bars (0..1) per headline metric: system beside baseline."""
-    bar, gap, height, top, bottom = 16, 14, 110, 16, 34
+    bar, gap, height, top, bottom = 22, 18, 110, 16, 34
     group = 2 * bar + gap
     width = group * len(COLUMNS) + gap
     shapes = [f"<line x1='0' y1='{top + height}' x2='{width}' y2='{top + height}' stroke='#8a949e'/>"]
@@ -220,7 +222,8 @@ def _html_failures(run: SystemRun, open_by_default: bool) -> str:
     return (
         f"<details{opened}><summary><h3 style='display:inline'>Failing {escape(run.name)} cases "
         f"({len(failing)} of {len(run.runs)})</h3></summary>"
-        f"<table><tr><th>case</th><th>gold</th><th>answer</th></tr>{rows}</table></details>"
+        "<table class='cases'><tr><th class='case'>case</th><th class='gold'>gold</th>"
+        f"<th class='got'>answer</th></tr>{rows}</table></details>"
     )
 
 
@@ -235,10 +238,10 @@ def _html_failure_row(run: CaseRun) -> str:
     )
     abstain = "either" if case.must_abstain is None else str(case.must_abstain).lower()
     return (
-        f"<tr><td class='case'><b>{escape(case.id)}</b><br>{escape(case.category)}<ul>{reasons}</ul></td>"
-        f"<td class='gold'><ol>{turns}</ol><p>trials: {escape(', '.join(case.trials) or '(none)')}<br>"
+        f"<tr><td><b>{escape(case.id)}</b><br>{escape(case.category)}<ul>{reasons}</ul></td>"
+        f"<td><ol>{turns}</ol><p>trials: {escape(', '.join(case.trials) or '(none)')}<br>"
         f"values: {values}<br>must abstain: {abstain}</p><ul>{sources}</ul></td>"
-        f"<td class='got'><p>trials: {escape(', '.join(answer.trials) or '(none)')}<br>"
+        f"<td><p>trials: {escape(', '.join(answer.trials) or '(none)')}<br>"
         f"abstained: {str(answer.abstained).lower()}</p><pre>{escape(answer.answer)}</pre>"
-        f"<ul>{citations}</ul></td></tr>"
+        f"<ul class='cites'>{citations}</ul></td></tr>"
     )

@@ -97,14 +97,18 @@ def ask_conversation(system: ConversationalSystem, case: GoldCase) -> tuple[Answ
     return answer, latencies, None
 
 
-def run_system(name: str, system: ConversationalSystem, cases: Sequence[GoldCase], records: RecordTexts) -> SystemRun:
+def run_system(
+    name: str, system: ConversationalSystem, cases: Sequence[GoldCase], records: RecordTexts
+) -> SystemRun:
     runs: list[CaseRun] = []
     for case in cases:
         answer, latencies, error = ask_conversation(system, case)
         score = score_case(case, answer, records, latencies, error)
         runs.append(CaseRun(case=case, answer=answer, score=score))
     scores = [run.score for run in runs]
-    return SystemRun(name=name, runs=runs, summary=summarise(scores), by_category=summarise_by_category(scores))
+    return SystemRun(
+        name=name, runs=runs, summary=summarise(scores), by_category=summarise_by_category(scores)
+    )
 
 
 def run_suite(
@@ -138,7 +142,9 @@ def run_suite(
         for trial in store.all_trials():
             records.add_rendering(trial.nct_id, trial.text)
     system = run_system("system", Assistant(store, settings), cases, records)
-    baseline = run_system("baseline", NaiveRagBaseline(store.vectorstore, k=settings.top_k), cases, records)
+    rag = NaiveRagBaseline(store.vectorstore, k=settings.top_k)
+    rag.embed_ahead([turn for case in cases for turn in case.turns])
+    baseline = run_system("baseline", rag, cases, records)
     return SuiteResult(
         name=name,
         description=description,
@@ -157,17 +163,9 @@ def run_eval(seeds_dir: Path = SEEDS_DIR, ctgov_dir: Path = CTGOV_DIR) -> EvalRe
     suites: list[SuiteResult] = []
     skipped: list[str] = []
     with tempfile.TemporaryDirectory(prefix="trials-eval-") as work:
-        seed_paths = sorted(seeds_dir.glob("*.txt"))
-        suites.append(
-            run_suite(
-                "seeds",
-                f"{len(load_gold())} hand-written cases over the {len(seed_paths)} seed records",
-                seed_paths,
-                load_gold(),
-                Path(work) / "seeds",
-                embedder,
-            )
-        )
+        seed_paths, seed_cases = sorted(seeds_dir.glob("*.txt")), load_gold()
+        description = f"{len(seed_cases)} hand-written cases over the {len(seed_paths)} seed records"
+        suites.append(run_suite("seeds", description, seed_paths, seed_cases, Path(work) / "seeds", embedder))
         ctgov_paths = sample_paths(ctgov_dir)
         if ctgov_paths:
             cases = build_ctgov_gold(ctgov_paths)

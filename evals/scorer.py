@@ -5,8 +5,9 @@ Metrics (a category's numbers are over its cases; "overall" over all cases):
 - precision / recall / F1 of `trials`, micro-averaged over cases (nothing claimed = precision 1).
 - value accuracy: over cases with value or forbidden patterns, every `values` regex occurs in the
   answer text and no `forbidden` one does.
-- abstention precision / recall over cases whose gold says abstain or not (None = either is fine);
-  abstention accuracy is the share of those cases where `abstained` matches.
+- abstention precision / recall over cases whose gold says abstain or not (None = either is fine,
+  and then an abstention is expected to name no trials); abstention accuracy is the share of
+  those cases where `abstained` matches.
 - citation validity: every cited quote occurs verbatim (whitespace and markdown escapes
   normalised) in the cited trial's record, and every trial in `trials` is cited.
 - latency p50/p95 over every question asked (ms).
@@ -111,8 +112,11 @@ def score_case(
     error: str | None = None,
 ) -> CaseScore:
     """Score the last answer of one gold conversation."""
-    got, want = set(answer.trials), set(case.trials)
-    exact = answer.trials == case.trials if case.ordered else got == want
+    expected = case.trials
+    if case.must_abstain is None and answer.abstained:
+        expected = []  # abstaining was acceptable, and an abstention names no trials (the contract)
+    got, want = set(answer.trials), set(expected)
+    exact = answer.trials == expected if case.ordered else got == want
     tp, fp, fn = len(got & want), len(got - want), len(want - got)
     value_failures = _value_failures(case, answer.answer)
     citation_problems = _citation_problems(answer, records)

@@ -109,10 +109,14 @@ def _pieces(text: str, splitter: RecursiveCharacterTextSplitter) -> list[str]:
 
 
 def _section_texts(trial: Trial) -> Iterator[tuple[str, str]]:
-    """Each section of the record as one text; sections the record leaves empty are skipped."""
-    titles = [t for t in (trial.brief_title, trial.official_title) if t]
+    """Each section of the record as one text; sections the record leaves empty are skipped.
+
+    Site lists are left out: they run to hundreds of lines, cost embedding time out of
+    proportion, and "where" questions are answered from `Trial.sites`, not by similarity.
+    """
+    titles = dict.fromkeys(t for t in (trial.brief_title, trial.official_title) if t)
     candidates: list[tuple[str, str | None]] = [
-        ("Title", "\n".join(dict.fromkeys(titles))),
+        *(("Title", title) for title in titles),
         ("Brief Summary", trial.brief_summary),
         ("Detailed Description", trial.detailed_description),
         ("Conditions", _joined("Conditions", trial.conditions, "Keywords", trial.keywords)),
@@ -139,8 +143,6 @@ def _section_texts(trial: Trial) -> Iterator[tuple[str, str]]:
     candidates.append(("Eligibility", _eligibility_text(trial)))
     sponsors = [s.name for s in trial.sponsors]
     candidates.append(("Sponsors", _listed("Sponsors", sponsors)))
-    sites = [", ".join(p for p in (s.facility, s.city, s.state, s.country) if p) for s in trial.sites]
-    candidates.append(("Locations", "\n".join(s for s in sites if s)))
     for section, text in candidates:
         if text and text.strip():
             yield section, text.strip()

@@ -49,11 +49,13 @@ def _age_conflicts(trial: Trial) -> list[str]:
             (fact.low, trial.min_age_years, trial.min_age, "minimum"),
             (fact.high, trial.max_age_years, trial.max_age, "maximum"),
         ):
-            if bound is None or bound == field_years:
+            # A field the record does not state is not evidence of anything: compare stated ones.
+            if bound is None or field_years is None or bound == field_years:
                 continue
-            field = f'"{written}"' if written else "not stated"
+            if fact.comparator in ("<", ">") and abs(bound - field_years) <= 1:
+                continue  # "under 50" and a field of "49 Years" say the same in whole years
             notes.append(
-                f"The {name} eligible age field is {field}, but {fact.source} criterion "
+                f'The {name} eligible age field is "{written}", but {fact.source} criterion '
                 f'{fact.criterion_number} says "{fact.quote}" ({name} {bound:g} years).'
             )
     return notes
@@ -71,14 +73,17 @@ def _drug_conflicts(trial: Trial) -> list[str]:
             for arm in trial.arms
             if not arm.interventions or intervention.name.lower() in (n.lower() for n in arm.interventions)
         ]
-        found: dict[str, list[str]] = {}  # drug as written -> where
+        found: dict[str, tuple[str, list[str]]] = {}  # drug (lower case) -> (as first written, where)
         for where, text in places:
             if not text or own in text.lower():
                 continue  # the description names the drug itself: another name is not a swap
             for other, offset in drug_names(text):
                 if other not in names and other != own and shared_stem(own, other):
-                    found.setdefault(text[offset : offset + len(other)], []).append(where)
-        for written, wheres in found.items():
+                    written_here = text[offset : offset + len(other)]
+                    wheres = found.setdefault(other, (written_here, []))[1]
+                    if where not in wheres:
+                        wheres.append(where)
+        for written, wheres in found.values():
             notes.append(
                 f'The intervention is named "{intervention.name}", but {" and ".join(wheres)} '
                 f'name{"s" if len(wheres) == 1 else ""} "{written}", a different drug of the same '

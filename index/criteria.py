@@ -166,9 +166,9 @@ class _Builder:
         previous_line = previous.rsplit("\n", 1)[-1].strip()
         # A long line ending in ":" is a wrap inside "Life expectancy: At least..." runs; a short
         # one is a sub-heading ("Hepatic:") whose items follow.
-        sentence_ended = (
-            previous.endswith((".", ";")) and not _ABBREVIATION_END.search(previous)
-        ) or (previous.endswith(":") and len(previous_line) < 60)
+        sentence_ended = (previous.endswith((".", ";")) and not _ABBREVIATION_END.search(previous)) or (
+            previous.endswith(":") and len(previous_line) < 60
+        )
         starts_new = bool(re.match(r"[A-Z0-9]", line.text.lstrip()))
         return not (sentence_ended and starts_new)
 
@@ -188,7 +188,9 @@ class _Builder:
 def _is_heading(match: re.Match[str]) -> bool:
     if match.group("kind") and not match.group("criteria"):
         # A bare word ("Inclusion:") is a heading only when it stands alone.
-        return not match.group("tail").strip() and match.group("end") in (":", "")
+        # "INCLUSION / EXCLUSION CRITERIA" is a heading too (over both sections).
+        tail = match.group("tail")
+        return (not tail.strip() and match.group("end") in (":", "")) or "criteri" in tail.lower()
     return True
 
 
@@ -240,7 +242,10 @@ def _split_labelled_run(text: str, item: _Item) -> list[_Item]:
     if not text[item.start : starts[0]].strip():
         starts = starts[1:]
     ends = [*starts[1:], item.end]
-    pieces = [_Item(item.section, start, end, item.indent, None, False, item.parent) for start, end in zip(starts, ends, strict=True)]
+    pieces = [
+        _Item(item.section, start, end, item.indent, None, False, item.parent)
+        for start, end in zip(starts, ends, strict=True)
+    ]
     item.end = starts[0]
     return [item, *pieces]
 

@@ -104,10 +104,11 @@ def _heading_of(parent: Criterion | None) -> str:
 
 def _structured_facts(trial: Trial) -> list[Fact]:
     facts: list[Fact] = []
-    for written, years, comparator in (
+    fields: tuple[tuple[str | None, float | None, Comparator], ...] = (
         (trial.min_age, trial.min_age_years, ">="),
         (trial.max_age, trial.max_age_years, "<="),
-    ):
+    )
+    for written, years, comparator in fields:
         if written is None or years is None or written not in trial.text:
             continue
         facts.append(
@@ -115,7 +116,7 @@ def _structured_facts(trial: Trial) -> list[Fact]:
                 kind=FactKind.AGE,
                 source="structured",
                 quote=written,
-                comparator=comparator,  # type: ignore[arg-type]
+                comparator=comparator,
                 value=years,
                 low=years if comparator == ">=" else None,
                 high=years if comparator == "<=" else None,
@@ -188,19 +189,32 @@ class _Reading:
         is_age_item = self.heading.startswith("age")
         if not (is_age_item or _AGE_WORDS.search(self.text)):
             return
+        if self.criterion.section == "exclusion" and not _AGE_LEADS.match(self.text):
+            return  # "pregnant ... or of childbearing potential (<= 60 years of age)": not an age limit
+        if _CONDITIONAL_AGE.search(self.text):
+            return  # "Patients 35 years of age and under must have a donor...": a sub-group rule
         bounds = _age_bounds(self.text, unit_optional=is_age_item)
         if not bounds:
             return
-        low = high = None
+        lows: list[float] = []
+        highs: list[float] = []
         for comparator, value, bound_low, bound_high in bounds:
-            if comparator is not None and self.criterion.section == "exclusion":
+            if comparator is not None and value is not None and self.criterion.section == "exclusion":
                 # "Age < 18" excluded: 18 is the allowed lower boundary.
-                inverse = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[comparator]
-                bound_low, bound_high = (value, None) if inverse.startswith(">") else (None, value)
-            low = bound_low if bound_low is not None else low
-            high = bound_high if bound_high is not None else high
+                bound_low, bound_high = (value, None) if comparator.startswith("<") else (None, value)
+            lows += [bound_low] if bound_low is not None else []
+            highs += [bound_high] if bound_high is not None else []
+        # Several bounds are alternatives as often as not ("men > 18 or women > 60"): keep the
+        # widest range, so no patient is ruled out on a reading the record may not mean.
         single = bounds[0] if len(bounds) == 1 else (None, None, None, None)
-        yield self.fact(FactKind.AGE, comparator=single[0], value=single[1], low=low, high=high, unit="years")
+        yield self.fact(
+            FactKind.AGE,
+            comparator=single[0],
+            value=single[1],
+            low=min(lows) if lows else None,
+            high=max(highs) if highs else None,
+            unit="years",
+        )
 
     # ------------------------------------------------------------ sex
 
@@ -222,7 +236,7 @@ class _Reading:
         triggers = _lab_triggers(self.text)
         for value in _lab_values(self.text):
             trigger = _trigger_for(triggers, value)
-            if trigger is None:
+            if trigger is None or trigger.kind is None:
                 continue
             normalised = _normalise(trigger.kind, value)
             if normalised is None:
@@ -324,7 +338,8 @@ class _Reading:
 _PERFORMANCE = re.compile(
     r"\b(?P<scale>ECOG|E\.C\.O\.G\.?|Eastern\s+Cooperative\s+Oncology\s+Group|Zubrod|Karnofsky|KPS|Lansky|"
     r"WHO(?=\s*(?:performance|PS|\d)))(?![a-z])"
-    r"(?:[\s/=-]*(?:performance|perfomance|status|score|scale|grade|PS|level|of|range|for physical condition|"
+    r"(?:[\s/=-]*(?:performance|perfomance|status|standard|score|scale|grade|PS|level|of|range|"
+    r"for physical condition|"
     r"ECOG|WHO|Zubrod|\([^()]{1,45}\)))*",
     re.IGNORECASE,
 )
@@ -425,51 +440,81 @@ def _allowed(
 
 _AGE_WORDS = re.compile(r"\bage[ds]?\b|years? old|years? of age|yrs? old|year-old", re.IGNORECASE)
 _YEARS = r"(?:years?|yrs?)(?:\s*(?:old|of age))?"
+_AGE_RANGES = (
+    r"\bage[ds]?\s*(?:of\s+|:\s*|is\s+|between\s+|from\s+)?"
+    r"(?P<a>\d{1,3})\s*(?:-|–|to|and)\s*(?P<b>\d{1,3})(?![\d.])",
+    rf"\bbetween\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?P<a>\d{{1,3}})\s*(?:{_YEARS}\s*)?"
+    rf"(?:and|-|to)\s*(?P<b>\d{{1,3}})\s*{_YEARS}",
+    rf"(?<!within )(?<!for )(?<!past )(?P<a>\b\d{{1,3}})\s*(?:-|–|to)\s*(?P<b>\d{{1,3}})\s*{_YEARS}",
+)
+_AGE_COMPARISONS = (
+    rf"\bage[ds]?\s*(?:of\s+|:\s*|must be\s+|is\s+|should be\s+)?{_CMP}\s*{_NUM}(?:\s*{_YEARS})?(?![\d.])",
+    rf"{_CMP}\s*(?:the\s+age\s+of\s+)?{_NUM}\s*{_YEARS}",
+)
+_AGE_LEADS = re.compile(
+    r"\W*(?:(?:patients?|subjects?|participants?|individuals?)\s+)?(?:age[ds]?\b|younger|older|under|over|"
+    r"less than|more than|[<>≤≥]|\\[<>])",
+    re.IGNORECASE,
+)
+# An age limit opens its criterion ("Age 18-75", "Female, age >= 18 years"); an age deep inside
+# one, or in a conditional one, limits a sub-group ("... consent of parent if under 18").
+_AGE_LEAD_CHARS = 45
+_CONDITIONAL_AGE = re.compile(
+    r"\bif\b|\bwhen\b|\bmust have\b|\bconsent of\b|\bdonors?\b|\bpriority\b|\bstratum\b|"
+    r"\bfor (?:patients|subjects|participants|those|children|women|men|adults)\b",
+    re.IGNORECASE,
+)
+# "at least 1 year of amenorrhea", "2 years since diagnosis": a duration, not an age.
+_NOT_AN_AGE = re.compile(
+    r"\s*(?:months?|weeks?|wks?|days?|hours?|hrs?|h)\b|\s+(?:of\s+(?!age)|since|after|ago|before|prior|from|duration|post)",
+    re.IGNORECASE,
+)
+_UPWARD = ("older", "over", "above", "greater", "more", "up")
+_AGE_OPEN_ENDED = (
+    r"(?P<num>\b\d{1,3})(?:\s*" + _YEARS + r"){optional}\s*(?:or|and)\s+"
+    r"(?P<dir>older|over|above|greater|more|up|younger|under|below|less)\b"
+)
+
+_Bound = tuple[Comparator | None, float | None, float | None, float | None]  # comparator, value, low, high
 
 
-def _age_bounds(
-    text: str, unit_optional: bool
-) -> list[tuple[Comparator | None, float | None, float | None, float | None]]:
-    """(comparator, value, low, high) for each age bound the text states."""
-    unit = rf"(?:\s*{_YEARS})" + ("?" if unit_optional else "")
-    bounds: list[tuple[Comparator | None, float | None, float | None, float | None]] = []
+def _age_bounds(text: str, unit_optional: bool) -> list[_Bound]:
+    """(comparator, value, low, high) for each age bound the text states, each span read once.
+
+    `unit_optional`: the item sits under an "Age:" heading, so "18 and over" needs no "years".
+    """
+    bounds: list[_Bound] = []
     taken: list[tuple[int, int]] = []
+    for match, bound in _age_matches(text, unit_optional):
+        if _NOT_AN_AGE.match(text, match.end()) or match.start() > _AGE_LEAD_CHARS:
+            continue
+        if all(match.end() <= a or match.start() >= b for a, b in taken):
+            bounds.append(bound)
+            taken.append(match.span())
+    return bounds
 
-    def free(m: re.Match[str]) -> bool:
-        return all(m.end() <= a or m.start() >= b for a, b in taken)
 
-    ranges = (
-        rf"\bage[ds]?\s*(?:of\s+|:\s*|is\s+|between\s+|from\s+)?(?P<a>\d{{1,3}})\s*(?:-|–|to|and)\s*(?P<b>\d{{1,3}})(?![\d.])",
-        rf"\bbetween\s+(?:the\s+)?(?:ages?\s+(?:of\s+)?)?(?P<a>\d{{1,3}})\s*(?:{_YEARS}\s*)?(?:and|-|to)\s*(?P<b>\d{{1,3}}){unit}",
-        rf"(?<!within )(?<!for )(?<!past )(?P<a>\b\d{{1,3}})\s*(?:-|–|to)\s*(?P<b>\d{{1,3}})\s*{_YEARS}",
-    )
-    for pattern in ranges:
+def _age_matches(text: str, unit_optional: bool) -> Iterator[tuple[re.Match[str], _Bound]]:
+    """Candidate age bounds, most specific shapes first."""
+    for pattern in _AGE_RANGES:
         for m in re.finditer(pattern, text, re.IGNORECASE):
-            if free(m) and int(m.group("a")) < int(m.group("b")) <= 120:
-                bounds.append((None, None, float(m.group("a")), float(m.group("b"))))
-                taken.append(m.span())
-    comparisons = (
-        rf"\bage[ds]?\s*(?:of\s+|:\s*|must be\s+|is\s+|should be\s+)?{_CMP}\s*{_NUM}(?:\s*{_YEARS})?(?![\d.])",
-        rf"{_CMP}\s*(?:the\s+age\s+of\s+)?{_NUM}\s*{_YEARS}",
-        rf"^{_CMP}\s*{_NUM}" if unit_optional else r"(?!x)x",
-    )
+            if int(m.group("a")) < int(m.group("b")) <= 120:
+                yield m, (None, None, float(m.group("a")), float(m.group("b")))
+    comparisons = _AGE_COMPARISONS + ((rf"^\s*{_CMP}\s*{_NUM}",) if unit_optional else ())
     for pattern in comparisons:
         for m in re.finditer(pattern, text, re.IGNORECASE):
             value = _number(m.group("num"))
-            if free(m) and value <= 120:
+            if value <= 120:
                 comparator = _comparator(m.group("cmp"))
-                low, high = (value, None) if comparator.startswith(">") else (None, value)
-                bounds.append((comparator, value, low, high))
-                taken.append(m.span())
-    open_ended = rf"(?P<num>\b\d{{1,3}}){unit}\s*(?:or|and)\s+(?P<dir>older|over|above|greater|more|up|younger|under|below|less)\b"
+                upward = comparator.startswith(">")
+                yield m, (comparator, value, value if upward else None, None if upward else value)
+    open_ended = _AGE_OPEN_ENDED.replace("{optional}", "?" if unit_optional else "")
     for m in re.finditer(open_ended, text, re.IGNORECASE):
         value = float(m.group("num"))
-        if free(m) and value <= 120:
-            upward = m.group("dir").lower() in ("older", "over", "above", "greater", "more", "up")
-            comparator: Comparator = ">=" if upward else "<="
-            bounds.append((comparator, value, value if upward else None, None if upward else value))
-            taken.append(m.span())
-    return bounds
+        if value <= 120:
+            upward = m.group("dir").lower() in _UPWARD
+            written: Comparator = ">=" if upward else "<="
+            yield m, (written, value, value if upward else None, None if upward else value)
 
 
 # ---------------------------------------------------------------- sex helpers
@@ -477,16 +522,19 @@ def _age_bounds(
 _SEX_ALL = re.compile(
     r"\b(?:male or female|female or male|males? (?:and|or) females?|females? (?:and|or) males?|"
     r"men (?:and|or) women|women (?:and|or) men|both (?:sexes|genders)|either (?:sex|gender)|"
-    r"regardless of (?:sex|gender)|all (?:sexes|genders))\b",
+    r"regardless of (?:sex|gender)|all (?:sexes|genders)|males?\s*(?:/|,)\s*females?|"
+    r"boys? (?:and|or) girls?|girls? (?:and|or) boys?)\b",
     re.IGNORECASE,
 )
 _SEX_LEADING = re.compile(
-    r"\s*(?:(?:patients?|subjects?|participants?)\s+(?:must be\s+)?)?(?:(?:adult|post-?menopausal|pre-?menopausal)\s+)?"
+    r"\s*(?:(?:patients?|subjects?|participants?)\s+(?:must be\s+)?)?"
+    r"(?:(?:adult|post-?menopausal|pre-?menopausal)\s+)?"
     r"(?:(?P<female>females?|women|woman|girls?)|(?P<male>males?|men|man|boys?))\b",
     re.IGNORECASE,
 )
 _REPRODUCTIVE = re.compile(
-    r"child-?\s?bearing|pregnan|contracept|lactat|breast-?\s?feed|nursing|fertile|reproductive|sexually active",
+    r"child-?\s?bearing|pregnan|contracept|lactat|breast-?\s?feed|nursing|fertile|reproductive|"
+    r"sexually active|condom|birth control|abstinence|sterili[sz]",
     re.IGNORECASE,
 )
 
@@ -520,7 +568,8 @@ _LAB_NAMES: tuple[tuple[FactKind | None, str], ...] = (
     (FactKind.BILIRUBIN, r"(?:total |serum |direct )?bilirubin|t-?bil"),
     (
         None,
-        r"wbc|white blood cells?(?: counts?)?|leukocytes?(?: counts?)?|lymphocytes?(?: counts?)?|cd4\+?(?: cells?| counts?)?|"
+        r"wbc|white blood cells?(?: counts?)?|leukocytes?(?: counts?)?|lymphocytes?(?: counts?)?|"
+        r"cd4\+?(?: cells?| counts?)?|"
         r"inr|pt|ptt|aptt|albumin|alkaline phosphatase|alp|glucose|potassium|calcium|magnesium|sodium|"
         r"psa|lvef|ejection fraction|qtc?|hba1c|ldh|amylase|lipase|proteinuria|urine protein|viral load|"
         r"weight|bmi|blood pressure|bun|urea|uric acid|ferritin|fibrinogen|troponin|hematocrit|hct",
@@ -636,7 +685,8 @@ def _normalise(kind: FactKind, value: _Value) -> tuple[float, str] | None:
 
 _QUALIFIERS: tuple[tuple[str, str], ...] = (
     (
-        r"without (?:\w+ ){0,2}(?:liver|hepatic) (?:metastas[ie]s|involvement)|no (?:liver|hepatic) metastas[ie]s",
+        r"without (?:\w+ ){0,2}(?:liver|hepatic) (?:metastas[ie]s|involvement)|"
+        r"no (?:liver|hepatic) metastas[ie]s",
         "without liver metastases",
     ),
     (
@@ -652,7 +702,8 @@ def _qualifier(text: str, position: int) -> str | None:
     """The population a limit applies to ("with liver metastases"), read around the value.
 
     Inside parentheses, a qualifier in the same parentheses wins ("(<= 5 x ULN if liver
-    metastases)"); otherwise the last qualifier before the value in the same `;` clause.
+    metastases)"); otherwise the last qualifier before the value in the same `;` clause, else
+    one after it in that clause (parenthesised asides about other values left out).
     """
     open_paren = text.rfind("(", 0, position)
     if open_paren > text.rfind(")", 0, position) and open_paren >= 0:
@@ -664,7 +715,12 @@ def _qualifier(text: str, position: int) -> str | None:
     clause_start = text.rfind(";", 0, position) + 1
     clause = _without_closed_parentheses(text[clause_start:position])
     matches = list(_QUALIFIERS_ANY.finditer(clause))
-    return _qualifier_in(matches[-1].group()) if matches else None
+    if matches:
+        return _qualifier_in(matches[-1].group())
+    # "<= 5 x ULN in the presence of liver metastases": the qualifier follows in the clause.
+    clause_end = text.find(";", position)
+    after = _without_closed_parentheses(text[position : clause_end if clause_end >= 0 else len(text)])
+    return _qualifier_in(after)
 
 
 def _qualifier_in(text: str) -> str | None:
@@ -689,13 +745,15 @@ _DURATION = (
     r"(?P<unit>days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 )
 _LIFE = re.compile(
-    r"life expectancy|expected (?:survival|lifetime|life span)(?: time| period)?|estimated survival(?: time| period)?|"
+    r"life expectancy|expected (?:survival|lifetime|life span)(?: time| period)?|"
+    r"estimated survival(?: time| period)?|"
     r"survival expectancy|expected to (?:live|survive)|predicted survival",
     re.IGNORECASE,
 )
 _ANCHOR = (
     r"(?P<anchor>screening|enrol?l?ment|enrol?ling|randomi[sz]ation|randomi[sz]ed|first dos(?:e|ing)|"
-    r"(?:the )?(?:start|initiation) of (?:study )?(?:treatment|therapy|drug)|study (?:entry|start|treatment|drug)|"
+    r"(?:the )?(?:start|initiation) of (?:study )?(?:treatment|therapy|drug)|"
+    r"study (?:entry|start|treatment|drug)|"
     r"registration|initial medication(?: use)?|day 1|baseline|inclusion|treatment initiation|consent)"
 )
 _ANCHORS = (
@@ -766,13 +824,23 @@ _NEGATION = re.compile(
 _NOT_LIMITED = re.compile(r"(?:but )?not limited to|if not|whether or not", re.IGNORECASE)
 # "Diseases other than CIT", "besides thrombocytopenia caused by chemotherapy": what follows is
 # the exception, not what the criterion names.
-_EXCEPTION = re.compile(
-    r"\b(?:other than|besides|except(?: for)?|apart from)\b[^,;]*", re.IGNORECASE
-)
+_EXCEPTION = re.compile(r"\b(?:other than|besides|except(?: for)?|apart from)\b[^,;]*", re.IGNORECASE)
+
+
+_LEADING_NEGATION = re.compile(r"\s*(?:no|not|without|absence of|free of|never)\b", re.IGNORECASE)
 
 
 def _negated(text: str, position: int) -> bool:
-    """Whether a negation governs the words at `position` (same clause, a few words back)."""
+    """Whether a negation governs the words at `position`.
+
+    A criterion that opens with a negation ("No active, symptomatic brain metastases or ...")
+    negates its whole first sentence; otherwise a negation a few words back in the same clause.
+    """
+    first_sentence_end = re.search(r"[;.](?:\s|$)", text)
+    if _LEADING_NEGATION.match(text) and (
+        first_sentence_end is None or position < first_sentence_end.start()
+    ):
+        return True
     clause_start = max(text.rfind(c, 0, position) for c in ";,.(") + 1
     before = _NOT_LIMITED.sub(" ", text[max(clause_start, position - 60) : position])
     return _NEGATION.search(before) is not None

@@ -71,6 +71,7 @@ class _Candidate(BaseModel):
     source: str
     source_hash: str
     source_items: int
+    replaces: bool = False  # a record of this NCT ID is already stored (an update, not new)
 
 
 class _Walk(BaseModel):
@@ -100,11 +101,8 @@ def index_paths(paths: Sequence[Path], store: TrialStore, show_progress: bool = 
             if (stored.source_hash, stored.source_items) != (candidate.source_hash, candidate.source_items):
                 refreshed.append(entry)  # the file changed elsewhere (another study in a list)
         else:
+            candidate.replaces = stored is not None
             to_write.append(candidate)
-            if stored:
-                summary.updated += 1
-            else:
-                summary.new += 1
     store.update_entries(refreshed)
     _write(to_write, store, summary, show_progress)
     gone = _removed(records, walk, produced, failed_sources, {c.trial.nct_id for c in winners})
@@ -302,6 +300,8 @@ def _flush(
         for (candidate, trial, chunks), title_vector in zip(pending, vectors[len(texts) :], strict=True)
     ]
     store.write_trials(writes)
+    summary.updated += sum(1 for candidate, _, _ in pending if candidate.replaces)
+    summary.new += sum(1 for candidate, _, _ in pending if not candidate.replaces)
     summary.chunks += len(texts)
     bar.update(len(pending))
     bar.set_postfix(chunks=summary.chunks)

@@ -15,14 +15,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-Role = Literal["condition", "drug"]
-
 
 @dataclass(frozen=True)
 class Term:
     name: str
     patterns: tuple[str, ...]
-    role: Role = "condition"
     broader: tuple[str, ...] = ()
     # Some terms mean something only in one section: an inclusion that mentions a procedure
     # ("stop radiotherapy 1 month before") does not require it, and an exclusion that mentions
@@ -51,7 +48,7 @@ CONDITIONS: tuple[Term, ...] = (
             r"leptomeningeal (?:disease|metastas[ie]s)",
         ),
     ),
-    Term("HIV", (r"hiv(?:-\d)?", r"human immunodeficiency virus", r"aids")),
+    Term("HIV", (r"hiv(?:-\d)?", r"human immunodeficiency virus", r"(?-i:AIDS)")),
     Term("hepatitis B", (r"hepatitis b(?: virus)?", r"hbv", r"hbsag")),
     Term("hepatitis C", (r"hepatitis c(?: virus)?", r"hcv")),
     Term("pregnancy", (r"pregnan(?:t|cy|cies)",)),
@@ -103,7 +100,7 @@ CONDITIONS: tuple[Term, ...] = (
     Term("leukaemia", (r"leuka?emias?",), broader=("haematological disease",)),
     Term(
         "myelodysplastic syndrome",
-        (r"myelodysplastic syndromes?", r"mds", r"myelodysplasia"),
+        (r"myelodysplastic syndromes?", r"(?-i:MDS)", r"myelodysplasia"),
         broader=("haematological disease",),
     ),
     Term("multiple myeloma", (r"multiple myeloma", r"myeloma"), broader=("haematological disease",)),
@@ -116,7 +113,7 @@ CONDITIONS: tuple[Term, ...] = (
         "immune thrombocytopenia",
         (
             r"(?:primary )?immune thrombocytopeni(?:a|c purpura)",
-            r"itp",
+            r"(?-i:ITP)",
             r"idiopathic thrombocytopenic purpura",
         ),
         broader=("haematological disease",),
@@ -188,7 +185,7 @@ CONDITIONS: tuple[Term, ...] = (
     ),
     Term(
         "chemotherapy-induced thrombocytopenia",
-        (r"(?:chemotherapy|cancer therapy|chemoradiotherapy)[- ]induced thrombocytopenia", r"cit", r"ctit"),
+        (r"(?:chemotherapy|cancer therapy|chemoradiotherapy)[- ]induced thrombocytopenia", r"(?-i:CIT|CTIT)"),
         broader=("thrombocytopenia",),
         only_in="inclusion",
     ),
@@ -203,20 +200,17 @@ DRUG_CLASSES: tuple[Term, ...] = (
     Term(
         "thrombopoietin receptor agonist",
         (r"thrombopoietin receptor agonists?(?: drugs?)?", r"tpo-?ras?"),
-        role="drug",
     ),
-    Term("recombinant human thrombopoietin", (r"recombinant human thrombopoietin", r"rh-?tpo"), role="drug"),
+    Term("recombinant human thrombopoietin", (r"recombinant human thrombopoietin", r"rh-?tpo")),
     Term(
         "recombinant human interleukin-11",
         (r"recombinant human interleukin[- ]11", r"rh-?il(?:-11)?", r"il-11", r"interleukin[- ]11"),
-        role="drug",
     ),
     Term(
         "granulocyte colony-stimulating factor",
         (r"granulocyte colony[- ]stimulating factor", r"g-csf"),
-        role="drug",
     ),
-    Term("erythropoietin", (r"erythropoietin", r"epo"), role="drug"),
+    Term("erythropoietin", (r"erythropoietin", r"(?-i:EPO)")),
     Term(
         "investigational drug",
         (
@@ -226,22 +220,20 @@ DRUG_CLASSES: tuple[Term, ...] = (
             r"experimental (?:drugs?|agents?)",
             r"study drugs? in another",
         ),
-        role="drug",
     ),
-    Term("chemotherapy", (r"chemotherapy", r"cytotoxic (?:therapy|drugs?|agents?)"), role="drug"),
-    Term("radiotherapy", (r"radiotherapy", r"radiation(?: therapy)?", r"irradiation"), role="drug"),
-    Term("immunotherapy", (r"immunotherapy", r"immune checkpoint inhibitors?"), role="drug"),
-    Term("hormonal therapy", (r"hormonal therapy", r"endocrine therapy", r"hormone therapy"), role="drug"),
-    Term("biologic therapy", (r"biologic(?:al)? therapy",), role="drug"),
-    Term("corticosteroids", (r"corticosteroids?", r"steroids?", r"glucocorticoids?"), role="drug"),
+    Term("chemotherapy", (r"chemotherapy", r"cytotoxic (?:therapy|drugs?|agents?)")),
+    Term("radiotherapy", (r"radiotherapy", r"radiation(?: therapy)?", r"irradiation")),
+    Term("immunotherapy", (r"immunotherapy", r"immune checkpoint inhibitors?")),
+    Term("hormonal therapy", (r"hormonal therapy", r"endocrine therapy", r"hormone therapy")),
+    Term("biologic therapy", (r"biologic(?:al)? therapy",)),
+    Term("corticosteroids", (r"corticosteroids?", r"steroids?", r"glucocorticoids?")),
     Term(
         "immunosuppressants",
         (r"immunosuppress(?:ants?|ives?|ive (?:drugs?|therapy|medications?))",),
-        role="drug",
     ),
-    Term("antiplatelet drugs", (r"antiplatelet (?:drugs?|agents?|therapy)",), role="drug"),
-    Term("anticoagulants", (r"anticoagulants?", r"anticoagulation"), role="drug"),
-    Term("surgery", (r"(?:major )?surgery", r"surgical procedures?"), role="drug"),
+    Term("antiplatelet drugs", (r"antiplatelet (?:drugs?|agents?|therapy)",)),
+    Term("anticoagulants", (r"anticoagulants?", r"anticoagulation")),
+    Term("surgery", (r"(?:major )?surgery", r"surgical procedures?")),
 )
 
 # International Nonproprietary Name stems: a word ending in one of these names a drug of that
@@ -314,7 +306,7 @@ def drug_matches(text: str) -> list[TermMatch]:
         if any(x.start <= m.start() < x.end for x in matches):
             continue
         name = m.group(1).lower()
-        matches.append(TermMatch(Term(name, (re.escape(name),), role="drug"), m.start(), m.end()))
+        matches.append(TermMatch(Term(name, (re.escape(name),)), m.start(), m.end()))
     matches.sort(key=lambda x: x.start)
     return matches
 

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from fake_embedder import HashingEmbedder
+
 from index.chunks import chunk_trial
 from index.enrich import enrich
 from index.models import Chunk, Trial
 from index.readers import read_file
 from index.settings import Settings
-from tests.fake_embedder import HashingEmbedder
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -32,8 +32,12 @@ def test_ecog_value_is_read_as_an_accepts_test(question: str, value: float) -> N
 
 
 @pytest.mark.parametrize(
-    "question", ["Which trials can enrol a 78-year-old?", "Are there trials for patients aged 78?",
-                 "Which studies could take a 78 year old?"]
+    "question",
+    [
+        "Which trials can enrol a 78-year-old?",
+        "Are there trials for patients aged 78?",
+        "Which studies could take a 78 year old?",
+    ],
 )
 def test_age_is_parsed_from_different_phrasings(question: str) -> None:
     query = read(question)
@@ -46,7 +50,12 @@ def test_lab_threshold_with_unit_and_comparator_is_a_requires_test() -> None:
     assert query.kind == QuestionKind.SET
     (test,) = query.numeric
     assert (test.kind, test.mode, test.comparator, test.value, test.unit) == (
-        FactKind.PLATELETS, "requires", "<", 50.0, "x10^9/L")
+        FactKind.PLATELETS,
+        "requires",
+        "<",
+        50.0,
+        "x10^9/L",
+    )
 
 
 def test_per_microlitre_counts_are_converted_to_the_fact_unit() -> None:
@@ -100,7 +109,11 @@ def test_named_terms_keep_their_direction(question: str, mode: str, term: str) -
 
 def test_attribute_question_about_one_trial() -> None:
     query = read("What is the maximum age for NCT07162519?")
-    assert (query.kind, query.nct_ids, query.attributes) == (QuestionKind.ATTRIBUTE, ["NCT07162519"], ["max_age"])
+    assert (query.kind, query.nct_ids, query.attributes) == (
+        QuestionKind.ATTRIBUTE,
+        ["NCT07162519"],
+        ["max_age"],
+    )
     assert query.terms == [] and query.numeric == []
 
 
@@ -113,8 +126,10 @@ def test_overview_and_compare() -> None:
 
 
 def test_patient_description_is_a_match_question() -> None:
-    query = read("68-year-old woman with HER2+ breast cancer, ECOG 1, platelets 45 x10^9/L, had rhTPO 10 days "
-                 "ago — which trials could she enter?")
+    query = read(
+        "68-year-old woman with HER2+ breast cancer, ECOG 1, platelets 45 x10^9/L, had rhTPO 10 days "
+        "ago — which trials could she enter?"
+    )
     assert query.kind == QuestionKind.MATCH
     patient = query.patient
     assert patient is not None
@@ -146,13 +161,21 @@ def test_which_of_those_scopes_to_the_previous_result() -> None:
 def test_its_refers_to_the_previous_subject_trial() -> None:
     previous = _turn("Tell me about NCT07162519", ["NCT07162519"])
     query = read("What is its maximum age?", [previous])
-    assert (query.kind, query.nct_ids, query.attributes) == (QuestionKind.ATTRIBUTE, ["NCT07162519"], ["max_age"])
+    assert (query.kind, query.nct_ids, query.attributes) == (
+        QuestionKind.ATTRIBUTE,
+        ["NCT07162519"],
+        ["max_age"],
+    )
 
 
 def test_ellipsis_repeats_the_previous_question_for_a_new_trial() -> None:
     previous = _turn("What is the maximum age for NCT07162519?", ["NCT07162519"])
     query = read("And for NCT05236582?", [previous])
-    assert (query.kind, query.nct_ids, query.attributes) == (QuestionKind.ATTRIBUTE, ["NCT05236582"], ["max_age"])
+    assert (query.kind, query.nct_ids, query.attributes) == (
+        QuestionKind.ATTRIBUTE,
+        ["NCT05236582"],
+        ["max_age"],
+    )
     assert query.follow_up
 
 

@@ -89,7 +89,7 @@ class Traffic:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 1360, "height": 960})
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
     # A clicked citation opens ClinicalTrials.gov; answer it here so the test never goes online.
     context.route(
         "https://clinicaltrials.gov/**",
@@ -100,8 +100,15 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 
 def screenshot(page: Page, name: str) -> None:
+    """Save a full-page screenshot, with the chat scrolled to the start of the last answer."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    page.evaluate(
+        "() => { const row = [...document.querySelectorAll('#chat .message-row:has(.references)')].pop();"
+        " const box = row?.closest('.bubble-wrap'); if (!box) return;"
+        " box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; }"
+    )
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / name))
 
 
 def ask_in_chat(page: Page, question: str, answers_before: int) -> None:
@@ -145,11 +152,11 @@ def test_chat_lists_the_ecog_2_trials_with_working_citations(server: str, contex
         assert "0-2" in (link.get_attribute("title") or "")
         assert link.get_attribute("target") == "_blank"
     inline = answer.locator("a.cite[href='https://clinicaltrials.gov/study/NCT07162519']")
+    screenshot(page, "chat.png")
     # Expanding a reference shows the quote.
     first_reference = answer.locator(".references details").first
     first_reference.locator("summary").click(position={"x": 4, "y": 4})
     assert "ECOG" in first_reference.locator("blockquote").first.inner_text()
-    screenshot(page, "chat.png")
     assert traffic.hosts() == {"127.0.0.1"}, traffic.urls
 
     # Clicking a citation opens the study on ClinicalTrials.gov.

@@ -10,7 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
 
+from evals.baseline import NaiveRagBaseline
 from evals.ctgov_gold import build_ctgov_gold, sample_paths
 from evals.gold import RecordTexts, load_gold
 
@@ -94,3 +97,57 @@ def test_the_full_eval_passes_its_gate(tmp_path: Path) -> None:
     seeds = results.suites[0]
     assert seeds.name == "seeds" and seeds.system.summary.cases == len(load_gold())
     assert results.gate_failures == [], "\n".join(results.gate_failures)
+
+
+class _FakeVectorStore:
+    """Two retrieved chunks of one trial and one of another, whatever the question."""
+
+    def __init__(self) -> None:
+        self.by_text: list[str] = []
+        self.by_vector: list[list[float]] = []
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return _LengthEmbeddings()
+
+    def _documents(self, k: int) -> list[Document]:
+        docs = [
+            Document(page_content="ECOG: 0-1;", metadata={"nct_id": "NCT05394285", "section": "Inclusion"}),
+            Document(page_content="7. Brain tumors or brain metastases;", metadata={"nct_id": "NCT07162519"}),
+            Document(
+                page_content="Age 18-75 years", metadata={"nct_id": "NCT05394285", "section": "Inclusion"}
+            ),
+        ]
+        return docs[:k]
+
+    def similarity_search(self, query: str, k: int = 4) -> list[Document]:
+        self.by_text.append(query)
+        return self._documents(k)
+
+    def similarity_search_by_vector(self, embedding: list[float], k: int = 4) -> list[Document]:
+        self.by_vector.append(embedding)
+        return self._documents(k)
+
+
+class _LengthEmbeddings(Embeddings):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[float(len(text))] for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return [float(len(text))]
+
+
+def test_the_baseline_answers_with_the_retrieved_chunks() -> None:
+    store = _FakeVectorStore()
+    baseline = NaiveRagBaseline(store, k=3)
+    answer = baseline.ask("Which trials accept ECOG 1?")
+    assert answer.trials == ["NCT05394285", "NCT07162519"]  # rank order, each trial once
+    assert [c.quote for c in answer.citations] == [
+        "ECOG: 0-1;",
+        "7. Brain tumors or brain metastases;",
+        "Age 18-75 years",
+    ]
+    assert answer.citations[1].section == "" and not answer.abstained
+    baseline.embed_ahead(["abc", "abc", "abcdef"])
+    baseline.ask("abcdef")
+    assert store.by_text == ["Which trials accept ECOG 1?"] and store.by_vector == [[6.0]]

@@ -30,7 +30,11 @@ def seed_trial(seeds_dir: Path, nct_id: str) -> Trial:
     end = text.find("Minimum Eligible Age")
     end = end if end >= 0 else text.index("Where this trial is running")
     trial = Trial(
-        nct_id=nct_id, source_path=SEED_FILES[nct_id], source_format="seed", text=text, criteria_text=text[start:end]
+        nct_id=nct_id,
+        source_path=SEED_FILES[nct_id],
+        source_format="seed",
+        text=text,
+        criteria_text=text[start:end],
     )
     inclusion, exclusion = split_criteria(trial.criteria_text or "")
     return trial.model_copy(update={"inclusion": inclusion, "exclusion": exclusion})
@@ -136,7 +140,9 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
         ("inclusion", 9): [f"condition breastfeeding ({ABSENT})"],  # "And not a lactating patient"
         ("inclusion", 10): ["washout investigational drug 4 weeks 28d @enrolment"],
         ("inclusion", 11): [],
-        ("inclusion", 12): [f"condition bleeding ({ABSENT})"],  # "No serious complications such as ... bleeding"
+        ("inclusion", 12): [
+            f"condition bleeding ({ABSENT})"
+        ],  # "No serious complications such as ... bleeding"
         ("inclusion", 13): [],
         ("exclusion", 1): ["condition liver disease", "condition infection", "condition bleeding"],
         ("exclusion", 2): [
@@ -153,7 +159,10 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
         ("exclusion", 6): ["condition thrombosis"],
         ("exclusion", 7): ["condition bleeding"],
         ("exclusion", 8): ["platelet_transfusion 2 days 2d @enrolment"],
-        ("exclusion", 9): ["condition cardiac disease", "condition arrhythmia"],  # "risk of thromboembolism": no
+        ("exclusion", 9): [
+            "condition cardiac disease",
+            "condition arrhythmia",
+        ],  # "risk of thromboembolism": no
         ("exclusion", 10): [
             "washout recombinant human thrombopoietin 14 days 14d @screening",
             "washout recombinant human interleukin-11 14 days 14d @screening",
@@ -297,7 +306,9 @@ def test_seed_facts_cite_their_criterion_and_section(seeds_dir: Path) -> None:
     trial = seed_trial(seeds_dir, "NCT07162519")
     for fact in extract_facts(trial):
         assert fact.source in ("inclusion", "exclusion")
-        criterion = next(c for c in trial.criteria if c.section == fact.source and c.number == fact.criterion_number)
+        criterion = next(
+            c for c in trial.criteria if c.section == fact.source and c.number == fact.criterion_number
+        )
         assert fact.quote == criterion.text
         assert fact.quote in trial.text
 
@@ -321,7 +332,11 @@ def test_structured_age_and_sex_facts_quote_the_fields(seeds_dir: Path) -> None:
         sex="FEMALE",
     )
     facts = [describe(f) + " <" + f.quote + ">" for f in extract_facts(trial)]
-    assert facts == ["age >= 18 years [18-] <18 Years>", "age <= 75 years [-75] <75 Years>", "sex female <FEMALE>"]
+    assert facts == [
+        "age >= 18 years [18-] <18 Years>",
+        "age <= 75 years [-75] <75 Years>",
+        "sex female <FEMALE>",
+    ]
 
 
 # ---------------------------------------------------------------- criterion shapes
@@ -341,10 +356,15 @@ def _facts(text: str, section: str = "inclusion", parent: str | None = None) -> 
         ("ECOG ≤ 2", "inclusion", ["ecog ECOG <= 2 [0-2]"]),
         ("ECOG performance status ≥ 3", "exclusion", ["ecog ECOG >= 3 [0-2]"]),
         ("ECOG performance status of 3 or 4", "exclusion", ["ecog ECOG [0-2]"]),
-        ("Eastern Cooperative Oncology\n   Group (ECOG) performance status of 0 or 1.", "inclusion", ["ecog ECOG [0-1]"]),
+        (
+            "Eastern Cooperative Oncology\n   Group (ECOG) performance status of 0 or 1.",
+            "inclusion",
+            ["ecog ECOG [0-1]"],
+        ),
         ("Performance status 0, 1, or 2 on ECOG scale", "inclusion", ["ecog ECOG [0-2]"]),
         ("Karnofsky performance status ≥ 70%", "inclusion", ["karnofsky Karnofsky >= 70 [70-100]"]),
         ("Zubrod 0-1", "inclusion", ["ecog Zubrod [0-1]"]),
+        ("ECOG standard score 0-1", "inclusion", ["ecog ECOG [0-1]"]),
     ],
 )
 def test_performance_status_shapes(text: str, section: str, expected: list[str]) -> None:
@@ -367,7 +387,19 @@ def test_performance_status_shapes(text: str, section: str, expected: list[str])
             "liver metastases present)",
             ["alt_ast <= 2.5 ULN", f"alt_ast <= 5 ULN {WITH_LM}"],
         ),
-        ("Bilirubin no greater than 1.5 times ULN (unless due to Gilbert's syndrome)", ["bilirubin <= 1.5 ULN"]),
+        (
+            "Bilirubin no greater than 1.5 times ULN (unless due to Gilbert's syndrome)",
+            ["bilirubin <= 1.5 ULN"],
+        ),
+        (
+            "Aspartate aminotransferase (AST) and alanine aminotransferase (ALT) ≤ 2.5 × ULN; "
+            "≤ 5 × ULN in the presence of liver metastases",
+            ["alt_ast <= 2.5 ULN", f"alt_ast <= 5 ULN {WITH_LM}"],
+        ),
+        (
+            "ALT ≤ 2.5 × ULN (≤ 5 × ULN with liver metastases)",
+            ["alt_ast <= 2.5 ULN", f"alt_ast <= 5 ULN {WITH_LM}"],
+        ),
         ("WBC ≥ 3,000/mm3", []),  # a lab nothing here reads: its value is not a platelet count
     ],
 )
@@ -383,7 +415,12 @@ def test_lab_threshold_shapes(text: str, expected: list[str]) -> None:
         ("Between 18 and 65 years of age", "inclusion", None, ["age years [18-65]"]),
         ("18 and over", "inclusion", "Age:", ["age >= 18 years [18-]"]),
         ("Age < 18 years", "exclusion", None, ["age < 18 years [18-]"]),
-        ("At least 4 weeks since prior chemotherapy", "inclusion", None, ["washout chemotherapy 4 weeks 28d"]),
+        (
+            "At least 4 weeks since prior chemotherapy",
+            "inclusion",
+            None,
+            ["washout chemotherapy 4 weeks 28d"],
+        ),
         ("At least 12 weeks", "inclusion", "Life expectancy:", ["life_expectancy >= 12 weeks 84d"]),
         ("Life expectancy of at least 3 months", "inclusion", None, ["life_expectancy >= 3 months 90d"]),
         ("No known brain metastases", "inclusion", None, [f"condition brain metastases ({ABSENT})"]),
@@ -392,6 +429,11 @@ def test_lab_threshold_shapes(text: str, expected: list[str]) -> None:
         ("Haemorrhage within 4 weeks", "exclusion", None, ["condition bleeding"]),
         ("Female patients with breast cancer", "inclusion", None, ["sex female", "condition breast cancer"]),
         ("Women of child-bearing potential must use contraception", "inclusion", None, []),
+        ("Boys and girls aged 6-17 years", "inclusion", None, ["age years [6-17]", "sex all"]),
+        ("Patients 35 years of age and under must have a matched donor", "inclusion", None, []),
+        ("Consent of parent or guardian in patients less than 18 years of age", "inclusion", None, []),
+        ("At least 1 year of amenorrhea", "inclusion", None, []),
+        ("Postnatal age <= 72 h", "inclusion", None, []),
     ],
 )
 def test_other_shapes(text: str, section: str, parent: str | None, expected: list[str]) -> None:

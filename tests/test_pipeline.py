@@ -19,6 +19,7 @@ import pytest
 from chromadb.api.models.Collection import Collection
 from fake_embedder import HashingEmbedder
 
+from index.models import Trial
 from index.pipeline import index_command, index_paths
 from index.settings import Settings
 from index.store import TrialStore, open_store
@@ -139,6 +140,26 @@ def test_bad_files_are_reported_and_the_rest_indexed(
     assert len([line for line in errors if "empty.txt" in line]) == 1
     assert not any("README" in line or ".hidden" in line for line in errors)
     assert len(store.all_trials()) == 3
+
+
+def test_a_record_that_breaks_enrichment_fails_alone(
+    records: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.enrich
+
+    real_enrich = index.enrich.enrich
+
+    def enrich(trial: Trial) -> Trial:
+        if trial.nct_id == "NCT00000002":
+            raise ValueError("unexpected criteria layout")
+        return real_enrich(trial)
+
+    monkeypatch.setattr(index.enrich, "enrich", enrich)
+    store = open_store(settings, HashingEmbedder())
+    summary = index_paths([records], store)
+    assert (summary.new, summary.failed) == (2, 1)
+    assert "b.json" in summary.failures[0] and "NCT00000002" in summary.failures[0]
+    assert [t.nct_id for t in store.all_trials()] == ["NCT00000001", "NCT00000003"]
 
 
 def test_missing_path_and_named_file_are_tried(records: Path, settings: Settings) -> None:

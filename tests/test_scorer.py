@@ -69,11 +69,15 @@ def test_a_perfect_answer_scores_one_everywhere() -> None:
 
 def test_a_wrong_set_loses_exact_set_and_half_the_f1() -> None:
     answer = perfect_answer().model_copy(
-        update={"trials": [ONE, THREE], "citations": [cite(ONE, "ECOG PS score: 0-2;"), cite(THREE, "ECOG: 0-1;")]}
+        update={
+            "trials": [ONE, THREE],
+            "citations": [cite(ONE, "ECOG PS score: 0-2;"), cite(THREE, "ECOG: 0-1;")],
+        }
     )
     score = score_case(ECOG_CASE, answer, RECORDS)
     # tp = {ONE}, fp = {THREE}, fn = {TWO}: F1 = 2*1 / (2*1 + 1 + 1) = 0.5
-    assert (score.exact_set, score.true_positives, score.false_positives, score.false_negatives) == (False, 1, 1, 1)
+    assert not score.exact_set
+    assert (score.true_positives, score.false_positives, score.false_negatives) == (1, 1, 1)
     assert score.f1 == 0.5 and score.citation_valid and score.value_ok
     summary = summarise([score])
     assert summary.precision == 0.5 and summary.recall == 0.5
@@ -134,9 +138,25 @@ def test_either_is_fine_when_gold_leaves_abstention_open() -> None:
     assert summarise([score]).abstention_accuracy is None
 
 
+def test_an_acceptable_abstention_is_expected_to_name_no_trials() -> None:
+    # "What is the maximum age for ONE?" when the record states none: naming ONE with a
+    # "not stated" note or abstaining with no trials are both right; abstaining with ONE is not.
+    case = ECOG_CASE.model_copy(update={"trials": [ONE], "values": ["not stated"], "must_abstain": None})
+    answered = Answer(
+        answer="Maximum age: not stated.", trials=[ONE], citations=[cite(ONE, "ECOG PS score: 0-2;")]
+    )
+    abstained = Answer(answer="The record for ONE does not state it: not stated.", abstained=True)
+    assert score_case(case, answered, RECORDS).passed
+    assert score_case(case, abstained, RECORDS).passed
+    wrong = abstained.model_copy(update={"trials": [ONE], "citations": answered.citations})
+    assert not score_case(case, wrong, RECORDS).exact_set
+
+
 def test_values_must_all_appear_and_forbidden_ones_must_not() -> None:
     case = ECOG_CASE.model_copy(update={"values": [r"\b2\b", r"\b75\b"], "forbidden": [r"NCT99999999"]})
-    answer = perfect_answer().model_copy(update={"answer": "ECOG 2: [NCT00000001], [NCT00000002], NCT99999999"})
+    answer = perfect_answer().model_copy(
+        update={"answer": "ECOG 2: [NCT00000001], [NCT00000002], NCT99999999"}
+    )
     score = score_case(case, answer, RECORDS)
     assert score.value_failures == [r"missing /\b75\b/", "forbidden /NCT99999999/ present"]
     assert score.value_ok is False and score.exact_set and score.citation_valid
@@ -185,13 +205,29 @@ def test_the_gate_names_the_cases_that_broke() -> None:
     bad_answer = perfect_answer().model_copy(update={"trials": [ONE]})
     bad_case = ECOG_CASE.model_copy(update={"id": "ecog-2-again"})
     bad = score_case(bad_case, bad_answer, RECORDS, [7.0])
-    runs = [CaseRun(case=ECOG_CASE, answer=perfect_answer(), score=good), CaseRun(case=bad_case, answer=bad_answer, score=bad)]
+    runs = [
+        CaseRun(case=ECOG_CASE, answer=perfect_answer(), score=good),
+        CaseRun(case=bad_case, answer=bad_answer, score=bad),
+    ]
     scores = [good, bad]
-    system = SystemRun(name="system", runs=runs, summary=summarise(scores), by_category=summarise_by_category(scores))
+    system = SystemRun(
+        name="system", runs=runs, summary=summarise(scores), by_category=summarise_by_category(scores)
+    )
     suite = SuiteResult(
-        name="seeds", description="test", records=[ONE, TWO], index_seconds=0.0, system=system, baseline=system
+        name="seeds",
+        description="test",
+        records=[ONE, TWO],
+        index_seconds=0.0,
+        system=system,
+        baseline=system,
     )
     assert check_gate([suite], {"seeds": {"overall": {"exact_set_accuracy": 0.5}}}) == []
-    failures = check_gate([suite], {"seeds": {"eligibility": {"exact_set_accuracy": 0.9, "latency_p95_ms": 1e6}}})
-    assert failures == ["seeds/eligibility exact_set_accuracy = 0.500, below the minimum 0.9; cases: ecog-2-again"]
-    assert check_gate([suite], {"seeds": {"matching": {"f1": 0.5}}}) == ["seeds/matching: no cases in this category"]
+    failures = check_gate(
+        [suite], {"seeds": {"eligibility": {"exact_set_accuracy": 0.9, "latency_p95_ms": 1e6}}}
+    )
+    assert failures == [
+        "seeds/eligibility exact_set_accuracy = 0.500, below the minimum 0.9; cases: ecog-2-again"
+    ]
+    assert check_gate([suite], {"seeds": {"matching": {"f1": 0.5}}}) == [
+        "seeds/matching: no cases in this category"
+    ]

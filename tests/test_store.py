@@ -112,6 +112,15 @@ def test_search_ranks_the_matching_criterion_and_filters(store: TrialStore) -> N
     assert store.search("lung", k=5, nct_ids=[]) == []
 
 
+def test_langchain_vectorstore_reads_the_chunk_collection(store: TrialStore) -> None:
+    write(store, PLATELETS)
+    write(store, LUNG)
+    documents = store.vectorstore.similarity_search("Prior treatment with immunotherapy", k=1)
+    assert documents[0].page_content == "Prior treatment with immunotherapy"
+    assert documents[0].metadata["nct_id"] == "NCT00000022"
+    assert documents[0].metadata["section"] == "Exclusion Criteria"
+
+
 def test_rewrite_replaces_old_chunks(store: TrialStore) -> None:
     write(store, PLATELETS)
     edited = PLATELETS.model_copy(

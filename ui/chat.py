@@ -68,6 +68,7 @@ CSS = """
 #trial-panel dd { margin: 0; }
 #trial-panel ul.facts { margin: 6px 0 0 0; padding-left: 18px; }
 #trial-panel ul.facts li { cursor: help; }
+#trial-panel details summary { cursor: pointer; color: var(--body-text-color-subdued); margin-top: 4px; }
 #trial-panel table { border-collapse: collapse; width: 100%; font-size: 0.9em; margin-bottom: 10px; }
 #trial-panel th, #trial-panel td { border: 1px solid var(--border-color-primary); padding: 3px 6px;
   text-align: left; vertical-align: top; }
@@ -129,12 +130,17 @@ class ChatHandlers:
         self.trials = trials
         self.settings = settings
 
-    def answer_trials(self, answer: Answer) -> list[Trial]:
-        """The trials the answer gives as its result; when it gives none (nothing matched), the
-        trials it cites to show why."""
-        ids = answer.trials or list(dict.fromkeys(c.nct_id for c in answer.citations))
-        found = (self.trials.get_trial(nct_id) for nct_id in ids)
-        return [trial for trial in found if trial is not None]
+    def answer_trials(self, answer: Answer) -> tuple[list[Trial], dict[str, str]]:
+        """The trials for the side panel and the titles of every cited trial (for references).
+
+        The panel shows the trials the answer gives as its result; when it gives none (nothing
+        matched), the trials it cites to show why.
+        """
+        cited = list(dict.fromkeys(c.nct_id for c in answer.citations))
+        found = {nct_id: self.trials.get_trial(nct_id) for nct_id in dict.fromkeys([*answer.trials, *cited])}
+        known = {nct_id: trial for nct_id, trial in found.items() if trial is not None}
+        panel = [known[nct_id] for nct_id in (answer.trials or cited) if nct_id in known]
+        return panel, {nct_id: trial.title for nct_id, trial in known.items()}
 
     def respond(
         self, question: str, session_id: str | None, turns: list[ChatTurn]
@@ -148,22 +154,22 @@ class ChatHandlers:
         pending = [*turns, ChatTurn(question=question, reply_html='<p class="note">Searching the records…</p>')]
         yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
 
+        # Only the first update empties the question box: the clinician may already be typing the next one.
         answer, failure = self._ask(question, session_id)
         if answer is None:
             done = [*turns, ChatTurn(question=question, reply_html=render_error(failure))]
-            yield _messages(done), "", gr.skip(), session_id, done, ""
+            yield _messages(done), gr.skip(), gr.skip(), session_id, done, ""
             return
 
-        shown = self.answer_trials(answer)
-        titles = {trial.nct_id: trial.title for trial in shown}
-        panel = render_side_panel(answer, shown)
+        shown, titles = self.answer_trials(answer)
         for prefix in _prefixes(answer.answer):
             pending[-1] = ChatTurn(question=question, reply_html=render_answer(answer, titles, text=prefix))
-            yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
+            yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, gr.skip()
             time.sleep(STREAM_PAUSE_S)
         final = ChatTurn(question=question, reply_html=render_answer(answer, titles), answer=answer)
         done = [*turns, final]
-        yield _messages(done), "", panel, session_id, done, answer_plain_text(answer)
+        panel = render_side_panel(answer, shown)
+        yield _messages(done), gr.skip(), panel, session_id, done, answer_plain_text(answer)
 
     def _ask(self, question: str, session_id: str) -> tuple[Answer | None, str]:
         if len(question) > self.settings.max_question_chars:
@@ -227,7 +233,7 @@ def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings
                 chatbot = gr.Chatbot(
                     label="Conversation",
                     elem_id="chat",
-                    height=560,
+                    height=640,
                     render_markdown=False,
                     sanitize_html=True,
                     allow_tags=False,
@@ -262,8 +268,9 @@ def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings
                 panel = gr.HTML(render_side_panel(None, []), elem_id="trial-panel")
 
         outputs = [chatbot, question, panel, session, turns, copy_text]
-        question.submit(handlers.respond, [question, session, turns], outputs)
-        ask_button.click(handlers.respond, [question, session, turns], outputs)
+        # A question sent while an answer is still streaming runs right after it, not dropped.
+        question.submit(handlers.respond, [question, session, turns], outputs, trigger_mode="always_last")
+        ask_button.click(handlers.respond, [question, session, turns], outputs, trigger_mode="always_last")
         chatbot.example_select(handlers.ask_example, [session, turns], outputs)
         new_button.click(handlers.new_conversation, [session], [*outputs, comment])
         chatbot.clear(handlers.new_conversation, [session], [*outputs, comment])

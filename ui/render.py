@@ -25,13 +25,16 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
     ["link", "image", "autolink", "html_inline", "html_block"]
 )
 
-# Facts worth a line on a trial card, in display order, with their clinical labels.
+# Facts shown on a trial card, in display order, with their clinical labels. The first group is
+# always visible; organ-function and other limits sit behind a <details>.
 _KEY_FACT_LABELS: dict[FactKind, str] = {
     FactKind.ECOG: "ECOG",
     FactKind.KARNOFSKY: "Karnofsky",
     FactKind.PLATELETS: "Platelets",
     FactKind.NEUTROPHILS: "ANC",
     FactKind.HEMOGLOBIN: "Haemoglobin",
+}
+_OTHER_FACT_LABELS: dict[FactKind, str] = {
     FactKind.CREATININE: "Creatinine",
     FactKind.CREATININE_CLEARANCE: "CrCl",
     FactKind.EGFR: "eGFR",
@@ -39,6 +42,7 @@ _KEY_FACT_LABELS: dict[FactKind, str] = {
     FactKind.BILIRUBIN: "Bilirubin",
     FactKind.LIFE_EXPECTANCY: "Life expectancy",
 }
+_FACT_LABELS = {**_KEY_FACT_LABELS, **_OTHER_FACT_LABELS}
 _COMPARATOR_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "=", "!=": "≠"}
 
 
@@ -160,7 +164,7 @@ def answer_plain_text(answer: Answer) -> str:
 
 def describe_fact(fact: Fact) -> str:
     """A short clinical reading of a fact: "ECOG 0–2", "Platelets < 75 x10^9/L (exclusion)"."""
-    label = _KEY_FACT_LABELS.get(fact.kind, fact.kind.value.replace("_", " "))
+    label = _FACT_LABELS.get(fact.kind, fact.kind.value.replace("_", " "))
     if fact.low is not None or fact.high is not None:
         low = "" if fact.low is None else f"{fact.low:g}"
         high = "" if fact.high is None else f"{fact.high:g}"
@@ -171,7 +175,7 @@ def describe_fact(fact: Fact) -> str:
         value = f"{sign} {fact.value:g}{' ' + fact.unit if fact.unit else ''}"
     else:
         value = fact.term or "stated"
-    return f"{label} {value}"
+    return f"{label} {value}{f' ({fact.qualifier})' if fact.qualifier else ''}"
 
 
 def _card_row(label: str, value: str | None) -> str:
@@ -199,14 +203,28 @@ def _enrolment(trial: Trial) -> str | None:
     return f"{trial.enrollment}{kind}"
 
 
-def render_trial_card(trial: Trial) -> str:
-    """One card: what a clinician scans first, each key fact with its source criterion on hover."""
-    facts = [f for f in trial.facts if f.kind in _KEY_FACT_LABELS]
-    facts.sort(key=lambda f: list(_KEY_FACT_LABELS).index(f.kind))
-    fact_items = "".join(
-        f'<li title="{escape(f.quote)}">{escape(describe_fact(f))}'
-        f'{" <em>(exclusion)</em>" if f.source == "exclusion" else ""}</li>'
+def _fact_list(trial: Trial, labels: dict[FactKind, str]) -> tuple[str, int]:
+    """List items for the trial's facts of these kinds (what the patient must meet), each with
+    the criterion it was read from on hover; and how many there are."""
+    order = list(labels)
+    facts = sorted((f for f in trial.facts if f.kind in labels), key=lambda f: order.index(f.kind))
+    items = "".join(
+        f'<li title="{escape(f"{f.source.capitalize()}: {f.quote}")}">{escape(describe_fact(f))}</li>'
         for f in facts
+    )
+    return items, len(facts)
+
+
+def render_trial_card(trial: Trial) -> str:
+    """One card: what a clinician scans first; every fact shows its source criterion on hover."""
+    key_items, _ = _fact_list(trial, _KEY_FACT_LABELS)
+    other_items, others = _fact_list(trial, _OTHER_FACT_LABELS)
+    key_facts = f'<ul class="facts">{key_items}</ul>' if key_items else ""
+    other_facts = (
+        f"<details><summary>Organ function and other limits ({others})</summary>"
+        f'<ul class="facts">{other_items}</ul></details>'
+        if others
+        else ""
     )
     rows = "".join(
         [
@@ -221,8 +239,7 @@ def render_trial_card(trial: Trial) -> str:
         f'<article class="trial-card" data-nct="{escape(trial.nct_id)}">'
         f'<h4><a href="{escape(study_url(trial.nct_id))}" target="_blank" rel="noopener noreferrer">'
         f"{escape(trial.nct_id)}</a></h4>"
-        f'<p class="trial-title">{escape(trial.title)}</p><dl>{rows}</dl>'
-        f'{f"<ul class=facts>{fact_items}</ul>" if fact_items else ""}</article>'
+        f'<p class="trial-title">{escape(trial.title)}</p><dl>{rows}</dl>{key_facts}{other_facts}</article>'
     )
 
 

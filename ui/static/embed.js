@@ -126,6 +126,7 @@
     const message = el("div", "msg assistant");
     message.append(renderBody(answer, numbers), renderReferences(answer, numbers));
     show(message);
+    message.scrollIntoView({ block: "start" }); // read a long answer from its first line
   }
 
   async function ask(question) {
