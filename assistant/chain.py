@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,11 +46,10 @@ class PipelineState(BaseModel):
 
 
 class SessionMemory:
-    """Earlier turns (for follow-ups) and the message history (for a chat model), per session id."""
+    """Earlier turns per session id: each question as understood and the trials its answer gave."""
 
     def __init__(self) -> None:
         self._turns: dict[str, list[Turn]] = {}
-        self._messages: dict[str, list[BaseMessage]] = {}
         self._lock = threading.Lock()
 
     def turns(self, session_id: str | None) -> list[Turn]:
@@ -60,15 +58,8 @@ class SessionMemory:
         with self._lock:
             return list(self._turns.get(session_id, []))
 
-    def messages(self, session_id: str) -> list[BaseMessage]:
+    def remember(self, session_id: str, turn: Turn) -> None:
         with self._lock:
-            return list(self._messages.get(session_id, []))
-
-    def remember(self, session_id: str, turn: Turn, answer: Answer) -> None:
-        with self._lock:
-            messages = self._messages.setdefault(session_id, [])
-            messages += [HumanMessage(content=turn.query.question), AIMessage(content=answer.answer)]
-            del messages[: -2 * MAX_TURNS]
             turns = self._turns.setdefault(session_id, [])
             turns.append(turn)
             del turns[:-MAX_TURNS]
@@ -76,7 +67,6 @@ class SessionMemory:
     def reset(self, session_id: str) -> None:
         with self._lock:
             self._turns.pop(session_id, None)
-            self._messages.pop(session_id, None)
 
 
 class AnswerChain:
@@ -218,7 +208,7 @@ class AnswerChain:
     def _remember(self, state: PipelineState) -> PipelineState:
         answer = _answer(state)
         if state.session_id is not None:
-            self.memory.remember(state.session_id, Turn(query=_query(state), trials=answer.trials), answer)
+            self.memory.remember(state.session_id, Turn(query=_query(state), trials=answer.trials))
         return state
 
 

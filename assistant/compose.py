@@ -40,12 +40,13 @@ def question_phrase(query: Query) -> str:
         "excludes": "exclude",
         "requires": "require",
         "accepts": "accept patients with",
-        "studies": "study",
+        "studies": "are for or in",
         "gives": "give",
         "mentions": "mention",
+        "washout": "set a washout window or exclusion for",
     }
     parts = [f"{'accept' if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
-    parts += [f"{verbs[t.mode]} {t.term}" for t in query.terms]
+    parts += [f"{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
     parts += [f"are {f.label}" for f in query.fields]
     return " and ".join(parts) or "are in the index"
 
@@ -289,7 +290,9 @@ def compose_match(verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Se
         "",
     ]
     candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
-    shown_verdicts = [*groups["likely eligible"], *groups["needs checking"], *groups["excluded"]][: LIST_LIMIT * 2]
+    shown_verdicts = [*groups["likely eligible"], *groups["needs checking"], *groups["excluded"]][
+        : LIST_LIMIT * 2
+    ]
     citations = [c for nct_id in candidates for c in cited[nct_id]]
     for verdict in shown_verdicts:
         lines.append(f"**{ref(verdict.nct_id)} — {verdict.verdict}**")

@@ -108,7 +108,9 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             (allowed if verdict else refused).append(fact)
     # The registry's age fields, for records whose facts do not carry them already.
     has_structured = any(f.source == "structured" for f in trial.facts_of(FactKind.AGE))
-    structured = _structured_age(trial, test.value) if test.kind == FactKind.AGE and not has_structured else None
+    structured = (
+        _structured_age(trial, test.value) if test.kind == FactKind.AGE and not has_structured else None
+    )
     if refused or (structured and structured.outcome == "no match"):
         cites = [fact_citation(trial, f) for f in refused] + (structured.citations if structured else [])
         return TestResult(outcome="no match", reason=f"does not allow {test.label}", citations=cites)
@@ -146,6 +148,15 @@ def _structured_age(trial: Trial, age: float) -> TestResult | None:
     )
 
 
+def _bound(fact: Fact, upward: bool) -> tuple[str | None, float | None]:
+    """The comparison a fact demands: a range fact (ECOG 0-1, age 18-75) gives its upper or lower end."""
+    if fact.low is not None or fact.high is not None:
+        if upward:
+            return (">=", fact.low) if fact.low is not None else (None, None)
+        return ("<=", fact.high) if fact.high is not None else (None, None)
+    return fact.required_comparator(), fact.value
+
+
 def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
     """Does the trial demand `comparator value`? An inclusion 'platelets < 30' implies '< 50'."""
     asked = test.comparator or "<"
@@ -156,10 +167,8 @@ def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
     implying: list[Fact] = []
     other: list[Fact] = []
     for fact in facts:
-        required = fact.required_comparator()
-        bound = (
-            convert(Quantity(value=fact.value, unit=fact.unit), test.unit) if fact.value is not None else None
-        )
+        required, value = _bound(fact, upward)
+        bound = convert(Quantity(value=value, unit=fact.unit), test.unit) if value is not None else None
         same_direction = required in ((">", ">=") if upward else ("<", "<="))
         if required is None or bound is None or not same_direction:
             other.append(fact)
@@ -186,32 +195,47 @@ def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
 # ---- named terms -----------------------------------------------------------------------------
 
 
+_OUTCOME_RANK = {"match": 0, "not stated": 1, "no match": 2}
+
+
 def term_result(trial: Trial, test: TermTest) -> TestResult:
-    term = test.term
+    """The best outcome over the term and its or-ed alternatives."""
+    results = [_one_term_result(trial, test.mode, name) for name in test.names]
+    return min(results, key=lambda r: _OUTCOME_RANK[r.outcome])
+
+
+def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
+    if mode == "washout":
+        return _washout_result(trial, term)
     excluded = _criteria_citations(trial, term, "exclusion")
     included = _criteria_citations(trial, term, "inclusion", affirmed=True)
-    if test.mode == "excludes":
+    if mode == "excludes":
         if excluded:
             return TestResult(outcome="match", reason=f"excludes {term}", citations=excluded)
         if included:
             return TestResult(outcome="no match", reason=f"requires {term}", citations=included)
         return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
-    if test.mode == "accepts":
+    if mode == "accepts":
         if excluded:
             return TestResult(outcome="no match", reason=f"excludes {term}", citations=excluded)
         if included:
             return TestResult(outcome="match", reason=f"includes {term}", citations=included)
         return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
-    if test.mode == "requires":
+    if mode == "requires":
+        if included:
+            return TestResult(outcome="match", reason=f"requires {term}", citations=included)
+        absent = _criteria_citations(trial, term, "inclusion")  # named only as absent: "negative for HIV"
+        if absent:
+            return TestResult(outcome="no match", reason=f"requires the absence of {term}", citations=absent)
         fields = _field_citations(trial, term, [("Conditions", trial.conditions)])
-        if included or fields:
-            return TestResult(outcome="match", reason=f"requires {term}", citations=included + fields)
+        if fields:
+            return TestResult(outcome="match", reason=f"studies {term}", citations=fields)
         if excluded:
             return TestResult(outcome="no match", reason=f"excludes {term}", citations=excluded)
         return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
-    if test.mode == "gives":
+    if mode == "gives":
         return _gives_result(trial, term)
-    if test.mode == "studies":
+    if mode == "studies":
         cites = (
             _field_citations(
                 trial,
@@ -222,7 +246,13 @@ def term_result(trial: Trial, test: TermTest) -> TestResult:
         )
         if cites:
             return TestResult(outcome="match", reason=f"studies {term}", citations=cites)
-        return TestResult(outcome="no match", reason=f"{term} is not among its conditions")
+        places = [
+            p for site in trial.sites for p in (site.country, site.state, site.city, site.facility) if p
+        ]
+        located = _field_citations(trial, term, [("Locations", places)])
+        if located:  # "trials in China": a place, not a condition
+            return TestResult(outcome="match", reason=f"has a site in {term}", citations=located)
+        return TestResult(outcome="no match", reason=f"{term} is not among its conditions or sites")
     quote = find_quote(trial, [term]) if mentions(trial.text, term) else None
     if quote:
         return TestResult(
@@ -233,6 +263,26 @@ def term_result(trial: Trial, test: TermTest) -> TestResult:
     return TestResult(outcome="no match", reason=f"does not mention {term}")
 
 
+def _washout_result(trial: Trial, term: str) -> TestResult:
+    """A window before entry for a drug or event ("rhTPO within 14 days", "stop chemotherapy 1 month").
+    An inclusion "no prior X within 3 months" is a washout too. Without one, an exclusion naming the
+    term still answers ("history of thrombosis")."""
+    windows = [
+        f
+        for f in trial.facts_of(FactKind.WASHOUT) + trial.facts_of(FactKind.PLATELET_TRANSFUSION)
+        if mentions(f.term, term) or mentions(f.quote, term)
+    ]
+    if windows:
+        reason = "; ".join(dict.fromkeys(_window_text(f) for f in windows))
+        return TestResult(outcome="match", reason=reason, citations=[fact_citation(trial, f) for f in windows])
+    return _one_term_result(trial, "excludes", term)
+
+
+def _window_text(fact: Fact) -> str:
+    window = f"within {fact.days:g} days" if fact.days is not None else "a window"
+    return f"{fact.term or 'platelet transfusion'} {window}{f' before {fact.anchor}' if fact.anchor else ''}"
+
+
 def _gives_result(trial: Trial, term: str) -> TestResult:
     names = [i.name for i in trial.interventions] + [a.label for a in trial.arms]
     descriptions = [i.description for i in trial.interventions] + [a.description for a in trial.arms]
@@ -241,6 +291,11 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
         cites = _field_citations(trial, term, [("Interventions", [d for d in descriptions if d])])
     if cites:
         return TestResult(outcome="match", reason=f"gives {term}", citations=cites)
+    titled = _field_citations(
+        trial, term, [("Title", [t for t in (trial.official_title, trial.brief_title) if t])]
+    )
+    if titled:  # some pages list only background therapy as interventions; the title names the drug
+        return TestResult(outcome="match", reason=f"studies {term} (named in the title)", citations=titled)
     if not trial.interventions and not trial.arms:
         return TestResult(outcome="not stated", reason="the record lists no interventions")
     return TestResult(outcome="no match", reason=f"{term} is not among its interventions")
@@ -249,7 +304,9 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
 def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = False) -> list[Citation]:
     """Criteria of one section naming the term; `affirmed` skips mentions of its absence ("HIV negative")."""
     named = mentions_affirmed if affirmed else mentions
-    cites = [criterion_citation(trial, c) for c in trial.criteria if c.section == section and named(c.text, term)]
+    cites = [
+        criterion_citation(trial, c) for c in trial.criteria if c.section == section and named(c.text, term)
+    ]
     if cites or affirmed:
         return cites
     return [
@@ -300,9 +357,9 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
 
 
 def field_result(trial: Trial, test: FieldTest) -> TestResult:
+    if test.field in ("sex", "accepts_sex"):
+        return _sex_result(trial, test)
     values = _field_values(trial, test)
-    if test.field == "sex":
-        return _sex_result(trial, test, values)
     if not values:
         return TestResult(
             outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}"
@@ -329,23 +386,35 @@ def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
     return find_quote(trial, candidates, near=_FIELD_LABELS[field])
 
 
-def _sex_result(trial: Trial, test: FieldTest, values: list[str]) -> TestResult:
-    """Women/men only: the registry field, or an inclusion criterion restricting sex."""
-    wanted = test.values[0].lower()
+_SEXES = {"female": {"FEMALE"}, "male": {"MALE"}, "all": {"FEMALE", "MALE"}}
+
+
+def allowed_sexes(trial: Trial) -> tuple[set[str] | None, list[Citation]]:
+    """The sexes a trial enrols: the registry field and any inclusion criterion restricting sex, both
+    applied (a conflict between them narrows the set and is reported separately). None: not stated."""
+    allowed: set[str] | None = None
     cites: list[Citation] = []
-    structured_hit = bool(values) and values[0] in test.values
-    if values:
-        quote = _field_quote(trial, "sex", values)
-        cites += [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else []
-    criteria_facts = [f for f in trial.facts_of(FactKind.SEX) if f.source == "inclusion"]
-    fact_hit = [f for f in criteria_facts if (f.term or "").lower() == wanted]
-    cites += [fact_citation(trial, f) for f in fact_hit]
-    if structured_hit or fact_hit:
-        return TestResult(outcome="match", reason=f"enrols {wanted}s only", citations=cites)
-    if not values and not criteria_facts:
+    facts = [f for f in trial.facts_of(FactKind.SEX) if f.source in ("structured", "inclusion")]
+    for fact in facts:
+        sexes = _SEXES.get((fact.term or "").lower())
+        if sexes is not None:
+            allowed = sexes if allowed is None else allowed & sexes
+            cites.append(fact_citation(trial, fact))
+    if not any(f.source == "structured" for f in facts) and trial.sex:
+        sexes = _SEXES.get(trial.sex.lower())
+        quote = find_quote(trial, [trial.sex], near="Sex")
+        if sexes is not None and quote:
+            allowed = sexes if allowed is None else allowed & sexes
+            cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
+    return allowed, cites
+
+
+def _sex_result(trial: Trial, test: FieldTest) -> TestResult:
+    """'Women only' (the trial enrols exactly that sex) or 'open to men' (it enrols that sex at all)."""
+    allowed, cites = allowed_sexes(trial)
+    if allowed is None:
         return TestResult(outcome="not stated", reason="the record does not state which sexes it enrols")
-    return TestResult(
-        outcome="no match",
-        reason=f"sex: {', '.join(v.lower() for v in values) or 'not restricted'}",
-        citations=cites,
-    )
+    wanted = set(test.values)
+    hit = allowed == wanted if test.field == "sex" else wanted <= allowed
+    shown = " and ".join(sorted(s.lower() for s in allowed)) or "no sex (conflicting statements)"
+    return TestResult(outcome="match" if hit else "no match", reason=f"enrols {shown}", citations=cites)

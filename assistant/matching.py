@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.evaluate import TestResult, numeric_result
+from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
 from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import to_days
 from assistant.query import NumericTest, PatientProfile, PriorTreatment
-from assistant.terms import mentions, mentions_affirmed
-from index.models import FactKind, Trial
+from assistant.terms import mentions, mentions_affirmed, vocabulary_terms
+from index.models import Fact, FactKind, Trial
 
 _VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
 _WINDOW = re.compile(
@@ -113,86 +113,75 @@ def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, Te
 def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
     if patient.sex is None:
         return []
-    structured = [f for f in trial.facts_of(FactKind.SEX) if f.source == "structured"]
-    quote = find_quote(trial, [trial.sex], near="Sex") if trial.sex and not structured else None
-    cites = [fact_citation(trial, f) for f in structured] or (
-        [Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote)] if quote else []
-    )
-    if trial.sex in ("ALL", patient.sex):
-        status: Status = "met"
-    elif trial.sex is not None:
-        status = "not met"
-    else:
-        facts = [f for f in trial.facts_of(FactKind.SEX) if f.source == "inclusion"]
-        cites = [fact_citation(trial, f) for f in facts]
-        allowed = {(f.term or "").upper() for f in facts}
-        status = "unknown" if not facts else "met" if allowed & {patient.sex, "ALL"} else "not met"
-    check = CriterionCheck(
-        criterion="sex",
-        status=status,
-        quote=cites[0].quote if cites else None,
-        section=cites[0].section if cites else None,
-        detail=f"patient {patient.sex.lower()}; record: {(trial.sex or 'not stated').lower()}",
-    )
-    return [(check, cites)]
+    allowed, cites = allowed_sexes(trial)
+    status: Status = "unknown" if allowed is None else "met" if patient.sex in allowed else "not met"
+    shown = "not stated" if allowed is None else " and ".join(sorted(s.lower() for s in allowed)) or "none"
+    return [_check("sex", status, trial, cites, f"patient {patient.sex.lower()}; record enrols: {shown}")]
+
+
+# A condition naming one of these is a disease a trial may be for; anything else the patient has
+# (a biomarker, pregnancy, metastases) is only checked where a criterion names it.
+_DISEASE_HEAD = re.compile(
+    r"\b(?:cancer|carcinoma|tumou?rs?|neoplasms?|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|glioma|"
+    r"thrombocytopenia|an(?:a)?emia|diabetes|disease|syndrome|failure)\b",
+    re.IGNORECASE,
+)
 
 
 def _condition_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
-    """The patient's disease against the trial's conditions, title and criteria."""
+    """The patient's diseases and states against the trial's criteria, conditions and title."""
     checks = []
     for condition in patient.conditions:
         markers, disease = _condition_parts(condition)
-        checks += [
-            c for marker in markers if (c := _condition_check(trial, marker, required=False)) is not None
-        ]
-        if disease and (check := _condition_check(trial, disease, required=True)) is not None:
+        checks += [c for m in markers if (c := _condition_check(trial, m, required=False)) is not None]
+        if disease and (check := _condition_check(trial, disease, required=bool(_DISEASE_HEAD.search(disease)))):
             checks.append(check)
     return checks
 
 
 def _condition_parts(condition: str) -> tuple[list[str], str]:
     """'HER2+ breast cancer' -> (['HER2+'], 'breast cancer'): a biomarker and a disease are checked apart."""
+    if re.search(r"[- ](?:positive|negative)$", condition, re.IGNORECASE):
+        return [condition], ""
     words = condition.split()
     markers = [w for w in words if re.search(r"\d|[+\-]$", w)]
     return markers, " ".join(w for w in words if w not in markers)
 
 
 def _condition_check(trial: Trial, part: str, required: bool) -> tuple[CriterionCheck, list[Citation]] | None:
-    """A disease the trial does not name is unknown; a biomarker it does not name is no criterion at all."""
+    """Named in an exclusion: not met; in an inclusion, the conditions or title: met. A disease the
+    trial does not name is unknown, or not met when the trial is for a different specific cancer."""
     excluded = [c for c in trial.exclusion if mentions(c.text, part)]
     if excluded:
-        return _check(
-            part,
-            "not met",
-            trial,
-            [criterion_citation(trial, c) for c in excluded],
-            f"{part} is named in an exclusion criterion",
-        )
+        cites = [criterion_citation(trial, c) for c in excluded]
+        return _check(part, "not met", trial, cites, f"{part} is named in an exclusion criterion")
     included = [c for c in trial.inclusion if mentions_affirmed(c.text, part)]
     if included:
-        return _check(
-            part,
-            "met",
-            trial,
-            [criterion_citation(trial, c) for c in included],
-            f"{part} is named in an inclusion criterion",
-        )
+        cites = [criterion_citation(trial, c) for c in included]
+        return _check(part, "met", trial, cites, f"{part} is named in an inclusion criterion")
     for section, values in (("Conditions", trial.conditions), ("Title", [trial.title])):
         for value in values:
             quote = find_quote(trial, [value]) if mentions(value, part) else None
             if quote:
-                return _check(
-                    part,
-                    "met",
-                    trial,
-                    [Citation(nct_id=trial.nct_id, section=section, quote=quote)],
-                    f"the trial studies {part}",
-                )
+                cites = [Citation(nct_id=trial.nct_id, section=section, quote=quote)]
+                return _check(part, "met", trial, cites, f"the trial studies {part}")
     if not required:
         return None
-    return _check(
-        part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}"
-    )
+    other = _other_cancer(trial, part)
+    if other is not None:
+        return _check(part, "not met", trial, [fact_citation(trial, other)],
+                      f"the trial enrols patients with {other.term}, not {part}")
+    return _check(part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}")
+
+
+def _other_cancer(trial: Trial, disease: str) -> Fact | None:
+    """An inclusion requiring a specific cancer (breast, lung...) that the patient's disease is not."""
+    patients = vocabulary_terms(disease)
+    for fact in trial.facts_of(FactKind.CONDITION):
+        term = fact.term or ""
+        if fact.source == "inclusion" and term.endswith(" cancer") and patients and term not in patients:
+            return fact
+    return None
 
 
 def _prior_treatment_checks(
@@ -204,8 +193,12 @@ def _prior_treatment_checks(
 def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck, list[Citation]] | None:
     """A drug the patient had N days ago against the record's washout windows for it."""
     name = f"{prior.term} washout"
-    for fact in trial.facts_of(FactKind.WASHOUT):
-        if fact.days is None or not (mentions(fact.quote, prior.term) or mentions(fact.term, prior.term)):
+    transfusion = mentions(prior.term, "transfusion")
+    for fact in trial.facts_of(FactKind.WASHOUT) + trial.facts_of(FactKind.PLATELET_TRANSFUSION):
+        named = mentions(fact.quote, prior.term) or mentions(fact.term, prior.term)
+        if fact.kind == FactKind.PLATELET_TRANSFUSION:
+            named = transfusion and mentions(fact.quote, "platelet")
+        if fact.days is None or not named:
             continue
         return _window_check(name, trial, prior, fact.days, fact.source, [fact_citation(trial, fact)])
     for criterion in trial.criteria:

@@ -128,16 +128,15 @@ def convert(quantity: Quantity, unit: str | None) -> float | None:
     if unit is None or quantity.unit is None or quantity.unit.lower() == unit.lower():
         return quantity.value
     pair = (quantity.unit.lower(), unit.lower())
+    days_from, days_to = to_days(1, pair[0]), to_days(1, pair[1])
+    if days_from is not None and days_to is not None:  # time windows: days, weeks, months, years
+        return quantity.value * days_from / days_to
     if pair == ("mg/dl", "umol/l"):
         return quantity.value * 88.4
     if pair == ("umol/l", "mg/dl"):
         return quantity.value / 88.4
     if pair == ("g/l", "g/dl"):
         return quantity.value / 10
-    if pair == ("days", "weeks"):
-        return quantity.value / 7
-    if pair == ("days", "months"):
-        return quantity.value / 30
     return None
 
 

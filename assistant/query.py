@@ -38,14 +38,20 @@ class NumericTest(_Model):
     label: str  # as the answer names it: "ECOG 2", "age 78", "platelets < 50 x10^9/L"
 
 
-TermMode = Literal["excludes", "requires", "accepts", "studies", "gives", "mentions"]
+TermMode = Literal["excludes", "requires", "accepts", "studies", "gives", "mentions", "washout"]
 
 
 class TermTest(_Model):
-    """A named condition, biomarker or drug: does the trial exclude / require / study / give it?"""
+    """A named condition, biomarker or drug: does the trial exclude / require / study / give it, or
+    set a washout window for it? `alternatives` are or-ed with `term` ("metastasis or infiltration")."""
 
     term: str
     mode: TermMode
+    alternatives: list[str] = Field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [self.term, *self.alternatives]
 
 
 FieldName = Literal[
@@ -54,6 +60,7 @@ FieldName = Literal[
     "allocation",
     "intervention_model",
     "sex",
+    "accepts_sex",
     "primary_purpose",
     "study_type",
     "masking",

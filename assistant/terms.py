@@ -15,7 +15,8 @@ from index.vocabulary import condition_matches, drug_matches, find_terms
 
 # A mention under one of these is a mention of its absence: "negative HIV test", "no brain metastases".
 _NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|without|negative|free of|absence of|absent|non|never|excluding|other than|lack of)\b[^.;:]{0,40}$",
+    r"\b(?:no|not|without|negative|free of|absence of|absent|non|never|excluding|other than|lack of)\b"
+    r"[^.;:]{0,40}$",
     re.IGNORECASE,
 )
 _NEGATION_AFTER = re.compile(r"^[\s\w-]{0,20}\b(?:negative|free|excluded|not allowed)\b", re.IGNORECASE)
@@ -74,10 +75,14 @@ def mentions_affirmed(text: str | None, term: str | None) -> bool:
     if not text or not term or not mentions(text, term):
         return False
     spans = _phrase_spans(text, term) or _vocabulary_spans(text, term)
-    return any(
-        not _NEGATION_BEFORE.search(text[max(0, start - 60) : start]) and not _NEGATION_AFTER.match(text[end:])
-        for start, end in spans
-    ) or not spans
+    return (
+        any(
+            not _NEGATION_BEFORE.search(text[max(0, start - 60) : start])
+            and not _NEGATION_AFTER.match(text[end:])
+            for start, end in spans
+        )
+        or not spans
+    )
 
 
 def _phrase_spans(text: str, term: str) -> list[tuple[int, int]]:

@@ -38,9 +38,16 @@ NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
 _SET_CUE = re.compile(
     r"\b(?:which|what|list|show|find|any|all|how many|name)\s+(?:(?:of\s+)?(?:the|those|these|them)\s+)?"
     r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trials?|studies|ones)\b"
-    r"|\b(?:are there|is there)\s+(?:any\s+)?(?:trials?|studies)\b"
+    r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study)\b"
     r"|\b(?:trials?|studies)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b",
+    re.IGNORECASE,
+)
+_LIST_ALL = re.compile(
+    r"\b(?:list|show|name)\s+(?:me\s+)?(?:all|every|the)\b|\ball (?:the )?(?:trials|studies)\b"
+    r"|\bevery (?:trial|study)\b"
+    r"|\bhow many (?:trials|studies)\s+(?:are there|do you have|are indexed|are in the index)"
+    r"|\b(?:trials|studies) (?:are )?(?:indexed|in the index|available)\b|\b(?:those|these|them)\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -111,6 +118,20 @@ _FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
         "women only",
     ),
     (
+        r"\b(?:accept|allow|enrol|enroll|admit|take|open to|include)s?\s+(?:male|men)\b"
+        r"|\bopen to (?:male|men)\b|\b(?:male|men) (?:patients )?(?:can|could|may) (?:join|enrol|enter)\b",
+        "accepts_sex",
+        ["MALE"],
+        "open to men",
+    ),
+    (
+        r"\b(?:accept|allow|enrol|enroll|admit|take|open to|include)s?\s+(?:female|women)\b"
+        r"|\bopen to (?:female|women)\b",
+        "accepts_sex",
+        ["FEMALE"],
+        "open to women",
+    ),
+    (
         r"\b(?:m[ae]n|males?)[- ]only\b|\bonly (?:m[ae]n|males?)\b|\bfor (?:m[ae]n|males?)\b",
         "sex",
         ["MALE"],
@@ -158,7 +179,8 @@ _PHASE = re.compile(
 _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"exclud(?:e|es|ing|ed)", "excludes"),
     (r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)", "excludes"),
-    (r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?", "requires"),
+    (r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to|only (?:for|in)"
+     r"|exclusively (?:for|in)", "requires"),
     (r"(?:accept|allow|permit|enrol|enroll|admit|take)(?:s|ing)?", "accepts"),
     (
         r"giv(?:e|es|ing)|administer(?:s|ing)?|us(?:e|es|ing)|test(?:s|ing)?|evaluat(?:e|es|ing)|investigat(?:e|es|ing)"
@@ -174,8 +196,22 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
 ]
 _TERM_STOP = re.compile(
     r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
-    r"studies|"
-    r"study|history of|a history of|known|with|who have|having|have|had|any|a|an|the|drugs?|treatment)\b",
+    r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
+    r"treatment|as|who|whose|received|receiving|recently|recent|prior|previous|previously|stopping|stop|"
+    r"stopped|currently|current|given|taking|use of|regimen-free|entry|enrolment|enrollment|screening|"
+    r"randomi[sz]ation|before)\b",
+    re.IGNORECASE,
+)
+# Time phrases belong to the window, not the term: "rhTPO within the last 3 months".
+_TIME_PHRASE = re.compile(
+    r"\b(?:for|within|in|during|over)\s+(?:the\s+)?(?:last|past|previous|preceding)?\s*(?:more than|less than|at least|"
+    r"over)?\s*(?:\d+|a|an|one|two|three|four|six|few|several)?\s*(?:days?|weeks?|months?|years?)\b"
+    r"|\b(?:\d+|one|two|three|four|six)\s+(?:days?|weeks?|months?|years?)\s+ago\b",
+    re.IGNORECASE,
+)
+_WASHOUT_CUE = re.compile(
+    r"\b(?:received|receiving|recent(?:ly)?|within|wash-?outs?|prior|previous(?:ly)?|stop(?:ping|ped)?|"
+    r"before entry|in the (?:last|past)|(?:days?|weeks?|months?) ago)\b",
     re.IGNORECASE,
 )
 _TERM_NOISE = {"", "it", "them", "those", "these", "which", "what", "trial", "trials", "study", "studies"}
@@ -210,7 +246,7 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
 
     if _GREETING_OR_META.match(text):
         return Query(question=text, kind=QuestionKind.CANNOT_ANSWER, reason="no question about trials")
-    if ids and not known:
+    if ids and not known and not _SET_CUE.search(text):
         return Query(
             question=text, kind=QuestionKind.CANNOT_ANSWER, unknown_ids=unknown, reason="not in the index"
         )
@@ -314,7 +350,11 @@ def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
 
 
 def _set_question(query: Query, text: str, previous: Turn | None) -> Query:
+    """A set question. Without any filter it lists every trial only when asked to ("list all trials");
+    otherwise a filter this reader could not parse must not turn into "every trial matches"."""
     scope = _scope(text, previous)
+    if not query.has_tests() and not _LIST_ALL.search(text):
+        return query  # left as an open question: retrieval quotes what the records say
     return query.model_copy(update={"kind": QuestionKind.SET, "scope": scope, "follow_up": scope is not None})
 
 
@@ -325,8 +365,9 @@ def _scope(text: str, previous: Turn | None) -> list[str] | None:
 
 
 def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
-    """A patient description: several patient attributes, or a person plus an eligibility verb."""
-    if patient.stated() >= 3:
+    """A patient description: several patient attributes, or a person plus an eligibility verb. Recent
+    treatment ("had a platelet transfusion 5 days ago") is only checkable per patient, so it makes one."""
+    if patient.stated() >= 3 or patient.prior_treatments:
         return True
     person = bool(_PERSON.search(text))
     return (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text)))) or (
@@ -345,48 +386,79 @@ _ECOG = re.compile(
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
-    r"|\b(?:patients?|people|adults|someone|person)\s+(?:over|above|older than)\s+(\d{1,3})\b",
+    r"|\b(?:patients?|people|adults|someone|person)\s+(?:over|above|older than)\s+(\d{1,3})\b"
+    r"|\b(?:patient|she|he)\s+is\s+(\d{1,3})\b(?!\s*(?:x|%|mg|g/|\.\d|×))",
+    re.IGNORECASE,
+)
+
+
+_INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_EXCLUDE_VERB = re.compile(r"\bexclud|\brule[sd]? out\b|\bbar(?:s|red)?\b", re.IGNORECASE)
+_LIMIT_VERB = re.compile(r"\b(?:limit|restrict|confine)\w*\b|\bonly\b|\bup to\b|\bat most\b", re.IGNORECASE)
+_AGE_LIMIT = re.compile(
+    r"\b(?P<which>max(?:imum)?|upper|oldest|min(?:imum)?|lower|youngest)\s+(?:eligible\s+)?age"
+    r"(?:\s+(?:limit|cut-?off|bound))?\s*(?:of|is|=|:|at)?\s*(?P<n>\d{1,3})\b",
+    re.IGNORECASE,
+)
+# A comparator written after the number: "60 mL/min or less", "12 weeks or more".
+_TRAILING_COMPARATOR = re.compile(
+    r"^\s*(?:or\s+(?P<le>less|lower|below|fewer|under)|or\s+(?P<ge>more|greater|higher|above|over))\b",
     re.IGNORECASE,
 )
 
 
 def _numeric_tests(text: str) -> list[NumericTest]:
     tests: list[NumericTest] = []
+    ecog = _ecog_test(text)
+    tests += [ecog] if ecog else []
+    tests += [_age_test(text)] if _age_test(text) else []  # type: ignore[list-item]
     requires_verb = re.search(r"\b(?:requir|need|must|mandat|demand)", text, re.IGNORECASE) is not None
-    for match in _ECOG.finditer(text):
-        high = match.group(3) or match.group(2)
-        tests.append(NumericTest(kind=FactKind.ECOG, mode="accepts", value=float(high), label=f"ECOG {high}"))
-        break
-    age = _age(text)
-    if age is not None:
-        tests.append(
-            NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
-        )
+    excluding = bool(_EXCLUDE_VERB.search(text))
     for kind, value, comparator, unit in _lab_values(text):
         quantity = normalise(kind, value, unit)
-        mode = (
-            "requires" if comparator is not None and (requires_verb or not _accept_verb(text)) else "accepts"
-        )
-        shown = (
-            f"{kind.value.replace('_', '/')} {comparator + ' ' if mode == 'requires' and comparator else ''}"
-            f"{quantity.value:g}{' ' + quantity.unit if quantity.unit else ''}"
-        )
-        tests.append(
-            NumericTest(
-                kind=kind,
-                mode=mode,
-                value=quantity.value,  # type: ignore[arg-type]
-                comparator=comparator if mode == "requires" else None,  # type: ignore[arg-type]
-                unit=quantity.unit,
-                label=shown,
-            )
-        )
+        if comparator is not None and excluding:
+            comparator = _INVERSE[comparator]  # "exclude ANC below 1.0" = "require ANC >= 1.0"
+        requires = comparator is not None and (requires_verb or excluding or not _accept_verb(text))
+        unit_shown = f" {quantity.unit}" if quantity.unit else ""
+        name = kind.value.replace("_", "/")
+        label = f"{name} {comparator} {quantity.value:g}{unit_shown}" if requires else \
+            f"{name} {quantity.value:g}{unit_shown}"
+        tests.append(NumericTest(kind=kind, mode="requires" if requires else "accepts", value=quantity.value,
+                                 comparator=comparator if requires else None,  # type: ignore[arg-type]
+                                 unit=quantity.unit, label=label))
     return tests
+
+
+def _ecog_test(text: str) -> NumericTest | None:
+    """'accept ECOG 2' asks about a value; 'limit enrolment to ECOG 0-1' asks for an upper bound."""
+    match = _ECOG.search(text)
+    if match is None:
+        return None
+    high = float(match.group(3) or match.group(2))
+    comparator = comparator_of(match.group(1))
+    if comparator in ("<", "<=") or (match.group(3) and _LIMIT_VERB.search(text)):
+        bound = high - 1 if comparator == "<" else high
+        return NumericTest(kind=FactKind.ECOG, mode="requires", comparator="<=", value=bound,
+                           label=f"ECOG limited to {bound:g} or less")
+    return NumericTest(kind=FactKind.ECOG, mode="accepts", value=high, label=f"ECOG {high:g}")
+
+
+def _age_test(text: str) -> NumericTest | None:
+    limit = _AGE_LIMIT.search(text)
+    if limit is not None:
+        upper = limit.group("which").lower().startswith(("max", "upper", "oldest"))
+        value = float(limit.group("n"))
+        return NumericTest(kind=FactKind.AGE, mode="requires", comparator="<=" if upper else ">=", value=value,
+                           unit="years", label=f"{'maximum' if upper else 'minimum'} age {value:g}")
+    age = _age(text)
+    if age is None:
+        return None
+    return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
 
 
 def _accept_verb(text: str) -> bool:
     return (
-        re.search(r"\b(?:accept|allow|enrol|enroll|admit|eligible|take|permit)", text, re.IGNORECASE)
+        re.search(r"\b(?:accept|allow|enrol|enroll|admit|eligible|take|permit|meet|open to)", text, re.IGNORECASE)
         is not None
     )
 
@@ -399,14 +471,17 @@ def _age(text: str) -> float | None:
     return float(value)
 
 
+_LAB_LINK = r"(?:count|counts|level|levels|value|values|of|is|are|was|were|=|:|at|threshold|around|about|exactly|approximately|roughly|~)"
+
+
 def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None]]:
-    """Every 'lab name [comparator] number [unit]' in the text, one per lab kind."""
+    """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind."""
     found: list[tuple[FactKind, float, str | None, str | None]] = []
     taken: list[tuple[int, int]] = []
     for kind, names in LAB_NAMES.items():
         pattern = re.compile(
-            r"\b(?:" + names + r")\b\s*(?:count|level|value|of|is|was|=|:|at|threshold)?\s*"
-            r"(?:of\s+)?(" + COMPARATOR_PATTERN + r")?\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?",
+            r"\b(?:" + names + r")\b(?:\s*" + _LAB_LINK + r")*\s*"
+            r"(" + COMPARATOR_PATTERN + r")?\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?",
             re.IGNORECASE,
         )
         for match in pattern.finditer(text):
@@ -417,6 +492,9 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
                 continue  # "EGFR 19" is a gene exon, not a filtration rate
             taken.append(span)
             comparator = comparator_of(match.group(1))
+            trailing = _TRAILING_COMPARATOR.match(text[match.end():])
+            if comparator is None and trailing:
+                comparator = "<=" if trailing.group("le") else ">="
             found.append((kind, parse_number(match.group(2)), comparator, match.group(3)))
             break
     return found
@@ -449,7 +527,7 @@ def _field_tests(text: str) -> list[FieldTest]:
 
 # ---- named terms -----------------------------------------------------------------------------
 
-_TERM_END = re.compile(r"[?.;!]|\b(?:and which|which|that|who|whose|where|when|if)\b", re.IGNORECASE)
+_TERM_END = re.compile(r"[?.;!]|\b(?:and which|which|that|where|when|if)\b", re.IGNORECASE)
 
 
 def _term_tests(text: str, loose: bool) -> list[TermTest]:
@@ -465,29 +543,41 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
         text,
         flags=re.IGNORECASE,
     )
+    washout = bool(_WASHOUT_CUE.search(body))
     for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-2]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
             tail = _TERM_END.split(match.group(1), maxsplit=1)[0]
-            for term in _split_terms(tail):
-                if not _is_filter_phrase(term) and term.lower() not in {t.term.lower() for t in tests}:
-                    tests.append(TermTest(term=term, mode=mode))
+            for names in _split_terms(tail):
+                if names[0].lower() in {t.term.lower() for t in tests}:
+                    continue
+                timed = washout and mode in ("excludes", "requires")
+                tests.append(TermTest(term=names[0], alternatives=names[1:], mode="washout" if timed else mode))
         if tests:
             break  # the first verb that yields a term decides the direction
     return tests
 
 
-def _split_terms(tail: str) -> list[str]:
-    parts = re.split(r",|\bor\b|\band\b|\bplus\b", tail, flags=re.IGNORECASE)
-    terms = []
-    for part in parts:
-        if _is_filter_phrase(part.strip()):
+def _split_terms(tail: str) -> list[list[str]]:
+    """Terms joined by 'and' or commas are separate tests; terms joined by 'or' are alternatives."""
+    groups = []
+    for group in re.split(r",|\band\b|\bplus\b", _TIME_PHRASE.sub(" ", tail), flags=re.IGNORECASE):
+        if _is_filter_phrase(group.strip()):
             continue
-        cleaned = _TERM_STOP.sub(" ", part)
-        cleaned = re.sub(r"[^\w+\-/ ]", " ", cleaned)
-        cleaned = " ".join(cleaned.split()).strip(" -/")
-        if cleaned.lower() not in _TERM_NOISE and len(cleaned) > 1:
-            terms.append(cleaned)
-    return terms
+        names = [n for n in (_clean_term(p) for p in re.split(r"\bor\b", group, flags=re.IGNORECASE)) if n]
+        if names:
+            groups.append(names)
+    return groups
+
+
+def _clean_term(part: str) -> str | None:
+    if _is_filter_phrase(part.strip()):
+        return None
+    cleaned = _TERM_STOP.sub(" ", part)
+    cleaned = re.sub(r"[^\w+\- ]", " ", cleaned)
+    cleaned = " ".join(cleaned.split()).strip(" -")
+    if cleaned.lower() in _TERM_NOISE or len(cleaned) <= 1 or _is_filter_phrase(cleaned):
+        return None
+    return cleaned
 
 
 def _is_filter_phrase(term: str) -> bool:
@@ -497,6 +587,9 @@ def _is_filter_phrase(term: str) -> bool:
     ):
         return True
     if re.fullmatch(r"(?:\d+\s*)?(?:years?|year-old|yrs?)(?:\s*old)?|\d+", term, re.IGNORECASE):
+        return True
+    if re.fullmatch(r"(?:about|around|approximately|over|under)?\s*\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?|%)",
+                    term.strip(), re.IGNORECASE):
         return True
     return any(re.search(pattern, term, re.IGNORECASE) for pattern, *_ in _FIELD_PATTERNS) or bool(
         re.fullmatch(r"(?:wom[ae]n|m[ae]n|females?|males?|adults?|children|patients?)", term, re.IGNORECASE)
@@ -509,14 +602,43 @@ _FEMALE = re.compile(r"\b(?:woman|female|lady|girl|she|her)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(?:man|male|gentleman|boy|he|his|him)\b", re.IGNORECASE)
 _PRIOR = re.compile(
     r"\b(?:had|received|got|took|was given|treated with|last dose of|dose of|on)\s+"
-    r"(?P<drug>[A-Za-z][\w\-+]*(?:\s+[A-Za-z][\w\-+]*)?)\s+(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>days?|weeks?|months?|years?)"
+    r"(?:(?:a|an|the|his|her|their|last)\s+)?"
+    r"(?P<drug>[A-Za-z][\w\-+]*(?:\s+[A-Za-z][\w\-+]*){0,2}?)\s+(?P<n>\d+(?:\.\d+)?)\s*"
+    r"(?P<unit>days?|weeks?|months?|years?)"
     r"\s+ago\b",
     re.IGNORECASE,
 )
 _CONDITION = re.compile(
-    r"\bwith\s+(?P<cond>[^,;.?]+?)(?=,|;|\.|\?|\s+(?:and|who|ECOG|platelets?|had|has|which|—|-{1,2}\s)|$)",
+    r"\bwith\s+(?P<cond>[^,;.?]+?)(?=,|;|\.|\?|\s+(?:who|had|has|which|—|on|-{1,2}\s)|$)",
     re.IGNORECASE,
 )
+# Patient states written as adjectives: "HIV-positive woman", "hepatitis B positive", "pregnant".
+_STATE = re.compile(
+    r"\b(?P<marker>(?:[A-Za-z][\w]*[- ])?[A-Za-z]+\d*[- ]positive)\b|\b(?P<state>pregnant|breast-?feeding|lactating)\b",
+    re.IGNORECASE,
+)
+_STATE_TERMS = {"pregnant": "pregnancy", "breastfeeding": "breastfeeding", "breast-feeding": "breastfeeding",
+                "lactating": "breastfeeding"}
+_LEADING_NOISE = re.compile(r"^(?:(?:a|an|the|known|confirmed|advanced|metastatic)\s+)+", re.IGNORECASE)
+
+
+def _conditions(text: str) -> list[str]:
+    """Diseases and states the patient has: 'with HER2+ breast cancer and brain metastases', 'pregnant'."""
+    found: list[str] = []
+    for match in _CONDITION.finditer(text):
+        for part in re.split(r"\band\b", match.group("cond"), flags=re.IGNORECASE):
+            condition = _LEADING_NOISE.sub("", " ".join(part.split()))
+            starts_with_measure = re.match(r"(?:ecog|performance|platelet|plt|anc|neutrophil|ha?emoglobin|hb|"
+                                           r"creatinine|bilirubin|alt|ast|life expectancy|age)\b", condition, re.I)
+            if len(condition) > 2 and not starts_with_measure and not _is_filter_phrase(condition):
+                found.append(condition)
+    for match in _STATE.finditer(text):
+        marker = re.sub(r"^(?:old|year|a|an|is|was|and)[- ]", "", match.group("marker") or "", flags=re.IGNORECASE)
+        if marker and not _is_filter_phrase(marker):
+            found.append(marker)
+        elif match.group("state"):
+            found.append(_STATE_TERMS[match.group("state").lower()])
+    return list(dict.fromkeys(c for c in found if not any(c != o and c in o for o in found)))
 
 
 def _patient(text: str) -> PatientProfile:
@@ -527,15 +649,7 @@ def _patient(text: str) -> PatientProfile:
         days = to_days(float(match.group("n")), match.group("unit"))
         if days is not None:
             priors.append(PriorTreatment(term=match.group("drug").strip(), days_ago=days))
-    conditions = []
-    for match in _CONDITION.finditer(text):
-        condition = " ".join(match.group("cond").split())
-        if (
-            condition
-            and not _is_filter_phrase(condition)
-            and not re.match(r"^(?:a|an)\s+ecog", condition, re.I)
-        ):
-            conditions.append(condition)
+    conditions = _conditions(text)
     sex = "FEMALE" if _FEMALE.search(text) else "MALE" if _MALE.search(text) else None
     return PatientProfile(
         age=_age(text),

@@ -10,11 +10,6 @@ from pathlib import Path
 import gradio as gr
 import pytest
 from fastapi.testclient import TestClient
-
-from assistant.models import Answer, Citation, CriterionCheck, Verdict
-from index.errors import QuestionError
-from index.models import Fact, FactKind
-from index.settings import Settings
 from ui_fixtures import (
     HOSTILE_CRITERION,
     HOSTILE_NCT,
@@ -23,6 +18,11 @@ from ui_fixtures import (
     ecog_trial,
     hostile_trial,
 )
+
+from assistant.models import Answer, Citation, CriterionCheck, Verdict
+from index.errors import QuestionError
+from index.models import Fact, FactKind
+from index.settings import Settings
 from ui.chat import ChatHandlers, ChatTurn
 from ui.origins import OriginPolicy
 from ui.render import citation_numbers, describe_fact, render_answer, render_side_panel
@@ -75,10 +75,13 @@ def test_openapi_documents_every_endpoint(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
 
 
-def test_chat_page_is_served_at_root(client: TestClient) -> None:
+def test_chat_page_is_served_at_root_and_framed_only_by_allowed_origins(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "<html" in response.text.lower()
+    assert response.headers["content-security-policy"] == (
+        "frame-ancestors 'self' https://portal.example:* http://localhost:*"
+    )
 
 
 # --- POST /api/ask ------------------------------------------------------------------------
@@ -315,6 +318,17 @@ def test_record_html_and_markdown_render_as_text() -> None:
     assert 'href="https://clinicaltrials.gov/study/NCT09990001"' in html
 
 
+def test_no_record_text_lands_in_an_attribute() -> None:
+    answer = Answer(
+        answer='```[NCT00000001] x" onmouseover="alert(1)\ncode\n```\n\n<a href="javascript:alert(1)">x</a>',
+        trials=["NCT00000001"],
+        citations=[Citation(nct_id="NCT00000001", section="Inclusion Criteria", quote='a" onclick="x')],
+    )
+    html = render_answer(answer, {})
+    assert "language-" not in html
+    assert 'onmouseover="' not in html and 'onclick="' not in html and '<a href="javascript' not in html
+
+
 def test_side_panel_escapes_record_text() -> None:
     panel = render_side_panel(hostile_answer(), [hostile_trial()])
     assert "<b>" not in panel and "<script" not in panel
@@ -336,6 +350,20 @@ def test_citations_are_numbered_in_order_of_first_mention() -> None:
     assert 'title="Inclusion Criteria: “ECOG 0-2”">[1]</a>' in html
     assert "NCT00000002 NCT00000002" not in html  # a marker after the same ID does not repeat it
     assert "<details><summary>[3]" in html
+
+
+def test_marker_right_after_its_id_does_not_repeat_the_id() -> None:
+    answer = Answer(
+        answer="- NCT00000001: ECOG 0-1 [NCT00000001]\n- ECOG 0-2 [NCT00000002]",
+        trials=["NCT00000001", "NCT00000002"],
+        citations=[
+            Citation(nct_id="NCT00000001", section="Inclusion Criteria", quote="ECOG 0-1"),
+            Citation(nct_id="NCT00000002", section="Inclusion Criteria", quote="ECOG 0-2"),
+        ],
+    )
+    body = render_answer(answer, {}).split('<div class="references">')[0]
+    assert '<li>NCT00000001: ECOG 0-1 <a class="cite"' in body
+    assert '<li>ECOG 0-2 NCT00000002 <a class="cite"' in body
 
 
 def test_streamed_prefix_has_no_references_yet() -> None:
@@ -363,7 +391,10 @@ def test_streamed_prefix_has_no_references_yet() -> None:
             Fact(kind=FactKind.PLATELETS, source="inclusion", quote="PLT ≤ 75", comparator="<=", value=75),
             "Platelets ≤ 75",
         ),
-        (Fact(kind=FactKind.AGE, source="inclusion", quote="≥ 18 years", low=18, unit="years"), "age ≥ 18 years"),
+        (
+            Fact(kind=FactKind.AGE, source="inclusion", quote="≥ 18 years", low=18, unit="years"),
+            "age ≥ 18 years",
+        ),
     ],
 )
 def test_facts_read_as_what_the_patient_needs(fact: Fact, reading: str) -> None:
@@ -381,14 +412,16 @@ def test_verdicts_show_as_a_per_criterion_table() -> None:
                 verdict="needs checking",
                 checks=[
                     CriterionCheck(criterion="ECOG", status="met", quote="ECOG 0-2"),
-                    CriterionCheck(criterion="platelets", status="not met", detail="patient 80; requires < 75"),
+                    CriterionCheck(
+                        criterion="platelets", status="not met", detail="patient 80; requires < 75"
+                    ),
                     CriterionCheck(criterion="brain metastases", status="unknown"),
                 ],
             )
         ],
     )
     panel = render_side_panel(answer, [ecog_trial()])
-    assert "NCT09990002: needs checking" in panel
+    assert 'NCT09990002: <span class="verdict-needs-checking">needs checking</span>' in panel
     assert '<td class="status met">met</td>' in panel
     assert '<td class="status not-met">not met</td>' in panel
     assert '<td class="status unknown">unknown</td>' in panel
@@ -453,7 +486,9 @@ def test_thumbs_are_saved_as_json_lines_with_the_comment(handlers: ChatHandlers,
     session_id, turns = last[3], last[4]
     liked = gr.LikeData(None, {"index": 1, "value": ["..."], "liked": False})
     assert handlers.record_feedback(session_id, turns, "  missed NCT1  ", liked) == ""
-    handlers.record_feedback(session_id, turns, "", gr.LikeData(None, {"index": 1, "value": [], "liked": True}))
+    handlers.record_feedback(
+        session_id, turns, "", gr.LikeData(None, {"index": 1, "value": [], "liked": True})
+    )
     lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert [(r["rating"], r["comment"]) for r in records] == [("down", "missed NCT1"), ("up", None)]

@@ -322,3 +322,25 @@ def test_every_answer_carries_the_contract_keys(assistant: Assistant) -> None:
     contract = assistant.ask("Which trials accept ECOG 2?").contract()
     assert list(contract)[:4] == ["answer", "trials", "citations", "abstained"]
     assert set(contract["trials"]) <= ALL  # type: ignore[arg-type]
+
+
+def test_recent_transfusion_is_checked_against_each_window(assistant: Assistant, trials: list[Trial]) -> None:
+    # NCT05394285 "Received platelet transfusion within 3 days before randomization";
+    # NCT06433830 "Received platelet transfusion within 2 days prior to enrollment"; no other window.
+    answer = ask(assistant, "Which trials allow patients who had a platelet transfusion 5 days ago?", trials)
+    assert answer.kind == "match"
+    assert set(answer.trials) == {"NCT05394285", "NCT06433830"}
+    assert {v.verdict for v in answer.verdicts if v.nct_id in answer.trials} == {"likely eligible"}
+
+
+def test_location_and_title_named_drug(assistant: Assistant, trials: list[Trial]) -> None:
+    # NCT05236582 "Where this trial is running: Tianjin, Tianjin Municipality".
+    assert ask(assistant, "Which trials are running in Tianjin?", trials).trials == ["NCT05236582"]
+    # NCT06433830's official title: "A Single-arm, Phase II Trial of Hetrombopag for the Treatment of ...".
+    hetrombopag = ask(assistant, "Which trials use hetrombopag?", trials)
+    assert set(hetrombopag.trials) == {"NCT05394285", "NCT06433830"}
+
+
+def test_an_unparsed_filter_never_lists_every_trial(assistant: Assistant, trials: list[Trial]) -> None:
+    answer = ask(assistant, "Which trials have the friendliest nurses?", trials)
+    assert answer.kind != "set" and set(answer.trials) != ALL

@@ -46,7 +46,9 @@ def test_hybrid_retrieval_filters_by_trial_and_section(indexed_home: Path) -> No
     settings = Settings(home=indexed_home)
     store = open_store(settings, embedder=HashingEmbedder(name=settings.embedding_model))
     retriever = HybridRetriever(store)
-    passages = retriever.retrieve("brain metastases", 5, nct_ids=["NCT07162519"], section="Exclusion Criteria")
+    passages = retriever.retrieve(
+        "brain metastases", 5, nct_ids=["NCT07162519"], section="Exclusion Criteria"
+    )
     assert passages and {p.chunk.nct_id for p in passages} == {"NCT07162519"}
     assert {p.chunk.section for p in passages} == {"Exclusion Criteria"}
     assert "Brain tumors or brain metastases" in passages[0].chunk.text  # exclusion 7, the only mention

@@ -10,6 +10,7 @@ Screenshots go to test-output/ (chat.png, chat-follow-up.png, chat-hostile.png, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,13 +51,18 @@ if CHROMIUM.exists():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[str]:
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("trials-home")
+
+
+@pytest.fixture(scope="module")
+def server(home: Path, seeds_dir: Path) -> Iterator[str]:
     """The whole app over a fresh index; portals on http://localhost (any port) may embed it."""
     from assistant.service import Assistant
     from index.pipeline import index_paths
     from index.store import open_store
 
-    settings = Settings(home=tmp_path_factory.mktemp("trials-home"), allowed_origins=["http://localhost"])
+    settings = Settings(home=home, allowed_origins=["http://localhost"])
     store = open_store(settings, embedder=HashingEmbedder())
     summary = index_paths([seeds_dir, HOSTILE_RECORD], store)
     assert summary.failed == 0, summary.failures
@@ -84,7 +90,9 @@ class Traffic:
         self.urls.append(request.url)
 
     def hosts(self) -> set[str]:
-        return {urlsplit(url).hostname or "" for url in self.urls if url.startswith(("http:", "https:", "ws"))}
+        return {
+            urlsplit(url).hostname or "" for url in self.urls if url.startswith(("http:", "https:", "ws"))
+        }
 
 
 @pytest.fixture
@@ -93,7 +101,9 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     # A clicked citation opens ClinicalTrials.gov; answer it here so the test never goes online.
     context.route(
         "https://clinicaltrials.gov/**",
-        lambda route: route.fulfill(status=200, content_type="text/html", body="<h1>study page stand-in</h1>"),
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<h1>study page stand-in</h1>"
+        ),
     )
     yield context
     context.close()
@@ -102,10 +112,11 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 def screenshot(page: Page, name: str) -> None:
     """Save a full-page screenshot, with the chat scrolled to the start of the last answer."""
     SCREENSHOTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(1000)  # let the chat's own scroll-to-bottom after the last update settle
     page.evaluate(
         "() => { const row = [...document.querySelectorAll('#chat .message-row:has(.references)')].pop();"
         " const box = row?.closest('.bubble-wrap'); if (!box) return;"
-        " box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; }"
+        " box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 36; }"
     )
     page.wait_for_timeout(300)
     page.screenshot(path=str(SCREENSHOTS / name))
@@ -170,7 +181,9 @@ def test_chat_lists_the_ecog_2_trials_with_working_citations(server: str, contex
 def test_chat_follow_up_stays_in_the_conversation(server: str, context: BrowserContext) -> None:
     page = context.new_page()
     page.goto(server + "/")
-    ask_in_chat(page, "Which trials accept ECOG 2?", answers_before=0)
+    # The first question comes from the clickable examples.
+    page.locator("#chat button:has-text('Which trials accept ECOG 2?')").click()
+    page.wait_for_selector("#chat .references", timeout=ANSWER_TIMEOUT_MS)
     ask_in_chat(page, "Which of those exclude brain metastases?", answers_before=1)
     assert cited_trials(page) == {"NCT07162519"}
     assert "brain metastases" in last_answer(page).inner_text().lower()
@@ -180,20 +193,50 @@ def test_chat_follow_up_stays_in_the_conversation(server: str, context: BrowserC
     page.wait_for_function("document.querySelectorAll('#chat .references').length === 0")
 
 
+def test_rating_with_a_comment_is_saved_and_copy_gives_the_plain_answer(
+    server: str, home: Path, browser: Browser
+) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(server + "/")
+    ask_in_chat(page, "Which trials accept ECOG 2?", answers_before=0)
+
+    page.locator("#feedback-comment textarea").fill("Exactly the list I needed")
+    page.locator("#chat button[aria-label='Like']").last.click()
+    expect(page.locator("#feedback-comment textarea")).to_have_value("")
+    records = [
+        json.loads(line) for line in (home / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(records) == 1
+    assert records[0]["rating"] == "up" and records[0]["comment"] == "Exactly the list I needed"
+    assert records[0]["question"] == "Which trials accept ECOG 2?"
+    assert set(records[0]["trials"]) == ECOG_2_TRIALS
+
+    page.locator("#copy-answer").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert "<a " not in copied and "<p" not in copied  # the text, not the page's HTML
+    for nct_id in ECOG_2_TRIALS:
+        assert f"{nct_id} https://clinicaltrials.gov/study/{nct_id}" in copied
+    context.close()
+
+
 def test_record_html_renders_as_text(server: str, context: BrowserContext) -> None:
     page = context.new_page()
     page.goto(server + "/")
     ask_in_chat(page, "What ECOG performance status does NCT09990001 require?", answers_before=0)
-    answer = last_answer(page)
-    text = answer.inner_text() + page.locator("#trial-panel").inner_text()
-    assert "<script>window.__pwned=1</script>" in text
-    assert "[the protocol](https://evil.example/phish)" in text
+    expect(page.locator("#trial-panel .trial-title")).to_have_count(1)
+    page.wait_for_timeout(500)  # give any injected handler (img onerror) time to run
+    # The record's markup shows as text: in the answer, its references and the trial card.
+    answer = last_answer(page).inner_text()
+    assert "<script>window.__pwned=1</script>" in answer
+    assert "[the protocol](https://evil.example/phish)" in answer
+    assert "![tracker](https://evil.example/pixel.png)" in answer
+    title = page.locator("#trial-panel .trial-title").first.inner_text()
+    assert title == 'Supportive Care Study <img src=x onerror="window.__pwned=2"> for Thrombocytopenia'
+    # ... and none of it became an element or ran.
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#chat script, #trial-panel script, #chat img, #trial-panel img").count() == 0
     assert page.locator("a[href*='evil.example']").count() == 0
-    expect(page.locator("#trial-panel .trial-title")).to_have_count(1)
-    title = page.locator("#trial-panel .trial-title").first.inner_text()
-    assert title == 'Supportive Care Study <img src=x onerror="window.__pwned=2"> for Thrombocytopenia'
     screenshot(page, "chat-hostile.png")
 
 
@@ -227,8 +270,13 @@ def test_widget_is_refused_on_a_portal_that_is_not_allowed(server: str, context:
     page = context.new_page()
     with serving_page(demo_page_for(server), host="127.0.0.1") as portal:  # only localhost is allowed
         page.goto(portal)
-        page.locator("#trials-widget .launcher").click()
-        page.wait_for_timeout(1500)
+        with page.expect_response(lambda response: "/embed?" in response.url) as embed:
+            page.locator("#trials-widget .launcher").click()
+        assert "frame-ancestors 'self' http://localhost:*" in embed.value.headers["content-security-policy"]
         frame = next(f for f in page.frames if f.parent_frame is not None)
-        assert not frame.url.startswith(server + "/embed")
+        for _ in range(50):  # the browser swaps the refused page for its error page
+            if frame.url.startswith("chrome-error://"):
+                break
+            page.wait_for_timeout(100)
+        assert frame.url.startswith("chrome-error://"), frame.url
         assert page.frame_locator("#trials-widget iframe").locator("#ask-form").count() == 0

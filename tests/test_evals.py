@@ -13,9 +13,10 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from assistant.models import Answer, Citation
 from evals.baseline import NaiveRagBaseline
 from evals.ctgov_gold import build_ctgov_gold, sample_paths
-from evals.gold import RecordTexts, load_gold
+from evals.gold import GoldCase, RecordTexts, load_gold
 
 SEED_TRIALS = {"NCT05394285", "NCT06433830", "NCT07198672", "NCT05236582", "NCT07162519"}
 CATEGORIES = {
@@ -151,3 +152,47 @@ def test_the_baseline_answers_with_the_retrieved_chunks() -> None:
     baseline.embed_ahead(["abc", "abc", "abcdef"])
     baseline.ask("abcdef")
     assert store.by_text == ["Which trials accept ECOG 1?"] and store.by_vector == [[6.0]]
+
+
+def test_the_report_escapes_record_and_answer_text(tmp_path: Path) -> None:
+    from evals.report import format_table, write_report
+    from evals.runner import CaseRun, EvalResults, SuiteResult, SystemRun
+    from evals.scorer import score_case, summarise, summarise_by_category
+
+    hostile = "<script>alert('x')</script> [link](javascript:alert(1))"
+    case = GoldCase(
+        id="html-1",
+        category="injection",
+        turns=[f"Which trials? {hostile}"],
+        trials=["NCT00000001"],
+        source=[f"note: {hostile}"],
+    )
+    answer = Answer(
+        answer=hostile,
+        trials=["NCT00000001"],
+        citations=[Citation(nct_id="NCT00000001", section="<b>", quote=hostile)],
+    )
+    score = score_case(case, answer, RecordTexts({"NCT00000001": "nothing hostile here"}), [3.0])
+    run = SystemRun(
+        name="system",
+        runs=[CaseRun(case=case, answer=answer, score=score)],
+        summary=summarise([score]),
+        by_category=summarise_by_category([score]),
+    )
+    suite = SuiteResult(
+        name="seeds",
+        description="<i>x</i>",
+        records=["NCT00000001"],
+        index_seconds=1.0,
+        system=run,
+        baseline=run,
+    )
+    results = EvalResults(suites=[suite], skipped=[], gate_failures=[f"seeds/overall {hostile}"], seconds=2.0)
+    write_report(results, tmp_path)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "<i>x</i>" not in page
+    assert "&lt;i&gt;x&lt;/i&gt;" in page and "NCT00000001 · &lt;b&gt;:" in page  # description, section
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "html-1" in page and "injection" in format_table(results)
+    assert EvalResults.model_validate_json((tmp_path / "results.json").read_text()).suites[0].name == "seeds"
+    assert "`html-1`" in (tmp_path / "summary.md").read_text(encoding="utf-8")

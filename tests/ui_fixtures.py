@@ -36,7 +36,10 @@ Inclusion Criteria:
 
 def hostile_trial() -> Trial:
     """A record whose eligibility text carries HTML and Markdown that must render as text."""
-    text = f"A <b>bold</b> trial title\n\nNCT ID: {HOSTILE_NCT}\n\nInclusion Criteria:\n\n1. {HOSTILE_CRITERION}\n"
+    text = (
+        f"A <b>bold</b> trial title\n\nNCT ID: {HOSTILE_NCT}\n\n"
+        f"Inclusion Criteria:\n\n1. {HOSTILE_CRITERION}\n"
+    )
     return Trial(
         nct_id=HOSTILE_NCT,
         brief_title="A <b>bold</b> trial title",
@@ -50,7 +53,14 @@ def hostile_trial() -> Trial:
         criteria_text=f"1. {HOSTILE_CRITERION}",
         inclusion=[Criterion(section="inclusion", number=1, label="1", text=HOSTILE_CRITERION)],
         facts=[
-            Fact(kind=FactKind.ECOG, source="inclusion", criterion_number=1, quote=HOSTILE_CRITERION, low=0, high=2)
+            Fact(
+                kind=FactKind.ECOG,
+                source="inclusion",
+                criterion_number=1,
+                quote=HOSTILE_CRITERION,
+                low=0,
+                high=2,
+            )
         ],
         source_path="tests/hostile.txt",
         source_format="registry_page",

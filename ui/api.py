@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.models import Answer
 from index.errors import QuestionError
@@ -39,7 +39,8 @@ class AskRequest(BaseModel):
     session_id: StrictStr | None = Field(
         default=None,
         pattern=SESSION_ID_PATTERN,
-        description="Continue this conversation (follow-ups such as 'which of those...'); omit for a new one.",
+        description="Continue this conversation (follow-ups such as 'which of those...'); "
+        "omit to start a new one.",
     )
 
 
@@ -154,3 +155,27 @@ class OriginGuard:
                 await _error(403, detail)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class FramePolicy:
+    """Adds the allowed-origins `frame-ancestors` policy to every response that sets no CSP of its
+    own, so the chat page cannot be framed by other sites either (clickjacking)."""
+
+    def __init__(self, app: ASGIApp, policy: OriginPolicy) -> None:
+        self.app = app
+        self.header = (b"content-security-policy", policy.frame_ancestors().encode("latin-1"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+                    message = {**message, "headers": [*headers, self.header]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+

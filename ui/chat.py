@@ -22,7 +22,7 @@ from index.errors import QuestionError
 from index.models import Trial
 from index.seams import TrialReader
 from index.settings import Settings
-from ui.api import INTERNAL_ERROR
+from ui.api import INTERNAL_ERROR, question_problem
 from ui.feedback import FeedbackRecord, Rating, append_feedback, feedback_path
 from ui.render import (
     answer_plain_text,
@@ -75,6 +75,9 @@ CSS = """
 #trial-panel td.met { color: #15803d; font-weight: 600; }
 #trial-panel td.not-met { color: #b91c1c; font-weight: 600; }
 #trial-panel td.unknown { color: #a16207; font-weight: 600; }
+#trial-panel .verdict-likely-eligible { color: #15803d; }
+#trial-panel .verdict-excluded { color: #b91c1c; }
+#trial-panel .verdict-needs-checking { color: #a16207; }
 #chat a.cite { text-decoration: none; font-weight: 600; }
 #chat ul, #chat ol { padding-left: 1.4em; margin: 4px 0; }
 #chat p { margin: 0 0 6px 0; }
@@ -151,7 +154,10 @@ class ChatHandlers:
             yield _messages(turns), "", gr.skip(), session_id, turns, gr.skip()
             return
         session_id = session_id or uuid4().hex
-        pending = [*turns, ChatTurn(question=question, reply_html='<p class="note">Searching the records…</p>')]
+        pending = [
+            *turns,
+            ChatTurn(question=question, reply_html='<p class="note">Searching the records…</p>'),
+        ]
         yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
 
         # Only the first update empties the question box: the clinician may already be typing the next one.
@@ -172,9 +178,10 @@ class ChatHandlers:
         yield _messages(done), gr.skip(), panel, session_id, done, answer_plain_text(answer)
 
     def _ask(self, question: str, session_id: str) -> tuple[Answer | None, str]:
-        if len(question) > self.settings.max_question_chars:
-            limit = self.settings.max_question_chars
-            return None, f"The question is {len(question)} characters long; the limit is {limit}."
+        """The answer, or None and the message to show instead."""
+        problem = question_problem(question, self.settings.max_question_chars)
+        if problem:
+            return None, problem
         try:
             return self.assistant.ask(question, session_id=session_id), ""
         except QuestionError as exc:
@@ -199,11 +206,10 @@ class ChatHandlers:
     ) -> str:
         """Append the rating (and comment) of one answer to feedback.jsonl; clears the comment box."""
         index = liked.index if isinstance(liked.index, int) else liked.index[0]
-        turn_number = (index - 1) // 2
-        if not 0 <= turn_number < len(turns) or turns[turn_number].answer is None:
+        turn_number = (index - 1) // 2  # assistant messages sit at 1, 3, 5...
+        turn = turns[turn_number] if 0 <= turn_number < len(turns) else None
+        if turn is None or turn.answer is None:  # an error message: nothing to rate
             return comment
-        turn = turns[turn_number]
-        assert turn.answer is not None
         rating: Rating = "up" if liked.liked is True else "down" if liked.liked is False else "withdrawn"
         record = FeedbackRecord(
             session_id=session_id,
@@ -257,7 +263,7 @@ def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings
                     new_button = gr.Button("New conversation", size="sm", elem_id="new-conversation")
                     copy_button = gr.Button("Copy answer", size="sm", elem_id="copy-answer")
                     comment = gr.Textbox(
-                        placeholder="Optional comment, saved when you rate an answer",
+                        placeholder="Optional comment for your rating",
                         show_label=False,
                         elem_id="feedback-comment",
                         scale=3,

@@ -21,8 +21,10 @@ CTGOV_STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 CITATION_MARKER = re.compile(r"\[(NCT\d{8})\]")
 _BLOCK_STARTS = ("<p>", "<li>", "<br", "<h", "\n")
 
+# Without raw HTML, links, images, autolinks and fences (whose info string becomes a class
+# attribute), the rendered answer has no attribute a record could write into.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
-    ["link", "image", "autolink", "html_inline", "html_block"]
+    ["link", "image", "autolink", "html_inline", "html_block", "fence"]
 )
 
 # Facts shown on a trial card, in display order, with their clinical labels. The first group is
@@ -247,7 +249,7 @@ def _check_row(check: CriterionCheck) -> str:
     css = check.status.replace(" ", "-")
     return (
         f"<tr><td>{escape(check.criterion)}</td>"
-        f'<td class="status {css}">{escape(check.status)}</td>'
+        f'<td class="status {escape(css)}">{escape(check.status)}</td>'
         f"<td>{escape(check.detail or '')}</td>"
         f'<td class="quote">{escape(check.quote or "")}</td></tr>'
     )
@@ -255,8 +257,10 @@ def _check_row(check: CriterionCheck) -> str:
 
 def render_verdict(verdict: Verdict) -> str:
     rows = "".join(_check_row(check) for check in verdict.checks)
+    label = escape(verdict.verdict)
     return (
-        f'<section class="verdict"><h4>{escape(verdict.nct_id)}: {escape(verdict.verdict)}</h4>'
+        f'<section class="verdict"><h4>{escape(verdict.nct_id)}: '
+        f'<span class="verdict-{label.replace(" ", "-")}">{label}</span></h4>'
         "<table><thead><tr><th>Criterion</th><th>Status</th><th>Detail</th><th>Record says</th></tr>"
         f"</thead><tbody>{rows}</tbody></table></section>"
     )

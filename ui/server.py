@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, Response
 
 from index.seams import TrialReader
 from index.settings import Settings, get_settings
-from ui.api import OriginGuard, api_router, install_error_handlers
+from ui.api import FramePolicy, OriginGuard, api_router, install_error_handlers
 from ui.chat import CSS, build_chat, chat_theme
 from ui.origins import OriginPolicy
 from ui.seams import ConversationalAssistant
@@ -77,6 +77,7 @@ def create_app(assistant: ConversationalAssistant, trials: TrialReader, settings
     app.include_router(api_router(assistant, trials, settings))
     app.include_router(widget_router(policy))
     app.add_middleware(OriginGuard, policy=policy)
+    app.add_middleware(FramePolicy, policy=policy)
     # Added last, so outermost: answers CORS preflights before the guard sees them.
     app.add_middleware(
         CORSMiddleware,

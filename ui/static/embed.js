@@ -126,7 +126,8 @@
     const message = el("div", "msg assistant");
     message.append(renderBody(answer, numbers), renderReferences(answer, numbers));
     show(message);
-    message.scrollIntoView({ block: "start" }); // read a long answer from its first line
+    // Read a long answer from its first line (scrollIntoView would also scroll the portal page).
+    log.scrollTop = message.offsetTop - log.offsetTop;
   }
 
   async function ask(question) {

@@ -1,0 +1,53 @@
+"""Typed facts read from a trial's structured fields and from each eligibility criterion.
+
+A fact is only produced where the text states it: a criterion of a kind nothing here reads
+yields no fact (it stays a `Criterion`, searchable as text). Every fact quotes the criterion
+(or structured field) it came from, verbatim.
+
+One module per fact family, each with its own conventions in its docstring: performance
+(ECOG/Karnofsky), demographics (age, sex), labs (blood counts and organ function, units
+normalised), windows (life expectancy, washouts, transfusions), conditions. Shared: how records
+write comparisons and numbers (comparators), one criterion being read (reading).
+Comparator/value are as written in their section; `Fact.required_comparator()` inverts
+exclusions (see index/models.py `Fact`).
+"""
+
+from __future__ import annotations
+
+from index.facts.conditions import ABSENT, condition_facts
+from index.facts.demographics import age_facts, sex_facts, structured_facts
+from index.facts.labs import lab_facts
+from index.facts.performance import performance_facts
+from index.facts.reading import Reading, heading_of
+from index.facts.windows import life_expectancy_facts, window_facts
+from index.models import Criterion, Fact, Trial
+
+__all__ = ["ABSENT", "criterion_facts", "extract_facts"]
+
+# In the order a criterion's facts are listed.
+_FAMILIES = (
+    performance_facts,
+    age_facts,
+    sex_facts,
+    lab_facts,
+    life_expectancy_facts,
+    window_facts,
+    condition_facts,
+)
+
+
+def extract_facts(trial: Trial) -> list[Fact]:
+    """Structured-field facts first, then each criterion's facts in criterion order."""
+    facts = structured_facts(trial)
+    for section in (trial.inclusion, trial.exclusion):
+        by_number = {c.number: c for c in section}
+        for criterion in section:
+            parent = by_number.get(criterion.parent) if criterion.parent is not None else None
+            facts.extend(criterion_facts(criterion, parent))
+    return facts
+
+
+def criterion_facts(criterion: Criterion, parent: Criterion | None = None) -> list[Fact]:
+    """The facts one criterion states. `parent` gives context to sub-items ("Age:" -> "18 and over")."""
+    reading = Reading(criterion, heading_of(parent))
+    return [fact for family in _FAMILIES for fact in family(reading)]

@@ -1,0 +1,42 @@
+"""How records write comparisons and numbers: "≥", "=>", "no less than", "1,500", "1.5"."""
+
+from __future__ import annotations
+
+import re
+
+from index.models import Comparator
+
+# Comparators as records write them, longest phrasings first, mapped to symbols.
+_CMP_WORDS: tuple[tuple[str, Comparator], ...] = (
+    (r"(?:greater|more|higher) than or equal to|equal to or (?:greater|more|higher) than", ">="),
+    (r"(?:less|lower|fewer) than or equal to|equal to or (?:less|lower) than", "<="),
+    (
+        r"no (?:less|fewer|lower) than|not (?:less|fewer|lower) than|at least|of at least|minimum(?: of)?",
+        ">=",
+    ),
+    (r"no (?:greater|more|higher) than|not (?:greater|more|higher) than|up to|maximum(?: of)?", "<="),
+    (r"(?:should |must |does |do |to )?not (?:to )?exceed(?:ing)?|≯", "<="),
+    (r"(?:greater|more|higher) than|above|over|in excess of|exceed(?:s|ing)?", ">"),
+    (r"(?:less|lower|fewer) than|below|under", "<"),
+    (r"≥|≧|>=|=>|\\?>\s?=|⩾", ">="),
+    (r"≤|≦|<=|=<|\\?<\s?=|⩽", "<="),
+    (r"\\?>", ">"),
+    (r"\\?<", "<"),
+)
+# Regex fragments for the fact readers: a comparator (group "cmp") and a number (group "num").
+CMP = "(?P<cmp>" + "|".join("(?:" + p.replace(" ", r"\s+") + ")" for p, _ in _CMP_WORDS) + ")"
+NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+
+
+def comparator(written: str) -> Comparator:
+    """The symbol for a comparator matched by `CMP` ("not less than" -> ">=")."""
+    written = re.sub(r"\s+", " ", written.strip())
+    for pattern, symbol in _CMP_WORDS:
+        if re.fullmatch(pattern, written, re.IGNORECASE):
+            return symbol
+    raise ValueError(f"not a comparator: {written!r}")
+
+
+def number(written: str) -> float:
+    """A number matched by `NUM`, thousands separators dropped ("1,500" -> 1500.0)."""
+    return float(written.replace(",", ""))

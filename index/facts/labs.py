@@ -1,0 +1,251 @@
+"""Laboratory limits: blood counts (platelets, ANC, haemoglobin) and organ function (creatinine,
+creatinine clearance, eGFR, ALT/AST, bilirubin), with units normalised.
+
+A value belongs to the nearest lab named before it, and only if its unit fits that lab; labs
+this module does not read (WBC, INR, albumin...) are recognised too, so their values are not
+misread as the previous lab's. Normalised units: cell counts x10^9/L, haemoglobin g/L, ULN
+multiples, mL/min, mg/dL, umol/L.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from index.facts.comparators import CMP, NUM, comparator, number
+from index.facts.reading import Reading
+from index.models import Comparator, Fact, FactKind
+
+
+def lab_facts(reading: Reading) -> Iterator[Fact]:
+    """A fact per value whose lab and unit are recognised, with the population it applies to."""
+    triggers = _lab_triggers(reading.text)
+    for value in _lab_values(reading.text):
+        kind = _lab_of(triggers, value)
+        if kind is None:
+            continue
+        amount, unit = _normalise(kind, value)
+        yield reading.fact(
+            kind,
+            comparator=value.comparator,
+            value=amount,
+            unit=unit,
+            qualifier=_qualifier(reading.text, value.start),
+        )
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    kind: FactKind | None  # None: a lab this module does not read (WBC, INR...), so values stop here
+    start: int
+    end: int
+
+
+# Where one name starts another ("platelet transfusions"/"platelets", "creatinine clearance"/
+# "creatinine"), the longer comes first: the first alternative that matches wins.
+_LAB_NAMES: tuple[tuple[FactKind | None, str], ...] = (
+    (None, r"granulocyte colony[- ]stimulating factor|g-csf|platelet transfusions?|red blood cells?"),
+    (
+        FactKind.CREATININE_CLEARANCE,
+        r"(?:endogenous |calculated |measured )?creatinine clearance(?: rate)?|crcl|ccr|clcr",
+    ),
+    (FactKind.EGFR, r"egfr|(?:estimated )?glomerular filtration rate|gfr"),
+    (FactKind.CREATININE, r"(?:serum |blood )?creatinine|s?cr"),
+    (FactKind.PLATELETS, r"platelets?(?: counts?)?|plt|thrombocytes?(?: counts?)?"),
+    (
+        FactKind.NEUTROPHILS,
+        r"absolute neutrophils?(?: counts?)?|neutrophils?(?: counts?)?|anc|agc|"
+        r"absolute granulocytes?(?: counts?)?|granulocytes?(?: counts?)?|polymorphonuclear\w*",
+    ),
+    (FactKind.HEMOGLOBIN, r"ha?emoglobin|hgb|hb"),
+    (FactKind.ALT_AST, r"alt|ast|sgot|sgpt|transaminases?|aminotransferases?|liver enzymes"),
+    (FactKind.BILIRUBIN, r"(?:total |serum |direct )?bilirubin|t-?bil"),
+    (
+        None,
+        r"wbc|white blood cells?(?: counts?)?|leukocytes?(?: counts?)?|lymphocytes?(?: counts?)?|"
+        r"cd4\+?(?: cells?| counts?)?|"
+        r"inr|pt|ptt|aptt|albumin|alkaline phosphatase|alp|glucose|potassium|calcium|magnesium|sodium|"
+        r"psa|lvef|ejection fraction|qtc?|hba1c|ldh|amylase|lipase|proteinuria|urine protein|viral load|"
+        r"weight|bmi|blood pressure|bun|urea|uric acid|ferritin|fibrinogen|troponin|hematocrit|hct",
+    ),
+)
+_LAB_TRIGGER = re.compile(
+    "|".join(f"(?P<t{i}>(?<![\\w-])(?:{p})(?![\\w]))" for i, (_, p) in enumerate(_LAB_NAMES)), re.IGNORECASE
+)
+
+_UNITS: tuple[tuple[str, str], ...] = (
+    ("count", r"(?:[×xX]|\\?\*)\s*10\s*(?:\\?\^\s*9|⁹|\(9\)|e9|9)\s*/\s*l(?:iter|itre)?\b|(?-i:G/L)\b"),
+    (
+        "count",
+        r"(?:[×xX]|\\?\*)\s*10\s*(?:\\?\^\s*3|³|\(3\)|e3|3)\s*/\s*(?:µl|μl|ul|mcl|mm\s*3|mm\^3|mm³|cu\.?\s*mm)|k/(?:µl|μl|ul)",
+    ),
+    (
+        "per_mm3",
+        r"(?:cells\s*)?/\s*(?:mm\s*3|mm\^3|mm³|µl|μl|ul|mcl|cu\.?\s*mm|cubic mm|microliter)|cells/mm",
+    ),
+    ("g/dL", r"g(?:m|rams?)?\s*/\s*dl|g(?:m)?\s*%|g/100\s*ml"),
+    ("mg/dL", r"mg\s*/\s*dl|mg\s*%"),
+    ("umol/L", r"(?:µ|μ|u|micro)mol(?:e|es)?\s*/\s*l"),
+    ("mmol/L", r"mmol\s*/\s*l"),
+    ("g/L", r"g\s*/\s*l\b"),
+    ("mL/min", r"ml\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2))?|ml/mn"),
+    (
+        "ULN",
+        r"(?:[×xX*]\s*|times\s+|-?fold\s+)?(?:the\s+)?(?:institutional\s+)?(?:ULN|upper\s+limits?\s+of\s+"
+        r"(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?|(?:normal\s+upper|upper\s+normal)\s+limits?|ULRR)\b",
+    ),
+)
+_UNIT = "|".join(f"(?P<u{i}>{p})" for i, (_, p) in enumerate(_UNITS))
+_ULN_WORD = r"(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal|(?:normal\s+upper|upper\s+normal)\s+limits?)"
+_VALUE = re.compile(
+    rf"{CMP}\s*(?:of\s+|than\s+)?(?:the\s+)?"
+    rf"(?:{_ULN_WORD}\s*(?:\([^)]{{0,40}}\)\s*)?(?:(?:[×xX*]|times)\s*(?P<uln_num>\d+(?:\.\d+)?))?(?![\d.])"
+    rf"|{NUM}\s*(?:{_UNIT})?)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Value:
+    comparator: Comparator
+    number: float
+    unit: str | None  # family key from _UNITS, or None when no unit is written
+    start: int
+
+
+def _lab_triggers(text: str) -> list[_Trigger]:
+    triggers = []
+    for m in _LAB_TRIGGER.finditer(text):
+        index = next(i for i, g in enumerate(m.groups()) if g is not None)
+        name = m.group()
+        if (
+            _LAB_NAMES[index][0] in (FactKind.CREATININE, FactKind.HEMOGLOBIN)
+            and name.islower()
+            and len(name) <= 3
+        ):
+            continue  # "cr", "hb" in lower case are ordinary word fragments, not lab names
+        triggers.append(_Trigger(_LAB_NAMES[index][0], m.start(), m.end()))
+    return triggers
+
+
+def _lab_values(text: str) -> Iterator[_Value]:
+    for m in _VALUE.finditer(text):
+        written = comparator(m.group("cmp"))
+        if m.group("num") is None:  # "<= ULN" or "<= ULN x 1.5"
+            yield _Value(written, float(m.group("uln_num") or 1), "ULN", m.start())
+            continue
+        unit = next((_UNITS[i][0] for i in range(len(_UNITS)) if m.group(f"u{i}")), None)
+        yield _Value(written, number(m.group("num")), unit, m.start())
+
+
+# How far (characters) a value may sit from its lab name: "Platelet count (within 7 days of
+# enrolment) >= 100 x 10^9/L" still belongs to the platelets; further away, to nothing.
+_NAME_REACH = 90
+_COMPATIBLE: dict[FactKind, tuple[str | None, ...]] = {
+    FactKind.PLATELETS: ("count", "per_mm3", None),
+    FactKind.NEUTROPHILS: ("count", "per_mm3", None),
+    FactKind.HEMOGLOBIN: ("g/dL", "g/L", "mmol/L", None),
+    FactKind.CREATININE: ("ULN", "mg/dL", "umol/L"),
+    FactKind.CREATININE_CLEARANCE: ("mL/min",),
+    FactKind.EGFR: ("mL/min",),
+    FactKind.ALT_AST: ("ULN",),
+    FactKind.BILIRUBIN: ("ULN", "mg/dL", "umol/L"),
+}
+
+
+def _lab_of(triggers: list[_Trigger], value: _Value) -> FactKind | None:
+    """The lab a value belongs to: the nearest lab named before it, if the unit fits that lab."""
+    before = [t for t in triggers if t.end <= value.start and value.start - t.end <= _NAME_REACH]
+    if not before:
+        return None
+    nearest = before[-1].kind
+    if nearest is None or value.unit not in _COMPATIBLE[nearest]:
+        return None
+    return nearest
+
+
+def _normalise(kind: FactKind, value: _Value) -> tuple[float, str]:
+    """(value, unit) in the normalised unit of `kind`.
+
+    A count or haemoglobin written without a unit is read by its size: platelets >= 1000 or
+    ANC >= 100 can only be per mm3, haemoglobin < 25 can only be g/dL.
+    """
+    amount, unit = value.number, value.unit
+    if kind in (FactKind.PLATELETS, FactKind.NEUTROPHILS):
+        per_mm3 = unit == "per_mm3" or (
+            unit is None and amount >= (1000 if kind == FactKind.PLATELETS else 100)
+        )
+        return (amount / 1000 if per_mm3 else amount), "x10^9/L"
+    if kind == FactKind.HEMOGLOBIN:
+        if unit == "mmol/L":
+            return round(amount * 16.11, 1), "g/L"  # Hb mmol/L (monomer) -> g/L
+        grams_per_dl = unit == "g/dL" or (unit is None and amount < 25)
+        return (round(amount * 10, 3) if grams_per_dl else amount), "g/L"
+    return amount, unit or ""
+
+
+_QUALIFIERS: tuple[tuple[str, str], ...] = (
+    (
+        r"without (?:\w+ ){0,2}(?:liver|hepatic) (?:metastas[ie]s|involvement)|"
+        r"no (?:liver|hepatic) metastas[ie]s",
+        "without liver metastases",
+    ),
+    (
+        r"(?:liver|hepatic) (?:metastas[ie]s|involvement|tumou?r involvement)|liver mets",
+        "with liver metastases",
+    ),
+    (r"gilbert'?s?(?: syndrome| disease)?", "with Gilbert's syndrome"),
+)
+_QUALIFIERS_ANY = re.compile("|".join(p for p, _ in _QUALIFIERS), re.IGNORECASE)
+
+
+def _qualifier(text: str, position: int) -> str | None:
+    """The population a limit applies to ("with liver metastases"), read around the value.
+
+    Inside parentheses, a qualifier in the same parentheses wins ("(<= 5 x ULN if liver
+    metastases)"); otherwise the last qualifier before the value in the same `;` clause, else
+    one after it in that clause (parenthesised asides about other values left out).
+    """
+    open_paren = text.rfind("(", 0, position)
+    if open_paren > text.rfind(")", 0, position) and open_paren >= 0:
+        close = text.find(")", position)
+        inside = text[open_paren : close if close >= 0 else len(text)]
+        found = _qualifier_in(inside)
+        if found:
+            return found
+    clause_start = text.rfind(";", 0, position) + 1
+    clause = _without_closed_parentheses(text[clause_start:position])
+    matches = list(_QUALIFIERS_ANY.finditer(clause))
+    if matches:
+        return _qualifier_in(matches[-1].group())
+    # "<= 5 x ULN in the presence of liver metastases": the qualifier follows in the clause.
+    clause_end = text.find(";", position)
+    after = _without_closed_parentheses(text[position : clause_end if clause_end >= 0 else len(text)])
+    return _qualifier_in(after)
+
+
+def _qualifier_in(text: str) -> str | None:
+    for pattern, name in _QUALIFIERS:
+        if re.search(pattern, text, re.IGNORECASE):
+            return name
+    return None
+
+
+def _without_closed_parentheses(text: str) -> str:
+    return re.sub(r"\([^()]*\)", " ", text)
+
+
+def limit_qualifier_spans(text: str) -> list[tuple[int, int]]:
+    """Where a criterion that states a lab limit names the population it applies to.
+
+    "patients with liver metastases, ALT <= 5 ULN": the liver metastases there qualify the limit,
+    they are not a condition the criterion requires or excludes.
+    """
+    if not _has_lab(text):
+        return []
+    return [m.span() for m in _QUALIFIERS_ANY.finditer(text)]
+
+
+def _has_lab(text: str) -> bool:
+    return any(t.kind is not None for t in _lab_triggers(text)) and _VALUE.search(text) is not None

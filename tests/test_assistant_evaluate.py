@@ -1,0 +1,115 @@
+"""Fact evaluation on small hand-written trials: direction, units, negation, conditional limits."""
+
+from __future__ import annotations
+
+from fakes import InMemoryTrialReader
+
+from assistant.evaluate import numeric_result, term_result
+from assistant.matching import check_trial
+from assistant.quantities import Quantity
+from assistant.query import NumericTest, PatientProfile, TermTest
+from assistant.service import Assistant
+from index.models import Criterion, Fact, FactKind, Trial
+
+INCLUSION = [
+    "Negative for HIV by ELISA.",
+    "Hemoglobin >= 9 g/dL.",
+    "ECOG performance status 0-1.",
+]
+EXCLUSION = [
+    "Known brain metastases.",
+    "ALT > 5 x ULN in patients with liver metastases.",
+]
+
+
+def _trial(
+    nct_id: str, facts: list[Fact], inclusion: list[str] = INCLUSION, exclusion: list[str] = EXCLUSION
+) -> Trial:
+    text = "\n".join(["Inclusion Criteria", *inclusion, "Exclusion Criteria", *exclusion])
+    return Trial(
+        nct_id=nct_id,
+        brief_title=f"Hand-written trial {nct_id}",
+        source_path="hand",
+        source_format="ctgov_json",
+        text=text,
+        inclusion=[Criterion(section="inclusion", number=i + 1, text=t) for i, t in enumerate(inclusion)],
+        exclusion=[Criterion(section="exclusion", number=i + 1, text=t) for i, t in enumerate(exclusion)],
+        facts=facts,
+    )
+
+
+HB = Fact(
+    kind=FactKind.HEMOGLOBIN,
+    source="inclusion",
+    quote="Hemoglobin >= 9 g/dL.",
+    comparator=">=",
+    value=90,
+    unit="g/L",
+)
+ECOG = Fact(kind=FactKind.ECOG, source="inclusion", quote="ECOG performance status 0-1.", low=0, high=1)
+ALT = Fact(
+    kind=FactKind.ALT_AST,
+    source="exclusion",
+    quote="ALT > 5 x ULN in patients with liver metastases.",
+    comparator=">",
+    value=5,
+    unit="ULN",
+    qualifier="with liver metastases",
+)
+TRIAL = _trial("NCT10000001", [HB, ECOG, ALT])
+
+
+def test_a_mention_of_absence_is_not_a_requirement() -> None:
+    result = term_result(TRIAL, TermTest(term="HIV", mode="requires"))
+    assert result.outcome == "no match"
+    assert result.citations[0].quote == "Negative for HIV by ELISA."
+
+
+def test_exclusion_mention_matches_excludes() -> None:
+    result = term_result(TRIAL, TermTest(term="brain metastasis", mode="excludes"))
+    assert (result.outcome, result.citations[0].quote) == ("match", "Known brain metastases.")
+    assert term_result(TRIAL, TermTest(term="hepatitis B", mode="excludes")).outcome == "not stated"
+
+
+def test_patient_units_are_converted_before_comparing() -> None:
+    # 8.5 g/dL = 85 g/L, below the 90 g/L the criterion requires; 9.5 g/dL = 95 g/L meets it.
+    low = numeric_result(
+        TRIAL, NumericTest(kind=FactKind.HEMOGLOBIN, mode="accepts", value=85, unit="g/L", label="hb 85")
+    )
+    high = numeric_result(
+        TRIAL, NumericTest(kind=FactKind.HEMOGLOBIN, mode="accepts", value=95, unit="g/L", label="hb 95")
+    )
+    assert (low.outcome, high.outcome) == ("no match", "match")
+
+
+def test_requires_direction_for_a_lower_bound() -> None:
+    asked = NumericTest(
+        kind=FactKind.HEMOGLOBIN, mode="requires", comparator=">=", value=80, unit="g/L", label="hb >= 80"
+    )
+    stricter = NumericTest(
+        kind=FactKind.HEMOGLOBIN, mode="requires", comparator=">=", value=100, unit="g/L", label="hb >= 100"
+    )
+    assert numeric_result(TRIAL, asked).outcome == "match"  # >= 90 implies >= 80
+    assert numeric_result(TRIAL, stricter).outcome == "no match"  # >= 90 does not imply >= 100
+
+
+def test_conditional_limit_is_unknown_not_excluded() -> None:
+    patient = PatientProfile(ecog=1, labs={FactKind.ALT_AST: Quantity(value=6, unit="ULN")})
+    verdict, _ = check_trial(TRIAL, patient)
+    alt = next(c for c in verdict.checks if c.criterion == "alt/ast")
+    assert alt.status == "unknown"  # only applies "in patients with liver metastases"
+    assert verdict.verdict == "needs checking"
+
+
+def test_set_question_over_hand_written_trials() -> None:
+    other = _trial(
+        "NCT10000002",
+        [Fact(kind=FactKind.ECOG, source="exclusion", quote="ECOG >= 3.", low=0, high=2)],
+        inclusion=["Adults."],
+        exclusion=["ECOG >= 3."],
+    )
+    silent = _trial("NCT10000003", [], inclusion=["Adults."], exclusion=["Pregnancy."])
+    answer = Assistant(InMemoryTrialReader([TRIAL, other, silent])).ask("Which trials accept ECOG 2?")
+    # An exclusion of ECOG >= 3 accepts ECOG 2; "ECOG 0-1" does not; no ECOG criterion is "not stated".
+    assert answer.trials == ["NCT10000002"]
+    assert "Not stated in the record (1):** NCT10000003" in answer.answer
