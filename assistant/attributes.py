@@ -427,7 +427,7 @@ ATTRIBUTES: list[Attribute] = [
         extract=_facts([FactKind.ECOG, FactKind.KARNOFSKY], r"\becog\b|performance status|karnofsky", "ECOG"),
     ),
     Attribute(
-        key="dose", label="dose", trigger=r"\bdos(?:e|es|age|ing)\b|\bregimen\b|\bhow much\b", extract=_dose
+        key="dose", label="dose", trigger=r"\bdos(?:e|es|ed|age|ing)\b|\bregimen\b|\bhow much (?:of|drug|medication|is (?:given|administered))\b", extract=_dose
     ),
     Attribute(
         key="comparator",
@@ -438,7 +438,7 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="sponsor",
         label="sponsor",
-        trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborators?\b|\bwho (?:runs|is running|leads)\b",
+        trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborat|\bwho (?:runs|is running|leads)\b|\bcompan(?:y|ies)\b",
         extract=_sponsor,
     ),
     Attribute(key="phase", label="phase", trigger=r"\bphase\b(?!\s*(?:\d|i{1,3}\b|iv\b))", extract=_phase),
@@ -451,7 +451,10 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="enrollment",
         label="enrolment",
-        trigger=r"\benrol?l?ment\b|\bhow many (?:participants|patients|subjects|people)\b|\bsample size\b",
+        trigger=r"\benrol?l?ment\b|\bsample size\b|\bhow many (?:participants|patients|subjects|people)"
+        r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
+        r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|involved|"
+        r"are (?:enrolled|included|planned|needed)|will be)",
         extract=_enrollment,
     ),
     Attribute(

@@ -23,14 +23,16 @@ from assistant.llm import rewrite
 from assistant.matching import match_patient
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
-from assistant.retrieve import HybridRetriever, content_words
+from assistant.retrieve import HybridRetriever, Passage, content_words
 from assistant.understand import understand
 from assistant.verify import verify
 from index.models import FactKind, Trial
 from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
-MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
+MAX_TURNS = 20
+MIN_COVERAGE = 0.5  # an open question is answered only from passages holding most of what it asks
+ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks  # earlier turns kept per session; follow-ups only ever look a few back
 
 
 class PipelineState(BaseModel):
@@ -151,7 +153,8 @@ class AnswerChain:
             return self._with(state, compose.abstain("the question gives no patient details to check"))
         scope = set(query.scope) if query.scope is not None else None
         trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
-        return self._with(state, compose.compose_match(match_patient(trials, query.patient), trials))
+        verdicts = match_patient(trials, query.patient)
+        return self._with(state, compose.compose_match(verdicts, trials, query.wants_excluded))
 
     def _open(self, state: PipelineState) -> PipelineState:
         query = _query(state)
@@ -159,8 +162,7 @@ class AnswerChain:
         passages = self.retriever.retrieve(
             query.question, self.settings.top_k, nct_ids=query.nct_ids or None, section=section
         )
-        needed = 1 if query.nct_ids else min(2, len(content_words(query.question)))
-        relevant = [p for p in passages if needed and p.overlap >= needed]
+        relevant = [p for p in passages if self._coverage(query.question, p) >= MIN_COVERAGE]
         if not relevant:
             return self._with(
                 state,
@@ -173,6 +175,15 @@ class AnswerChain:
         return self._with(
             state, compose.compose_open(query.question, relevant, sentences_of, self.retriever.weight)
         )
+
+    def _coverage(self, question: str, passage: Passage) -> float:
+        """The share of the question's telling words a passage holds, each weighted by its rarity; a
+        word no record holds weighs most (a question about deaths or costs the records never mention)."""
+        wanted = content_words(question)
+        weights = {w: self.retriever.weight(w) or ABSENT_WEIGHT for w in wanted}
+        total = sum(weights.values())
+        shared = wanted & content_words(passage.chunk.text)
+        return sum(weights[w] for w in shared) / total if total else 0.0
 
     def _cannot_answer(self, state: PipelineState) -> PipelineState:
         query = _query(state)

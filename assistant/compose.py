@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from assistant.attributes import BY_KEY, AttributeResult
 from assistant.evaluate import TestResult, TrialEvaluation
-from assistant.evidence import md_quote
+from assistant.evidence import find_quote, md_quote
 from assistant.models import Answer, Citation, Verdict
 from assistant.query import Query, QuestionKind
 from assistant.retrieve import Passage, content_words
@@ -145,6 +145,10 @@ def compose_attribute(
             if fallback is not None and fallback.stated:
                 trial_lines.append(_attribute_line(trial, fallback))
                 citations += fallback.citations
+        if not any(c.nct_id == trial.nct_id for c in citations):
+            # Nothing asked is stated: the answer is about this record all the same, cited by its title.
+            title = find_quote(trial, [trial.title])
+            citations += [Citation(nct_id=trial.nct_id, section="Title", quote=title)] if title else []
         if any(c.nct_id == trial.nct_id for c in citations):
             answered.append(trial.nct_id)
         lines += trial_lines + _conflict_lines([trial]) + [""]
@@ -266,9 +270,12 @@ def _cell(result: AttributeResult) -> str:
 # ---- patient matching ------------------------------------------------------------------------
 
 
-def compose_match(verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Sequence[Trial]) -> Answer:
+def compose_match(
+    verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Sequence[Trial], wants_excluded: bool = False
+) -> Answer:
     """Verdict groups first, then each trial's checks. A trial none of whose criteria could be checked
-    against the patient is reported as such, not offered as a candidate."""
+    against the patient is reported as such, not offered as a candidate. `wants_excluded` ("which
+    trials does that rule out?") makes the excluded trials the result."""
     cited = {v.nct_id: cites for v, cites in verdicts}
     groups: dict[str, list[Verdict]] = {"likely eligible": [], "needs checking": [], "excluded": []}
     unchecked: list[Verdict] = []
@@ -290,6 +297,8 @@ def compose_match(verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Se
         "",
     ]
     candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
+    if wants_excluded:
+        candidates = [v.nct_id for v in groups["excluded"]]
     shown_verdicts = [*groups["likely eligible"], *groups["needs checking"], *groups["excluded"]][
         : LIST_LIMIT * 2
     ]

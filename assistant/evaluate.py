@@ -19,6 +19,7 @@ from assistant.quantities import Quantity, compare, convert
 from assistant.query import FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed
 from index.models import Fact, FactKind, Trial
+from index.vocabulary import drug_matches
 
 Outcome = Literal["match", "no match", "not stated"]
 
@@ -224,7 +225,7 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
     if mode == "requires":
         if included:
             return TestResult(outcome="match", reason=f"requires {term}", citations=included)
-        absent = _criteria_citations(trial, term, "inclusion")  # named only as absent: "negative for HIV"
+        absent = _absence_citations(trial, term)
         if absent:
             return TestResult(outcome="no match", reason=f"requires the absence of {term}", citations=absent)
         fields = _field_citations(trial, term, [("Conditions", trial.conditions)])
@@ -246,6 +247,9 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         )
         if cites:
             return TestResult(outcome="match", reason=f"studies {term}", citations=cites)
+        given = _gives_result(trial, term)
+        if given.outcome == "match":  # "studies romiplostim": a drug is studied by giving it
+            return given
         places = [
             p for site in trial.sites for p in (site.country, site.state, site.city, site.facility) if p
         ]
@@ -270,12 +274,14 @@ def _washout_result(trial: Trial, term: str) -> TestResult:
     windows = [
         f
         for f in trial.facts_of(FactKind.WASHOUT) + trial.facts_of(FactKind.PLATELET_TRANSFUSION)
-        if mentions(f.term, term) or mentions(f.quote, term)
+        if mentions(f.term, term) or (f.kind == FactKind.PLATELET_TRANSFUSION and mentions(f.quote, term))
     ]
     if windows:
         reason = "; ".join(dict.fromkeys(_window_text(f) for f in windows))
         return TestResult(outcome="match", reason=reason, citations=[fact_citation(trial, f) for f in windows])
-    return _one_term_result(trial, "excludes", term)
+    if drug_matches(term):
+        return TestResult(outcome="not stated", reason=f"no washout window for {term} in the record")
+    return _one_term_result(trial, "excludes", term)  # an event, not a drug: "history of thrombosis"
 
 
 def _window_text(fact: Fact) -> str:
@@ -302,7 +308,8 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
 
 
 def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = False) -> list[Citation]:
-    """Criteria of one section naming the term; `affirmed` skips mentions of its absence ("HIV negative")."""
+    """Criteria of one section naming the term (as the fact extractor read them, or in their words);
+    `affirmed` skips mentions of its absence ("negative for HIV")."""
     named = mentions_affirmed if affirmed else mentions
     cites = [
         criterion_citation(trial, c) for c in trial.criteria if c.section == section and named(c.text, term)
@@ -312,7 +319,16 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     return [
         fact_citation(trial, f)
         for f in trial.facts_of(FactKind.CONDITION)
-        if f.source == section and (mentions(f.term, term) or mentions(term, f.term or "\0"))
+        if f.source == section and mentions(f.term, term)
+    ]
+
+
+def _absence_citations(trial: Trial, term: str) -> list[Citation]:
+    """Inclusion criteria naming the term only as absent: "Negative for HIV by ELISA"."""
+    return [
+        criterion_citation(trial, c)
+        for c in trial.inclusion
+        if mentions(c.text, term) and not mentions_affirmed(c.text, term)
     ]
 
 

@@ -112,6 +112,7 @@ class Query(_Model):
     fields: list[FieldTest] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)  # keys of assistant.attributes.ATTRIBUTES
     patient: PatientProfile | None = None
+    wants_excluded: bool = False  # "which trials does that rule out?": the excluded trials are the result
     scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
     count_only: bool = False  # "how many trials..."
     follow_up: bool = False

@@ -66,8 +66,22 @@ def mentions(text: str | None, term: str | None) -> bool:
     phrase = normalised(term).strip()
     if phrase and f" {phrase} " in normalised(text):
         return True
-    wanted = vocabulary_terms(term)
+    wanted = vocabulary_terms(term) if _vocabulary_covers(term) else frozenset()
     return bool(wanted) and wanted <= vocabulary_terms(text)
+
+
+_FILLER = re.compile(r"\b(?:positive|negative|infection|infected|disease|status|history|known|of)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=10_000)
+def _vocabulary_covers(term: str) -> bool:
+    """Whether vocabulary terms account for most of the phrase: "HIV infection" yes, "platinum-containing
+    chemotherapy regimen" no (matching it by "chemotherapy" alone would lose what was asked)."""
+    term = _FILLER.sub(" ", term)
+    letters = sum(c.isalnum() for c in term)
+    inside = {i for m in condition_matches(term) + drug_matches(term) for i in range(m.start, m.end)}
+    covered = sum(term[i].isalnum() for i in inside)
+    return letters > 0 and covered / letters >= 0.6
 
 
 def mentions_affirmed(text: str | None, term: str | None) -> bool:

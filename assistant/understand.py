@@ -31,6 +31,7 @@ from assistant.query import (
     TermTest,
     Turn,
 )
+from assistant.retrieve import content_words
 from index.models import FactKind
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
@@ -48,6 +49,11 @@ _LIST_ALL = re.compile(
     r"|\bevery (?:trial|study)\b"
     r"|\bhow many (?:trials|studies)\s+(?:are there|do you have|are indexed|are in the index)"
     r"|\b(?:trials|studies) (?:are )?(?:indexed|in the index|available)\b|\b(?:those|these|them)\b",
+    re.IGNORECASE,
+)
+_RULED_OUT = re.compile(
+    r"\brule[sd]? (?:her |him |them )?out\b|\bexclude[sd]?\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
+    r"|\bbar(?:s|red)?\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -78,14 +84,16 @@ _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|same for|and what about
 _INSTRUCTION = re.compile(
     r"[^.?!\n]*\b(?:ignore|disregard|forget|override)\b[^.?!\n]*\b(?:instructions?|rules?|prompts?|above|previous|"
     r"system)\b[^.?!\n]*[.?!]?"
-    r"|[^.?!\n]*\b(?:you are now|act as|pretend (?:to be|you)|system prompt|jailbreak|"
+    r"|[^.?!\n]*\b(?:you are now|act as|pretend\b|system prompt|jailbreak|"
     r"developer mode)\b[^.?!\n]*[.?!]?",
     re.IGNORECASE,
 )
 # Requests for personal medical advice are out of scope: the assistant reports what records say.
 _ADVICE = re.compile(
     r"\b(?:should (?:i|my patient|she|he|they) (?:take|start|stop|get|be given|receive)"
-    r"|what is the best (?:treatment|drug|therapy)"
+    r"|what is the best (?:treatment|drug|therapy)|recommended (?:dose|dosage|dosing|treatment|therapy)"
+    r"|(?:more|less) (?:effective|efficacious|safe|toxic)|better than|worse than|superior to|inferior to"
+    r"|safer than"
     r"|which (?:drug|treatment|therapy) is (?:the )?best|recommend (?:a|me)|prescribe|diagnose me)\b",
     re.IGNORECASE,
 )
@@ -181,18 +189,15 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)", "excludes"),
     (r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to|only (?:for|in)"
      r"|exclusively (?:for|in)", "requires"),
-    (r"(?:accept|allow|permit|enrol|enroll|admit|take)(?:s|ing)?", "accepts"),
+    (r"(?:accept|allow|permit|enrol|enroll|admit|take(?!s? part))(?:s|ing)?", "accepts"),
     (
         r"giv(?:e|es|ing)|administer(?:s|ing)?|us(?:e|es|ing)|test(?:s|ing)?|evaluat(?:e|es|ing)|investigat(?:e|es|ing)"
         r"|(?:is|are) (?:testing|giving|using)|involv(?:e|es|ing)|compar(?:e|es|ing)",
         "gives",
     ),
-    (
-        r"stud(?:y|ies|ying)|target(?:s|ing)?|focus(?:es)? on|(?:are|is) (?:for|in|about|on)"
-        r"|for|in|about|on|treat(?:s|ing)?",
-        "studies",
-    ),
+    (r"stud(?:y|ies|ying)|target(?:s|ing)?|focus(?:es)? on|treat(?:s|ing)?", "studies"),
     (r"mention(?:s|ing)?|refer(?:s)? to|talk about", "mentions"),
+    (r"(?:are|is) (?:for|in|about|on)|for|in|about|on", "studies"),  # bare prepositions: set questions only
 ]
 _TERM_STOP = re.compile(
     r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
@@ -276,6 +281,7 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
     if _is_match(text, patient, set_cue):
         return query.model_copy(
             update={
+                "wants_excluded": bool(_RULED_OUT.search(text)),
                 "kind": QuestionKind.MATCH,
                 "patient": patient,
                 "numeric": [],
@@ -330,7 +336,7 @@ def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
         )
     if query.attributes or query.has_tests():
         return query.model_copy(update={"kind": QuestionKind.ATTRIBUTE})
-    if _OVERVIEW_CUE.search(text) or len(text) < 40:
+    if _OVERVIEW_CUE.search(text) or not content_words(NCT_ID.sub(" ", text)):  # just an ID: "NCT0… ?"
         return query.model_copy(update={"kind": QuestionKind.OVERVIEW})
     return query  # open question restricted to the named trials
 
@@ -544,7 +550,7 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
         flags=re.IGNORECASE,
     )
     washout = bool(_WASHOUT_CUE.search(body))
-    for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-2]:
+    for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-1]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
             tail = _TERM_END.split(match.group(1), maxsplit=1)[0]
             for names in _split_terms(tail):

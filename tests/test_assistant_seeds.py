@@ -166,8 +166,9 @@ def test_attributes(
 def test_unstated_attribute_is_not_guessed(assistant: Assistant, trials: list[Trial]) -> None:
     # The NCT06433830 summary page gives no dose anywhere.
     answer = ask(assistant, "What is the dose for NCT06433830?", trials)
-    assert answer.abstained and answer.trials == []
+    assert not answer.abstained and answer.trials == ["NCT06433830"]
     assert "does not state its dose" in answer.answer
+    assert [c.section for c in answer.citations] == ["Title"]  # identifies the record; states no dose
 
 
 def test_overview(assistant: Assistant, trials: list[Trial]) -> None:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fake_embedder import HashingEmbedder
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Request, expect, sync_playwright
 from ui_fixtures import running_server, serving_page
 
 from index.settings import Settings
@@ -45,9 +46,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Debian chromium not installed at {CHROMIUM}"),
 ]
-
-if CHROMIUM.exists():
-    from playwright.sync_api import Browser, BrowserContext, Page, Request, expect, sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +132,8 @@ def ask_in_chat(page: Page, question: str, answers_before: int) -> None:
     )
 
 
-def last_answer(page: Page):  # type: ignore[no-untyped-def]
-    return page.locator("#chat .message-row:has(.references), #chat .message:has(.references)").last
+def last_answer(page: Page) -> Locator:
+    return page.locator("#chat .message-row:has(.references)").last
 
 
 def cited_trials(page: Page) -> set[str]:
@@ -280,3 +278,23 @@ def test_widget_is_refused_on_a_portal_that_is_not_allowed(server: str, context:
             page.wait_for_timeout(100)
         assert frame.url.startswith("chrome-error://"), frame.url
         assert page.frame_locator("#trials-widget iframe").locator("#ask-form").count() == 0
+
+
+def test_widget_options_set_position_title_and_no_initial_question(
+    server: str, context: BrowserContext
+) -> None:
+    tag = f'<script src="{server}/widget.js" data-title="Trial help" data-position="bottom-left"></script>'
+    portal_page = f"<!doctype html><html><body><h1>Portal</h1>{tag}</body></html>".encode()
+    page = context.new_page()
+    with serving_page(portal_page, host="localhost") as portal:
+        page.goto(portal)
+        launcher = page.locator("#trials-widget .launcher")
+        expect(launcher).to_have_text("Trial help")
+        launcher.click()
+        chat = page.frame_locator("#trials-widget iframe")
+        expect(chat.locator("#title")).to_have_text("Trial help")
+        expect(chat.locator("#question")).to_have_value("")
+        launcher_box = launcher.bounding_box()
+        frame_box = page.locator("#trials-widget iframe").bounding_box()
+        assert launcher_box is not None and frame_box is not None
+        assert launcher_box["x"] < 40 and frame_box["x"] < 40  # bottom-left, 20 px from the edge

@@ -178,4 +178,3 @@ class FramePolicy:
             await send(message)
 
         await self.app(scope, receive, send_with_policy)
-
