@@ -291,6 +291,28 @@ def _dose(trial: Trial) -> AttributeResult:
     return result
 
 
+_DURATION = re.compile(
+    r"\b(?:for|up to|maximum (?:duration )?of|duration of|until|lasts?)\s+(?:a\s+)?"
+    r"(?:maximum\s+(?:duration\s+)?of\s+)?"
+    r"\d+\s*(?:days?|weeks?|months?|cycles?)\b",
+    re.IGNORECASE,
+)
+
+
+def _duration(trial: Trial) -> AttributeResult:
+    """How long the study treatment is given, quoted as the sentence that says so."""
+    result = AttributeResult(label="treatment duration")
+    passages = [i.description for i in trial.interventions] + [a.description for a in trial.arms]
+    for passage in filter(None, [*passages, trial.brief_summary, trial.detailed_description]):
+        for sentence in sentences(passage):
+            found = _DURATION.search(sentence)
+            citations = _cite(trial, "Interventions", [sentence]) if found else []
+            if found and citations and citations[0] not in result.citations:
+                result.lines.append(found.group(0))
+                result.citations += citations
+    return result
+
+
 def _comparator(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="comparator")
     for arm in trial.arms:
@@ -419,7 +441,12 @@ ATTRIBUTES: list[Attribute] = [
         extract=_age_limit("minimum"),
     ),
     Attribute(key="age", label="age range", trigger=r"\bages?\b(?!\s*\d)|\bage range\b", extract=_age_range),
-    Attribute(key="sex", label="sex", trigger=r"\bsex\b|\bgender\b|\bmen or women\b", extract=_sex),
+    Attribute(
+        key="sex",
+        label="sex",
+        trigger=r"\bsex(?:es)?\b|\bgenders?\b|\bmen (?:or|and) women\b|\bmale (?:or|and) female\b",
+        extract=_sex,
+    ),
     Attribute(
         key="ecog",
         label="ECOG",
@@ -427,7 +454,17 @@ ATTRIBUTES: list[Attribute] = [
         extract=_facts([FactKind.ECOG, FactKind.KARNOFSKY], r"\becog\b|performance status|karnofsky", "ECOG"),
     ),
     Attribute(
-        key="dose", label="dose", trigger=r"\bdos(?:e|es|ed|age|ing)\b|\bregimen\b|\bhow much (?:of|drug|medication|is (?:given|administered))\b", extract=_dose
+        key="dose",
+        label="dose",
+        trigger=r"\bdos(?:e|es|ed|age|ing)\b|\bregimen\b"
+        r"|\bhow much (?:of|drug|medication|is (?:given|administered))\b",
+        extract=_dose,
+    ),
+    Attribute(
+        key="duration",
+        label="treatment duration",
+        trigger=r"\bhow long\b|\bduration\b|\bfor how many (?:days|weeks|months|cycles)\b",
+        extract=_duration,
     ),
     Attribute(
         key="comparator",
@@ -438,7 +475,8 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="sponsor",
         label="sponsor",
-        trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborat|\bwho (?:runs|is running|leads)\b|\bcompan(?:y|ies)\b",
+        trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborat|\bwho (?:runs|is running|leads)\b"
+        r"|\bcompan(?:y|ies)\b",
         extract=_sponsor,
     ),
     Attribute(key="phase", label="phase", trigger=r"\bphase\b(?!\s*(?:\d|i{1,3}\b|iv\b))", extract=_phase),
@@ -453,7 +491,8 @@ ATTRIBUTES: list[Attribute] = [
         label="enrolment",
         trigger=r"\benrol?l?ment\b|\bsample size\b|\bhow many (?:participants|patients|subjects|people)"
         r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
-        r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|involved|"
+        r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|"
+        r"involved|"
         r"are (?:enrolled|included|planned|needed)|will be)",
         extract=_enrollment,
     ),

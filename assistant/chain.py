@@ -25,14 +25,14 @@ from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
 from assistant.retrieve import HybridRetriever, Passage, content_words
 from assistant.understand import understand
-from assistant.verify import verify
+from assistant.verify import quote_in_record, verify
 from index.models import FactKind, Trial
 from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
-MAX_TURNS = 20
+MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
 MIN_COVERAGE = 0.5  # an open question is answered only from passages holding most of what it asks
-ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks  # earlier turns kept per session; follow-ups only ever look a few back
+ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks
 
 
 class PipelineState(BaseModel):
@@ -116,6 +116,13 @@ class AnswerChain:
 
     def _understand(self, state: PipelineState) -> PipelineState:
         known = {t.nct_id for t in self.reader.all_trials()}
+        if not known:
+            empty = Query(
+                question=state.question,
+                kind=QuestionKind.CANNOT_ANSWER,
+                reason="the index holds no trials yet; run `trials index` first.",
+            )
+            return state.model_copy(update={"query": empty})
         return state.model_copy(update={"query": understand(state.question, state.history, known)})
 
     def _with(self, state: PipelineState, answer: Answer) -> PipelineState:
@@ -164,17 +171,25 @@ class AnswerChain:
         )
         relevant = [p for p in passages if self._coverage(query.question, p) >= MIN_COVERAGE]
         if not relevant:
-            return self._with(
-                state,
-                compose.abstain(
-                    "it does not appear to be about the indexed clinical trials, "
-                    "and no record passage matches it."
-                ),
+            reason = (
+                f"the record of {', '.join(query.nct_ids)} does not say."
+                if query.nct_ids
+                else "it does not appear to be about the indexed clinical trials, "
+                "and no record passage matches it."
             )
-        sentences_of = {p.chunk.id: sentences(p.chunk.text) for p in relevant}
+            return self._with(state, compose.abstain(reason))
+        sentences_of = {p.chunk.id: self._verbatim_sentences(p) for p in relevant}
         return self._with(
             state, compose.compose_open(query.question, relevant, sentences_of, self.retriever.weight)
         )
+
+    def _verbatim_sentences(self, passage: Passage) -> list[str]:
+        """Sentences of a chunk that occur in the record itself: chunks of structured fields are
+        rendered text ("Maximum age: 75 Years") and cannot be quoted as the record's words."""
+        trial = self.reader.get_trial(passage.chunk.nct_id)
+        if trial is None:
+            return []
+        return [s for s in sentences(passage.chunk.text) if quote_in_record(s, trial.text)]
 
     def _coverage(self, question: str, passage: Passage) -> float:
         """The share of the question's telling words a passage holds, each weighted by its rarity; a

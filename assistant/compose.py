@@ -48,6 +48,7 @@ def question_phrase(query: Query) -> str:
     parts = [f"{'accept' if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
     parts += [f"{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
     parts += [f"are {f.label}" for f in query.fields]
+    parts += [f"have {c.label}" for c in query.counts]
     return " and ".join(parts) or "are in the index"
 
 
@@ -232,7 +233,8 @@ def compose_overview(trials: Sequence[Trial]) -> Answer:
 
 
 def compose_compare(trials: Sequence[Trial], keys: Sequence[str]) -> Answer:
-    keys = list(keys) or COMPARE_KEYS
+    # Side by side, an age limit reads best as the whole range (one trial may state only a minimum).
+    keys = list(dict.fromkeys("age" if k in ("max_age", "min_age") else k for k in keys)) or COMPARE_KEYS
     header = "| | " + " | ".join(ref(t.nct_id) for t in trials) + " |"
     lines = [
         f"**Comparison of {', '.join(ref(t.nct_id) for t in trials)}:**",
@@ -335,7 +337,7 @@ def compose_open(
     wanted = content_words(question)
     scored: list[tuple[float, Passage, str]] = []
     for rank, passage in enumerate(passages):
-        for sentence in sentences_of.get(passage.chunk.id) or [passage.chunk.text]:
+        for sentence in sentences_of.get(passage.chunk.id, []):
             shared = wanted & content_words(sentence)
             if shared:
                 # rarer shared words first; then fuller sentences over bare titles; then retrieval rank

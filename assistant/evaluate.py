@@ -16,7 +16,7 @@ from assistant.attributes import extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote
 from assistant.models import Citation
 from assistant.quantities import Quantity, compare, convert
-from assistant.query import FieldTest, NumericTest, Query, TermTest
+from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed
 from index.models import Fact, FactKind, Trial
 from index.vocabulary import drug_matches
@@ -57,6 +57,7 @@ def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
         *(numeric_result(trial, test) for test in query.numeric),
         *(term_result(trial, test) for test in query.terms),
         *(field_result(trial, test) for test in query.fields),
+        *(count_result(trial, test) for test in query.counts),
     ]
     if not results:  # "list all trials": every trial matches on its title
         quote = find_quote(trial, [trial.title])
@@ -278,7 +279,9 @@ def _washout_result(trial: Trial, term: str) -> TestResult:
     ]
     if windows:
         reason = "; ".join(dict.fromkeys(_window_text(f) for f in windows))
-        return TestResult(outcome="match", reason=reason, citations=[fact_citation(trial, f) for f in windows])
+        return TestResult(
+            outcome="match", reason=reason, citations=[fact_citation(trial, f) for f in windows]
+        )
     if drug_matches(term):
         return TestResult(outcome="not stated", reason=f"no washout window for {term} in the record")
     return _one_term_result(trial, "excludes", term)  # an event, not a drug: "history of thrombosis"
@@ -348,6 +351,9 @@ def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequen
 # ---- structured fields -----------------------------------------------------------------------
 
 _FIELD_LABELS = {
+    "sponsor_class": "Sponsors",
+    "start_year": "Basic Information",
+    "completion_year": "Basic Information",
     "status": "Status",
     "phase": "Phase",
     "allocation": "Allocation",
@@ -355,15 +361,29 @@ _FIELD_LABELS = {
     "primary_purpose": "Purpose",
     "study_type": "Study",
     "masking": "Masking",
-    "sex": "Sex",
     "healthy_volunteers": "Healthy",
     "results_posted": "Results",
 }
 
 
+def count_result(trial: Trial, test: CountTest) -> TestResult:
+    if trial.enrollment is None:
+        return TestResult(outcome="not stated", reason="the record does not state its enrolment")
+    cites = extract("enrollment", trial).citations
+    hit = compare(float(trial.enrollment), test.comparator, test.value)
+    return TestResult(
+        outcome="match" if hit else "no match", reason=f"enrolment {trial.enrollment}", citations=cites
+    )
+
+
 def _field_values(trial: Trial, test: FieldTest) -> list[str]:
     if test.field == "phase":
         return list(trial.phases)
+    if test.field == "sponsor_class":
+        return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
+    if test.field in ("start_year", "completion_year"):
+        date = trial.start_date if test.field == "start_year" else trial.completion_date
+        return [date[:4]] if date else []
     value = getattr(trial, test.field)
     if value is None:
         return []
@@ -393,6 +413,12 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
+    if field == "sponsor_class":
+        names = [s.name for s in trial.sponsors if (s.agency_class or "").upper() in values]
+        return find_quote(trial, names)
+    if field in ("start_year", "completion_year"):
+        date = trial.start_date if field == "start_year" else trial.completion_date
+        return find_quote(trial, [date], near="Start" if field == "start_year" else "Completion")
     if field == "results_posted":
         cites = extract("results", trial).citations
         return cites[0].quote if cites else None

@@ -26,11 +26,19 @@ def fact_citation(trial: Trial, fact: Fact) -> Citation:
 
 def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None = None) -> str | None:
     """The record's own wording around the first candidate it contains (a line, or its sentence when
-    the line is long). `near` prefers an occurrence close after that label ("Maximum Eligible Age")."""
+    the line is long). `near` names the label the value belongs to ("Enrollment"): a value written
+    right after it ("Enrollment50 (estimated)", "Total Enrollment\n\n60 participants") is quoted with
+    its label; otherwise an occurrence after the label is preferred."""
     text = trial.text
     for candidate in candidates:
         if not candidate or not candidate.strip():
             continue
+        if near:
+            labelled = re.search(
+                _loose(near) + r"[\s:_-]{0,6}" + _loose(candidate) + r"(?![\w])", text, re.IGNORECASE
+            )
+            if labelled:
+                return _labelled(text, labelled.start(), labelled.end())
         pattern = re.compile(r"(?<![\w])" + _loose(candidate) + r"(?![\w])", re.IGNORECASE)
         start_at = 0
         if near:
@@ -40,6 +48,13 @@ def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None 
         if match:
             return _surrounding(text, match.start(), match.end())
     return None
+
+
+def _labelled(text: str, start: int, end: int) -> str:
+    """From the label's line start to the value's line end: "Total Enrollment\n\n60 participants"."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return text[line_start : len(text) if line_end == -1 else line_end].strip()
 
 
 def _loose(phrase: str) -> str:

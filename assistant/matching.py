@@ -134,7 +134,9 @@ def _condition_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Crite
     for condition in patient.conditions:
         markers, disease = _condition_parts(condition)
         checks += [c for m in markers if (c := _condition_check(trial, m, required=False)) is not None]
-        if disease and (check := _condition_check(trial, disease, required=bool(_DISEASE_HEAD.search(disease)))):
+        if disease and (
+            check := _condition_check(trial, disease, required=bool(_DISEASE_HEAD.search(disease)))
+        ):
             checks.append(check)
     return checks
 
@@ -169,9 +171,16 @@ def _condition_check(trial: Trial, part: str, required: bool) -> tuple[Criterion
         return None
     other = _other_cancer(trial, part)
     if other is not None:
-        return _check(part, "not met", trial, [fact_citation(trial, other)],
-                      f"the trial enrols patients with {other.term}, not {part}")
-    return _check(part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}")
+        return _check(
+            part,
+            "not met",
+            trial,
+            [fact_citation(trial, other)],
+            f"the trial enrols patients with {other.term}, not {part}",
+        )
+    return _check(
+        part, "unknown", trial, [], f"the record does not say whether it enrols patients with {part}"
+    )
 
 
 def _other_cancer(trial: Trial, disease: str) -> Fact | None:
@@ -253,6 +262,3 @@ def _check(
         section=first.section if first else SECTION_OF_SOURCE.get("structured"),
         detail=detail,
     ), cites
-
-
-__all__ = ["check_trial", "match_patient"]

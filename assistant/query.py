@@ -66,6 +66,9 @@ FieldName = Literal[
     "masking",
     "healthy_volunteers",
     "results_posted",
+    "start_year",
+    "completion_year",
+    "sponsor_class",
 ]
 
 
@@ -74,6 +77,15 @@ class FieldTest(_Model):
 
     field: FieldName
     values: list[str]  # accepted values as the records store them (upper case enums)
+    label: str
+
+
+class CountTest(_Model):
+    """A number a structured field is compared with: "enrol more than 55 participants"."""
+
+    field: Literal["enrollment"]
+    comparator: Comparator
+    value: float
     label: str
 
 
@@ -110,6 +122,7 @@ class Query(_Model):
     numeric: list[NumericTest] = Field(default_factory=list)
     terms: list[TermTest] = Field(default_factory=list)
     fields: list[FieldTest] = Field(default_factory=list)
+    counts: list[CountTest] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)  # keys of assistant.attributes.ATTRIBUTES
     patient: PatientProfile | None = None
     wants_excluded: bool = False  # "which trials does that rule out?": the excluded trials are the result
@@ -122,7 +135,7 @@ class Query(_Model):
     )
 
     def has_tests(self) -> bool:
-        return bool(self.numeric or self.terms or self.fields)
+        return bool(self.numeric or self.terms or self.fields or self.counts)
 
 
 class Turn(_Model):

@@ -54,6 +54,24 @@ def normalised(text: str) -> str:
     return " " + " ".join(_stem(t) for t in tokens) + " "
 
 
+# Words that link the parts of a long term without carrying it: "thrombocytopenia caused by ...".
+_LINKING = frozenset(
+    {"a", "an", "the", "of", "by", "with", "in", "on", "during", "from", "to", "for", "and", "caused"}
+    | {"induced", "due", "related", "associated"}
+)
+
+
+def _all_words_in(text: str, term: str) -> bool:
+    """A long term (three or more content words) written in other word order or with other linking
+    words: every content word of it in one passage. "thrombocytopenia caused by concurrent
+    chemoradiotherapy" finds "Concurrent Chemoradiotherapy-induced Thrombocytopenia"."""
+    words = [w for w in normalised(term).split() if w not in _LINKING]
+    if len(words) < 3:
+        return False
+    held = set(normalised(text).split())
+    return all(w in held for w in words)
+
+
 @lru_cache(maxsize=100_000)
 def vocabulary_terms(text: str) -> frozenset[str]:
     return frozenset(find_terms(text))
@@ -66,11 +84,15 @@ def mentions(text: str | None, term: str | None) -> bool:
     phrase = normalised(term).strip()
     if phrase and f" {phrase} " in normalised(text):
         return True
+    if _all_words_in(text, term):
+        return True
     wanted = vocabulary_terms(term) if _vocabulary_covers(term) else frozenset()
     return bool(wanted) and wanted <= vocabulary_terms(text)
 
 
-_FILLER = re.compile(r"\b(?:positive|negative|infection|infected|disease|status|history|known|of)\b", re.IGNORECASE)
+_FILLER = re.compile(
+    r"\b(?:positive|negative|infection|infected|disease|status|history|known|of)\b", re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=10_000)
@@ -81,7 +103,7 @@ def _vocabulary_covers(term: str) -> bool:
     letters = sum(c.isalnum() for c in term)
     inside = {i for m in condition_matches(term) + drug_matches(term) for i in range(m.start, m.end)}
     covered = sum(term[i].isalnum() for i in inside)
-    return letters > 0 and covered / letters >= 0.6
+    return letters > 0 and covered / letters >= 0.5
 
 
 def mentions_affirmed(text: str | None, term: str | None) -> bool:

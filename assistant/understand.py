@@ -21,6 +21,7 @@ from assistant.quantities import (
     to_days,
 )
 from assistant.query import (
+    CountTest,
     FieldTest,
     NumericTest,
     PatientProfile,
@@ -52,7 +53,8 @@ _LIST_ALL = re.compile(
     re.IGNORECASE,
 )
 _RULED_OUT = re.compile(
-    r"\brule[sd]? (?:her |him |them )?out\b|\bexclude[sd]?\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
+    r"\brule[sd]? (?:her |him |them )?out\b|\bexclude[sd]?\b|\bexcluded from\b|\bineligible\b"
+    r"|\bnot eligible\b"
     r"|\bbar(?:s|red)?\b",
     re.IGNORECASE,
 )
@@ -79,6 +81,7 @@ _IT = re.compile(
     r"\b(?:its|it|this trial|that trial|this study|that study|the trial|the study|the same trial)\b",
     re.IGNORECASE,
 )
+_EACH = re.compile(r"\b(?:each|both|all of them|each of them|every one of them|them|they)\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|same for|and what about|now)\b", re.IGNORECASE)
 # Instructions aimed at the assistant rather than questions about trials. They are removed, never obeyed.
 _INSTRUCTION = re.compile(
@@ -187,8 +190,12 @@ _PHASE = re.compile(
 _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"exclud(?:e|es|ing|ed)", "excludes"),
     (r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)", "excludes"),
-    (r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to|only (?:for|in)"
-     r"|exclusively (?:for|in)", "requires"),
+    (
+        r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to"
+        r"|only (?:for|in)"
+        r"|exclusively (?:for|in)",
+        "requires",
+    ),
     (r"(?:accept|allow|permit|enrol|enroll|admit|take(?!s? part))(?:s|ing)?", "accepts"),
     (
         r"giv(?:e|es|ing)|administer(?:s|ing)?|us(?:e|es|ing)|test(?:s|ing)?|evaluat(?:e|es|ing)|investigat(?:e|es|ing)"
@@ -209,7 +216,8 @@ _TERM_STOP = re.compile(
 )
 # Time phrases belong to the window, not the term: "rhTPO within the last 3 months".
 _TIME_PHRASE = re.compile(
-    r"\b(?:for|within|in|during|over)\s+(?:the\s+)?(?:last|past|previous|preceding)?\s*(?:more than|less than|at least|"
+    r"\b(?:for|within|in|during|over)\s+(?:the\s+)?(?:last|past|previous|preceding)?\s*"
+    r"(?:more than|less than|at least|"
     r"over)?\s*(?:\d+|a|an|one|two|three|four|six|few|several)?\s*(?:days?|weeks?|months?|years?)\b"
     r"|\b(?:\d+|one|two|three|four|six)\s+(?:days?|weeks?|months?|years?)\s+ago\b",
     re.IGNORECASE,
@@ -219,7 +227,33 @@ _WASHOUT_CUE = re.compile(
     r"before entry|in the (?:last|past)|(?:days?|weeks?|months?) ago)\b",
     re.IGNORECASE,
 )
-_TERM_NOISE = {"", "it", "them", "those", "these", "which", "what", "trial", "trials", "study", "studies"}
+_TERM_NOISE = {
+    "",
+    "it",
+    "them",
+    "those",
+    "these",
+    "which",
+    "what",
+    "trial",
+    "trials",
+    "study",
+    "studies",
+    "in",
+    "on",
+    "for",
+    "to",
+    "at",
+    "of",
+    "by",
+    "from",
+    "into",
+    "this",
+    "that",
+    "there",
+    "here",
+    "both",
+}
 
 
 def understand(question: str, history: Sequence[Turn], known_ids: Collection[str]) -> Query:
@@ -258,6 +292,7 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
 
     numeric = _numeric_tests(text)
     fields = _field_tests(text)
+    counts = _count_tests(text)
     attributes = attributes_in(text)
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
@@ -273,6 +308,7 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
         unknown_ids=unknown,
         numeric=numeric,
         fields=fields,
+        counts=counts,
         terms=terms,
         attributes=attributes,
         count_only=bool(_HOW_MANY.search(text)),
@@ -298,11 +334,15 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
         return _about_trials(query, text, previous)
     if set_cue or query.has_tests() or _THOSE.search(text):
         return _set_question(query, text, previous)
-    if (
-        previous
-        and (_IT.search(text) or _ELLIPSIS.match(text))
-        and (attributes or _OVERVIEW_CUE.search(text))
-    ):
+    refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
+    if previous is None and refers_back and attributes:
+        return query.model_copy(
+            update={
+                "kind": QuestionKind.CANNOT_ANSWER,
+                "reason": "there is no earlier trial to refer to; please name the NCT ID",
+            }
+        )
+    if previous and refers_back and (attributes or _OVERVIEW_CUE.search(text)):
         return _about_previous_subject(query, text, previous)
     return query
 
@@ -342,6 +382,10 @@ def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
 
 
 def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
+    """'its' needs one earlier subject; 'each', 'both', 'them' take every trial of the previous answer."""
+    if _EACH.search(text) and previous.trials:
+        kind = QuestionKind.ATTRIBUTE if query.attributes else QuestionKind.OVERVIEW
+        return query.model_copy(update={"kind": kind, "nct_ids": list(previous.trials), "follow_up": True})
     subjects = previous.query.nct_ids if previous.query.nct_ids else previous.trials
     if len(subjects) != 1 and not (previous.query.kind == QuestionKind.COMPARE and subjects):
         return query.model_copy(
@@ -427,11 +471,21 @@ def _numeric_tests(text: str) -> list[NumericTest]:
         requires = comparator is not None and (requires_verb or excluding or not _accept_verb(text))
         unit_shown = f" {quantity.unit}" if quantity.unit else ""
         name = kind.value.replace("_", "/")
-        label = f"{name} {comparator} {quantity.value:g}{unit_shown}" if requires else \
-            f"{name} {quantity.value:g}{unit_shown}"
-        tests.append(NumericTest(kind=kind, mode="requires" if requires else "accepts", value=quantity.value,
-                                 comparator=comparator if requires else None,  # type: ignore[arg-type]
-                                 unit=quantity.unit, label=label))
+        label = (
+            f"{name} {comparator} {quantity.value:g}{unit_shown}"
+            if requires
+            else f"{name} {quantity.value:g}{unit_shown}"
+        )
+        tests.append(
+            NumericTest(
+                kind=kind,
+                mode="requires" if requires else "accepts",
+                value=quantity.value,
+                comparator=comparator if requires else None,  # type: ignore[arg-type]
+                unit=quantity.unit,
+                label=label,
+            )
+        )
     return tests
 
 
@@ -444,8 +498,13 @@ def _ecog_test(text: str) -> NumericTest | None:
     comparator = comparator_of(match.group(1))
     if comparator in ("<", "<=") or (match.group(3) and _LIMIT_VERB.search(text)):
         bound = high - 1 if comparator == "<" else high
-        return NumericTest(kind=FactKind.ECOG, mode="requires", comparator="<=", value=bound,
-                           label=f"ECOG limited to {bound:g} or less")
+        return NumericTest(
+            kind=FactKind.ECOG,
+            mode="requires",
+            comparator="<=",
+            value=bound,
+            label=f"ECOG limited to {bound:g} or less",
+        )
     return NumericTest(kind=FactKind.ECOG, mode="accepts", value=high, label=f"ECOG {high:g}")
 
 
@@ -454,8 +513,14 @@ def _age_test(text: str) -> NumericTest | None:
     if limit is not None:
         upper = limit.group("which").lower().startswith(("max", "upper", "oldest"))
         value = float(limit.group("n"))
-        return NumericTest(kind=FactKind.AGE, mode="requires", comparator="<=" if upper else ">=", value=value,
-                           unit="years", label=f"{'maximum' if upper else 'minimum'} age {value:g}")
+        return NumericTest(
+            kind=FactKind.AGE,
+            mode="requires",
+            comparator="<=" if upper else ">=",
+            value=value,
+            unit="years",
+            label=f"{'maximum' if upper else 'minimum'} age {value:g}",
+        )
     age = _age(text)
     if age is None:
         return None
@@ -464,7 +529,9 @@ def _age_test(text: str) -> NumericTest | None:
 
 def _accept_verb(text: str) -> bool:
     return (
-        re.search(r"\b(?:accept|allow|enrol|enroll|admit|eligible|take|permit|meet|open to)", text, re.IGNORECASE)
+        re.search(
+            r"\b(?:accept|allow|enrol|enroll|admit|eligible|take|permit|meet|open to)", text, re.IGNORECASE
+        )
         is not None
     )
 
@@ -477,7 +544,10 @@ def _age(text: str) -> float | None:
     return float(value)
 
 
-_LAB_LINK = r"(?:count|counts|level|levels|value|values|of|is|are|was|were|=|:|at|threshold|around|about|exactly|approximately|roughly|~)"
+_LAB_LINK = (
+    r"(?:count|counts|level|levels|value|values|of|is|are|was|were|=|:|at|threshold|around|about|exactly"
+    r"|approximately|roughly|~)"
+)
 
 
 def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None]]:
@@ -498,7 +568,7 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
                 continue  # "EGFR 19" is a gene exon, not a filtration rate
             taken.append(span)
             comparator = comparator_of(match.group(1))
-            trailing = _TRAILING_COMPARATOR.match(text[match.end():])
+            trailing = _TRAILING_COMPARATOR.match(text[match.end() :])
             if comparator is None and trailing:
                 comparator = "<=" if trailing.group("le") else ">="
             found.append((kind, parse_number(match.group(2)), comparator, match.group(3)))
@@ -509,6 +579,36 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
 # ---- structured fields -----------------------------------------------------------------------
 
 
+_YEAR_PATTERNS = [
+    (
+        "start_year",
+        re.compile(r"\b(?:start|begin|began|started|starting|starts)\w*\s+(?:in\s+)?((?:19|20)\d\d)\b", re.I),
+    ),
+    ("completion_year", re.compile(r"\b(?:complet|finish|end)\w*\s+(?:in\s+|by\s+)?((?:19|20)\d\d)\b", re.I)),
+]
+_COUNT = re.compile(
+    r"\b(?:enrol\w*|recruit\w*|sample size|participants|patients|subjects)\b[^.?\d]{0,20}?"
+    r"(" + COMPARATOR_PATTERN + r")\s*(\d+)\b(?!\s*(?:years?|x|%|mg|g/|days?|weeks?|months?))",
+    re.IGNORECASE,
+)
+
+
+def _count_tests(text: str) -> list[CountTest]:
+    match = _COUNT.search(text)
+    comparator = comparator_of(match.group(1)) if match else None
+    if match is None or comparator is None:
+        return []
+    value = float(match.group(2))
+    return [
+        CountTest(
+            field="enrollment",
+            comparator=comparator,
+            value=value,  # type: ignore[arg-type]
+            label=f"enrolment {comparator} {value:g}",
+        )
+    ]
+
+
 def _field_tests(text: str) -> list[FieldTest]:
     tests: list[FieldTest] = []
     used_fields: set[str] = set()
@@ -517,6 +617,17 @@ def _field_tests(text: str) -> list[FieldTest]:
             continue
         used_fields.add(field)
         tests.append(FieldTest(field=field, values=values, label=label))  # type: ignore[arg-type]
+    for year_field, year_pattern in _YEAR_PATTERNS:
+        year = year_pattern.search(text)
+        if year:
+            verb = "start" if year_field == "start_year" else "complete"
+            tests.append(
+                FieldTest(field=year_field, values=[year.group(1)], label=f"{verb} in {year.group(1)}")
+            )
+    if re.search(
+        r"\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor", text, re.I
+    ):
+        tests.append(FieldTest(field="sponsor_class", values=["INDUSTRY"], label="industry-sponsored"))
     phase = _PHASE.search(text)
     if phase:
         early, first, second = phase.groups()
@@ -552,12 +663,15 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
     washout = bool(_WASHOUT_CUE.search(body))
     for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-1]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
-            tail = _TERM_END.split(match.group(1), maxsplit=1)[0]
+            # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
+            tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
             for names in _split_terms(tail):
                 if names[0].lower() in {t.term.lower() for t in tests}:
                     continue
                 timed = washout and mode in ("excludes", "requires")
-                tests.append(TermTest(term=names[0], alternatives=names[1:], mode="washout" if timed else mode))
+                tests.append(
+                    TermTest(term=names[0], alternatives=names[1:], mode="washout" if timed else mode)
+                )
         if tests:
             break  # the first verb that yields a term decides the direction
     return tests
@@ -594,8 +708,15 @@ def _is_filter_phrase(term: str) -> bool:
         return True
     if re.fullmatch(r"(?:\d+\s*)?(?:years?|year-old|yrs?)(?:\s*old)?|\d+", term, re.IGNORECASE):
         return True
-    if re.fullmatch(r"(?:about|around|approximately|over|under)?\s*\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?|%)",
-                    term.strip(), re.IGNORECASE):
+    if _COUNT.search(term) or re.fullmatch(
+        r"(?:" + COMPARATOR_PATTERN + r")\s*\d+(?:\.\d+)?(?:\s+\w+)?", term.strip(), re.I
+    ):
+        return True
+    if re.fullmatch(
+        r"(?:about|around|approximately|over|under)?\s*\d+(?:\.\d+)?\s*(?:days?|weeks?|months?|years?|%)",
+        term.strip(),
+        re.IGNORECASE,
+    ):
         return True
     return any(re.search(pattern, term, re.IGNORECASE) for pattern, *_ in _FIELD_PATTERNS) or bool(
         re.fullmatch(r"(?:wom[ae]n|m[ae]n|females?|males?|adults?|children|patients?)", term, re.IGNORECASE)
@@ -620,11 +741,16 @@ _CONDITION = re.compile(
 )
 # Patient states written as adjectives: "HIV-positive woman", "hepatitis B positive", "pregnant".
 _STATE = re.compile(
-    r"\b(?P<marker>(?:[A-Za-z][\w]*[- ])?[A-Za-z]+\d*[- ]positive)\b|\b(?P<state>pregnant|breast-?feeding|lactating)\b",
+    r"\b(?P<marker>(?:[A-Za-z][\w]*[- ])?[A-Za-z]+\d*[- ]positive)\b"
+    r"|\b(?P<state>pregnant|breast-?feeding|lactating)\b",
     re.IGNORECASE,
 )
-_STATE_TERMS = {"pregnant": "pregnancy", "breastfeeding": "breastfeeding", "breast-feeding": "breastfeeding",
-                "lactating": "breastfeeding"}
+_STATE_TERMS = {
+    "pregnant": "pregnancy",
+    "breastfeeding": "breastfeeding",
+    "breast-feeding": "breastfeeding",
+    "lactating": "breastfeeding",
+}
 _LEADING_NOISE = re.compile(r"^(?:(?:a|an|the|known|confirmed|advanced|metastatic)\s+)+", re.IGNORECASE)
 
 
@@ -634,12 +760,18 @@ def _conditions(text: str) -> list[str]:
     for match in _CONDITION.finditer(text):
         for part in re.split(r"\band\b", match.group("cond"), flags=re.IGNORECASE):
             condition = _LEADING_NOISE.sub("", " ".join(part.split()))
-            starts_with_measure = re.match(r"(?:ecog|performance|platelet|plt|anc|neutrophil|ha?emoglobin|hb|"
-                                           r"creatinine|bilirubin|alt|ast|life expectancy|age)\b", condition, re.I)
+            starts_with_measure = re.match(
+                r"(?:ecog|performance|platelet|plt|anc|neutrophil|ha?emoglobin|hb|"
+                r"creatinine|bilirubin|alt|ast|life expectancy|age)\b",
+                condition,
+                re.I,
+            )
             if len(condition) > 2 and not starts_with_measure and not _is_filter_phrase(condition):
                 found.append(condition)
     for match in _STATE.finditer(text):
-        marker = re.sub(r"^(?:old|year|a|an|is|was|and)[- ]", "", match.group("marker") or "", flags=re.IGNORECASE)
+        marker = re.sub(
+            r"^(?:old|year|a|an|is|was|and)[- ]", "", match.group("marker") or "", flags=re.IGNORECASE
+        )
         if marker and not _is_filter_phrase(marker):
             found.append(marker)
         elif match.group("state"):

@@ -64,6 +64,11 @@ def verify(answer: Answer, reader: TrialReader) -> Answer:
             f"{'; '.join(sorted(set(removed)) or dropped)}._"
         )
     abstained = answer.abstained or (bool(answer.trials) and not trials)
+    if abstained and not answer.abstained:  # nothing left to stand on: say so instead of the claims
+        text = (
+            "I can't answer that from the indexed trial records: "
+            "none of the supporting quotes could be verified."
+        )
     return answer.model_copy(
         update={"answer": text, "citations": kept, "trials": trials, "notes": notes, "abstained": abstained}
     )

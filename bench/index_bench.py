@@ -8,6 +8,7 @@ Finally re-runs the index (everything unchanged) to time the incremental path.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ def sample_paths() -> tuple[list[Path], str]:
 
 def run() -> list[str]:
     paths, described = sample_paths()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="trials-bench-") as home:
         settings = Settings(home=Path(home))
         embedder = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
@@ -56,4 +58,7 @@ def run() -> list[str]:
         f"model.encode alone: {raw_rate:.1f} chunks/s (same {len(texts)} texts in {raw_seconds:.1f} s)",
         f"ratio index/model: {index_rate / raw_rate:.2f} (the index also embeds one title per trial)",
         f"re-run (all unchanged): {rerun.seconds:.2f} s; {rerun.line()}",
+        # Other work on a shared machine skews both timings; this says how much there was.
+        f"1-min load average: {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end "
+        f"({os.cpu_count()} CPUs)",
     ]

@@ -113,3 +113,22 @@ def test_set_question_over_hand_written_trials() -> None:
     # An exclusion of ECOG >= 3 accepts ECOG 2; "ECOG 0-1" does not; no ECOG criterion is "not stated".
     assert answer.trials == ["NCT10000002"]
     assert "Not stated in the record (1):** NCT10000003" in answer.answer
+
+
+def test_term_matching_variants() -> None:
+    from assistant.terms import mentions, mentions_affirmed
+
+    assert mentions("Brain tumors or brain metastases;", "brain metastasis")  # plural/singular
+    assert mentions("Tumor tissue confirmed as HER2-positive", "HER2+")  # written differently
+    assert mentions("recombinant human thrombopoietin (rhTPO)", "rhTPO")
+    # a long term in other words and order
+    assert mentions(
+        "Trial of Concurrent Chemoradiotherapy-induced Thrombocytopenia",
+        "thrombocytopenia caused by concurrent chemoradiotherapy",
+    )
+    # one vocabulary word does not stand for a longer, more specific phrase
+    assert not mentions(
+        "Stop radiotherapy or chemotherapy for more than 1 month", "platinum-containing chemotherapy regimen"
+    )
+    assert not mentions_affirmed("Negative HIV p24 antigen test.", "HIV")
+    assert mentions_affirmed("HIV antibody positivity.", "HIV")

@@ -252,6 +252,11 @@ def test_sessions_do_not_share_history(assistant: Assistant, trials: list[Trial]
     assert answer.abstained
 
 
+def test_its_with_no_earlier_turn_asks_for_the_id(assistant: Assistant, trials: list[Trial]) -> None:
+    answer = ask(assistant, "What is its maximum age?", trials, uuid.uuid4().hex)
+    assert answer.abstained and "NCT ID" in answer.answer
+
+
 def test_reset_forgets_the_conversation(assistant: Assistant, trials: list[Trial]) -> None:
     ask(assistant, "Tell me about NCT07162519", trials, "session-r")
     assistant.reset("session-r")
@@ -345,3 +350,87 @@ def test_location_and_title_named_drug(assistant: Assistant, trials: list[Trial]
 def test_an_unparsed_filter_never_lists_every_trial(assistant: Assistant, trials: list[Trial]) -> None:
     answer = ask(assistant, "Which trials have the friendliest nurses?", trials)
     assert answer.kind != "set" and set(answer.trials) != ALL
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # NCT05394285 "Eligible Sex FEMALE"; NCT07198672 inclusion 1 "Female, age ≥18 years".
+        ("Which trials accept male patients?", {"NCT05236582", "NCT06433830", "NCT07162519"}),
+        ("Which studies limit enrolment to ECOG 0-1?", {"NCT05394285"}),  # "ECOG: 0-1"
+        ("Which trials have a maximum age of 75?", {"NCT05394285", "NCT07162519"}),
+        # "neutrophils is less than 1.0×109/L", "neutrophils remains below 1.0 × 10^9/L",
+        # "Absolute neutrophil count \<1.0×10⁹/L": an exclusion below 1.0 is a requirement of >= 1.0.
+        (
+            "Which trials exclude patients with an absolute neutrophil count below 1.0 x10^9/L?",
+            {"NCT05394285", "NCT06433830", "NCT07162519"},
+        ),
+        # rhTPO "within 1 month before screening" / "within 14 days prior to screening"; NCT07162519
+        # names rhTPO only in a hypersensitivity exclusion, which is no washout.
+        ("Which trials exclude patients who received rhTPO recently?", {"NCT05394285", "NCT06433830"}),
+        ("Which trials start in 2025?", {"NCT07162519", "NCT07198672"}),  # 2025-09-20, 2025-10-31
+        ("Which trials plan to enrol more than 55 participants?", {"NCT05394285", "NCT07162519"}),  # 60, 68
+        (
+            "Which trials have an industry sponsor or collaborator?",
+            {"NCT05394285"},
+        ),  # Jiangsu HengRui, INDUSTRY
+        (
+            "Which trials exclude bone marrow metastasis or infiltration?",
+            {"NCT05394285", "NCT06433830", "NCT07162519"},
+        ),
+    ],
+)
+def test_more_set_mechanisms(
+    assistant: Assistant, trials: list[Trial], question: str, expected: set[str]
+) -> None:
+    assert set(ask(assistant, question, trials).trials) == expected
+
+
+def test_washout_rule_out_returns_the_excluded_trials(assistant: Assistant, trials: list[Trial]) -> None:
+    # 20 days ago: inside NCT05394285's 1-month window, outside NCT06433830's 14 days.
+    answer = ask(
+        assistant, "My patient had rhTPO 20 days ago. Which trials does that washout rule out?", trials
+    )
+    assert answer.trials == ["NCT05394285"]
+
+
+def test_matching_reads_states_and_other_cancers(assistant: Assistant, trials: list[Trial]) -> None:
+    hiv = ask(
+        assistant,
+        "A 55-year-old HIV-positive woman with breast cancer, ECOG 1, platelets 40 x10^9/L. "
+        "Which trials could she enter?",
+        trials,
+    )
+    assert "NCT07162519" not in hiv.trials  # exclusion "13.HIV-infected patients"
+    rectal = ask(
+        assistant,
+        "A 45-year-old man with rectal cancer on concurrent chemoradiotherapy, ECOG 2, "
+        "platelets 60 x10^9/L. Which trials could he enter?",
+        trials,
+    )
+    verdicts = {v.nct_id: v.verdict for v in rectal.verdicts}
+    assert verdicts["NCT07162519"] == "excluded"  # a breast cancer trial
+    assert verdicts["NCT07198672"] == "excluded"  # inclusion 1 "Female"
+    assert rectal.trials == ["NCT06433830"]
+
+
+def test_each_refers_to_every_previous_result(assistant: Assistant, trials: list[Trial]) -> None:
+    session = uuid.uuid4().hex
+    ask(assistant, "Which trials are for breast cancer?", trials, session)
+    ask(assistant, "Which of those accept ECOG 2?", trials, session)
+    answer = ask(assistant, "What is the maximum age of each?", trials, session)
+    assert set(answer.trials) == {"NCT07162519", "NCT07198672"}
+    assert "does not state its maximum age" in answer.answer  # NCT07198672 gives a minimum only
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many patients died in NCT07162519?",
+        "Is hetrombopag more effective than romiplostim?",
+        "How much does it cost to take part in NCT05394285?",
+    ],
+)
+def test_abstains_on_what_no_record_says(assistant: Assistant, trials: list[Trial], question: str) -> None:
+    answer = ask(assistant, question, trials)
+    assert answer.abstained and answer.trials == []

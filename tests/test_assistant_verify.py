@@ -60,6 +60,7 @@ def test_all_citations_failing_abstains(reader: InMemoryTrialReader) -> None:
     )
     checked = verify(draft, reader)
     assert checked.trials == [] and checked.abstained
+    assert "could be verified" in checked.answer and "99" not in checked.answer
 
 
 class _ScriptedModel:
@@ -110,3 +111,8 @@ def test_jsonl_chat_answers_a_too_long_line_with_an_abstention(reader: InMemoryT
     run_jsonl(Assistant(reader, Settings(max_question_chars=20)), io.StringIO("x" * 50 + "\n"), out)
     (answer,) = [json.loads(line) for line in out.getvalue().splitlines()]
     assert answer["abstained"] is True and "limit is 20" in answer["answer"]
+
+
+def test_an_empty_index_says_so() -> None:
+    answer = Assistant(InMemoryTrialReader([])).ask("Which trials accept ECOG 2?")
+    assert answer.abstained and "trials index" in answer.answer

@@ -223,24 +223,24 @@ def many_records(folder: Path, count: int) -> None:
 
 
 def test_run_interrupted_while_embedding_is_completed_by_the_next(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home", embedding_batch_size=1)  # a flush every 8 chunks
+    settings = Settings(home=tmp_path / "home", embedding_batch_size=1)  # a flush every 32 chunks
     folder = tmp_path / "records"
-    many_records(folder, 6)
+    many_records(folder, 20)  # ~7 chunks each: about 5 flushes
     with pytest.raises(KeyboardInterrupt):
         index_paths([folder], open_store(settings, FailingEmbedder(fail_after=2)))
     store = open_store(settings, HashingEmbedder())
     committed = len(store.all_trials())
-    assert 0 < committed < 6
+    assert 0 < committed < 20
     summary = index_paths([folder], store)
-    assert (summary.new, summary.unchanged) == (6 - committed, committed)
-    assert len(store.all_trials()) == 6
+    assert (summary.new, summary.unchanged) == (20 - committed, committed)
+    assert len(store.all_trials()) == 20
 
 
 def test_run_interrupted_inside_a_list_file_is_finished_by_the_next(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", embedding_batch_size=1)
     folder = tmp_path / "records"
     studies = [study(f"NCT{n:08d}", f"Drug {n} in solid tumours") for n in range(1, 7)]
-    write_study(folder, "six-studies.json", {"studies": studies})
+    write_study(folder, "six-studies.json", {"studies": studies})  # ~42 chunks: two flushes
     with pytest.raises(KeyboardInterrupt):
         index_paths([folder], open_store(settings, FailingEmbedder(fail_after=1)))
     store = open_store(settings, HashingEmbedder())
@@ -316,7 +316,7 @@ KILLED_INDEXER = textwrap.dedent(
 
 def test_run_killed_with_sigkill_leaves_a_usable_index(tmp_path: Path) -> None:
     home, folder = tmp_path / "home", tmp_path / "records"
-    many_records(folder, 12)
+    many_records(folder, 30)  # ~7 chunks each, a flush every 32 chunks: about 7 flushes
     script = KILLED_INDEXER.format(tests=str(TESTS), home=str(home), folder=str(folder))
     child = subprocess.Popen(
         [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env={**os.environ}
@@ -332,10 +332,10 @@ def test_run_killed_with_sigkill_leaves_a_usable_index(tmp_path: Path) -> None:
 
     store = open_store(Settings(home=home, embedding_batch_size=1), HashingEmbedder())
     committed = len(store.all_trials())
-    assert 0 < committed < 12
+    assert 0 < committed < 30
     summary = index_paths([folder], store)
-    assert (summary.new, summary.unchanged, summary.failed) == (12 - committed, committed, 0)
-    assert len(store.all_trials()) == 12
+    assert (summary.new, summary.unchanged, summary.failed) == (30 - committed, committed, 0)
+    assert len(store.all_trials()) == 30
     assert sum(e.chunk_count for e in store.records().values()) == store.counts()[1]
 
 
