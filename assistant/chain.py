@@ -10,6 +10,7 @@ every trial); only open questions use retrieval, so only they may load the embed
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
@@ -31,6 +32,9 @@ from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
 MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
+# Sessions kept in memory: a server never hears when a browser tab closes, so the least recently
+# used conversation is forgotten once this many are open (~20 small turns each: a few MB at most).
+MAX_SESSIONS = 1000
 MIN_COVERAGE = 0.5  # an open question is answered only from passages holding most of what it asks
 ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks
 
@@ -48,23 +52,38 @@ class PipelineState(BaseModel):
 
 
 class SessionMemory:
-    """Earlier turns per session id: each question as understood and the trials its answer gave."""
+    """Earlier turns per session id: each question as understood and the trials its answer gave.
 
-    def __init__(self) -> None:
-        self._turns: dict[str, list[Turn]] = {}
+    Bounded: at most `max_turns` turns per session and `max_sessions` sessions, the least recently
+    used session dropped first."""
+
+    def __init__(self, max_sessions: int = MAX_SESSIONS, max_turns: int = MAX_TURNS) -> None:
+        self._turns: OrderedDict[str, list[Turn]] = OrderedDict()
         self._lock = threading.Lock()
+        self.max_sessions = max_sessions
+        self.max_turns = max_turns
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._turns)
 
     def turns(self, session_id: str | None) -> list[Turn]:
         if session_id is None:
             return []
         with self._lock:
-            return list(self._turns.get(session_id, []))
+            if session_id not in self._turns:
+                return []
+            self._turns.move_to_end(session_id)
+            return list(self._turns[session_id])
 
     def remember(self, session_id: str, turn: Turn) -> None:
         with self._lock:
             turns = self._turns.setdefault(session_id, [])
+            self._turns.move_to_end(session_id)
             turns.append(turn)
-            del turns[:-MAX_TURNS]
+            del turns[: -self.max_turns]
+            while len(self._turns) > self.max_sessions:
+                self._turns.popitem(last=False)
 
     def reset(self, session_id: str) -> None:
         with self._lock:

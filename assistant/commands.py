@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
+from collections.abc import Callable
 from typing import TextIO
 
 from assistant.models import Answer
@@ -22,8 +24,12 @@ def ask_command(question: str, as_json: bool = False) -> int:
     except TrialsError as exc:
         print(f"trials ask: {exc}", file=sys.stderr)
         return 1
-    _print_answer(answer, as_json, sys.stdout)
-    return 0
+
+    def print_answer() -> int:
+        _print_answer(answer, as_json, sys.stdout)
+        return 0
+
+    return until_reader_leaves(print_answer)
 
 
 def chat_command(jsonl: bool = False) -> int:
@@ -33,8 +39,20 @@ def chat_command(jsonl: bool = False) -> int:
         print(f"trials chat: {exc}", file=sys.stderr)
         return 1
     if jsonl:
-        return run_jsonl(assistant, sys.stdin, sys.stdout)
-    return _interactive(assistant)
+        return until_reader_leaves(lambda: run_jsonl(assistant, sys.stdin, sys.stdout))
+    return until_reader_leaves(lambda: _interactive(assistant))
+
+
+def until_reader_leaves(run: Callable[[], int]) -> int:
+    """Run a command that writes to stdout; when the reader closes the pipe (`trials chat | head`),
+    stop quietly instead of with a BrokenPipeError traceback."""
+    try:
+        return run()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit, which would raise once more: point it at devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 def run_jsonl(assistant: Assistant, lines: TextIO, out: TextIO) -> int:

@@ -45,7 +45,8 @@ def question_phrase(query: Query) -> str:
         "mentions": "mention",
         "washout": "set a washout window or exclusion for",
     }
-    parts = [f"{'accept' if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
+    accepts = "exclude patients with" if query.wants_excluded else "accept"
+    parts = [f"{accepts if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
     parts += [f"{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
     parts += [f"are {f.label}" for f in query.fields]
     parts += [f"have {c.label}" for c in query.counts]

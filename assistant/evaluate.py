@@ -7,6 +7,7 @@ so ECOG 2 is accepted; a trial with no ECOG criterion is "not stated", never sil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -15,9 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.attributes import extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote
 from assistant.models import Citation
-from assistant.quantities import Quantity, compare, convert
+from assistant.quantities import (
+    COMPARATOR_PATTERN,
+    NUMBER,
+    Quantity,
+    comparator_of,
+    compare,
+    convert,
+    parse_number,
+)
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
-from assistant.terms import mentions, mentions_affirmed
+from assistant.terms import mentions, mentions_affirmed, mentions_itself
 from index.models import Fact, FactKind, Trial
 from index.vocabulary import drug_matches
 
@@ -54,7 +63,7 @@ def evaluate(trials: Iterable[Trial], query: Query) -> list[TrialEvaluation]:
 
 def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
     results = [
-        *(numeric_result(trial, test) for test in query.numeric),
+        *(_numeric_asked(trial, test, query.wants_excluded) for test in query.numeric),
         *(term_result(trial, test) for test in query.terms),
         *(field_result(trial, test) for test in query.fields),
         *(count_result(trial, test) for test in query.counts),
@@ -70,6 +79,15 @@ def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
         results=results,
         conflicts=trial.conflicts,
     )
+
+
+def _numeric_asked(trial: Trial, test: NumericTest, wants_excluded: bool) -> TestResult:
+    """A patient value's result, turned round when the question asks which trials exclude it: a
+    trial that refuses the value is then the match. 'Not stated' stays 'not stated'."""
+    result = numeric_result(trial, test)
+    if not wants_excluded or test.mode != "accepts" or result.outcome == "not stated":
+        return result
+    return result.model_copy(update={"outcome": "no match" if result.outcome == "match" else "match"})
 
 
 def combine(outcomes: Iterable[Outcome]) -> Outcome:
@@ -99,38 +117,155 @@ def fact_allows(fact: Fact, value: float, unit: str | None) -> bool | None:
 def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     if test.mode == "requires":
         return _requires_result(trial, test)
-    allowed: list[Fact] = []
-    refused: list[Fact] = []
-    unclear: list[Fact] = []
-    for fact in trial.facts_of(test.kind):
-        verdict = fact_allows(fact, test.value, test.unit)
-        if verdict is None or (verdict is False and fact.qualifier):
-            unclear.append(fact)  # a conditional limit ("with liver metastases") cannot settle it alone
-        else:
-            (allowed if verdict else refused).append(fact)
+    facts = trial.facts_of(test.kind) or _organ_function_facts(trial, test.kind)
+    verdicts = [_scenario_verdict(applying, test) for applying in _scenarios(facts, test.circumstances)]
+    outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
     has_structured = any(f.source == "structured" for f in trial.facts_of(FactKind.AGE))
     structured = (
         _structured_age(trial, test.value) if test.kind == FactKind.AGE and not has_structured else None
     )
-    if refused or (structured and structured.outcome == "no match"):
-        cites = [fact_citation(trial, f) for f in refused] + (structured.citations if structured else [])
+    structured_cites = structured.citations if structured else []
+    if len(outcomes) > 1:
+        # The limit differs by a circumstance the question does not state (liver metastases):
+        # neither "accepts" nor "refuses" can be said, whichever way the conditional limits fall.
+        return TestResult(
+            outcome="not stated",
+            reason=f"limit for {test.label} depends on {_depends_on(facts)}",
+            citations=_cite(trial, [f for _, decisive in verdicts for f in decisive]),
+        )
+    outcome = outcomes.pop() if outcomes else "unclear"
+    decisive = [f for _, facts_used in verdicts for f in facts_used]
+    if outcome == "no match" or (structured and structured.outcome == "no match"):
+        cites = _cite(trial, decisive if outcome == "no match" else []) + structured_cites
         return TestResult(outcome="no match", reason=f"does not allow {test.label}", citations=cites)
-    if allowed or (structured and structured.outcome == "match"):
-        cites = [fact_citation(trial, f) for f in allowed] + (structured.citations if structured else [])
+    if outcome == "match" or (structured and structured.outcome == "match"):
         reason = f"allows {test.label}"
-        if structured and structured.reason and not allowed:
+        if structured and structured.reason and outcome != "match":
             reason += f" ({structured.reason})"
+        cites = _cite(trial, decisive if outcome == "match" else []) + structured_cites
         return TestResult(outcome="match", reason=reason, citations=cites)
-    if unclear:
+    if decisive:
         return TestResult(
             outcome="not stated",
             reason=f"limit depends on other conditions for {test.label}",
-            citations=[fact_citation(trial, f) for f in unclear],
+            citations=_cite(trial, decisive),
+        )
+    if facts:  # limits only for other circumstances than the one the question states
+        return TestResult(
+            outcome="not stated",
+            reason=f"no {test.kind.value.replace('_', '/')} limit for patients "
+            + " and ".join(test.circumstances),
+            citations=_cite(trial, facts),
         )
     return TestResult(
         outcome="not stated", reason=f"no {test.kind.value.replace('_', '/')} criterion in the record"
     )
+
+
+# Labs an umbrella "liver function" / "renal function" limit covers, and how records name the organ.
+_ORGAN_OF_LAB: dict[FactKind, str] = {
+    FactKind.ALT_AST: r"liver|hepatic",
+    FactKind.BILIRUBIN: r"liver|hepatic",
+    FactKind.CREATININE: r"kidney|renal",
+}
+
+
+def _organ_function_facts(trial: Trial, kind: FactKind) -> list[Fact]:
+    """A record with no limit of its own for a lab can still bound it through its organ's function
+    tests as a whole: "Liver and kidney function < 1.5 x upper limit of normal" bounds ALT/AST at
+    1.5 x ULN. Read from the criterion's own words, only for limits written relative to the ULN."""
+    organ = _ORGAN_OF_LAB.get(kind)
+    if organ is None:
+        return []
+    umbrella = re.compile(
+        r"\b(?:" + organ + r")\b[\w\s,/&-]{0,40}?\bfunctions?\b\s*(?:tests?\s*)?(?:of\s*|is\s*|:\s*)?"
+        r"\\?("
+        + COMPARATOR_PATTERN
+        + r")\s*"
+        + NUMBER
+        + r"\s*(?:×|x|\*|times)?\s*(?:the\s+)?(?:ULN\b|upper limits? of (?:the )?normal)",
+        re.IGNORECASE,
+    )
+    facts: list[Fact] = []
+    for criterion in trial.criteria:
+        match = umbrella.search(criterion.text)
+        comparator = comparator_of(match.group(1)) if match else None
+        if match is None or comparator is None:
+            continue
+        facts.append(
+            Fact(
+                kind=kind,
+                source=criterion.section,
+                criterion_number=criterion.number,
+                quote=criterion.text,
+                comparator=comparator,  # type: ignore[arg-type]
+                value=parse_number(match.group(2)),
+                unit="ULN",
+            )
+        )
+    return facts
+
+
+def _cite(trial: Trial, facts: Iterable[Fact]) -> list[Citation]:
+    """One citation per distinct criterion (several facts can come from one criterion)."""
+    seen: dict[str, Citation] = {}
+    for fact in facts:
+        seen.setdefault(fact.quote, fact_citation(trial, fact))
+    return list(seen.values())
+
+
+def _topic(qualifier: str) -> tuple[str, bool]:
+    """'without liver metastases' -> ('liver metastases', False); 'with X' -> ('X', True)."""
+    if qualifier.startswith("without "):
+        return qualifier.removeprefix("without "), False
+    return qualifier.removeprefix("with "), True
+
+
+def _depends_on(facts: Sequence[Fact]) -> str:
+    topics = sorted({_topic(f.qualifier)[0] for f in facts if f.qualifier})
+    return "whether the patient has " + " or ".join(topics) if topics else "other conditions"
+
+
+def _scenarios(facts: Sequence[Fact], circumstances: Sequence[str]) -> list[list[Fact]]:
+    """The limits that apply to the patient, once per combination of the circumstances the limits
+    name ("with/without liver metastases") that the question leaves open.
+
+    A limit for patients with X replaces the general limit of the same criterion kind when X holds
+    ("ALT <= 3 x ULN; <= 5 x ULN with liver metastases"); a limit for patients without X applies
+    only when X is absent.
+    """
+    stated = dict(_topic(c) for c in circumstances)
+    topics = sorted({_topic(f.qualifier)[0] for f in facts if f.qualifier})
+    worlds: list[dict[str, bool]] = [{}]
+    for topic in topics:
+        options = [stated[topic]] if topic in stated else [True, False]
+        worlds = [{**world, topic: present} for world in worlds for present in options]
+    scenarios = []
+    for world in worlds:
+        conditional = [
+            f for f in facts if f.qualifier and world[_topic(f.qualifier)[0]] == _topic(f.qualifier)[1]
+        ]
+        exception_holds = any(_topic(f.qualifier)[1] for f in conditional if f.qualifier)
+        general = [] if exception_holds else [f for f in facts if not f.qualifier]
+        scenarios.append([*general, *conditional])
+    return scenarios
+
+
+def _scenario_verdict(facts: Sequence[Fact], test: NumericTest) -> tuple[str, list[Fact]]:
+    """'no match' when a limit refuses the value, 'match' when some allow it and none refuse,
+    'unclear' when no limit can be compared with it; with the facts that decide."""
+    allowed: list[Fact] = []
+    refused: list[Fact] = []
+    unclear: list[Fact] = []
+    for fact in facts:
+        verdict = fact_allows(fact, test.value, test.unit)
+        (unclear if verdict is None else allowed if verdict else refused).append(fact)
+    if refused:
+        return "no match", refused
+    if allowed:
+        return "match", allowed
+    return "unclear", unclear
 
 
 def _structured_age(trial: Trial, age: float) -> TestResult | None:
@@ -313,7 +448,7 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
 def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = False) -> list[Citation]:
     """Criteria of one section naming the term (as the fact extractor read them, or in their words);
     `affirmed` skips mentions of its absence ("negative for HIV")."""
-    named = mentions_affirmed if affirmed else mentions
+    named = mentions_affirmed if affirmed else mentions_itself
     cites = [
         criterion_citation(trial, c) for c in trial.criteria if c.section == section and named(c.text, term)
     ]

@@ -104,6 +104,7 @@ def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, Te
                     value=quantity.value,
                     unit=quantity.unit,
                     label=f"{name} {quantity.value:g}{unit}",
+                    circumstances=patient.circumstances,
                 ),
             )
         )

@@ -36,6 +36,9 @@ class NumericTest(_Model):
     comparator: Comparator | None = None
     unit: str | None = None
     label: str  # as the answer names it: "ECOG 2", "age 78", "platelets < 50 x10^9/L"
+    # What the question says about the patient that a conditional limit depends on, in the facts'
+    # qualifier wording: "without liver metastases". A circumstance not stated is unknown.
+    circumstances: list[str] = Field(default_factory=list)
 
 
 TermMode = Literal["excludes", "requires", "accepts", "studies", "gives", "mentions", "washout"]
@@ -101,6 +104,7 @@ class PatientProfile(_Model):
     labs: dict[FactKind, Quantity] = Field(default_factory=dict)
     conditions: list[str] = Field(default_factory=list)
     prior_treatments: list[PriorTreatment] = Field(default_factory=list)
+    circumstances: list[str] = Field(default_factory=list)  # as NumericTest.circumstances
 
     def stated(self) -> int:
         """How many patient attributes the question gives."""
@@ -125,7 +129,9 @@ class Query(_Model):
     counts: list[CountTest] = Field(default_factory=list)
     attributes: list[str] = Field(default_factory=list)  # keys of assistant.attributes.ATTRIBUTES
     patient: PatientProfile | None = None
-    wants_excluded: bool = False  # "which trials does that rule out?": the excluded trials are the result
+    # "which trials does that rule out?" / "which trials exclude a patient with ALT 4 x ULN?": the
+    # trials that refuse the patient's values are the result.
+    wants_excluded: bool = False
     scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
     count_only: bool = False  # "how many trials..."
     follow_up: bool = False

@@ -132,3 +132,20 @@ def _phrase_spans(text: str, term: str) -> list[tuple[int, int]]:
 def _vocabulary_spans(text: str, term: str) -> list[tuple[int, int]]:
     wanted = vocabulary_terms(term)
     return [(m.start, m.end) for m in condition_matches(text) + drug_matches(text) if m.term.name in wanted]
+
+
+# "arrhythmias known to increase thromboembolic risk", "at risk of bleeding": the term names a risk
+# the criterion is about, not the condition itself (a patient with a past DVT is not matched by it).
+_RISK_AFTER = re.compile(r"^[a-z-]{0,12}\s*risks?\b", re.IGNORECASE)
+_RISK_BEFORE = re.compile(r"\b(?:risks?|likelihood|chance)\s+(?:of|for)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+def mentions_itself(text: str | None, term: str | None) -> bool:
+    """Whether `text` names `term` at least once as the condition itself, not only as a risk of it."""
+    if not text or not term or not mentions(text, term):
+        return False
+    spans = _phrase_spans(text, term) or _vocabulary_spans(text, term)
+    return not spans or any(
+        not _RISK_AFTER.match(text[end:]) and not _RISK_BEFORE.search(text[max(0, start - 40) : start])
+        for start, end in spans
+    )

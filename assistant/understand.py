@@ -39,9 +39,9 @@ NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
 
 _SET_CUE = re.compile(
     r"\b(?:which|what|list|show|find|any|all|how many|name)\s+(?:(?:of\s+)?(?:the|those|these|them)\s+)?"
-    r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trials?|studies|ones)\b"
-    r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study)\b"
-    r"|\b(?:trials?|studies)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
+    r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trials?|studies|protocols?|ones)\b"
+    r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study|protocols?)\b"
+    r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b",
     re.IGNORECASE,
 )
@@ -82,6 +82,8 @@ _IT = re.compile(
     re.IGNORECASE,
 )
 _EACH = re.compile(r"\b(?:each|both|all of them|each of them|every one of them|them|they)\b", re.IGNORECASE)
+# "the dose", "the sponsor": a definite attribute with no trial named continues the earlier subject.
+_DEFINITE = re.compile(r"\bthe\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|same for|and what about|now)\b", re.IGNORECASE)
 # Instructions aimed at the assistant rather than questions about trials. They are removed, never obeyed.
 _INSTRUCTION = re.compile(
@@ -211,7 +213,7 @@ _TERM_STOP = re.compile(
     r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
     r"treatment|as|who|whose|received|receiving|recently|recent|prior|previous|previously|stopping|stop|"
     r"stopped|currently|current|given|taking|use of|regimen-free|entry|enrolment|enrollment|screening|"
-    r"randomi[sz]ation|before)\b",
+    r"randomi[sz]ation|before|living with|(?:right )?now|at present|presently|at the moment)\b",
     re.IGNORECASE,
 )
 # Time phrases belong to the window, not the term: "rhTPO within the last 3 months".
@@ -344,6 +346,9 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
         )
     if previous and refers_back and (attributes or _OVERVIEW_CUE.search(text)):
         return _about_previous_subject(query, text, previous)
+    if previous and attributes and _DEFINITE.search(text) and len(_subjects(previous)) == 1:
+        # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
+        return _about_previous_subject(query, text, previous)
     return query
 
 
@@ -381,12 +386,19 @@ def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
     return query  # open question restricted to the named trials
 
 
+def _subjects(previous: Turn) -> list[str]:
+    """The trials an earlier turn was about: the ones it named, else the ones its answer gave."""
+    if previous.query.kind == QuestionKind.CANNOT_ANSWER:
+        return []
+    return list(previous.query.nct_ids or previous.trials)
+
+
 def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
     """'its' needs one earlier subject; 'each', 'both', 'them' take every trial of the previous answer."""
     if _EACH.search(text) and previous.trials:
         kind = QuestionKind.ATTRIBUTE if query.attributes else QuestionKind.OVERVIEW
         return query.model_copy(update={"kind": kind, "nct_ids": list(previous.trials), "follow_up": True})
-    subjects = previous.query.nct_ids if previous.query.nct_ids else previous.trials
+    subjects = _subjects(previous)
     if len(subjects) != 1 and not (previous.query.kind == QuestionKind.COMPARE and subjects):
         return query.model_copy(
             update={
@@ -405,7 +417,16 @@ def _set_question(query: Query, text: str, previous: Turn | None) -> Query:
     scope = _scope(text, previous)
     if not query.has_tests() and not _LIST_ALL.search(text):
         return query  # left as an open question: retrieval quotes what the records say
-    return query.model_copy(update={"kind": QuestionKind.SET, "scope": scope, "follow_up": scope is not None})
+    # "Which trials exclude a patient with ALT 4 x ULN?" asks for the trials that refuse the value.
+    refuses_value = bool(_RULED_OUT.search(text)) and any(t.mode == "accepts" for t in query.numeric)
+    return query.model_copy(
+        update={
+            "kind": QuestionKind.SET,
+            "scope": scope,
+            "follow_up": scope is not None,
+            "wants_excluded": refuses_value,
+        }
+    )
 
 
 def _scope(text: str, previous: Turn | None) -> list[str] | None:
@@ -457,6 +478,30 @@ _TRAILING_COMPARATOR = re.compile(
 )
 
 
+# Circumstances that lab limits are written conditional on, named as the facts' qualifiers name them
+# (index/facts/labs.py): "with liver metastases", "without liver metastases", "with Gilbert's syndrome".
+_CIRCUMSTANCE_TOPICS: tuple[tuple[str, str], ...] = (
+    ("liver metastases", r"(?:liver|hepatic) (?:metastas[ie]s|mets|involvement)"),
+    ("Gilbert's syndrome", r"gilbert'?s?(?: syndrome| disease)?"),
+)
+_ABSENT_CUE = re.compile(
+    r"\b(?:without|no|not|never|free of|absence of|lacks?|lacking)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE
+)
+
+
+def _circumstances(text: str) -> list[str]:
+    """'A patient without liver metastases' -> ['without liver metastases']; 'has liver mets' ->
+    ['with liver metastases']. A circumstance the question does not mention stays unknown."""
+    found: list[str] = []
+    for topic, pattern in _CIRCUMSTANCE_TOPICS:
+        match = re.search(pattern, text, re.IGNORECASE)
+        if match is None:
+            continue
+        absent = _ABSENT_CUE.search(text[max(0, match.start() - 40) : match.start()]) is not None
+        found.append(f"{'without' if absent else 'with'} {topic}")
+    return found
+
+
 def _numeric_tests(text: str) -> list[NumericTest]:
     tests: list[NumericTest] = []
     ecog = _ecog_test(text)
@@ -464,6 +509,7 @@ def _numeric_tests(text: str) -> list[NumericTest]:
     tests += [_age_test(text)] if _age_test(text) else []  # type: ignore[list-item]
     requires_verb = re.search(r"\b(?:requir|need|must|mandat|demand)", text, re.IGNORECASE) is not None
     excluding = bool(_EXCLUDE_VERB.search(text))
+    circumstances = _circumstances(text)
     for kind, value, comparator, unit in _lab_values(text):
         quantity = normalise(kind, value, unit)
         if comparator is not None and excluding:
@@ -484,6 +530,7 @@ def _numeric_tests(text: str) -> list[NumericTest]:
                 comparator=comparator if requires else None,  # type: ignore[arg-type]
                 unit=quantity.unit,
                 label=label,
+                circumstances=circumstances,
             )
         )
     return tests
@@ -655,7 +702,7 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
     text = NCT_ID.sub(" ", text)
     body = re.sub(
         r"^\s*(?:which|what|list|show|find|any|all|how many)\s+(?:of\s+(?:those|these|them)\s+)?"
-        r"(?:trials?|studies|ones)?\s*(?:are|is|do|does|can|could|will)?\s*",
+        r"(?:trials?|studies|protocols?|ones)?\s*(?:are|is|do|does|can|could|will)?\s*",
         "",
         text,
         flags=re.IGNORECASE,
@@ -796,4 +843,5 @@ def _patient(text: str) -> PatientProfile:
         labs=labs,
         conditions=conditions,
         prior_treatments=priors,
+        circumstances=_circumstances(text),
     )
