@@ -33,7 +33,7 @@ from assistant.query import (
     Turn,
 )
 from assistant.retrieve import content_words
-from index.models import FactKind
+from index.models import INVERSE_COMPARATOR, FactKind
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
 
@@ -463,7 +463,6 @@ _AGE = re.compile(
 )
 
 
-_INVERSE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _EXCLUDE_VERB = re.compile(r"\bexclud|\brule[sd]? out\b|\bbar(?:s|red)?\b", re.IGNORECASE)
 _LIMIT_VERB = re.compile(r"\b(?:limit|restrict|confine)\w*\b|\bonly\b|\bup to\b|\bat most\b", re.IGNORECASE)
 _AGE_LIMIT = re.compile(
@@ -513,7 +512,7 @@ def _numeric_tests(text: str) -> list[NumericTest]:
     for kind, value, comparator, unit in _lab_values(text):
         quantity = normalise(kind, value, unit)
         if comparator is not None and excluding:
-            comparator = _INVERSE[comparator]  # "exclude ANC below 1.0" = "require ANC >= 1.0"
+            comparator = INVERSE_COMPARATOR[comparator]  # "exclude ANC below 1.0" = "require ANC >= 1.0"
         requires = comparator is not None and (requires_verb or excluding or not _accept_verb(text))
         unit_shown = f" {quantity.unit}" if quantity.unit else ""
         name = kind.value.replace("_", "/")

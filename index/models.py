@@ -17,7 +17,7 @@ Section = Literal["inclusion", "exclusion"]
 FactSource = Literal["inclusion", "exclusion", "structured"]
 Comparator = Literal["<", "<=", ">", ">=", "="]
 
-_INVERSE: dict[str, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!="}
+INVERSE_COMPARATOR: dict[str, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!="}
 
 
 class _Record(BaseModel):
@@ -122,7 +122,7 @@ class Fact(_Record):
         """The comparison a patient's value must satisfy for this fact to be met."""
         if self.comparator is None:
             return None
-        return self.comparator if self.source != "exclusion" else _INVERSE[self.comparator]
+        return self.comparator if self.source != "exclusion" else INVERSE_COMPARATOR[self.comparator]
 
 
 class Trial(_Record):
