@@ -15,6 +15,7 @@ from assistant.evidence import criterion_citation, fact_citation, find_quote, se
 from assistant.models import Citation
 from assistant.quantities import LAB_NAMES
 from index.models import Criterion, Fact, FactKind, Trial
+from index.readers.dose import dose_phrases
 
 
 class AttributeResult(BaseModel):
@@ -267,12 +268,6 @@ def _interventions(trial: Trial) -> AttributeResult:
     return result
 
 
-_DOSE = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:mg|µg|μg|ug|mcg|g|iu|units?|u|ml|mg/kg|µg/kg|μg/kg|mg/m2|mg/m²)\b(?:\s*/\s*(?:day|d|kg|m2))?",
-    re.IGNORECASE,
-)
-
-
 def _dose(trial: Trial) -> AttributeResult:
     """Dose phrases from the interventions, arms and summary, each quoted as its sentence."""
     result = AttributeResult(label="dose")
@@ -281,12 +276,13 @@ def _dose(trial: Trial) -> AttributeResult:
     seen: set[str] = set()
     for passage in filter(None, passages):
         for sentence in sentences(passage):
-            if not _DOSE.search(sentence) or sentence in seen:
+            phrases = dose_phrases(sentence)
+            if not phrases or sentence in seen:
                 continue
             seen.add(sentence)
             citations = _cite(trial, "Interventions", [sentence])
             if citations and citations[0] not in result.citations:
-                result.lines.append(", ".join(dict.fromkeys(m.group(0) for m in _DOSE.finditer(sentence))))
+                result.lines.append(", ".join(phrases))
                 result.citations += citations
     return result
 
