@@ -355,3 +355,51 @@ def test_seeds_with_the_real_model_find_a_criterion_by_paraphrase(seeds_dir: Pat
     # NCT05236582 excludes positive serology for HIV, HBV, HCV...
     hits = store.search("people with a hepatitis C infection", k=3, section="Exclusion Criteria")
     assert "NCT05236582" in [c.nct_id for c, _ in hits]
+
+
+def test_a_reader_sees_what_another_store_indexed_without_reopening(
+    records: Path, tmp_path: Path, settings: Settings
+) -> None:
+    index_paths([records], open_store(settings, HashingEmbedder()))
+    reader = open_store(settings, HashingEmbedder())
+    assert len(reader.all_trials()) == 3 and reader.all_chunks()  # both caches are now warm
+    assert reader.get_trial("NCT00000004") is None
+
+    write_study(records, "d.json", study("NCT00000004", "Drug D in glioma", exclusion="Prior radiotherapy"))
+    (records / "c.json").unlink()
+    summary = index_paths([records], open_store(settings, HashingEmbedder()))
+    assert (summary.new, summary.removed) == (1, 1)
+
+    assert [t.nct_id for t in reader.all_trials()] == ["NCT00000001", "NCT00000002", "NCT00000004"]
+    trial = reader.get_trial("NCT00000004")
+    assert trial is not None and trial.title == "Drug D in glioma"
+    assert reader.get_trial("NCT00000003") is None
+    assert "Prior radiotherapy" in chunk_texts(reader)
+    assert "NCT00000003" not in {c.nct_id for c in reader.all_chunks()}
+
+
+SEPARATE_INDEXER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {tests!r})
+    from pathlib import Path
+    from fake_embedder import HashingEmbedder
+    from index.pipeline import index_paths
+    from index.settings import Settings
+    from index.store import open_store
+
+    print(index_paths([Path({folder!r})], open_store(Settings(home={home!r}), HashingEmbedder())).new)
+    """
+)
+
+
+def test_a_reader_sees_what_a_separate_index_process_committed(records: Path, settings: Settings) -> None:
+    reader = open_store(settings, HashingEmbedder())
+    assert reader.all_trials() == [] and reader.all_chunks() == []  # cached while the index is empty
+    script = SEPARATE_INDEXER.format(tests=str(TESTS), home=str(settings.home), folder=str(records))
+    child = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert child.stdout.split()[-1] == "3"
+    assert [t.nct_id for t in reader.all_trials()] == ["NCT00000001", "NCT00000002", "NCT00000003"]
+    assert "Known brain metastases" in chunk_texts(reader)

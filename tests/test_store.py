@@ -160,3 +160,38 @@ def test_missing_embedding_model_names_the_setting(tmp_path: Path) -> None:
     embedder = SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
     with pytest.raises(EmbeddingModelError, match="TRIALS_EMBEDDING_MODEL"):
         embedder.embed_query("platelets")
+
+
+def test_every_committed_write_is_seen_by_another_store_on_its_next_read(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    writer, reader = open_store(settings, HashingEmbedder()), open_store(settings, HashingEmbedder())
+    assert reader.generation() is None  # nothing written yet
+    assert reader.all_trials() == [] and reader.all_chunks() == []
+
+    write(writer, PLATELETS)
+    first = reader.generation()
+    assert first is not None
+    assert reader.get_trial("NCT00000011") == PLATELETS
+    assert {c.nct_id for c in reader.all_chunks()} == {"NCT00000011"}
+
+    write(writer, LUNG)
+    assert reader.generation() not in (None, first)
+    assert [t.nct_id for t in reader.all_trials()] == ["NCT00000011", "NCT00000022"]
+
+    writer.delete_trials(["NCT00000011"])
+    assert reader.get_trial("NCT00000011") is None
+    assert {c.nct_id for c in reader.all_chunks()} == {"NCT00000022"}
+
+
+def test_reads_without_writes_keep_the_generation(store: TrialStore) -> None:
+    write(store, LUNG)
+    before = store.generation()
+    assert store.all_trials() == [LUNG] and store.get_trial("NCT00000022") == LUNG and store.all_chunks()
+    store.update_entries(
+        [
+            RecordEntry(
+                nct_id=LUNG.nct_id, source="/moved.txt", source_hash="0" * 16, content_hash=LUNG.content_hash
+            )
+        ]
+    )
+    assert store.generation() == before
