@@ -24,7 +24,7 @@ from assistant.llm import rewrite
 from assistant.matching import match_patient
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
-from assistant.retrieve import HybridRetriever, Passage, content_words
+from assistant.retrieve import HybridRetriever, Passage, content_words, shared_words
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
 from index.models import FactKind, Trial
@@ -36,6 +36,9 @@ MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a fe
 # used conversation is forgotten once this many are open (~20 small turns each: a few MB at most).
 MAX_SESSIONS = 1000
 MIN_COVERAGE = 0.5  # an open question is answered only from passages holding most of what it asks
+# Passages an open question ranks sentences in, per top_k: a short title outranks the summary that
+# explains it, so the pool reaches past the first few.
+OPEN_POOL = 2
 ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks
 
 
@@ -186,7 +189,7 @@ class AnswerChain:
         query = _query(state)
         section = _section_asked(query.question)
         passages = self.retriever.retrieve(
-            query.question, self.settings.top_k, nct_ids=query.nct_ids or None, section=section
+            query.question, self.settings.top_k * OPEN_POOL, nct_ids=query.nct_ids or None, section=section
         )
         relevant = [p for p in passages if self._coverage(query.question, p) >= MIN_COVERAGE]
         if not relevant:
@@ -216,7 +219,7 @@ class AnswerChain:
         wanted = content_words(question)
         weights = {w: self.retriever.weight(w) or ABSENT_WEIGHT for w in wanted}
         total = sum(weights.values())
-        shared = wanted & content_words(passage.chunk.text)
+        shared = shared_words(wanted, content_words(passage.chunk.text))
         return sum(weights[w] for w in shared) / total if total else 0.0
 
     def _cannot_answer(self, state: PipelineState) -> PipelineState:

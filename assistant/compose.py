@@ -13,10 +13,12 @@ from assistant.evaluate import TestResult, TrialEvaluation
 from assistant.evidence import find_quote, md_quote
 from assistant.models import Answer, Citation, Verdict
 from assistant.query import Query, QuestionKind
-from assistant.retrieve import Passage, content_words
+from assistant.retrieve import Passage, RankedSentence, rank_sentences
 from index.models import Trial
 
-OPEN_SENTENCES = 3  # quoted sentences in an open answer
+OPEN_SENTENCES = 3  # at most this many verbatim sentences form an open question's direct answer
+OPEN_SUPPORT = 3  # further passages quoted beneath the direct answer
+DIRECT_SHARE = 0.6  # a sentence joins the direct answer only when it scores this share of the best
 LIST_LIMIT = 15  # evidence lines shown before a long result set is summarised
 _NOT_STATED_LIMIT = 25
 _STATUS_MARK = {"met": "✅ met", "not met": "❌ not met", "unknown": "❓ unknown"}
@@ -333,40 +335,60 @@ def compose_open(
     sentences_of: dict[str, list[str]],
     weight: Callable[[str], float],
 ) -> Answer:
-    """Extractive: the sentences of the retrieved passages that share the most telling words with the
-    question (weighted by how rare each word is in the corpus), quoted and cited, best first."""
-    wanted = content_words(question)
-    scored: list[tuple[float, Passage, str]] = []
-    for rank, passage in enumerate(passages):
-        for sentence in sentences_of.get(passage.chunk.id, []):
-            shared = wanted & content_words(sentence)
-            if shared:
-                # rarer shared words first; then fuller sentences over bare titles; then retrieval rank
-                score = sum(weight(w) for w in shared) + min(len(sentence.split()), 25) / 100 - rank / 1000
-                scored.append((score, passage, sentence))
-    picked: list[tuple[Passage, str]] = []
-    for _, passage, sentence in sorted(scored, key=lambda item: -item[0]):
-        if all(sentence != s for _, s in picked):
-            picked.append((passage, sentence))
-        if len(picked) == OPEN_SENTENCES:
-            break
-    if not picked:
+    """Extractive: the direct answer first, as the best 1-3 verbatim sentences with their trial IDs,
+    then the best sentence of each other passage that supports it. Every quote is cited."""
+    ranked = _distinct(rank_sentences(question, passages, sentences_of, weight))
+    if not ranked:
         return abstain("No passage in the indexed records answers this question.")
-    lines = [
-        f"According to {ref(picked[0][0].chunk.nct_id)}: {md_quote(picked[0][1])}",
-        "",
-        "**Most relevant passages:**",
-    ]
-    lines += [f"- {ref(p.chunk.nct_id)} ({p.chunk.section}): {md_quote(s)}" for p, s in picked]
-    citations = [Citation(nct_id=p.chunk.nct_id, section=p.chunk.section, quote=s) for p, s in picked]
-    trials = list(dict.fromkeys(p.chunk.nct_id for p, _ in picked))
+    direct = _direct_answer(ranked)
+    shown = {s.passage.chunk.id for s in direct}
+    support = [s for s in _best_per_passage(ranked) if s.passage.chunk.id not in shown][:OPEN_SUPPORT]
+    lines = ["According to the records:"]
+    lines += [f"- {md_quote(s.text, 400)} {ref(s.passage.chunk.nct_id)}" for s in direct]
+    if support:
+        lines += ["", "**Supporting passages:**"]
+        lines += [
+            f"- {ref(s.passage.chunk.nct_id)} ({s.passage.chunk.section}): {md_quote(s.text)}"
+            for s in support
+        ]
+    quoted = [*direct, *support]
     return Answer(
         answer="\n".join(lines),
-        trials=trials,
-        citations=citations,
+        trials=list(dict.fromkeys(s.passage.chunk.nct_id for s in quoted)),
+        citations=[
+            Citation(nct_id=s.passage.chunk.nct_id, section=s.passage.chunk.section, quote=s.text)
+            for s in quoted
+        ],
         kind=QuestionKind.OPEN,
         notes=["Extractive answer: passages quoted from the records, not a generated summary."],
     )
+
+
+def _distinct(ranked: Sequence[RankedSentence]) -> list[RankedSentence]:
+    """Each sentence once per trial (overlapping chunks repeat sentences), keeping its best score."""
+    seen: set[tuple[str, str]] = set()
+    kept: list[RankedSentence] = []
+    for sentence in ranked:
+        key = (sentence.passage.chunk.nct_id, sentence.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(sentence)
+    return kept
+
+
+def _direct_answer(ranked: Sequence[RankedSentence]) -> list[RankedSentence]:
+    """The best sentences that may answer (titles restate the topic, they do not give a reason),
+    as long as each scores near the best; with none such, the best sentences of all."""
+    candidates = [s for s in ranked if s.explains] or list(ranked)
+    floor = DIRECT_SHARE * candidates[0].score
+    return [s for s in candidates if s.score >= floor][:OPEN_SENTENCES]
+
+
+def _best_per_passage(ranked: Sequence[RankedSentence]) -> list[RankedSentence]:
+    best: dict[str, RankedSentence] = {}
+    for sentence in ranked:
+        best.setdefault(sentence.passage.chunk.id, sentence)
+    return list(best.values())
 
 
 def abstain(reason: str, notes: Sequence[str] = ()) -> Answer:

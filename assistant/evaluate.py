@@ -154,13 +154,27 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     if facts:  # limits only for other circumstances than the one the question states
         return TestResult(
             outcome="not stated",
-            reason=f"no {test.kind.value.replace('_', '/')} limit for patients "
-            + " and ".join(test.circumstances),
+            reason=f"no {kind_name(test.kind)} limit for patients " + " and ".join(test.circumstances),
             citations=_cite(trial, facts),
         )
-    return TestResult(
-        outcome="not stated", reason=f"no {test.kind.value.replace('_', '/')} criterion in the record"
-    )
+    return TestResult(outcome="not stated", reason=f"no {kind_name(test.kind)} criterion in the record")
+
+
+# How an answer names each kind of fact ("no ECOG criterion", not the enum's "ecog").
+_KIND_NAMES: dict[FactKind, str] = {
+    FactKind.ECOG: "ECOG",
+    FactKind.KARNOFSKY: "Karnofsky",
+    FactKind.CREATININE_CLEARANCE: "creatinine clearance",
+    FactKind.EGFR: "eGFR",
+    FactKind.ALT_AST: "ALT/AST",
+    FactKind.LIFE_EXPECTANCY: "life expectancy",
+    FactKind.PLATELET_TRANSFUSION: "platelet transfusion",
+}
+
+
+def kind_name(kind: FactKind) -> str:
+    """The display name of a fact kind: 'ECOG', 'ALT/AST', 'platelets'."""
+    return _KIND_NAMES.get(kind, kind.value.replace("_", " "))
 
 
 # Labs an umbrella "liver function" / "renal function" limit covers, and how records name the organ.
@@ -300,7 +314,7 @@ def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
     upward = asked in (">", ">=")
     facts = trial.facts_of(test.kind)
     if not facts:
-        return TestResult(outcome="not stated", reason=f"no {test.kind.value} criterion in the record")
+        return TestResult(outcome="not stated", reason=f"no {kind_name(test.kind)} criterion in the record")
     implying: list[Fact] = []
     other: list[Fact] = []
     for fact in facts:

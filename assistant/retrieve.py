@@ -8,7 +8,7 @@ here, so set/attribute/match questions never load the embedding model.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 from rank_bm25 import BM25Okapi
@@ -18,6 +18,7 @@ from index.models import Chunk
 from index.seams import TrialReader
 
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
+NEAR_SPELLING_MIN = 8  # letters a word needs before a one-letter difference counts as a typo
 _STOPWORD_LINES = (
     "a an the of in on for to and or with without by from at as is are was were be been being do does did",
     "what which who whom whose why how when where there this that these those it its they them their i me my",
@@ -28,6 +29,22 @@ _STOPWORD_LINES = (
 )
 _STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
 
+# Sentence ranking. A title restates a trial's topic and so matches any question about it, but never
+# says why or how; questions asking for a reason are answered from sentences that give one.
+TOPIC_SECTIONS = frozenset({"Title"})
+CONTEXT_SHARE = 0.5  # a question word only the sentence's passage holds counts half: it sets the context
+CAUSE_BONUS = 2.0  # about one telling word: a reason sentence beats a bare restatement of the topic
+_EXPLANATORY_QUESTION = re.compile(
+    r"\b(?:why|how come|reasons?|rationale|purpose|motivat\w*)\b", re.IGNORECASE
+)
+_CAUSAL = re.compile(
+    r"\b(?:because|due to|since|therefore|thereby|thus|hence|as a result|risks?|lead(?:s|ing)? to"
+    r"|result(?:s|ing)? in|caus\w*|increas\w*|reduc\w*|necessitat\w*|compromis\w*|lack\w*|unmet"
+    r"|needs?|aims?|purpose|objectives?|in order to|so that|hypothes\w*|however|evidence"
+    r"|to (?:evaluate|assess|determine|investigate|explore|prevent|reduce|improve))\b",
+    re.IGNORECASE,
+)
+
 
 class Passage(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -37,12 +54,74 @@ class Passage(BaseModel):
     overlap: int  # question content words found in the passage
 
 
+class RankedSentence(BaseModel):
+    """One verbatim sentence of a retrieved passage, scored against the question."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    passage: Passage
+    text: str
+    score: float
+    explains: bool  # may stand as the direct answer: not a topic restatement when a reason is asked
+
+
 def tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
 
 
 def content_words(text: str) -> set[str]:
-    return {t for t in tokens(text) if t not in _STOPWORDS and len(t) > 1}
+    """Telling words, with the leading parts of hyphenated compounds ("t-dm1-induced" also gives
+    "t-dm1") so a question's "T-DM1" meets the record's "T-DM1-induced"."""
+    words: set[str] = set()
+    for token in tokens(text):
+        parts = token.split("-")
+        words.update("-".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return {w for w in words if w not in _STOPWORDS and len(w) > 1}
+
+
+def near_spelling(a: str, b: str) -> bool:
+    """Two long words one typo apart (an inserted, dropped or changed letter): records spell drug
+    names variously ("Hetrombopag" / "Herombopag"); short words are left exact, where one letter
+    makes another word."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < NEAR_SPELLING_MIN or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    rest = a[first + 1 :] if len(a) == len(b) else a[first:]
+    return rest == b[first + 1 :]
+
+
+def shared_words(wanted: set[str], words: set[str]) -> set[str]:
+    """The question's words a text holds: exactly, as singular or plural ("risk" / "risks"), or one
+    typo apart."""
+    singular = {_singular(w) for w in words}
+    return {
+        w
+        for w in wanted
+        if w in words or _singular(w) in singular or any(near_spelling(w, other) for other in words)
+    }
+
+
+def _one_letter_dropped(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _deletion_index(vocabulary: Iterable[str]) -> dict[str, list[str]]:
+    """Long words by themselves and by each one-letter-dropped form: two words one typo apart share
+    a key (the symmetric-delete lookup of SymSpell), so variants are found without a vocabulary scan."""
+    index: dict[str, list[str]] = {}
+    for word in vocabulary:
+        if len(word) >= NEAR_SPELLING_MIN:
+            for key in _one_letter_dropped(word) | {word}:
+                index.setdefault(key, []).append(word)
+    return index
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 class HybridRetriever:
@@ -54,6 +133,7 @@ class HybridRetriever:
         self._chunks: list[Chunk] = []
         self._bm25: BM25Okapi | None = None
         self._key: tuple[int, str] | None = None
+        self._by_deletion: dict[str, list[str]] = {}
 
     def _index(self) -> tuple[list[Chunk], BM25Okapi | None]:
         chunks = self._reader.all_chunks()
@@ -61,6 +141,7 @@ class HybridRetriever:
         if key != self._key:
             self._chunks = chunks
             self._bm25 = BM25Okapi([tokens(c.text) for c in chunks]) if chunks else None
+            self._by_deletion = _deletion_index(self._bm25.idf if self._bm25 is not None else ())
             self._key = key
         return self._chunks, self._bm25
 
@@ -75,7 +156,7 @@ class HybridRetriever:
             for i, c in enumerate(chunks)
             if (not nct_ids or c.nct_id in nct_ids) and (section is None or c.section == section)
         ]
-        scores = bm25.get_scores(tokens(question))
+        scores = bm25.get_scores(self._spellings(tokens(question)))
         lexical = sorted((i for i in allowed if scores[i] > 0), key=lambda i: -scores[i])[: k * 3]
         fused: dict[str, float] = {}
         by_id = {c.id: c for c in chunks}
@@ -87,9 +168,26 @@ class HybridRetriever:
         wanted = content_words(question)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [
-            Passage(chunk=by_id[cid], score=score, overlap=len(wanted & content_words(by_id[cid].text)))
+            Passage(
+                chunk=by_id[cid],
+                score=score,
+                overlap=len(shared_words(wanted, content_words(by_id[cid].text))),
+            )
             for cid, score in ranked
         ]
+
+    def _spellings(self, query: list[str]) -> list[str]:
+        """The query's words plus the corpus's other spellings of them, so a record that writes
+        "Herombopag" is found by a question about "hetrombopag". Needs `_index()` to have run."""
+        variants = {
+            other
+            for word in query
+            if len(word) >= NEAR_SPELLING_MIN
+            for key in _one_letter_dropped(word) | {word}
+            for other in self._by_deletion.get(key, ())
+            if other != word and near_spelling(word, other)
+        }
+        return query + sorted(variants)
 
     def weight(self, word: str) -> float:
         """How telling a word is in this corpus (BM25 idf; 0 for words no chunk holds)."""
@@ -105,3 +203,35 @@ class HybridRetriever:
             return [chunk for chunk, _ in self._reader.search(question, k, nct_ids=nct_ids, section=section)]
         except IndexStoreError:
             return []  # the lexical half still answers; the store error is logged by the store
+
+
+def rank_sentences(
+    question: str,
+    passages: Sequence[Passage],
+    sentences_of: dict[str, list[str]],
+    weight: Callable[[str], float],
+) -> list[RankedSentence]:
+    """Sentences of the passages sharing a word with the question, best first.
+
+    A sentence scores the corpus weight of the question words it holds, plus half the weight of
+    those only its passage holds (the passage names the drug, the sentence gives the reason); for a
+    why-question, causal or purpose wording adds CAUSE_BONUS and titles cannot be the answer. Ties
+    go to fuller sentences, then to the better-retrieved passage."""
+    wanted = content_words(question)
+    explanatory = bool(_EXPLANATORY_QUESTION.search(question))
+    ranked: list[RankedSentence] = []
+    for rank, passage in enumerate(passages):
+        in_passage = shared_words(wanted, content_words(passage.chunk.text))
+        for sentence in sentences_of.get(passage.chunk.id, []):
+            shared = shared_words(wanted, content_words(sentence))
+            if not shared:
+                continue
+            score = sum(weight(w) for w in shared) + CONTEXT_SHARE * sum(
+                weight(w) for w in in_passage - shared
+            )
+            if explanatory and _CAUSAL.search(sentence):
+                score += CAUSE_BONUS
+            score += min(len(sentence.split()), 25) / 100 - rank / 1000
+            explains = not (explanatory and passage.chunk.section in TOPIC_SECTIONS)
+            ranked.append(RankedSentence(passage=passage, text=sentence, score=score, explains=explains))
+    return sorted(ranked, key=lambda s: -s.score)
