@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     llm: str = Field(default="none", description="Chat model for generation; 'none' = extractive.")
     top_k: int = 8
     max_question_chars: int = 2000
+    refresh_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How often a long-running reader checks the index for other processes' writes.",
+    )
     allowed_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
 
     @field_validator("embedding_batch_size", "max_chunk_chars", "top_k", "max_question_chars")

@@ -361,7 +361,7 @@ def test_a_reader_sees_what_another_store_indexed_without_reopening(
     records: Path, tmp_path: Path, settings: Settings
 ) -> None:
     index_paths([records], open_store(settings, HashingEmbedder()))
-    reader = open_store(settings, HashingEmbedder())
+    reader = open_store(settings.model_copy(update={"refresh_seconds": 0}), HashingEmbedder())
     assert len(reader.all_trials()) == 3 and reader.all_chunks()  # both caches are now warm
     assert reader.get_trial("NCT00000004") is None
 
@@ -394,7 +394,7 @@ SEPARATE_INDEXER = textwrap.dedent(
 
 
 def test_a_reader_sees_what_a_separate_index_process_committed(records: Path, settings: Settings) -> None:
-    reader = open_store(settings, HashingEmbedder())
+    reader = open_store(settings.model_copy(update={"refresh_seconds": 0}), HashingEmbedder())
     assert reader.all_trials() == [] and reader.all_chunks() == []  # cached while the index is empty
     script = SEPARATE_INDEXER.format(tests=str(TESTS), home=str(settings.home), folder=str(records))
     child = subprocess.run(

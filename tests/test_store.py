@@ -163,7 +163,7 @@ def test_missing_embedding_model_names_the_setting(tmp_path: Path) -> None:
 
 
 def test_every_committed_write_is_seen_by_another_store_on_its_next_read(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings(home=tmp_path / "home", refresh_seconds=0)
     writer, reader = open_store(settings, HashingEmbedder()), open_store(settings, HashingEmbedder())
     assert reader.generation() is None  # nothing written yet
     assert reader.all_trials() == [] and reader.all_chunks() == []
@@ -195,3 +195,13 @@ def test_reads_without_writes_keep_the_generation(store: TrialStore) -> None:
         ]
     )
     assert store.generation() == before
+
+
+def test_other_writes_are_looked_for_at_most_every_refresh_seconds(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", refresh_seconds=3600)
+    writer, reader = open_store(settings, HashingEmbedder()), open_store(settings, HashingEmbedder())
+    assert reader.all_trials() == []
+    write(writer, LUNG)
+    assert reader.all_trials() == []  # within the refresh interval the cache is served as it is
+    reader.settings = settings.model_copy(update={"refresh_seconds": 0})
+    assert reader.all_trials() == [LUNG]
