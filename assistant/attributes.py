@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
 from assistant.models import Citation
-from assistant.quantities import LAB_NAMES
+from assistant.quantities import LAB_NAMES, kind_name
 from index.models import Criterion, Fact, FactKind, Trial
 from index.readers.dose import dose_phrases
 
@@ -54,7 +54,7 @@ def _cite(
 
 def describe_fact(fact: Fact) -> str:
     """A short reading of a fact: 'ECOG 0-2', 'platelets < 75 x10^9/L (exclusion)', 'rhTPO within 14 days'."""
-    name = fact.kind.value.replace("_", "/").replace("alt/ast", "ALT/AST")
+    name = kind_name(fact.kind)
     unit = f" {fact.unit}" if fact.unit and fact.unit not in ("years",) else ""
     if fact.kind in (FactKind.ECOG, FactKind.AGE) and (fact.low is not None or fact.high is not None):
         low = f"{fact.low:g}" if fact.low is not None else "any"

@@ -44,6 +44,7 @@ def question_phrase(query: Query) -> str:
         "accepts": "accept patients with",
         "studies": "are for or in",
         "gives": "give",
+        "controls": "have a control arm of",
         "mentions": "mention",
         "washout": "set a washout window or exclusion for",
     }

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.attributes import extract
-from assistant.evidence import criterion_citation, fact_citation, find_quote
+from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
 from assistant.models import Citation
 from assistant.quantities import (
     COMPARATOR_PATTERN,
@@ -23,11 +23,12 @@ from assistant.quantities import (
     comparator_of,
     compare,
     convert,
+    kind_name,
     parse_number,
 )
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
-from index.models import Fact, FactKind, Trial
+from index.models import Arm, Fact, FactKind, Trial
 from index.vocabulary import drug_matches
 
 Outcome = Literal["match", "no match", "not stated"]
@@ -158,23 +159,6 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             citations=_cite(trial, facts),
         )
     return TestResult(outcome="not stated", reason=f"no {kind_name(test.kind)} criterion in the record")
-
-
-# How an answer names each kind of fact ("no ECOG criterion", not the enum's "ecog").
-_KIND_NAMES: dict[FactKind, str] = {
-    FactKind.ECOG: "ECOG",
-    FactKind.KARNOFSKY: "Karnofsky",
-    FactKind.CREATININE_CLEARANCE: "creatinine clearance",
-    FactKind.EGFR: "eGFR",
-    FactKind.ALT_AST: "ALT/AST",
-    FactKind.LIFE_EXPECTANCY: "life expectancy",
-    FactKind.PLATELET_TRANSFUSION: "platelet transfusion",
-}
-
-
-def kind_name(kind: FactKind) -> str:
-    """The display name of a fact kind: 'ECOG', 'ALT/AST', 'platelets'."""
-    return _KIND_NAMES.get(kind, kind.value.replace("_", " "))
 
 
 # Labs an umbrella "liver function" / "renal function" limit covers, and how records name the organ.
@@ -386,6 +370,8 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
     if mode == "gives":
         return _gives_result(trial, term)
+    if mode == "controls":
+        return _control_arm_result(trial, term)
     if mode == "studies":
         cites = (
             _field_citations(
@@ -397,6 +383,11 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         )
         if cites:
             return TestResult(outcome="match", reason=f"studies {term}", citations=cites)
+        populations = _limit_population_citations(trial, term)
+        if populations:  # "ALT <= 5 x ULN for patients with liver metastases" admits that population
+            return TestResult(
+                outcome="match", reason=f"sets its own limits for patients with {term}", citations=populations
+            )
         given = _gives_result(trial, term)
         if given.outcome == "match":  # "studies romiplostim": a drug is studied by giving it
             return given
@@ -436,6 +427,18 @@ def _washout_result(trial: Trial, term: str) -> TestResult:
     return _one_term_result(trial, "excludes", term)  # an event, not a drug: "history of thrombosis"
 
 
+def _limit_population_citations(trial: Trial, term: str) -> list[Citation]:
+    """Criteria setting a separate lab limit for patients with the term ("with liver metastases")."""
+    return _cite(
+        trial,
+        [
+            f
+            for f in trial.facts
+            if f.qualifier and _topic(f.qualifier)[1] and mentions(_topic(f.qualifier)[0], term)
+        ],
+    )
+
+
 def _window_text(fact: Fact) -> str:
     window = f"within {fact.days:g} days" if fact.days is not None else "a window"
     return f"{fact.term or 'platelet transfusion'} {window}{f' before {fact.anchor}' if fact.anchor else ''}"
@@ -457,6 +460,36 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
     if not trial.interventions and not trial.arms:
         return TestResult(outcome="not stated", reason="the record lists no interventions")
     return TestResult(outcome="no match", reason=f"{term} is not among its interventions")
+
+
+def _control_arm_result(trial: Trial, term: str) -> TestResult:
+    """A control arm giving the term: any arm not typed EXPERIMENTAL (active/placebo/sham comparator,
+    no intervention, other) whose label, description or assigned interventions name it."""
+    if not trial.arms:
+        return TestResult(outcome="not stated", reason="the record lists no arms")
+    for arm in trial.arms:
+        if not arm.type or arm.type.upper() == "EXPERIMENTAL":
+            continue
+        cites = _arm_citations(trial, arm, term)
+        if cites:
+            kind = arm.type.replace("_", " ").lower()
+            return TestResult(
+                outcome="match", reason=f"control arm {arm.label} ({kind}) gives {term}", citations=cites
+            )
+    return TestResult(outcome="no match", reason=f"no control arm gives {term}")
+
+
+def _arm_citations(trial: Trial, arm: Arm, term: str) -> list[Citation]:
+    """The arm's label and first description sentence naming the term, quoted verbatim; the names of
+    interventions assigned to the arm only when neither does."""
+    own = [arm.label, *(sentences(arm.description) if arm.description else [])]
+    assigned = [i.name for i in trial.interventions if arm.label in i.arm_labels]
+    for passages in (own, assigned):
+        quotes = [find_quote(trial, [p]) for p in passages if mentions(p, term)]
+        found = list(dict.fromkeys(q for q in quotes if q))[:2]
+        if found:
+            return [Citation(nct_id=trial.nct_id, section="Study Groups", quote=q) for q in found]
+    return []
 
 
 def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = False) -> list[Citation]:

@@ -149,3 +149,20 @@ def compare(value: float, comparator: str, bound: float) -> bool:
         "=": value == bound,
         "!=": value != bound,
     }[comparator]
+
+
+# How an answer names each kind of fact ("no ECOG criterion", not the enum's "ecog").
+_KIND_NAMES: dict[FactKind, str] = {
+    FactKind.ECOG: "ECOG",
+    FactKind.KARNOFSKY: "Karnofsky",
+    FactKind.CREATININE_CLEARANCE: "creatinine clearance",
+    FactKind.EGFR: "eGFR",
+    FactKind.ALT_AST: "ALT/AST",
+    FactKind.LIFE_EXPECTANCY: "life expectancy",
+    FactKind.PLATELET_TRANSFUSION: "platelet transfusion",
+}
+
+
+def kind_name(kind: FactKind) -> str:
+    """The display name of a fact kind: 'ECOG', 'ALT/AST', 'platelets'."""
+    return _KIND_NAMES.get(kind, kind.value.replace("_", " "))

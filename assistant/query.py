@@ -41,7 +41,8 @@ class NumericTest(_Model):
     circumstances: list[str] = Field(default_factory=list)
 
 
-TermMode = Literal["excludes", "requires", "accepts", "studies", "gives", "mentions", "washout"]
+# "controls": a comparator/control arm (any arm type but EXPERIMENTAL) gives the term.
+TermMode = Literal["excludes", "requires", "accepts", "studies", "gives", "controls", "mentions", "washout"]
 
 
 class TermTest(_Model):

@@ -299,7 +299,7 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
     terms = (
-        _term_tests(text, loose=set_cue or bool(_THOSE.search(text)))
+        _control_arm_tests(text) or _term_tests(text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
         else []
     )
@@ -721,6 +721,24 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
         if tests:
             break  # the first verb that yields a term decides the direction
     return tests
+
+
+# "an rhTPO control arm", "a placebo comparator group", "a control arm of romiplostim".
+_CONTROL_ARM = re.compile(
+    r"\b(?:an?|the|any)\s+(?P<before>[\w+\-/]+(?:\s+(?:or\s+)?[\w+\-/]+){0,3}?)\s+"
+    r"(?:control|comparator)\s+(?:arms?|groups?)\b"
+    r"|\b(?:control|comparator)\s+(?:arms?|groups?)\s+(?:of|with|using|giving|receiving|on)\s+(?P<after>.+)",
+    re.IGNORECASE,
+)
+
+
+def _control_arm_tests(text: str) -> list[TermTest]:
+    """A drug named as the control: the arm role matters, so it is not a plain 'gives' test."""
+    match = _CONTROL_ARM.search(NCT_ID.sub(" ", text))
+    if match is None:
+        return []
+    tail = match.group("before") or _TERM_END.split(match.group("after"), maxsplit=1)[0]
+    return [TermTest(term=names[0], alternatives=names[1:], mode="controls") for names in _split_terms(tail)]
 
 
 def _split_terms(tail: str) -> list[list[str]]:

@@ -9,8 +9,8 @@ import re
 import pytest
 from fakes import InMemoryTrialReader, seed_trials
 
-from assistant.evaluate import kind_name
 from assistant.models import Answer
+from assistant.quantities import kind_name
 from assistant.retrieve import HybridRetriever, content_words, near_spelling, shared_words
 from assistant.service import Assistant
 from index.models import FactKind, Trial
