@@ -11,7 +11,7 @@ from fake_embedder import HashingEmbedder
 
 from index.chunks import chunk_trial
 from index.enrich import enrich
-from index.models import Chunk, Trial
+from index.models import Chunk, Criterion, Fact, Trial
 from index.readers import read_file
 from index.settings import Settings
 
@@ -74,3 +74,18 @@ def _seed_trials() -> tuple[Trial, ...]:
 def seed_trials() -> list[Trial]:
     """The five seed records, read and enriched (cached: they are immutable pydantic models)."""
     return list(_seed_trials())
+
+
+def hand_trial(nct_id: str, inclusion: list[str], exclusion: list[str], facts: list[Fact]) -> Trial:
+    """A small hand-written trial whose record text is exactly its criteria, with facts given."""
+    text = "\n".join(["Inclusion Criteria", *inclusion, "Exclusion Criteria", *exclusion])
+    return Trial(
+        nct_id=nct_id,
+        brief_title=f"Hand-written trial {nct_id}",
+        source_path="hand",
+        source_format="ctgov_json",
+        text=text,
+        inclusion=[Criterion(section="inclusion", number=i + 1, text=t) for i, t in enumerate(inclusion)],
+        exclusion=[Criterion(section="exclusion", number=i + 1, text=t) for i, t in enumerate(exclusion)],
+        facts=facts,
+    )

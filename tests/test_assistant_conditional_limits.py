@@ -4,7 +4,7 @@ limits ("liver function < 1.5 x ULN"), and "which trials exclude a patient with 
 from __future__ import annotations
 
 import pytest
-from fakes import InMemoryTrialReader, seed_trials
+from fakes import InMemoryTrialReader, hand_trial, seed_trials
 
 from assistant.evaluate import numeric_result
 from assistant.matching import check_trial
@@ -12,31 +12,17 @@ from assistant.quantities import Quantity
 from assistant.query import NumericTest, PatientProfile
 from assistant.service import Assistant
 from assistant.understand import understand
-from index.models import Criterion, Fact, FactKind, Trial
+from index.models import Fact, FactKind, Trial
 
 WITHOUT_METS = "without liver metastases"
 WITH_METS = "with liver metastases"
-
-
-def _trial(nct_id: str, inclusion: list[str], exclusion: list[str], facts: list[Fact]) -> Trial:
-    text = "\n".join(["Inclusion Criteria", *inclusion, "Exclusion Criteria", *exclusion])
-    return Trial(
-        nct_id=nct_id,
-        brief_title=f"Hand-written trial {nct_id}",
-        source_path="hand",
-        source_format="ctgov_json",
-        text=text,
-        inclusion=[Criterion(section="inclusion", number=i + 1, text=t) for i, t in enumerate(inclusion)],
-        exclusion=[Criterion(section="exclusion", number=i + 1, text=t) for i, t in enumerate(exclusion)],
-        facts=facts,
-    )
 
 
 # Written like NCT05394285's exclusion 13: a stricter limit without liver metastases, a looser one with.
 SPLIT_EXCLUSION = (
     "Patients without liver metastases, ALT > 3 x ULN; patients with liver metastases, ALT >= 5 x ULN."
 )
-SPLIT = _trial(
+SPLIT = hand_trial(
     "NCT20000001",
     ["Adults."],
     [SPLIT_EXCLUSION],
@@ -63,7 +49,7 @@ SPLIT = _trial(
 )
 # Written like NCT06433830's inclusion 8: a general limit and an exception for liver metastases.
 EXCEPTION_INCLUSION = "ALT <= 3 x ULN (transaminases should not exceed 5 x ULN if liver metastases)."
-EXCEPTION = _trial(
+EXCEPTION = hand_trial(
     "NCT20000002",
     [EXCEPTION_INCLUSION],
     ["Pregnancy."],
@@ -88,7 +74,7 @@ EXCEPTION = _trial(
     ],
 )
 # Written like NCT05236582's inclusion: one limit for the organ's tests as a whole, no lab named.
-UMBRELLA = _trial(
+UMBRELLA = hand_trial(
     "NCT20000003",
     ["Liver and kidney function\\<1.5×upper limit of normal, qualified for examination;"],
     [],
@@ -210,7 +196,7 @@ def test_seed_trials_never_accept_alt_4_uln_when_metastases_are_unknown(seed_ass
 
 
 def test_limits_only_for_another_circumstance_are_not_stated() -> None:
-    only_with = _trial(
+    only_with = hand_trial(
         "NCT20000004",
         ["ALT <= 5 x ULN for patients with liver metastases."],
         [],

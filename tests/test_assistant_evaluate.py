@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from fakes import InMemoryTrialReader
+from fakes import InMemoryTrialReader, hand_trial
 
 from assistant.evaluate import numeric_result, term_result
 from assistant.matching import check_trial
 from assistant.quantities import Quantity
 from assistant.query import NumericTest, PatientProfile, TermTest
 from assistant.service import Assistant
-from index.models import Criterion, Fact, FactKind, Trial
+from index.models import Fact, FactKind, Trial
 
 INCLUSION = [
     "Negative for HIV by ELISA.",
@@ -25,17 +25,7 @@ EXCLUSION = [
 def _trial(
     nct_id: str, facts: list[Fact], inclusion: list[str] = INCLUSION, exclusion: list[str] = EXCLUSION
 ) -> Trial:
-    text = "\n".join(["Inclusion Criteria", *inclusion, "Exclusion Criteria", *exclusion])
-    return Trial(
-        nct_id=nct_id,
-        brief_title=f"Hand-written trial {nct_id}",
-        source_path="hand",
-        source_format="ctgov_json",
-        text=text,
-        inclusion=[Criterion(section="inclusion", number=i + 1, text=t) for i, t in enumerate(inclusion)],
-        exclusion=[Criterion(section="exclusion", number=i + 1, text=t) for i, t in enumerate(exclusion)],
-        facts=facts,
-    )
+    return hand_trial(nct_id, inclusion, exclusion, facts)
 
 
 HB = Fact(
