@@ -28,8 +28,8 @@ from assistant.quantities import (
 )
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
+from index.language.vocabulary import drug_matches
 from index.models import Arm, Fact, FactKind, Trial
-from index.vocabulary import drug_matches
 
 Outcome = Literal["match", "no match", "not stated"]
 
@@ -109,7 +109,7 @@ def fact_allows(fact: Fact, value: float, unit: str | None) -> bool | None:
     required = fact.required_comparator()
     if required is None or fact.value is None:
         return None
-    converted = convert(Quantity(value=value, unit=unit), fact.unit)
+    converted = convert(Quantity(value=value, unit=unit), fact.unit, fact.kind)
     if converted is None:
         return None
     return compare(converted, required, fact.value)
@@ -303,7 +303,8 @@ def _requires_result(trial: Trial, test: NumericTest) -> TestResult:
     other: list[Fact] = []
     for fact in facts:
         required, value = _bound(fact, upward)
-        bound = convert(Quantity(value=value, unit=fact.unit), test.unit) if value is not None else None
+        quantity = Quantity(value=value, unit=fact.unit) if value is not None else None
+        bound = convert(quantity, test.unit, fact.kind) if quantity is not None else None
         same_direction = required in ((">", ">=") if upward else ("<", "<="))
         if required is None or bound is None or not same_direction:
             other.append(fact)

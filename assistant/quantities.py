@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 
+import pint
 from pydantic import BaseModel
 
+from index.language import units
+from index.language.units import analytes, display_family, family_of, to_canonical, unit_families
 from index.models import FactKind
 
 NUMBER = r"(\d+(?:[.,]\d+)*)"
@@ -46,23 +49,12 @@ _COMPARATOR_WORDS: list[tuple[str, str]] = [
 COMPARATOR_PATTERN = "|".join(re.escape(word) for word, _ in _COMPARATOR_WORDS)
 _COMPARATOR_OF = dict(_COMPARATOR_WORDS)
 
-# Lab names as questions write them. eGFR is only a lab when a number follows (EGFR is also a gene).
-LAB_NAMES: dict[FactKind, str] = {
-    FactKind.PLATELETS: r"platelets?(?: counts?)?|plts?",
-    FactKind.NEUTROPHILS: r"absolute neutrophil counts?|neutrophils?(?: counts?)?|anc",
-    FactKind.HEMOGLOBIN: r"ha?emoglobin|hgb|hb",
-    FactKind.CREATININE_CLEARANCE: r"creatinine clearance|crcl|ccr",
-    FactKind.CREATININE: r"serum creatinine|creatinine",
-    FactKind.EGFR: r"egfr",
-    FactKind.ALT_AST: r"alt/ast|ast/alt|alt|ast|transaminases?",
-    FactKind.BILIRUBIN: r"total bilirubin|bilirubin|tbil",
-    FactKind.LIFE_EXPECTANCY: r"life expectancy|expected survival|estimated survival",
-    FactKind.KARNOFSKY: r"karnofsky(?: performance status| score)?|kps",
-}
+# Lab names come from the language core, the same names the fact extractor reads in records. eGFR
+# is only a lab when a number follows (EGFR is also a gene): understand.py checks that.
+LAB_NAMES: dict[FactKind, str] = {a.kind: a.pattern for a in analytes() if a.kind is not None}
 
 _UNIT = (
-    r"(?:[x×*]\s*10\s*\^?\s*(?:9|⁹)\s*/\s*l|10\s*\^?\s*(?:9|⁹)\s*/\s*l|g/l|g/dl|mg/dl|µmol/l|umol/l|μmol/l"
-    r"|ml/min(?:/1\.73\s*m(?:2|²))?|/\s*(?:µl|ul|μl|mm3|mm³)|cells/\s*(?:µl|ul|μl|mm3)|x?\s*uln"
+    r"(?:" + "|".join(f.regex.pattern for f in unit_families()) + r"|x?\s*uln"
     r"|times (?:the )?upper limit of normal|weeks?|months?|days?|years?|%)"
 )
 UNIT_PATTERN = _UNIT
@@ -89,31 +81,16 @@ def comparator_of(word: str | None) -> str | None:
 
 
 def normalise(kind: FactKind, value: float, unit: str | None) -> Quantity:
-    """Bring a question's value to the unit the index stores for that fact kind."""
-    raw = re.sub(r"\s+", "", unit or "").lower().replace("μ", "µ").replace("⁹", "9").replace("³", "3")
-    if kind in (FactKind.PLATELETS, FactKind.NEUTROPHILS):
-        per_microlitre = raw.endswith(("/µl", "/ul", "/mm3"))
-        if per_microlitre or (not raw and value >= 1000):
-            return Quantity(value=value / 1000, unit="x10^9/L")
-        return Quantity(value=value, unit="x10^9/L")
-    if kind == FactKind.HEMOGLOBIN:
-        if raw == "g/dl" or (not raw and value < 25):
-            return Quantity(value=value * 10, unit="g/L")
-        return Quantity(value=value, unit="g/L")
-    if kind in (FactKind.ALT_AST, FactKind.BILIRUBIN) and ("uln" in raw or "upperlimit" in raw):
-        return Quantity(value=value, unit="ULN")
-    if kind == FactKind.CREATININE:
-        if raw in ("mg/dl", "umol/l", "µmol/l"):
-            return Quantity(value=value, unit="mg/dL" if raw == "mg/dl" else "umol/L")
-        if "uln" in raw:
-            return Quantity(value=value, unit="ULN")
-    if kind in (FactKind.CREATININE_CLEARANCE, FactKind.EGFR):
-        return Quantity(value=value, unit="mL/min")
+    """Bring a question's value to the unit the index stores for that fact kind, with the same rules
+    the fact extractor uses (index/language/units.py)."""
     if kind == FactKind.LIFE_EXPECTANCY:
-        return Quantity(value=to_days(value, raw) or value, unit="days")
+        return Quantity(value=to_days(value, unit or "") or value, unit="days")
     if kind == FactKind.KARNOFSKY:
         return Quantity(value=value, unit="%")
-    return Quantity(value=value, unit=unit)
+    amount = to_canonical(kind, value, family_of(unit))
+    if amount is None:
+        return Quantity(value=value, unit=unit)
+    return Quantity(value=amount.value, unit=amount.unit)
 
 
 def to_days(value: float, unit: str) -> float | None:
@@ -123,21 +100,21 @@ def to_days(value: float, unit: str) -> float | None:
     return value * factor if factor is not None else None
 
 
-def convert(quantity: Quantity, unit: str | None) -> float | None:
-    """The quantity's value in `unit`, or None when the two units cannot be compared."""
+def convert(quantity: Quantity, unit: str | None, kind: FactKind | None = None) -> float | None:
+    """The quantity's value in `unit`, or None when the two units cannot be compared. Lab units go
+    through the language core (pint, with the analyte's molar mass for mg/dL <-> µmol/L)."""
     if unit is None or quantity.unit is None or quantity.unit.lower() == unit.lower():
         return quantity.value
-    pair = (quantity.unit.lower(), unit.lower())
-    days_from, days_to = to_days(1, pair[0]), to_days(1, pair[1])
+    days_from, days_to = to_days(1, quantity.unit.lower()), to_days(1, unit.lower())
     if days_from is not None and days_to is not None:  # time windows: days, weeks, months, years
         return quantity.value * days_from / days_to
-    if pair == ("mg/dl", "umol/l"):
-        return quantity.value * 88.4
-    if pair == ("umol/l", "mg/dl"):
-        return quantity.value / 88.4
-    if pair == ("g/l", "g/dl"):
-        return quantity.value / 10
-    return None
+    source, target = display_family(quantity.unit), display_family(unit)
+    if source is None or target is None:
+        return None
+    try:
+        return units.convert(quantity.value, source, target, kind)
+    except pint.DimensionalityError:
+        return None
 
 
 def compare(value: float, comparator: str, bound: float) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from index.vocabulary import condition_matches, drug_matches, find_terms
+from index.language.vocabulary import condition_matches, drug_matches, find_terms
 
 # A mention under one of these is a mention of its absence: "negative HIV test", "no brain metastases".
 _NEGATION_BEFORE = re.compile(

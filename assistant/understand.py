@@ -800,7 +800,7 @@ _PRIOR = re.compile(
     re.IGNORECASE,
 )
 _CONDITION = re.compile(
-    r"\bwith\s+(?P<cond>[^,;.?]+?)(?=,|;|\.|\?|\s+(?:who|had|has|which|—|on|-{1,2}\s)|$)",
+    r"\bwith\s+(?P<cond>(?:[^,;.?]|\.(?=\d))+?)(?=,|;|\.(?!\d)|\?|\s+(?:who|had|has|which|—|on|-{1,2}\s)|$)",
     re.IGNORECASE,
 )
 # Patient states written as adjectives: "HIV-positive woman", "hepatitis B positive", "pregnant".

@@ -7,8 +7,8 @@ INN stem) that its arm or intervention descriptions name instead.
 
 from __future__ import annotations
 
+from index.language.vocabulary import drug_names, shared_stem
 from index.models import Fact, FactKind, Trial
-from index.vocabulary import drug_names, shared_stem
 
 _SEX_WORDS = {"all": "all sexes", "female": "female", "male": "male"}
 

@@ -15,7 +15,34 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bump when the chunk/record layout written to the store changes shape.
-INDEX_SCHEMA_VERSION = 1
+# What a stored record is made from besides its source file: the readers, the criteria splitter,
+# the fact extractors, the chunker and the clinical vocabulary. Their contents are hashed into the
+# index fingerprint, so changing any of them rebuilds the index without a hand-bumped constant.
+_INDEX_SHAPING_SOURCES = (
+    "readers",
+    "facts",
+    "language",
+    "criteria.py",
+    "chunks.py",
+    "conflicts.py",
+    "models.py",
+)
+
+
+@lru_cache(maxsize=1)
+def extraction_version() -> str:
+    """Hash of the code and vocabulary data that turn a source file into stored records."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in _INDEX_SHAPING_SOURCES:
+        path = root / name
+        files = (
+            sorted(p for p in path.rglob("*") if p.suffix in (".py", ".yaml")) if path.is_dir() else [path]
+        )
+        for file in files:
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class Settings(BaseSettings):
@@ -63,7 +90,7 @@ class Settings(BaseSettings):
     def index_fingerprint(self) -> str:
         """Hash of everything that shapes stored chunks and vectors."""
         shaping = {
-            "schema": INDEX_SCHEMA_VERSION,
+            "extraction": extraction_version(),
             "model": self.embedding_model,
             "max_chunk_chars": self.max_chunk_chars,
         }

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from index.conflicts import find_conflicts
 from index.enrich import enrich
+from index.language.vocabulary import shared_stem
 from index.models import Arm, Intervention, Trial
-from index.vocabulary import shared_stem
 
 
 def _trial(criteria: str, **fields: object) -> Trial:

@@ -104,7 +104,11 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
         ("exclusion", 8): ["condition thrombosis"],
         ("exclusion", 9): ["condition infection"],
         ("exclusion", 10): ["condition bleeding"],
-        ("exclusion", 11): [],
+        ("exclusion", 11): [
+            "condition oncological emergency",
+            "condition spinal cord compression",
+            "condition superior vena cava syndrome",
+        ],
         ("exclusion", 12): ["neutrophils < 1 x10^9/L", "hemoglobin < 80 g/L"],
         ("exclusion", 13): [
             f"alt_ast > 3 ULN {WITHOUT_LM}",
@@ -162,6 +166,8 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
         ("exclusion", 9): [
             "condition cardiac disease",
             "condition arrhythmia",
+            "condition atrial fibrillation",
+            "condition coronary stent",
         ],  # "risk of thromboembolism": no
         ("exclusion", 10): [
             "washout recombinant human thrombopoietin 14 days 14d @screening",
@@ -190,10 +196,16 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
             "condition immune thrombocytopenia",
             "condition myelodysplastic syndrome",
         ],
-        ("exclusion", 3): ["condition coagulation disorder", "condition bleeding", "condition thrombosis"],
+        ("exclusion", 3): [
+            "condition coagulation disorder",
+            "condition bleeding",
+            "condition thrombosis",
+            "condition cerebrovascular disease",
+            "condition transient ischaemic attack",
+        ],
         ("exclusion", 4): ["condition hypertension"],
         ("exclusion", 5): ["condition pregnancy", "condition breastfeeding"],
-        ("exclusion", 6): [],
+        ("exclusion", 6): ["condition impaired oral absorption"],
         ("exclusion", 7): ["condition psychiatric disorder", "condition substance abuse"],
         ("exclusion", 8): ["washout investigational drug 4 weeks 28d @first dose"],
         ("exclusion", 9): [],
@@ -237,6 +249,7 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
             "condition heart failure",
             "condition arrhythmia",
             "condition myocardial infarction",
+            "condition atrial fibrillation",
         ],
         ("exclusion", 15): [],
     },
@@ -266,10 +279,20 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
         ("exclusion", 2): ["condition liver disease", "condition infection", "condition bleeding"],
         ("exclusion", 3): ["condition bone marrow involvement"],
         ("exclusion", 4): ["washout radiotherapy 3 months 90d @screening", "condition radiotherapy"],
-        ("exclusion", 5): ["condition cardiac disease", "condition heart failure", "condition arrhythmia"],
+        ("exclusion", 5): [
+            "condition cardiac disease",
+            "condition heart failure",
+            "condition arrhythmia",
+            "condition atrial fibrillation",
+            "condition coronary stent",
+        ],
         ("exclusion", 6): ["condition bleeding"],
         ("exclusion", 7): ["condition brain metastases"],
-        ("exclusion", 8): [],
+        ("exclusion", 8): [
+            "condition oncological emergency",
+            "condition spinal cord compression",
+            "condition superior vena cava syndrome",
+        ],
         ("exclusion", 9): ["neutrophils < 1 x10^9/L", "hemoglobin < 80 g/L"],
         ("exclusion", 10): [
             f"alt_ast > 3 ULN {WITHOUT_LM}",

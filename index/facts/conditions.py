@@ -1,4 +1,4 @@
-"""Named conditions (canonical terms from index/vocabulary.py) a criterion requires or excludes.
+"""Named conditions (canonical terms from index/language/vocabulary.yaml) a criterion requires or excludes.
 
 In an exclusion the condition excludes; in an inclusion it is required, unless the criterion
 negates it ("No brain metastases", "not a lactating patient"): then the fact's qualifier is
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 from index.facts.labs import limit_qualifier_spans
 from index.facts.reading import Reading
+from index.language.vocabulary import condition_matches
 from index.models import Fact, FactKind
-from index.vocabulary import condition_matches
 
 ABSENT = "absent"  # qualifier of an inclusion CONDITION the criterion requires to be absent
 

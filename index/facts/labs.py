@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from index.facts.comparators import CMP, NUM, comparator, number
 from index.facts.reading import Reading
+from index.language.units import analytes, family_of_match, to_canonical, unit_pattern
 from index.models import Comparator, Fact, FactKind
 
 
@@ -42,61 +43,14 @@ class _Trigger:
     end: int
 
 
-# Where one name starts another ("platelet transfusions"/"platelets", "creatinine clearance"/
-# "creatinine"), the longer comes first: the first alternative that matches wins.
-_LAB_NAMES: tuple[tuple[FactKind | None, str], ...] = (
-    (None, r"granulocyte colony[- ]stimulating factor|g-csf|platelet transfusions?|red blood cells?"),
-    (
-        FactKind.CREATININE_CLEARANCE,
-        r"(?:endogenous |calculated |measured )?creatinine clearance(?: rate)?|crcl|ccr|clcr",
-    ),
-    (FactKind.EGFR, r"egfr|(?:estimated )?glomerular filtration rate|gfr"),
-    (FactKind.CREATININE, r"(?:serum |blood )?creatinine|s?cr"),
-    (FactKind.PLATELETS, r"platelets?(?: counts?)?|plt|thrombocytes?(?: counts?)?"),
-    (
-        FactKind.NEUTROPHILS,
-        r"absolute neutrophils?(?: counts?)?|neutrophils?(?: counts?)?|anc|agc|"
-        r"absolute granulocytes?(?: counts?)?|granulocytes?(?: counts?)?|polymorphonuclear\w*",
-    ),
-    (FactKind.HEMOGLOBIN, r"ha?emoglobin|hgb|hb"),
-    (FactKind.ALT_AST, r"alt|ast|sgot|sgpt|transaminases?|aminotransferases?|liver enzymes"),
-    (FactKind.BILIRUBIN, r"(?:total |serum |direct )?bilirubin|t-?bil"),
-    (
-        None,
-        r"wbc|white blood cells?(?: counts?)?|leukocytes?(?: counts?)?|lymphocytes?(?: counts?)?|"
-        r"cd4\+?(?: cells?| counts?)?|"
-        r"inr|pt|ptt|aptt|albumin|alkaline phosphatase|alp|glucose|potassium|calcium|magnesium|sodium|"
-        r"psa|lvef|ejection fraction|qtc?|hba1c|ldh|amylase|lipase|proteinuria|urine protein|viral load|"
-        r"weight|bmi|blood pressure|bun|urea|uric acid|ferritin|fibrinogen|troponin|hematocrit|hct",
-    ),
-)
+# Analyte names and units live in the language core (index/language/analytes.yaml), shared with the
+# question reader; where one name starts another the longer comes first there.
+_LAB_NAMES: tuple[tuple[FactKind | None, str], ...] = tuple((a.kind, a.pattern) for a in analytes())
 _LAB_TRIGGER = re.compile(
     "|".join(f"(?P<t{i}>(?<![\\w-])(?:{p})(?![\\w]))" for i, (_, p) in enumerate(_LAB_NAMES)), re.IGNORECASE
 )
 
-_UNITS: tuple[tuple[str, str], ...] = (
-    ("count", r"(?:[×xX]|\\?\*)\s*10\s*(?:\\?\^\s*9|⁹|\(9\)|e9|9)\s*/\s*l(?:iter|itre)?\b|(?-i:G/L)\b"),
-    (
-        "count",
-        r"(?:[×xX]|\\?\*)\s*10\s*(?:\\?\^\s*3|³|\(3\)|e3|3)\s*/\s*(?:µl|μl|ul|mcl|mm\s*3|mm\^3|mm³|cu\.?\s*mm)|k/(?:µl|μl|ul)",
-    ),
-    (
-        "per_mm3",
-        r"(?:cells\s*)?/\s*(?:mm\s*3|mm\^3|mm³|µl|μl|ul|mcl|cu\.?\s*mm|cubic mm|microliter)|cells/mm",
-    ),
-    ("g/dL", r"g(?:m|rams?)?\s*/\s*dl|g(?:m)?\s*%|g/100\s*ml"),
-    ("mg/dL", r"mg\s*/\s*dl|mg\s*%"),
-    ("umol/L", r"(?:µ|μ|u|micro)mol(?:e|es)?\s*/\s*l"),
-    ("mmol/L", r"mmol\s*/\s*l"),
-    ("g/L", r"g\s*/\s*l\b"),
-    ("mL/min", r"ml\s*/\s*min(?:ute)?(?:\s*/\s*1[.,]73\s*m(?:2|²|\^2))?|ml/mn"),
-    (
-        "ULN",
-        r"(?:[×xX*]\s*|times\s+|-?fold\s+)?(?:the\s+)?(?:institutional\s+)?(?:ULN|upper\s+limits?\s+of\s+"
-        r"(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?|(?:normal\s+upper|upper\s+normal)\s+limits?|ULRR)\b",
-    ),
-)
-_UNIT = "|".join(f"(?P<u{i}>{p})" for i, (_, p) in enumerate(_UNITS))
+_UNIT = unit_pattern()
 _ULN_WORD = r"(?:ULN|upper\s+limits?\s+of\s+(?:the\s+)?normal|(?:normal\s+upper|upper\s+normal)\s+limits?)"
 _VALUE = re.compile(
     rf"{CMP}\s*(?:of\s+|than\s+)?(?:the\s+)?"
@@ -110,7 +64,7 @@ _VALUE = re.compile(
 class _Value:
     comparator: Comparator
     number: float
-    unit: str | None  # family key from _UNITS, or None when no unit is written
+    unit: str | None  # unit family (index/language/analytes.yaml), or None when no unit is written
     start: int
 
 
@@ -135,23 +89,12 @@ def _lab_values(text: str) -> Iterator[_Value]:
         if m.group("num") is None:  # "<= ULN" or "<= ULN x 1.5"
             yield _Value(written, float(m.group("uln_num") or 1), "ULN", m.start())
             continue
-        unit = next((_UNITS[i][0] for i in range(len(_UNITS)) if m.group(f"u{i}")), None)
-        yield _Value(written, number(m.group("num")), unit, m.start())
+        yield _Value(written, number(m.group("num")), family_of_match(m), m.start())
 
 
 # How far (characters) a value may sit from its lab name: "Platelet count (within 7 days of
 # enrolment) >= 100 x 10^9/L" still belongs to the platelets; further away, to nothing.
 _NAME_REACH = 90
-_COMPATIBLE: dict[FactKind, tuple[str | None, ...]] = {
-    FactKind.PLATELETS: ("count", "per_mm3", None),
-    FactKind.NEUTROPHILS: ("count", "per_mm3", None),
-    FactKind.HEMOGLOBIN: ("g/dL", "g/L", "mmol/L", None),
-    FactKind.CREATININE: ("ULN", "mg/dL", "umol/L"),
-    FactKind.CREATININE_CLEARANCE: ("mL/min",),
-    FactKind.EGFR: ("mL/min",),
-    FactKind.ALT_AST: ("ULN",),
-    FactKind.BILIRUBIN: ("ULN", "mg/dL", "umol/L"),
-}
 
 
 def _lab_of(triggers: list[_Trigger], value: _Value) -> FactKind | None:
@@ -160,29 +103,17 @@ def _lab_of(triggers: list[_Trigger], value: _Value) -> FactKind | None:
     if not before:
         return None
     nearest = before[-1].kind
-    if nearest is None or value.unit not in _COMPATIBLE[nearest]:
-        return None
+    if nearest is None or to_canonical(nearest, value.number, value.unit) is None:
+        return None  # the unit does not fit the lab: "platelets 100 mL/min" is nobody's platelets
     return nearest
 
 
 def _normalise(kind: FactKind, value: _Value) -> tuple[float, str]:
-    """(value, unit) in the normalised unit of `kind`.
-
-    A count or haemoglobin written without a unit is read by its size: platelets >= 1000 or
-    ANC >= 100 can only be per mm3, haemoglobin < 25 can only be g/dL.
-    """
-    amount, unit = value.number, value.unit
-    if kind in (FactKind.PLATELETS, FactKind.NEUTROPHILS):
-        per_mm3 = unit == "per_mm3" or (
-            unit is None and amount >= (1000 if kind == FactKind.PLATELETS else 100)
-        )
-        return (amount / 1000 if per_mm3 else amount), "x10^9/L"
-    if kind == FactKind.HEMOGLOBIN:
-        if unit == "mmol/L":
-            return round(amount * 16.11, 1), "g/L"  # Hb mmol/L (monomer) -> g/L
-        grams_per_dl = unit == "g/dL" or (unit is None and amount < 25)
-        return (round(amount * 10, 3) if grams_per_dl else amount), "g/L"
-    return amount, unit or ""
+    """(value, unit) in the unit `kind` is compared in; a number without a unit is read by its size
+    (the rule for each analyte is in index/language/analytes.yaml)."""
+    amount = to_canonical(kind, value.number, value.unit)
+    assert amount is not None, "_lab_of only gives a kind whose units fit the value"
+    return amount.value, amount.unit
 
 
 _QUALIFIERS: tuple[tuple[str, str], ...] = (

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from index.facts.comparators import CMP, comparator
 from index.facts.reading import Reading
+from index.language.vocabulary import drug_matches
 from index.models import Fact, FactKind
-from index.vocabulary import drug_matches
 
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,

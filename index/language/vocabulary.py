@@ -1,0 +1,137 @@
+"""Canonical names for the conditions, drugs and drug classes that eligibility criteria mention.
+
+The vocabulary itself is data, `vocabulary.yaml` beside this module, which a clinician can extend
+without touching code. One vocabulary serves the fact extractor (criterion text -> canonical
+`term`) and anyone who needs to read a question with the same words (`find_terms`). Each entry lists spelling
+variants and synonyms as regular expressions; `broader` names the general term a specific one
+also counts as ("heart failure" is a "cardiac disease"), so a question about the general term
+finds criteria that only name a specific one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    patterns: tuple[str, ...]
+    broader: tuple[str, ...] = ()
+    # Some terms mean something only in one section: an inclusion that mentions a procedure
+    # ("stop radiotherapy 1 month before") does not require it, and an exclusion that mentions
+    # thrombocytopenia ("thrombocytopenia from other causes") in a thrombocytopenia trial does
+    # not exclude the disease under study.
+    only_in: Literal["inclusion", "exclusion"] | None = None
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        joined = "|".join(self.patterns)
+        object.__setattr__(self, "regex", re.compile(rf"(?<![\w-])(?:{joined})(?![\w])", re.IGNORECASE))
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("index.language").joinpath("vocabulary.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _terms(section: str) -> tuple[Term, ...]:
+    fragments: dict[str, str] = _data().get("fragments", {})
+
+    def expand(pattern: str) -> str:
+        for name, fragment in fragments.items():
+            pattern = pattern.replace("{" + name + "}", fragment)
+        return pattern
+
+    return tuple(
+        Term(
+            entry["name"],
+            tuple(expand(p) for p in entry["patterns"]),
+            broader=tuple(entry.get("broader", ())),
+            only_in=entry.get("only_in"),
+        )
+        for entry in _data()[section]
+    )
+
+
+CONDITIONS: tuple[Term, ...] = _terms("conditions")
+DRUG_CLASSES: tuple[Term, ...] = _terms("drug_classes")
+# International Nonproprietary Name stems: a word ending in one of these names a drug of that
+# family. Used to spot drug names no list knows and to compare drugs of one family.
+INN_STEMS: tuple[str, ...] = tuple(_data()["inn_stems"])
+_STEM_RE = re.compile(
+    r"\b([A-Za-z][a-z]+(?:" + "|".join(sorted(INN_STEMS, key=len, reverse=True)) + r"))\b", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    term: Term
+    start: int
+    end: int
+
+
+def _scan(text: str, terms: tuple[Term, ...]) -> list[TermMatch]:
+    """Every term match in order; where two overlap the longer wins ("heart failure" over "heart")."""
+    found = [TermMatch(t, m.start(), m.end()) for t in terms for m in t.regex.finditer(text)]
+    found.sort(key=lambda m: (m.start - m.end, m.start))
+    kept: list[TermMatch] = []
+    for match in found:
+        if all(match.end <= k.start or match.start >= k.end for k in kept):
+            kept.append(match)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def condition_matches(text: str) -> list[TermMatch]:
+    return _scan(text, CONDITIONS)
+
+
+def drug_matches(text: str) -> list[TermMatch]:
+    """Named drug classes and single drugs (by INN stem), in order of appearance."""
+    matches = _scan(text, DRUG_CLASSES)
+    for m in _STEM_RE.finditer(text):
+        if any(x.start <= m.start() < x.end for x in matches):
+            continue
+        name = m.group(1).lower()
+        matches.append(TermMatch(Term(name, (re.escape(name),)), m.start(), m.end()))
+    matches.sort(key=lambda x: x.start)
+    return matches
+
+
+def shared_stem(first: str, second: str) -> str | None:
+    """The longest INN stem both drug names end with ("herombopag", "eltrombopag" -> "bopag")."""
+    a, b = first.lower(), second.lower()
+    for stem in sorted(INN_STEMS, key=len, reverse=True):
+        if a.endswith(stem) and b.endswith(stem) and min(len(a), len(b)) >= len(stem) + 2:
+            return stem
+    return None
+
+
+def drug_names(text: str) -> Iterator[tuple[str, int]]:
+    """Single drug names (words with an INN stem) in `text`, lower-cased, with their offsets."""
+    for m in _STEM_RE.finditer(text):
+        yield m.group(1).lower(), m.start()
+
+
+@cache
+def _all_terms() -> tuple[Term, ...]:
+    return CONDITIONS + DRUG_CLASSES
+
+
+def find_terms(text: str) -> list[str]:
+    """Canonical names of every condition or drug class `text` mentions (e.g. in a question)."""
+    names: list[str] = []
+    for match in _scan(text, _all_terms()):
+        for name in (match.term.name, *match.term.broader):
+            if name not in names:
+                names.append(name)
+    return names

@@ -1,0 +1,169 @@
+"""The clinical language core: one reading of units and vocabulary for records and questions.
+
+The properties run over every analyte, unit family and vocabulary entry in the data files, so an
+entry a clinician adds is checked without a new test.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from assistant.understand import understand
+from index.facts import criterion_facts
+from index.language.units import analyte, analytes, to_canonical, unit_families
+from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, find_terms
+from index.models import Criterion, FactKind
+
+# A unit as a record and a question both write it, per family (the data file's own spellings are
+# regexes; these are plain spellings a person types).
+_WRITTEN = {
+    "count": "x10^9/L",
+    "per_uL": "/µL",
+    "g/dL": "g/dL",
+    "g/L": "g/L",
+    "mg/dL": "mg/dL",
+    "umol/L": "µmol/L",
+    "mmol/L": "mmol/L",
+    "mL/min": "mL/min",
+    "ULN": "x ULN",
+}
+_NAMES = {
+    FactKind.PLATELETS: "platelet count",
+    FactKind.NEUTROPHILS: "ANC",
+    FactKind.HEMOGLOBIN: "haemoglobin",
+    FactKind.CREATININE: "serum creatinine",
+    FactKind.CREATININE_CLEARANCE: "creatinine clearance",
+    FactKind.EGFR: "eGFR",
+    FactKind.ALT_AST: "ALT",
+    FactKind.BILIRUBIN: "total bilirubin",
+}
+_CASES = [
+    (kind, family, value)
+    for kind, name in _NAMES.items()
+    if (a := analyte(kind)) is not None
+    for family in a.units
+    if family != "bare"
+    for value in (2.5, 60.0, 1500.0)
+]
+
+
+def _record_value(kind: FactKind, text: str) -> tuple[float, str] | None:
+    criterion = Criterion(section="inclusion", number=1, text=text)
+    facts = [f for f in criterion_facts(criterion, None) if f.kind == kind]
+    return (facts[0].value, facts[0].unit) if facts and facts[0].value is not None else None  # type: ignore[return-value]
+
+
+def _question_value(kind: FactKind, text: str) -> tuple[float, str | None] | None:
+    query = understand(f"Which trials accept a patient with {text}?", [], {"NCT00000001"})
+    tests = [t for t in query.numeric if t.kind == kind]
+    return (tests[0].value, tests[0].unit) if tests else None
+
+
+@pytest.mark.parametrize(("kind", "family", "value"), _CASES)
+def test_a_lab_value_reads_the_same_in_a_record_and_in_a_question(
+    kind: FactKind, family: str, value: float
+) -> None:
+    phrase = f"{_NAMES[kind]} {value:g} {_WRITTEN[family]}"
+    record = _record_value(kind, f"{_NAMES[kind]} >= {value:g} {_WRITTEN[family]}")
+    question = _question_value(kind, phrase)
+    assert record is not None, f"record side does not read {phrase!r}"
+    assert question is not None, f"question side does not read {phrase!r}"
+    assert record[0] == pytest.approx(question[0]) and record[1] == question[1], phrase
+
+
+@pytest.mark.parametrize("kind", [FactKind.PLATELETS, FactKind.NEUTROPHILS, FactKind.HEMOGLOBIN])
+@pytest.mark.parametrize("value", [0.8, 7.2, 45, 101, 800, 1500, 45000])
+def test_a_bare_number_reads_the_same_in_a_record_and_in_a_question(kind: FactKind, value: float) -> None:
+    record = _record_value(kind, f"{_NAMES[kind]} >= {value:g}")
+    question = _question_value(kind, f"{_NAMES[kind]} {value:g}")
+    assert record is not None and question is not None
+    assert record[0] == pytest.approx(question[0]) and record[1] == question[1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "family", "expected"),
+    [
+        # Worked by hand: 800 cells/µL = 800e6 /L = 0.8e9 /L.
+        (FactKind.NEUTROPHILS, 800, None, 0.8),
+        (FactKind.NEUTROPHILS, 1.5, None, 1.5),
+        (FactKind.PLATELETS, 75_000, "per_uL", 75),
+        (FactKind.PLATELETS, 75, "count", 75),
+        (FactKind.HEMOGLOBIN, 9, "g/dL", 90),
+        (FactKind.HEMOGLOBIN, 9, None, 90),  # nobody has 9 g/L haemoglobin
+        (FactKind.HEMOGLOBIN, 90, None, 90),
+        (FactKind.HEMOGLOBIN, 6.0, "mmol/L", 96.687),  # x 16.1145 g/mmol (haemoglobin monomer)
+    ],
+)
+def test_values_come_to_the_unit_they_are_compared_in(
+    kind: FactKind, value: float, family: str | None, expected: float
+) -> None:
+    amount = to_canonical(kind, value, family)
+    assert amount is not None and amount.value == pytest.approx(expected, rel=1e-3)
+
+
+def test_a_unit_that_does_not_fit_the_analyte_is_refused() -> None:
+    assert to_canonical(FactKind.PLATELETS, 100, "mL/min") is None
+    assert to_canonical(FactKind.ALT_AST, 40, None) is None  # a bare ALT is U/L, which facts do not compare
+
+
+def test_every_unit_family_converts_to_itself() -> None:
+    from index.language.units import convert
+
+    for family in unit_families():
+        assert convert(3.0, family.key, family.key) == 3.0
+
+
+def test_creatinine_and_bilirubin_convert_through_their_molar_mass() -> None:
+    from index.language.units import convert
+
+    # 1 mg/dL creatinine = 10 mg/L / 113.12 mg/mmol = 88.4 µmol/L; bilirubin 1 mg/dL = 17.1 µmol/L.
+    assert convert(1.0, "mg/dL", "umol/L", FactKind.CREATININE) == pytest.approx(88.4, rel=1e-3)
+    assert convert(1.0, "mg/dL", "umol/L", FactKind.BILIRUBIN) == pytest.approx(17.1, rel=1e-2)
+
+
+def test_every_analyte_with_a_canonical_unit_accepts_it() -> None:
+    for a in analytes():
+        if a.canonical not in (None, "as_written"):
+            assert a.canonical in a.units, a
+
+
+@pytest.mark.parametrize("term", CONDITIONS + DRUG_CLASSES, ids=lambda t: t.name)
+def test_every_vocabulary_entry_is_found_by_its_own_name(term: object) -> None:
+    """A canonical name an answer shows must read back as itself when a user types it."""
+    name = term.name  # type: ignore[attr-defined]
+    assert name in find_terms(name)
+
+
+@pytest.mark.parametrize("term", CONDITIONS + DRUG_CLASSES, ids=lambda t: t.name)
+def test_broader_terms_name_entries_that_exist(term: object) -> None:
+    names = {t.name for t in itertools.chain(CONDITIONS, DRUG_CLASSES)}
+    for broader in term.broader:  # type: ignore[attr-defined]
+        assert broader in names
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("on carboplatin and paclitaxel", "platinum-based chemotherapy"),
+        ("XELOX stopped last month", "platinum-based chemotherapy"),
+        ("pegfilgrastim after each cycle", "granulocyte colony-stimulating factor"),
+        ("known atrial flutter", "arrhythmia"),
+        ("clopidogrel since her PCI", "antiplatelet drugs"),
+        ("on rivaroxaban", "anticoagulants"),
+        ("one dose of eltrombopag", "thrombopoietin receptor agonist"),
+        ("darbepoetin for anaemia", "erythropoietin"),
+        ("metastatic spinal cord compression", "oncological emergency"),
+    ],
+)
+def test_members_count_as_their_class(written: str, expected: str) -> None:
+    assert expected in find_terms(written)
+
+
+def test_a_criterion_and_a_question_name_the_same_concepts() -> None:
+    criterion = "History of TIA or stroke, or a drug-eluting stent within 12 months"
+    question = "a patient who had a transient ischemic attack and coronary stents placed"
+    assert {"transient ischaemic attack", "coronary stent"} <= set(find_terms(criterion)) & set(
+        find_terms(question)
+    )
