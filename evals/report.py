@@ -10,6 +10,9 @@ from collections.abc import Iterable
 from html import escape
 from pathlib import Path
 
+from evals.dev_ctgov import CtgovDevResult, SetScore
+from evals.dev_seeds import DevRun, PassCount, SeedsDevResult
+from evals.dev_sets import CTGOV_DEV, SEEDS_DEV
 from evals.runner import CaseRun, EvalResults, SuiteResult, SystemRun
 from evals.scorer import MetricSummary
 
@@ -54,7 +57,64 @@ def format_table(results: EvalResults) -> str:
             latency = f"{_number(system.latency_p50_ms, 0)}/{_number(system.latency_p95_ms, 0)}"
             lines.append(f"{category:<18}{system.cases:>4}{cells}{latency:>16}")
         lines.append(f"passed {suite.system.summary.passed}/{suite.system.summary.cases} cases")
+    lines += _dev_table(results)
     return "\n".join(lines)
+
+
+def _dev_table(results: EvalResults) -> list[str]:
+    lines: list[str] = []
+    seeds = results.seeds_dev
+    if seeds is not None:
+        lines.append(f"\n{SEEDS_DEV}: {seeds.description} (passed: system / baseline)")
+        lines.append(f"{'category':<10}{'n':>4}{'system':>10}{'baseline':>10}")
+        lines.append("-" * 34)
+        for scope, count, base in _dev_rows(seeds):
+            lines.append(f"{scope:<10}{count.cases:>4}{count.passed:>10}{base:>10}")
+        failing = seeds.system.failing()
+        lines.append(f"failing system cases ({len(failing)}):")
+        lines += [f"  {c.id}: {'; '.join(c.reasons)}" for c in failing]
+    ctgov = results.ctgov_dev
+    if ctgov is not None:
+        lines.append(
+            f"\n{CTGOV_DEV}: {ctgov.description} (read {ctgov.read_seconds:.1f} s, "
+            f"asked {ctgov.ask_seconds:.1f} s; system / keyword baseline)"
+        )
+        lines.append(
+            f"{'question':<15}{'wanted':>7}{'neutral':>8}{'precision':>15}{'recall':>15}{'FP':>5}{'FN':>5}"
+        )
+        lines.append("-" * 70)
+        for q in ctgov.questions:
+            precision = f"{q.system.precision:.3f} / {q.baseline.precision:.3f}"
+            recall = f"{q.system.recall:.3f} / {q.baseline.recall:.3f}"
+            lines.append(
+                f"{q.key:<15}{q.wanted:>7}{q.neutral:>8}{precision:>15}{recall:>15}"
+                f"{len(q.system.false_positives):>5}{len(q.system.false_negatives):>5}"
+            )
+        for q in ctgov.questions:
+            if q.system.error:
+                lines.append(f"  {q.key}: error: {q.system.error}")
+            if q.system.false_positives:
+                lines.append(f"  {q.key} false positives: {_ids(q.system.false_positives)}")
+    return lines
+
+
+def _dev_rows(seeds: SeedsDevResult) -> Iterable[tuple[str, PassCount, str]]:
+    base = seeds.baseline
+    for category, count in seeds.system.by_category.items():
+        yield category, count, _base_count(base, category)
+    yield "OVERALL", seeds.system.total, _base_count(base, None)
+
+
+def _base_count(base: DevRun | None, category: str | None) -> str:
+    if base is None:
+        return "n/a"
+    count = base.total if category is None else base.by_category.get(category)
+    return "n/a" if count is None else str(count.passed)
+
+
+def _ids(ids: list[str], limit: int = 12) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
 # ---------------------------------------------------------------- files
@@ -96,9 +156,68 @@ def render_markdown(results: EvalResults) -> str:
                 f"- `{run.case.id}` ({run.case.category}): gold {run.case.trials}, "
                 f"got {run.answer.trials}: {_md(reasons)}"
             )
+    lines += _dev_markdown(results)
     for note in results.skipped:
         lines += ["", f"Skipped: {note}"]
     return "\n".join(lines) + "\n"
+
+
+def _dev_markdown(results: EvalResults) -> list[str]:
+    lines = ["", "## Blind dev sets", ""]
+    for suite, reason in results.dev_skipped.items():
+        lines.append(
+            f"- **{suite} SKIPPED**: {_md(reason)}" + (" (fails the gate: CI is set)" if results.ci else "")
+        )
+    seeds = results.seeds_dev
+    if seeds is not None:
+        lines += ["", f"### {SEEDS_DEV}: {_md(seeds.description)}", ""]
+        lines += [f"Passing conversations, system / baseline ({_md(seeds.baseline_note or 'n/a')}).", ""]
+        lines += ["| category | n | system | baseline |", "|---|---:|---:|---:|"]
+        for scope, count, base in _dev_rows(seeds):
+            lines.append(f"| {scope} | {count.cases} | {count.passed} | {base} |")
+        failing = seeds.system.failing()
+        lines += ["", f"Failing system cases ({len(failing)}):", ""]
+        lines += [
+            f"- `{c.id}`: got {c.trials}{' (abstained)' if c.abstained else ''}: {_md('; '.join(c.reasons))}"
+            for c in failing
+        ]
+    ctgov = results.ctgov_dev
+    if ctgov is not None:
+        lines += ["", f"### {CTGOV_DEV}: {_md(ctgov.description)}", ""]
+        lines.append(
+            f"Read and enriched in {ctgov.read_seconds:.1f} s, answered in {ctgov.ask_seconds:.1f} s "
+            f"(suite {ctgov.seconds:.1f} s). System / naive keyword baseline; neutral records "
+            "(conditional, KPS-only, ambiguous side notes) are neither required nor counted wrong."
+        )
+        lines += [
+            "",
+            "| question | wanted | neutral | precision | recall | FP | FN |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for q in ctgov.questions:
+            lines.append(
+                f"| {_md(q.question)} | {q.wanted} | {q.neutral} | "
+                f"{q.system.precision:.3f} / {q.baseline.precision:.3f} | "
+                f"{q.system.recall:.3f} / {q.baseline.recall:.3f} | "
+                f"{len(q.system.false_positives)} | {len(q.system.false_negatives)} |"
+            )
+        lines.append("")
+        for q in ctgov.questions:
+            lines += _set_errors_md(q.key, q.system)
+        if ctgov.missing:
+            lines.append(f"- labelled records no file yielded: {', '.join(ctgov.missing)}")
+    return lines
+
+
+def _set_errors_md(key: str, score: SetScore) -> list[str]:
+    lines = []
+    if score.error:
+        lines.append(f"- `{key}` error: {_md(score.error)}")
+    if score.false_positives:
+        lines.append(f"- `{key}` false positives: {', '.join(score.false_positives)}")
+    if score.false_negatives:
+        lines.append(f"- `{key}` false negatives: {', '.join(score.false_negatives)}")
+    return lines
 
 
 def _md(text: str) -> str:
@@ -141,10 +260,72 @@ def render_html(results: EvalResults) -> str:
     ]
     for suite in results.suites:
         parts.append(_html_suite(suite))
+    parts.append(_html_dev(results))
     for note in results.skipped:
         parts.append(f"<p>Skipped: {escape(note)}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _html_dev(results: EvalResults) -> str:
+    parts = ["<h2>Blind dev sets</h2>"]
+    for suite, reason in results.dev_skipped.items():
+        under_ci = " It fails the gate: CI is set." if results.ci else ""
+        parts.append(f"<p class='gate-bad'>{escape(suite)} SKIPPED: {escape(reason)}.{under_ci}</p>")
+    if results.seeds_dev is not None:
+        parts.append(_html_seeds_dev(results.seeds_dev))
+    if results.ctgov_dev is not None:
+        parts.append(_html_ctgov_dev(results.ctgov_dev))
+    return "\n".join(parts)
+
+
+def _html_seeds_dev(seeds: SeedsDevResult) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(scope)}</td><td class='num'>{count.cases}</td>"
+        f"<td class='num'>{count.passed}</td><td class='num'>{escape(base)}</td></tr>"
+        for scope, count, base in _dev_rows(seeds)
+    )
+    failing = seeds.system.failing()
+    items = "".join(
+        f"<tr><td><b>{escape(c.id)}</b></td><td>{escape(c.asked)}</td>"
+        f"<td>{escape(', '.join(c.trials) or '(none)')}{' (abstained)' if c.abstained else ''}</td>"
+        f"<td><ul>{''.join(f'<li class=bad>{escape(r)}</li>' for r in c.reasons)}</ul></td></tr>"
+        for c in failing
+    )
+    return (
+        f"<h3>{escape(SEEDS_DEV)}: {escape(seeds.description)}</h3>"
+        f"<p>Passing conversations, system / baseline ({escape(seeds.baseline_note or 'n/a')}).</p>"
+        "<table><tr><th>category</th><th>n</th><th>system</th><th>baseline</th></tr>"
+        f"{rows}</table>"
+        f"<details open><summary><b>Failing system cases ({len(failing)} of {seeds.system.total.cases})</b>"
+        "</summary><table class='cases'><tr><th>case</th><th>asked</th><th>answer trials</th>"
+        f"<th>why</th></tr>{items}</table></details>"
+    )
+
+
+def _html_ctgov_dev(ctgov: CtgovDevResult) -> str:
+    rows = []
+    for q in ctgov.questions:
+        wrong = "".join(
+            f"<li class='bad'>{label}: {escape(', '.join(ids))}</li>"
+            for label, ids in (("FP", q.system.false_positives), ("FN", q.system.false_negatives))
+            if ids
+        ) + (f"<li class='bad'>error: {escape(q.system.error)}</li>" if q.system.error else "")
+        rows.append(
+            f"<tr><td>{escape(q.question)}</td><td class='num'>{q.wanted}</td>"
+            f"<td class='num'>{q.neutral}</td>"
+            f"<td class='num'>{q.system.precision:.3f} / {q.baseline.precision:.3f}</td>"
+            f"<td class='num'>{q.system.recall:.3f} / {q.baseline.recall:.3f}</td>"
+            f"<td><ul class='cites'>{wrong}</ul></td></tr>"
+        )
+    return (
+        f"<h3>{escape(CTGOV_DEV)}: {escape(ctgov.description)}</h3>"
+        f"<p>Read and enriched in {ctgov.read_seconds:.1f} s, answered in {ctgov.ask_seconds:.1f} s. "
+        "System / naive keyword baseline; conditional, KPS-only and ambiguous records are neither "
+        "required nor counted wrong.</p>"
+        "<table><tr><th>question</th><th>wanted</th><th>neutral</th><th>precision<br>sys / base</th>"
+        f"<th>recall<br>sys / base</th><th>system errors</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _html_gate(results: EvalResults) -> str:

@@ -5,6 +5,11 @@ structured-field cases over a fixed sample of real CT.gov records (skipped when 
 absent). Each index is built in a temporary TRIALS_HOME with the real embedding model, so the
 run neither reads nor disturbs the user's index. The system and the naive-RAG baseline answer
 the same questions and are scored by the same scorer.
+
+Two blind development sets from outside the project (evals/dev_sets.py: ../shared/evals or
+$TRIALS_DEV_EVALS), each scored as its README says: the seed dev conversations over the same seed
+index (evals/dev_seeds.py), and the CT.gov criteria labels over records read without embedding
+(evals/dev_ctgov.py). Absent, they are skipped and reported so; under CI that fails the gate.
 """
 
 from __future__ import annotations
@@ -14,19 +19,26 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import Answer
 from evals.baseline import NaiveRagBaseline
 from evals.ctgov_gold import CTGOV_DIR, build_ctgov_gold, sample_paths
+from evals.dev_ctgov import CtgovDevResult, run_ctgov_dev
+from evals.dev_seeds import SeedsDevResult, load_dev_cases, record_texts, run_dev_cases
+from evals.dev_sets import check_dev_gate, ci_enabled, dev_dir, locate_dev_sets
 from evals.gold import GoldCase, RecordTexts, load_gold
 from evals.scorer import CaseScore, MetricSummary, score_case, summarise, summarise_by_category
 from index.errors import TrialsError
 from index.seams import Embedder
 from index.settings import Settings
+
+if TYPE_CHECKING:
+    from index.store import TrialStore
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "seeds"
@@ -78,6 +90,11 @@ class EvalResults(BaseModel):
     skipped: list[str]
     gate_failures: list[str]
     seconds: float
+    # The blind dev sets; None when skipped (the reason is in `dev_skipped` and `skipped`).
+    seeds_dev: SeedsDevResult | None = None
+    ctgov_dev: CtgovDevResult | None = None
+    dev_skipped: dict[str, str] = Field(default_factory=dict)  # suite -> why it did not run
+    ci: bool = False  # CI was set: a skipped dev suite fails the gate
 
 
 def ask_conversation(system: ConversationalSystem, case: GoldCase) -> tuple[Answer, list[float], str | None]:
@@ -111,22 +128,17 @@ def run_system(
     )
 
 
-def run_suite(
-    name: str,
-    description: str,
-    record_paths: Sequence[Path],
-    cases: Sequence[GoldCase],
-    home: Path,
-    embedder: Embedder,
-    accept_rendered_text: bool = False,
-) -> SuiteResult:
-    """Index `record_paths` into a fresh store under `home`, then run system and baseline.
+@dataclass(frozen=True)
+class IndexedRecords:
+    """A fresh store holding one suite's records."""
 
-    Citations are checked against the record files. With `accept_rendered_text` (structured
-    CT.gov records, where the contract's record text is the reader's rendering of the fields)
-    the stored Trial.text is accepted too.
-    """
-    from assistant.service import Assistant
+    store: TrialStore
+    settings: Settings
+    seconds: float
+
+
+def index_records(name: str, record_paths: Sequence[Path], home: Path, embedder: Embedder) -> IndexedRecords:
+    """Index `record_paths` into a fresh store under `home`."""
     from index.pipeline import index_paths
     from index.store import open_store
 
@@ -134,9 +146,29 @@ def run_suite(
     store = open_store(settings, embedder)
     started = time.perf_counter()
     summary = index_paths(list(record_paths), store)
-    index_seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started
     if summary.failed:
         raise TrialsError(f"eval suite {name!r}: indexing failed: {summary.line()}")
+    return IndexedRecords(store=store, settings=settings, seconds=seconds)
+
+
+def run_suite(
+    name: str,
+    description: str,
+    record_paths: Sequence[Path],
+    cases: Sequence[GoldCase],
+    indexed: IndexedRecords,
+    accept_rendered_text: bool = False,
+) -> SuiteResult:
+    """Run system and baseline over the store `indexed` from `record_paths`.
+
+    Citations are checked against the record files. With `accept_rendered_text` (structured
+    CT.gov records, where the contract's record text is the reader's rendering of the fields)
+    the stored Trial.text is accepted too.
+    """
+    from assistant.service import Assistant
+
+    store, settings = indexed.store, indexed.settings
     records = RecordTexts.from_paths(record_paths)
     if accept_rendered_text:
         for trial in store.all_trials():
@@ -149,34 +181,83 @@ def run_suite(
         name=name,
         description=description,
         records=records.nct_ids(),
-        index_seconds=index_seconds,
+        index_seconds=indexed.seconds,
         system=system,
         baseline=baseline,
     )
 
 
-def run_eval(seeds_dir: Path = SEEDS_DIR, ctgov_dir: Path = CTGOV_DIR) -> EvalResults:
+def run_seeds_dev(cases_path: Path, seed_paths: Sequence[Path], indexed: IndexedRecords) -> SeedsDevResult:
+    """The blind seed conversations, asked of the assistant and the naive-RAG baseline over the seed
+    index, scored by the dev README's rules."""
+    from assistant.service import Assistant
+
+    cases = load_dev_cases(cases_path)
+    records = record_texts(seed_paths)
+    store, settings = indexed.store, indexed.settings
+    system = run_dev_cases("system", Assistant(store, settings), cases, records)
+    # The baseline answers every turn on its own (it keeps no conversation); the last answer is scored.
+    rag = NaiveRagBaseline(store.vectorstore, k=settings.top_k)
+    rag.embed_ahead([turn for case in cases for turn in case.turns])
+    baseline = run_dev_cases("baseline", rag, cases, records)
+    return SeedsDevResult(
+        source=str(cases_path),
+        description=f"{len(cases)} blind conversations over the {len(records)} seed records",
+        system=system,
+        baseline=baseline,
+        baseline_note="naive RAG: each turn answered alone (no conversation memory), never abstains",
+    )
+
+
+def run_eval(
+    seeds_dir: Path = SEEDS_DIR, ctgov_dir: Path = CTGOV_DIR, dev: Path | None = None
+) -> EvalResults:
     from index.embedding import get_embedder
 
     started = time.perf_counter()
+    dev_sets = locate_dev_sets(dev_dir() if dev is None else dev)
     embedder = get_embedder(Settings())
     suites: list[SuiteResult] = []
     skipped: list[str] = []
+    seeds_dev: SeedsDevResult | None = None
+    ctgov_dev: CtgovDevResult | None = None
     with tempfile.TemporaryDirectory(prefix="trials-eval-") as work:
         seed_paths, seed_cases = sorted(seeds_dir.glob("*.txt")), load_gold()
         description = f"{len(seed_cases)} hand-written cases over the {len(seed_paths)} seed records"
-        suites.append(run_suite("seeds", description, seed_paths, seed_cases, Path(work) / "seeds", embedder))
+        indexed = index_records("seeds", seed_paths, Path(work) / "seeds", embedder)
+        suites.append(run_suite("seeds", description, seed_paths, seed_cases, indexed))
+        if dev_sets.seeds is not None:
+            seeds_dev = run_seeds_dev(dev_sets.seeds, seed_paths, indexed)
         ctgov_paths = sample_paths(ctgov_dir)
         if ctgov_paths:
             cases = build_ctgov_gold(ctgov_paths)
             description = f"{len(cases)} structured-field cases over {len(ctgov_paths)} CT.gov XML records"
-            home = Path(work) / "ctgov"
-            suites.append(run_suite("ctgov", description, ctgov_paths, cases, home, embedder, True))
+            indexed = index_records("ctgov", ctgov_paths, Path(work) / "ctgov", embedder)
+            suites.append(run_suite("ctgov", description, ctgov_paths, cases, indexed, True))
         else:
             skipped.append(f"ctgov: no records at {ctgov_dir / 'xml_classic'}")
-    failures = check_gate(suites, load_thresholds())
+    if dev_sets.ctgov_labels is not None and dev_sets.ctgov_records is not None:
+        ctgov_dev = run_ctgov_dev(dev_sets.ctgov_labels, dev_sets.ctgov_records)
+    dev_skipped, ci = dev_sets.skipped, ci_enabled()
+    under_ci = " - this FAILS the gate: CI is set" if ci else ""
+    skipped += [f"{suite}: SKIPPED, {reason}{under_ci}" for suite, reason in dev_skipped.items()]
+    thresholds = load_thresholds()
+    failures = check_gate(suites, thresholds) + check_dev_gate(
+        seeds_dev.system.counts() if seeds_dev else None,
+        ctgov_dev.scores() if ctgov_dev else None,
+        dev_skipped,
+        thresholds,
+        ci,
+    )
     return EvalResults(
-        suites=suites, skipped=skipped, gate_failures=failures, seconds=time.perf_counter() - started
+        suites=suites,
+        skipped=skipped,
+        gate_failures=failures,
+        seconds=time.perf_counter() - started,
+        seeds_dev=seeds_dev,
+        ctgov_dev=ctgov_dev,
+        dev_skipped=dev_skipped,
+        ci=ci,
     )
 
 

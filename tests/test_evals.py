@@ -16,6 +16,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.models import Answer, Citation
 from evals.baseline import NaiveRagBaseline
 from evals.ctgov_gold import build_ctgov_gold, sample_paths
+from evals.dev_sets import dev_dir, locate_dev_sets
 from evals.gold import GoldCase, RecordTexts, load_gold
 
 SEED_TRIALS = {"NCT05394285", "NCT06433830", "NCT07198672", "NCT05236582", "NCT07162519"}
@@ -97,6 +98,10 @@ def test_the_full_eval_passes_its_gate(tmp_path: Path) -> None:
     assert "<script" not in page.lower()  # record and answer text is escaped, nothing executable
     seeds = results.suites[0]
     assert seeds.name == "seeds" and seeds.system.summary.cases == len(load_gold())
+    if not locate_dev_sets(dev_dir()).skipped:  # the blind dev sets are present: they ran and are shown
+        assert results.seeds_dev is not None and results.ctgov_dev is not None
+        summary = (tmp_path / "report" / "summary.md").read_text(encoding="utf-8")
+        assert "## Blind dev sets" in summary and "seeds_dev" in summary and "ctgov_criteria_dev" in summary
     assert results.gate_failures == [], "\n".join(results.gate_failures)
 
 
