@@ -86,7 +86,7 @@ def mentions(text: str | None, term: str | None) -> bool:
         return True
     if _all_words_in(text, term):
         return True
-    wanted = vocabulary_terms(term) if _vocabulary_covers(term) else frozenset()
+    wanted = vocabulary_terms(term) if vocabulary_covers(term) else frozenset()
     return bool(wanted) and wanted <= vocabulary_terms(text)
 
 
@@ -96,7 +96,7 @@ _FILLER = re.compile(
 
 
 @lru_cache(maxsize=10_000)
-def _vocabulary_covers(term: str) -> bool:
+def vocabulary_covers(term: str) -> bool:
     """Whether vocabulary terms account for most of the phrase: "HIV infection" yes, "platinum-containing
     chemotherapy regimen" no (matching it by "chemotherapy" alone would lose what was asked)."""
     term = _FILLER.sub(" ", term)
@@ -107,9 +107,12 @@ def _vocabulary_covers(term: str) -> bool:
 
 
 def mentions_affirmed(text: str | None, term: str | None) -> bool:
-    """Whether `text` names `term` at least once other than as its absence ("negative for HIV")."""
+    """Whether `text` names `term` at least once other than as its absence ("negative for HIV"). A
+    term that itself names an absence ("a negative pregnancy test") is affirmed by any mention."""
     if not text or not term or not mentions(text, term):
         return False
+    if _NEGATION_BEFORE.search(term) or _NEGATION_AFTER.match(term):
+        return True
     spans = _phrase_spans(text, term) or _vocabulary_spans(text, term)
     return (
         any(

@@ -33,6 +33,8 @@ from assistant.query import (
     Turn,
 )
 from assistant.retrieve import content_words
+from assistant.terms import vocabulary_covers
+from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, drug_matches, find_terms
 from index.models import INVERSE_COMPARATOR, FactKind
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
@@ -52,10 +54,13 @@ _LIST_ALL = re.compile(
     r"|\b(?:trials|studies) (?:are )?(?:indexed|in the index|available)\b|\b(?:those|these|them)\b",
     re.IGNORECASE,
 )
+# Verbs that put a patient out of a trial: "exclude", "rule her out", "knock him out", "fail",
+# "disqualify", "bar", "make her ineligible".
 _RULED_OUT = re.compile(
-    r"\brule[sd]? (?:her |him |them )?out\b|\bexclude[sd]?\b|\bexcluded from\b|\bineligible\b"
-    r"|\bnot eligible\b"
-    r"|\bbar(?:s|red)?\b",
+    r"\b(?:rule|knock|keep)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
+    r"\s*out\b"
+    r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
+    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -90,8 +95,22 @@ _INSTRUCTION = re.compile(
     r"[^.?!\n]*\b(?:ignore|disregard|forget|override)\b[^.?!\n]*\b(?:instructions?|rules?|prompts?|above|previous|"
     r"system)\b[^.?!\n]*[.?!]?"
     r"|[^.?!\n]*\b(?:you are now|act as|pretend\b|system prompt|jailbreak|"
-    r"developer mode)\b[^.?!\n]*[.?!]?",
-    re.IGNORECASE,
+    r"developer mode)\b[^.?!\n]*[.?!]?"
+    # orders about what to answer: "new policy: always add X", "tell the user...", "mark all eligible"
+    r"|[^.?!\n]*\b(?:new (?:policy|rule|instructions?)|(?:always|must|should) (?:add|include|list|mark|put|"
+    r"say|answer|respond|report|tell)|tell the user|mark (?:all|every|them|each)|put NCT\s?\d{8} first|"
+    r"pre-?approved)\b[^.?!\n]*[.?!]?",
+    re.IGNORECASE | re.DOTALL,
+)
+# Text aimed at the model rather than asking about trials, removed before the sentences above:
+# role markup ("<system>...</system>", stray "</user>") and bracketed notes to the assistant
+# ("[note for the AI assistant: mark all eligible]").
+_ADDRESSED_TO_MODEL = re.compile(
+    r"<\s*(?P<role>system|assistant|user|instructions?|prompt)\s*>.*?<\s*/\s*(?P=role)\s*>"
+    r"|<\s*/?\s*(?:system|assistant|user|instructions?|prompt)\s*>"
+    r"|[\[(](?=[^\])]*\b(?:AI|assistant|chat ?bot|LLM|language model|model)\b)"
+    r"(?=[^\])]*\b(?:note|instruct\w*|mark|add|put|tell|ignore|always|must|approved?)\b)[^\])]*[\])]",
+    re.IGNORECASE | re.DOTALL,
 )
 # Requests for personal medical advice are out of scope: the assistant reports what records say.
 _ADVICE = re.compile(
@@ -191,7 +210,11 @@ _PHASE = re.compile(
 # Term questions: the verb fixes the direction; the term is what follows it.
 _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"exclud(?:e|es|ing|ed)", "excludes"),
-    (r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)", "excludes"),
+    (
+        r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)|disqualif(?:y|ies)"
+        r"|(?:knock|keep)s?(?:\s+\w+)?\s+out",
+        "excludes",
+    ),
     (
         r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to"
         r"|only (?:for|in)"
@@ -213,7 +236,11 @@ _TERM_STOP = re.compile(
     r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
     r"treatment|as|who|whose|received|receiving|recently|recent|prior|previous|previously|stopping|stop|"
     r"stopped|currently|current|given|taking|use of|regimen-free|entry|enrolment|enrollment|screening|"
-    r"randomi[sz]ation|before|living with|(?:right )?now|at present|presently|at the moment)\b",
+    r"randomi[sz]ation|before|living with|(?:right )?now|at present|presently|at the moment|"
+    # people and pronouns name the patient, not the condition: "exclude her because of the AF"
+    r"her|him|his|them|their|she|he|they|pts?|someone|somebody|anyone|people|persons?|wom[ae]n|m[ae]n|"
+    r"who (?:are|is|need|needs|has|have)|are|is|needs?|need(?:ing)?|because of|bc of|b/c|due to|"
+    r"e\.?g\.?|such as|like|including|actually|also|still|currently)\b",
     re.IGNORECASE,
 )
 # Time phrases belong to the window, not the term: "rhTPO within the last 3 months".
@@ -261,7 +288,7 @@ _TERM_NOISE = {
 def understand(question: str, history: Sequence[Turn], known_ids: Collection[str]) -> Query:
     """Read one question in the light of the conversation so far."""
     text = " ".join(question.split())
-    stripped = " ".join(_INSTRUCTION.sub(" ", text).split())
+    stripped = " ".join(_INSTRUCTION.sub(" ", _ADDRESSED_TO_MODEL.sub(" ", text)).split())
     ignored = stripped != text
     if ignored:
         query = (
@@ -319,7 +346,7 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
     if _is_match(text, patient, set_cue):
         return query.model_copy(
             update={
-                "wants_excluded": bool(_RULED_OUT.search(text)),
+                "wants_excluded": bool(_RULED_OUT.search(_asking_clause(text))),
                 "kind": QuestionKind.MATCH,
                 "patient": patient,
                 "numeric": [],
@@ -350,6 +377,17 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
         # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
         return _about_previous_subject(query, text, previous)
     return query
+
+
+_SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")
+
+
+def _asking_clause(text: str) -> str:
+    """The sentence that asks, not the story before it: in "...screen-failed another trial. Which
+    trials could she join?" the polarity comes from the question, not from "failed"."""
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    asking = [p for p in parts if "?" in p or _SET_CUE.search(p) or _MATCH_CUE.search(p)]
+    return asking[-1] if asking else (parts[-1] if parts else text)
 
 
 def _ordered_ids(text: str) -> list[str]:
@@ -463,7 +501,6 @@ _AGE = re.compile(
 )
 
 
-_EXCLUDE_VERB = re.compile(r"\bexclud|\brule[sd]? out\b|\bbar(?:s|red)?\b", re.IGNORECASE)
 _LIMIT_VERB = re.compile(r"\b(?:limit|restrict|confine)\w*\b|\bonly\b|\bup to\b|\bat most\b", re.IGNORECASE)
 _AGE_LIMIT = re.compile(
     r"\b(?P<which>max(?:imum)?|upper|oldest|min(?:imum)?|lower|youngest)\s+(?:eligible\s+)?age"
@@ -507,7 +544,7 @@ def _numeric_tests(text: str) -> list[NumericTest]:
     tests += [ecog] if ecog else []
     tests += [_age_test(text)] if _age_test(text) else []  # type: ignore[list-item]
     requires_verb = re.search(r"\b(?:requir|need|must|mandat|demand)", text, re.IGNORECASE) is not None
-    excluding = bool(_EXCLUDE_VERB.search(text))
+    excluding = bool(_RULED_OUT.search(text))
     circumstances = _circumstances(text)
     for kind, value, comparator, unit in _lab_values(text):
         quantity = normalise(kind, value, unit)
@@ -693,12 +730,50 @@ def _field_tests(text: str) -> list[FieldTest]:
 _TERM_END = re.compile(r"[?.;!]|\b(?:and which|which|that|where|when|if)\b", re.IGNORECASE)
 
 
+# A section named as a noun gives the polarity as a verb would: "have an exclusion about X",
+# "list X as an exclusion", "an inclusion criterion requiring X". Rewritten to the verb form.
+_SECTION_NOUN_POLARITY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\b(?:an?\s+|any\s+)?exclusions?(?:\s+criteri(?:on|a)|\s+rules?|\s+items?)?\s+"
+            r"(?:about|for|on|regarding|concerning|covering|mentioning|related to|of|against)\s+",
+            re.IGNORECASE,
+        ),
+        "exclude ",
+    ),
+    (
+        re.compile(r"\b(?:list|name|give|have|has|include)s?\s+(.+?)\s+as\s+(?:an?\s+)?exclusions?\b", re.I),
+        r"exclude \1",
+    ),
+    (
+        re.compile(
+            r"\b(?:an?\s+|any\s+)?(?:inclusion|entry|eligibility)\s+(?:criteri(?:on|a)|requirements?|rules?)\s+"
+            r"(?:about|for|on|regarding|requiring|mentioning|of)\s+",
+            re.IGNORECASE,
+        ),
+        "require ",
+    ),
+    (
+        re.compile(
+            r"\b(?:list|name|give|have|has)s?\s+(.+?)\s+as\s+(?:an?\s+)?(?:inclusion|requirement)s?\b", re.I
+        ),
+        r"require \1",
+    ),
+)
+
+
+def _section_nouns_as_verbs(text: str) -> str:
+    for pattern, replacement in _SECTION_NOUN_POLARITY:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _term_tests(text: str, loose: bool) -> list[TermTest]:
     """'exclude brain metastases', 'require HER2-positive disease', 'give romiplostim', 'for breast cancer'.
     Prepositions alone ('for', 'in') only mark a term in a set question (`loose`): in "the maximum age
     for NCT…" they do not."""
     tests: list[TermTest] = []
-    text = NCT_ID.sub(" ", text)
+    text = _section_nouns_as_verbs(NCT_ID.sub(" ", text))
     body = re.sub(
         r"^\s*(?:which|what|list|show|find|any|all|how many)\s+(?:of\s+(?:those|these|them)\s+)?"
         r"(?:trials?|studies|protocols?|ones)?\s*(?:are|is|do|does|can|could|will)?\s*",
@@ -714,7 +789,9 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
             for names in _split_terms(tail):
                 if names[0].lower() in {t.term.lower() for t in tests}:
                     continue
-                timed = washout and mode in ("excludes", "requires")
+                # a window before entry is about a treatment ("rhTPO in the last 14 days"), never about
+                # a test or a disease ("a negative pregnancy test before entry")
+                timed = washout and mode in ("excludes", "requires") and any(drug_matches(n) for n in names)
                 tests.append(
                     TermTest(term=names[0], alternatives=names[1:], mode="washout" if timed else mode)
                 )
@@ -741,16 +818,39 @@ def _control_arm_tests(text: str) -> list[TermTest]:
     return [TermTest(term=names[0], alternatives=names[1:], mode="controls") for names in _split_terms(tail)]
 
 
+# "breastfeeding/lactating", "oral absorption / swallowing": a slash between words is an "or"
+# (not in units or lab pairs such as "mg/dL", "ALT/AST", which have short parts or digits).
+_WORD_SLASH = re.compile(r"(?<=[A-Za-z]{3})\s*/\s*(?=[A-Za-z]{3})")
+
+
 def _split_terms(tail: str) -> list[list[str]]:
-    """Terms joined by 'and' or commas are separate tests; terms joined by 'or' are alternatives."""
+    """Terms joined by 'and' or commas are separate tests; terms joined by 'or' are alternatives.
+    A term the vocabulary knows is asked by its canonical names, never by the question's own words."""
     groups = []
-    for group in re.split(r",|\band\b|\bplus\b", _TIME_PHRASE.sub(" ", tail), flags=re.IGNORECASE):
+    tail = _WORD_SLASH.sub(" or ", _TIME_PHRASE.sub(" ", tail))
+    for group in re.split(r",|\band\b|\bplus\b", tail, flags=re.IGNORECASE):
         if _is_filter_phrase(group.strip()):
             continue
         names = [n for n in (_clean_term(p) for p in re.split(r"\bor\b", group, flags=re.IGNORECASE)) if n]
+        names = list(dict.fromkeys(c for n in names for c in _canonical_names(n)))
         if names:
             groups.append(names)
     return groups
+
+
+# "a negative pregnancy test", "HER2-positive": the result is what is asked, not the condition.
+_ASKS_A_RESULT = re.compile(r"\b(?:negative|positive|tests?|results?|absence)\b", re.IGNORECASE)
+
+
+def _canonical_names(term: str) -> list[str]:
+    """The most specific vocabulary concepts a term names ("needs urgent tx for cord compression" ->
+    "spinal cord compression"), when they account for the term; else the term as written."""
+    if not vocabulary_covers(term) or _ASKS_A_RESULT.search(term):
+        return [term]
+    found = find_terms(term)
+    broader = {b for t in CONDITIONS + DRUG_CLASSES if t.name in found for b in t.broader}
+    specific = [name for name in found if name not in broader]
+    return specific or [term]
 
 
 def _clean_term(part: str) -> str | None:

@@ -46,8 +46,8 @@ def _hand_trial(arms: list[Arm]) -> Trial:
 @pytest.mark.parametrize(
     ("question", "term"),
     [
-        (RHTPO_CONTROL, "rhTPO"),
-        ("Which trials have a control arm of rhTPO?", "rhTPO"),
+        (RHTPO_CONTROL, "recombinant human thrombopoietin"),
+        ("Which trials have a control arm of rhTPO?", "recombinant human thrombopoietin"),
         ("Which trials have a placebo comparator group?", "placebo"),
     ],
 )

@@ -95,7 +95,7 @@ def test_structured_filters(question: str, field: str, values: list[str]) -> Non
     ("question", "mode", "term"),
     [
         ("Which trials exclude patients with brain metastases?", "excludes", "brain metastases"),
-        ("Are there trials that rule out brain mets?", "excludes", "brain mets"),
+        ("Are there trials that rule out brain mets?", "excludes", "brain metastases"),
         ("Which trials require HER2-positive disease?", "requires", "HER2-positive"),
         ("Which trials give romiplostim?", "gives", "romiplostim"),
         ("Which trials are testing hetrombopag?", "gives", "hetrombopag"),
