@@ -1,7 +1,8 @@
 """Split an eligibility text into numbered inclusion and exclusion `Criterion` items.
 
 Records write criteria in many shapes: headed sections ("Inclusion Criteria:", "- INCLUSION
-CRITERIA:", "Key Exclusion Criteria:", "Patients may be eligible for this study if they:"),
+CRITERIA:", "Key Exclusion Criteria:", "Subject Exclusion Criteria", "Patients may be eligible for
+this study if they:"),
 `*`/`-`/`•` bullets, `1.`/`1)`/`a)`/`(i)` lists, indented sub-lists, whole runs of numbered
 items on one line (`16\\. ... 17. ...; 18. ...`), wrapped paragraphs (classic XML), and
 PDQ-style blocks with no inclusion/exclusion heading at all (all read as inclusion).
@@ -22,6 +23,8 @@ _HEADING = re.compile(
     (?:
         (?:(?:key|main|general|additional|major|other|specific)\s+)?(?P<kind>i+nclusion|exclusion)
             (?P<criteria>\s+criteri(?:a|on)s?)?
+      | (?-i:(?:[A-Z][A-Za-z]+[ \t]+){1,2})(?P<kind_led>inclusion|exclusion)
+            [ \t]+criteri(?:a|on)s?(?=[ \t]*:?[ \t]*$)
       | criteria\s+for\s+(?P<kind_for>inclusion|exclusion)
       | (?P<eligible>[\w/ ,'()-]{0,60}?\bmay\s+be\s+eligible\b)
       | (?P<ineligible>[\w/ ,'()-]{0,60}?\b(?:will|may|are|is)\s+not\s+(?:be\s+)?eligible\b)
@@ -139,7 +142,7 @@ class _Builder:
         self.blank_before = False
 
     def _switch_section(self, heading: re.Match[str]) -> None:
-        kind = (heading.group("kind") or heading.group("kind_for") or "").lower()
+        kind = (heading.group("kind") or heading.group("kind_led") or heading.group("kind_for") or "").lower()
         tail = heading.group("tail").lower()
         if heading.group("ineligible") or kind == "exclusion":
             new: Section | None = "exclusion"
@@ -186,6 +189,13 @@ class _Builder:
 
 
 def _is_heading(match: re.Match[str]) -> bool:
+    if (match.group("eligible") or match.group("ineligible")) and (
+        match.group("end") != ":" or re.search(r"[.;]\s", match.group("tail"))
+    ):
+        # "Patients will not be eligible for this study if they:" opens a section; a line that
+        # ends otherwise ("... are not eligible for this trial.") is a sentence, often the
+        # wrapped end of an item.
+        return False
     if match.group("kind") and not match.group("criteria"):
         # A bare word ("Inclusion:") is a heading only when it stands alone.
         # "INCLUSION / EXCLUSION CRITERIA" is a heading too (over both sections).
