@@ -610,5 +610,13 @@ def attributes_in(question: str) -> list[str]:
     return keys
 
 
+def without_attribute_words(question: str, keys: list[str]) -> str:
+    """The question less the words that named the attributes `keys` ("what is the dose" -> "what is
+    the"): what is left is asked of the record's own text."""
+    for key in keys:
+        question = re.sub(BY_KEY[key].trigger, " ", question, flags=re.IGNORECASE)
+    return question
+
+
 def extract(key: str, trial: Trial) -> AttributeResult:
     return BY_KEY[key].extract(trial)

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import compose
-from assistant.attributes import extract
+from assistant.attributes import extract, without_attribute_words
 from assistant.evaluate import evaluate, evaluate_trial
 from assistant.evidence import sentences
 from assistant.llm import rewrite
 from assistant.matching import match_patient
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
+from assistant.record_text import RecordSentence, best_sentences
 from assistant.retrieve import HybridRetriever, Passage, content_words, shared_words
+from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
 from index.models import FactKind, Trial
@@ -102,6 +104,8 @@ class AnswerChain:
         self.chat_model = chat_model
         self.memory = SessionMemory()
         self.retriever = HybridRetriever(reader)
+        self._directory_cache: tuple[frozenset[tuple[str, str]], TrialDirectory] | None = None
+        self._directory_lock = threading.Lock()
         self.runnable: Runnable[PipelineState, PipelineState] = self._build()
 
     def _build(self) -> Runnable[PipelineState, PipelineState]:
@@ -145,7 +149,17 @@ class AnswerChain:
                 reason="the index holds no trials yet; run `trials index` first.",
             )
             return state.model_copy(update={"query": empty})
-        return state.model_copy(update={"query": understand(state.question, state.history, known)})
+        query = understand(state.question, state.history, known, self._directory())
+        return state.model_copy(update={"query": query})
+
+    def _directory(self) -> TrialDirectory:
+        """Identifying words of every trial, rebuilt when the set of trials changes."""
+        trials = self.reader.all_trials()
+        key = frozenset((t.nct_id, t.content_hash) for t in trials)
+        with self._directory_lock:
+            if self._directory_cache is None or self._directory_cache[0] != key:
+                self._directory_cache = (key, TrialDirectory.of(trials))
+            return self._directory_cache[1]
 
     def _with(self, state: PipelineState, answer: Answer) -> PipelineState:
         return state.model_copy(update={"answer": answer})
@@ -162,12 +176,23 @@ class AnswerChain:
         query = _query(state)
         trials = self._trials(query)
         keys = _attribute_keys(query)
+        found = self._record_sentences(without_attribute_words(query.question, keys), trials)
         if not keys and not query.has_tests():
+            if found:
+                return self._with(state, compose.compose_from_record(trials[0], found))
             return self._with(state, compose.compose_overview(trials))
         query = query.model_copy(update={"attributes": keys})
         checks = {t.nct_id: evaluate_trial(t, query).results for t in trials} if query.has_tests() else {}
         results = {t.nct_id: [extract(k, t) for k in keys] for t in trials}
-        return self._with(state, compose.compose_attribute(query, trials, checks, results))
+        answer = compose.compose_attribute(query, trials, checks, results)
+        return self._with(state, compose.with_record_sentences(answer, trials, found))
+
+    def _record_sentences(self, question: str, trials: Sequence[Trial]) -> list[RecordSentence]:
+        """For a question about one trial: its record's sentences that answer it, if any."""
+        if len(trials) != 1:
+            return []
+        identifying = self._directory().identifying_words(question)
+        return best_sentences(trials[0], question, identifying)
 
     def _overview(self, state: PipelineState) -> PipelineState:
         return self._with(state, compose.compose_overview(self._trials(_query(state))))
@@ -187,6 +212,11 @@ class AnswerChain:
 
     def _open(self, state: PipelineState) -> PipelineState:
         query = _query(state)
+        subjects = self._trials(query)
+        if len(subjects) == 1:  # one trial: its own record is read whole, not a top-k of chunks
+            found = self._record_sentences(query.question, subjects)
+            if found:
+                return self._with(state, compose.compose_from_record(subjects[0], found))
         section = _section_asked(query.question)
         passages = self.retriever.retrieve(
             query.question, self.settings.top_k * OPEN_POOL, nct_ids=query.nct_ids or None, section=section

@@ -13,6 +13,7 @@ from assistant.evaluate import TestResult, TrialEvaluation
 from assistant.evidence import find_quote, md_quote
 from assistant.models import Answer, Citation, Verdict
 from assistant.query import Query, QuestionKind
+from assistant.record_text import RecordSentence
 from assistant.retrieve import Passage, RankedSentence, rank_sentences
 from index.models import Trial
 
@@ -398,4 +399,40 @@ def abstain(reason: str, notes: Sequence[str] = ()) -> Answer:
         abstained=True,
         kind=QuestionKind.CANNOT_ANSWER,
         notes=list(notes),
+    )
+
+
+def record_sentence_lines(trial: Trial, found: Sequence[RecordSentence]) -> tuple[list[str], list[Citation]]:
+    """The record's own sentences that answer a question about it, each quoted and cited."""
+    lines = [f"- {md_quote(s.text, 400)} {ref(trial.nct_id)}" for s in found]
+    return lines, [Citation(nct_id=trial.nct_id, section="Record", quote=s.text) for s in found]
+
+
+def compose_from_record(trial: Trial, found: Sequence[RecordSentence]) -> Answer:
+    """A question about one trial answered by its record's own sentences."""
+    lines, citations = record_sentence_lines(trial, found)
+    return Answer(
+        answer="\n".join([f"From the record of {ref(trial.nct_id)}:", *lines]),
+        trials=[trial.nct_id],
+        citations=citations,
+        kind=QuestionKind.OPEN,
+        notes=["Extractive answer: sentences quoted from the record, not a generated summary."],
+    )
+
+
+def with_record_sentences(answer: Answer, trials: Sequence[Trial], found: Sequence[RecordSentence]) -> Answer:
+    """An attribute answer about one trial, followed by the record's own sentences on what was asked
+    that it does not already quote."""
+    quoted = {" ".join(c.quote.split()) for c in answer.citations}
+    extra = [s for s in found if " ".join(s.text.split()) not in quoted]
+    if not extra or len(trials) != 1:
+        return answer
+    lines, citations = record_sentence_lines(trials[0], extra)
+    return answer.model_copy(
+        update={
+            "answer": "\n".join([answer.answer, "", "**The record also says:**", *lines]),
+            "citations": [*answer.citations, *citations],
+            "trials": answer.trials or [trials[0].nct_id],
+            "abstained": False,
+        }
     )

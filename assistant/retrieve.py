@@ -97,11 +97,11 @@ def near_spelling(a: str, b: str) -> bool:
 def shared_words(wanted: set[str], words: set[str]) -> set[str]:
     """The question's words a text holds: exactly, as singular or plural ("risk" / "risks"), or one
     typo apart."""
-    singular = {_singular(w) for w in words}
+    singulars = {singular(w) for w in words}
     return {
         w
         for w in wanted
-        if w in words or _singular(w) in singular or any(near_spelling(w, other) for other in words)
+        if w in words or singular(w) in singulars or any(near_spelling(w, other) for other in words)
     }
 
 
@@ -120,7 +120,7 @@ def _deletion_index(vocabulary: Iterable[str]) -> dict[str, list[str]]:
     return index
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 

@@ -33,6 +33,7 @@ from assistant.query import (
     Turn,
 )
 from assistant.retrieve import content_words
+from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, drug_matches, find_terms
 from index.models import INVERSE_COMPARATOR, FactKind
@@ -285,14 +286,20 @@ _TERM_NOISE = {
 }
 
 
-def understand(question: str, history: Sequence[Turn], known_ids: Collection[str]) -> Query:
-    """Read one question in the light of the conversation so far."""
+def understand(
+    question: str,
+    history: Sequence[Turn],
+    known_ids: Collection[str],
+    directory: TrialDirectory | None = None,
+) -> Query:
+    """Read one question in the light of the conversation so far. `directory` finds a trial the
+    question describes instead of naming ("the Tianjin herombopag study")."""
     text = " ".join(question.split())
     stripped = " ".join(_INSTRUCTION.sub(" ", _ADDRESSED_TO_MODEL.sub(" ", text)).split())
     ignored = stripped != text
     if ignored:
         query = (
-            understand(stripped, history, known_ids)
+            understand(stripped, history, known_ids, directory)
             if stripped
             else Query(
                 question=text,
@@ -325,6 +332,9 @@ def understand(question: str, history: Sequence[Turn], known_ids: Collection[str
     attributes = attributes_in(text)
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
+    if not ids and directory is not None and not set_cue and not _is_match(text, patient, set_cue):
+        described = directory.described(text, known_ids)
+        known = [described] if described else []
     terms = (
         _control_arm_tests(text) or _term_tests(text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
@@ -768,6 +778,20 @@ def _section_nouns_as_verbs(text: str) -> str:
     return text
 
 
+# "study", "trial use", "test": nouns as often as verbs. After a determiner or another noun they
+# are nouns ("the Tianjin study set"); after a subject or auxiliary they are verbs ("trials study").
+_NOUN_VERBS = re.compile(r"(?:stud(?:y|ies)|tests?|uses?|targets?|treats?)\b", re.IGNORECASE)
+_BEFORE_A_VERB = frozenset(
+    {"trials", "studies", "protocols", "ones", "which", "that", "who", "to", "do", "does", "they", "it"}
+    | {"also", "still", "actually", "trial", "protocol", "not"}
+)
+
+
+def _verb_position(before: str) -> bool:
+    words = re.findall(r"[\w-]+", before.lower())
+    return not words or words[-1] in _BEFORE_A_VERB
+
+
 def _term_tests(text: str, loose: bool) -> list[TermTest]:
     """'exclude brain metastases', 'require HER2-positive disease', 'give romiplostim', 'for breast cancer'.
     Prepositions alone ('for', 'in') only mark a term in a set question (`loose`): in "the maximum age
@@ -784,6 +808,8 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
     washout = bool(_WASHOUT_CUE.search(body))
     for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-1]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
+            if _NOUN_VERBS.match(match.group(0)) and not _verb_position(body[: match.start()]):
+                continue  # "the herombopag study set ...": "study" names the trial here
             # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
             tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
             for names in _split_terms(tail):

@@ -1,13 +1,16 @@
-"""Performance status: ECOG (and WHO/Zubrod, the same 0-5 scale), Karnofsky and Lansky (0-100).
+"""Performance status: ECOG (and WHO, Zubrod and the cooperative groups' SWOG/CALGB/GOG/CTC
+scales, all the same 0-5 scale), Karnofsky and Lansky (0-100).
 
 Facts carry the ALLOWED range in low/high on the scale's integer steps: an exclusion
-"ECOG >= 3" allows 0-2.
+"ECOG >= 3" allows 0-2. An exception the criterion states in parentheses ("ECOG 0-2 (3 allowed
+if due to pain)") is a fact of its own, qualified `EXCEPTION`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from index.facts.comparators import CMP, comparator
 from index.facts.reading import Reading
@@ -21,6 +24,22 @@ _PERFORMANCE = re.compile(
     r"ECOG|WHO|Zubrod|\([^()]{1,45}\)))*",
     re.IGNORECASE,
 )
+# Cooperative groups that grade performance on the ECOG/Zubrod 0-5 scale under their own name
+# ("Performance status: SWOG 0-2", "GOG 0-1", "CTC 0-2"). Their names also head protocol numbers
+# and toxicity grades ("CTC grade 2 neuropathy"), so they are read as a performance scale only
+# where the criterion (or its heading) speaks of performance status, and never before "grade".
+_GROUP_SCALES: tuple[tuple[str, str], ...] = (
+    (r"SWOG|South\s*west\s+Oncology\s+Group", "SWOG"),
+    (r"CAL(?:GB|BG)|Cancer\s+and\s+Leukemia\s+Group\s+B", "CALGB"),
+    (r"GOG|Gynecologic\s+Oncology\s+Group", "GOG"),
+    (r"(?:NCI[\s-]+)?CTC|(?:NCI\s+)?Common\s+Toxicity\s+Criteria", "CTC"),
+)
+_GROUP = re.compile(
+    r"\b(?P<scale>" + "|".join(p for p, _ in _GROUP_SCALES) + r")(?![a-z])"
+    r"(?:[\s/=-]*(?:performance|perfomance|status|standard|score|scale|PS|level|criteria|of))*"
+    r"(?![\s/=-]*grade)",
+    re.IGNORECASE,
+)
 _GENERIC_PERFORMANCE = re.compile(r"\bperformance\s+status(?:\s*\(PS\))?(?:\s*(?:score|of))*", re.IGNORECASE)
 _SCALE_NAMES = {
     "KARNOFSKY": "Karnofsky",
@@ -32,34 +51,129 @@ _SCALE_NAMES = {
 # The inverse of each comparator: what an exclusion leaves allowed ("ECOG > 2" excluded: <= 2).
 _ALLOWED_BY_EXCLUSION: dict[Comparator, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!="}
 
+# A second reading in parentheses that states a condition is an exception to the criterion's limit,
+# not a second limit: "ECOG 0-2 (ECOG 3 allowed if due to bone pain)", "(2 allowed if symptoms are
+# due to the lymphoma)", "(0-1 for patients over 70)". Allowing words widen the limit; other
+# conditions replace it for the patients they name. Either way the fact carries this qualifier,
+# so a question that does not say whether the exception applies gets "depends", not a verdict.
+EXCEPTION = "with the criterion's stated exception"
+_ALLOWING = re.compile(r"\b(?:allowed|permitted|acceptable|eligible|accepted)\b", re.IGNORECASE)
+_CONDITION = re.compile(
+    r"\b(?:if|unless|when|except|due\s+to|based\s+(?:solely\s+|only\s+)?on|for\s+patients|in\s+patients|"
+    r"in\s+some\s+cases|provided)\b",
+    re.IGNORECASE,
+)
+
 _Scale = tuple[Comparator | None, float | None, float, float]  # comparator, value, low, high as written
 
 
+@dataclass(frozen=True)
+class _Mention:
+    scale: str
+    start: int  # where the scale's reading starts (after its name)
+    written: _Scale
+    end: int  # where the reading ends
+
+    @property
+    def top(self) -> int:
+        return 100 if self.scale in ("Karnofsky", "Lansky") else 5
+
+    @property
+    def kind(self) -> FactKind:
+        return FactKind.KARNOFSKY if self.top == 100 else FactKind.ECOG
+
+
 def performance_facts(reading: Reading) -> Iterator[Fact]:
-    """One fact per distinct (scale kind, allowed range) the criterion states."""
-    seen: set[tuple[FactKind, float, float]] = set()
-    for scale, start in _performance_mentions(reading.text, reading.heading):
-        top = 100 if scale in ("Karnofsky", "Lansky") else 5
-        written = _scale_reading(reading.text[start : start + 70], top)
-        if written is None:
+    """One fact per distinct (scale kind, allowed range, exception) the criterion states."""
+    text = reading.text
+    seen: set[tuple[FactKind, float, float, str | None]] = set()
+    general: dict[FactKind, tuple[float, float]] = {}  # the first limit of each kind outside exceptions
+    for mention in _mentions(text, reading.heading):
+        exception = _exception_kind(text, mention.start)
+        section = "inclusion" if exception == "widens" else reading.section
+        allowed = _allowed(section, *mention.written, mention.top)
+        if allowed is None:
             continue
-        allowed = _allowed(reading.section, *written, top)
-        kind = FactKind.KARNOFSKY if top == 100 else FactKind.ECOG
-        if allowed is None or (kind, *allowed) in seen:
+        qualifier = None
+        if exception is not None:
+            qualifier = EXCEPTION
+            main = general.get(mention.kind)
+            if exception == "widens" and main is not None:
+                allowed = (min(allowed[0], main[0]), max(allowed[1], main[1]))
+        else:
+            general.setdefault(mention.kind, allowed)
+        key = (mention.kind, *allowed, qualifier)
+        if key in seen:
             continue
-        seen.add((kind, *allowed))
+        seen.add(key)
+        comparator, value = mention.written[:2]
+        if exception == "widens":
+            comparator = value = None  # the widened range is no single comparison as written
         yield reading.fact(
-            kind, comparator=written[0], value=written[1], low=allowed[0], high=allowed[1], term=scale
+            mention.kind,
+            comparator=comparator,
+            value=value,
+            low=allowed[0],
+            high=allowed[1],
+            term=mention.scale,
+            qualifier=qualifier,
         )
+
+
+def _mentions(text: str, heading: str) -> list[_Mention]:
+    """Every scale reading in the criterion, in text order, with a bare-number exception right
+    after a reading ("ECOG 0-1 (2 allowed if ...)") read on that reading's scale."""
+    found: list[_Mention] = []
+    for scale, start in _performance_mentions(text, heading):
+        mention = _read_at(text, scale, start)
+        if mention is None:
+            continue
+        found.append(mention)
+        bare = re.match(r"\s*\(\s*(?=\d)", text[mention.end :])
+        if bare:  # only as an exception: "(0 = fully active, ...)" is the scale's legend
+            extra = _read_at(text, scale, mention.end + bare.end())
+            if extra is not None and _exception_kind(text, extra.start) is not None:
+                found.append(extra)
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+def _read_at(text: str, scale: str, start: int) -> _Mention | None:
+    top = 100 if scale in ("Karnofsky", "Lansky") else 5
+    read = _scale_reading(text[start : start + 70], top)
+    if read is None:
+        return None
+    written, length = read
+    return _Mention(scale, start, written, start + length)
+
+
+def _exception_kind(text: str, position: int) -> str | None:
+    """'widens' or 'limits' when the reading at `position` sits inside parentheses that state a
+    condition ("(ECOG 3 allowed if ...)"), else None."""
+    opened = text.rfind("(", 0, position)
+    if opened < 0 or text.rfind(")", 0, position) > opened:
+        return None
+    closed = text.find(")", position)
+    inside = text[opened + 1 : closed if closed >= 0 else len(text)]
+    if _ALLOWING.search(inside):
+        return "widens"
+    if _CONDITION.search(inside):
+        return "limits"
+    return None
 
 
 def _performance_mentions(text: str, heading: str) -> list[tuple[str, int]]:
     """(scale, offset after the mention) for each performance-status mention.
 
     A bare "performance status 0-2" reads on the scale the criterion names elsewhere ("... on
-    ECOG scale"), ECOG when it names none: ECOG, WHO and Zubrod share one 0-5 scale.
+    ECOG scale"), ECOG when it names none: ECOG, WHO, Zubrod and the cooperative groups' scales
+    are one 0-5 scale.
     """
     mentions = [(_scale_name(m.group("scale")), m.end()) for m in _PERFORMANCE.finditer(text)]
+    performance_context = heading.startswith("performance") or _GENERIC_PERFORMANCE.search(text) is not None
+    if performance_context:
+        mentions += [(_group_name(m.group("scale")), m.end()) for m in _GROUP.finditer(text)]
+        mentions.sort(key=lambda mention: mention[1])
     named = mentions[0][0] if mentions else "ECOG"
     for generic in _GENERIC_PERFORMANCE.finditer(text):
         mentions.append((named, generic.end()))
@@ -73,10 +187,20 @@ def _scale_name(written: str) -> str:
     return _SCALE_NAMES.get(word, "ECOG")  # "E.C.O.G.", "Eastern Cooperative Oncology Group"
 
 
-def _scale_reading(window: str, top: int) -> _Scale | None:
-    """(comparator, value, low, high) as written just after a scale name, or None."""
+def _group_name(written: str) -> str:
+    return next(name for pattern, name in _GROUP_SCALES if re.fullmatch(pattern, written, re.IGNORECASE))
+
+
+_OTHER_SCALE = re.compile(
+    r"[;]|\b(?:karnofsky|kps|lansky|ecog|who|zubrod|" + "|".join(p for p, _ in _GROUP_SCALES) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _scale_reading(window: str, top: int) -> tuple[_Scale, int] | None:
+    """(comparator, value, low, high) as written just after a scale name, and the length read; or None."""
     digit = r"(\d{1,3})(?:\s*%)?"
-    stop = re.search(r"[;]|\b(?:karnofsky|kps|lansky|ecog|who)\b", window[1:], re.IGNORECASE)
+    stop = _OTHER_SCALE.search(window[1:])
     window = window[: stop.start() + 1] if stop else window
     patterns: list[tuple[str, str]] = [
         (
@@ -98,10 +222,11 @@ def _scale_reading(window: str, top: int) -> _Scale | None:
         if not numbers or max(numbers) > top:
             return None
         if shape in ("range", "list"):
-            return None, None, float(min(numbers)), float(max(numbers))
+            return (None, None, float(min(numbers)), float(max(numbers))), m.end()
         if shape == "cmp":
-            return comparator(m.group("cmp")), float(numbers[-1]), float(numbers[-1]), float(numbers[-1])
-        return "=", float(numbers[0]), float(numbers[0]), float(numbers[0])
+            value = float(numbers[-1])
+            return (comparator(m.group("cmp")), value, value, value), m.end()
+        return ("=", float(numbers[0]), float(numbers[0]), float(numbers[0])), m.end()
     return None
 
 

@@ -1,0 +1,112 @@
+"""Answering a question about one trial from that trial's own words.
+
+When no field or fact answers a question about one trial ("how long are platelet counts followed?",
+"what is in the tablets?"), the best verbatim sentences of its record are the answer. Sentences
+are ranked by the question's telling words they hold, each word weighed by how rare it is within
+this record (a word on every line of it says nothing about which line answers), with the
+vocabulary's canonical names added so "plt" meets "platelet" and "SVCO" meets "superior vena
+cava". Only the one record is read: the cost does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from assistant.evidence import sentences
+from assistant.retrieve import content_words, shared_words
+from assistant.verify import quote_in_record
+from index.language.units import analytes
+from index.language.vocabulary import condition_matches, drug_matches
+from index.language.words import stem, stems
+from index.models import Trial
+
+# A sentence answers when it holds at least this share of what the question asks (by weight);
+# others near the best are shown with it.
+MIN_SHARE = 0.34
+NEAR_BEST = 0.6
+MAX_SENTENCES = 4
+
+
+@dataclass(frozen=True)
+class RecordSentence:
+    text: str
+    score: float
+
+
+# Words that shape a question about a record without saying what to look for in it.
+_SCAFFOLD = frozenset(
+    {"many", "much", "long", "often", "within", "must", "taken", "given", "need", "needs", "set", "sets"}
+    | {"use", "uses", "used", "have", "has", "get", "gets", "anywhere", "defined", "define", "mean", "means"}
+    | {"list", "lists", "listed", "claim", "claims", "quote", "quotes", "actually", "still", "exactly"}
+    | {"pt", "pts", "whats", "other", "over", "section", "summary", "background", "cutoff", "cutoffs"}
+    | {"threshold", "thresholds", "limit", "limits", "say", "said", "they", "their", "there"}
+)
+_NCT = re.compile(r"\bNCT\s?\d{8}\b|\b\d{8}\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AskedUnit:
+    """One thing the question asks, and the ways a sentence may say it: the question's own word, or
+    every word of the canonical name of the concept or analyte it names ("plt" -> "platelets")."""
+
+    word: str
+    alternatives: tuple[frozenset[str], ...]
+
+
+def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUnit]:
+    """What the question asks of the record, less the words that only picked out the trial."""
+    question = _NCT.sub(" ", question)
+    for word in leave_out:  # "the Tianjin herombopag trial": neither word is asked about
+        question = re.sub(rf"(?<![\w-]){re.escape(word)}\w*", " ", question, flags=re.IGNORECASE)
+    named: list[tuple[int, int, str]] = [
+        (m.start, m.end, m.term.name) for m in condition_matches(question) + drug_matches(question)
+    ]
+    for analyte in analytes():
+        if analyte.kind is not None:
+            pattern = rf"(?<![\w-])(?:{analyte.pattern})(?![\w])"
+            named += [
+                (m.start(), m.end(), analyte.kind.value.replace("_", " "))
+                for m in re.finditer(pattern, question, re.I)
+            ]
+    units = []
+    for match in re.finditer(r"[\w][\w-]*", question):
+        word = match.group().lower()
+        if word not in content_words(word) or word in leave_out or word in _SCAFFOLD:
+            continue
+        names = [name for start, end, name in named if start <= match.start() < end]
+        alternatives = (frozenset({stem(word)}), *(frozenset(stems(content_words(n))) for n in names))
+        units.append(AskedUnit(word, alternatives))
+    return list({u.word: u for u in units}.values())
+
+
+def best_sentences(trial: Trial, question: str, leave_out: Collection[str] = ()) -> list[RecordSentence]:
+    """The record's verbatim sentences that answer the question, best first (empty when none does)."""
+    units = asked_units(question, leave_out)
+    lines = [s for s in dict.fromkeys(sentences(trial.text)) if quote_in_record(s, trial.text)]
+    if not units or not lines:
+        return []
+    words_of = {line: stems(content_words(line)) for line in lines}
+
+    def says(unit: AskedUnit, words: set[str]) -> bool:
+        return any(len(shared_words(set(a), words)) == len(a) for a in unit.alternatives)
+
+    # A unit the record never says still counts in what was asked, as much as the rarest word:
+    # a question about fibrosis is not answered by sentences about the bone marrow.
+    rarest = math.log(1 + len(lines))
+    weight = {}
+    for unit in units:
+        holding = sum(1 for words in words_of.values() if says(unit, words))
+        weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
+    total = sum(weight.values())
+    scored = [
+        RecordSentence(line, sum(weight[u.word] for u in units if says(u, words_of[line])) / total)
+        for line in lines
+    ]
+    scored.sort(key=lambda s: (-s.score, len(s.text)))
+    best = scored[0].score
+    if best < MIN_SHARE:
+        return []
+    return [s for s in scored if s.score >= NEAR_BEST * best][:MAX_SENTENCES]

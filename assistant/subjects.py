@@ -1,0 +1,90 @@
+"""Which trial a question means when it describes one instead of giving its NCT ID.
+
+Clinicians name trials the way they remember them: "the Tianjin herombopag trial", "the romiplostim
+N01 study", "the T-DM1 prevention study", or the bare number "05394285". Each trial gets a set of
+identifying words from the fields people remember it by (titles, acronym and organisation ID,
+sponsors, sites, interventions, conditions); a question's words are weighed by how few trials hold
+them (idf), and a trial is the subject only when it clearly outscores every other.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from assistant.retrieve import content_words, singular
+from index.models import Trial
+
+# A description must carry at least this much evidence (about one word held by under a third of
+# the trials) and beat the runner-up by this factor; otherwise no trial is assumed.
+MIN_EVIDENCE = 0.99 * math.log(3)
+MIN_MARGIN = 2.0
+# One identifying word names a trial only beside a word for a trial: "the romiplostim study" is a
+# trial, "does romiplostim cause fibrosis?" is about the drug.
+_TRIAL_NOUN = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary)\b", re.I
+)
+_BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
+# Words that describe any trial: they never identify one.
+_GENERIC = frozenset(
+    {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer"}
+    | {"hospital", "university", "randomized", "randomised", "single", "arm", "open", "label"}
+    | {"multicenter", "multi", "center", "prospective"}
+)
+
+
+def _identity_text(trial: Trial) -> Iterable[str]:
+    yield from (trial.brief_title or "", trial.official_title or "")
+    yield from trial.conditions
+    yield from trial.keywords
+    yield from (i.name for i in trial.interventions)
+    yield from (s.name for s in trial.sponsors)
+    for site in trial.sites:
+        yield from (site.facility or "", site.city or "", site.state or "", site.country or "")
+    yield from (c.affiliation or "" for c in trial.investigators)
+
+
+@dataclass(frozen=True)
+class TrialDirectory:
+    """Which trials hold each identifying word (singular forms), built once per set of trials."""
+
+    holders: dict[str, frozenset[str]]
+    size: int
+
+    @classmethod
+    def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
+        holders: dict[str, set[str]] = defaultdict(set)
+        for trial in trials:
+            for text in _identity_text(trial):
+                for word in content_words(text) - _GENERIC:
+                    holders[singular(word)].add(trial.nct_id)
+        return cls({w: frozenset(ids) for w, ids in holders.items()}, len(trials))
+
+    def described(self, question: str, known_ids: Collection[str]) -> str | None:
+        """The one trial the question describes, or None when none stands out."""
+        for number in _BARE_NUMBER.findall(question):
+            if f"NCT{number}" in known_ids:
+                return f"NCT{number}"
+        if self.size < 2:
+            return None
+        scores: dict[str, float] = defaultdict(float)
+        for word in self.identifying_words(question):
+            held_by = self.holders[word]
+            for nct_id in held_by:
+                scores[nct_id] += math.log(self.size / len(held_by))
+        ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
+        (nct_id, best), (_, second) = ranked[0], ranked[1]
+        named_as_trial = _TRIAL_NOUN.search(question) or len(self._words_of(question, nct_id)) >= 2
+        if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
+            return nct_id
+        return None
+
+    def _words_of(self, question: str, nct_id: str) -> set[str]:
+        return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}
+
+    def identifying_words(self, question: str) -> set[str]:
+        """The question's words that name some trial (singular forms)."""
+        return {w for w in (singular(w) for w in content_words(question) - _GENERIC) if w in self.holders}

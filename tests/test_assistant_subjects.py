@@ -1,0 +1,111 @@
+"""A trial named by description instead of NCT ID, and questions about one trial answered from its
+own sentences. Records and questions are written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import InMemoryTrialReader
+
+from assistant.record_text import best_sentences
+from assistant.service import Assistant
+from assistant.subjects import TrialDirectory
+from index.models import Intervention, Site, Sponsor, Trial
+
+
+def _trial(nct_id: str, title: str, drug: str, city: str, sponsor: str, text: str) -> Trial:
+    return Trial(
+        nct_id=nct_id,
+        brief_title=title,
+        interventions=[Intervention(name=drug)],
+        sites=[Site(city=city, country="France")],
+        sponsors=[Sponsor(name=sponsor, role="lead")],
+        source_path="hand",
+        source_format="ctgov_json",
+        text=f"{title}\n{text}",
+    )
+
+
+LYON = _trial(
+    "NCT91000001",
+    "Avatrombopag Before Liver Biopsy in Cirrhosis",
+    "avatrombopag",
+    "Lyon",
+    "Hospices Civils de Lyon",
+    "Participants take avatrombopag tablets for five days before the biopsy. "
+    "Platelet counts are measured on day 10 and again at the 30-day follow-up visit. "
+    "The tablets contain lactose monohydrate and magnesium stearate.",
+)
+LILLE = _trial(
+    "NCT91000002",
+    "Avatrombopag for Chemotherapy-induced Thrombocytopenia in Lung Cancer",
+    "avatrombopag",
+    "Lille",
+    "Centre Oscar Lambret",
+    "Avatrombopag is given once daily for up to 8 weeks. "
+    "Treatment stops when the platelet count rises above 150 x10^9/L.",
+)
+NANTES = _trial(
+    "NCT91000003",
+    "Eltrombopag in Myelodysplastic Syndromes",
+    "eltrombopag",
+    "Nantes",
+    "Nantes University Hospital",
+    "Eltrombopag is started at 50 mg daily and adjusted every two weeks.",
+)
+TRIALS = [LYON, LILLE, NANTES]
+
+
+@pytest.fixture(scope="module")
+def directory() -> TrialDirectory:
+    return TrialDirectory.of(TRIALS)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("For the Lyon avatrombopag study, when are platelets checked?", "NCT91000001"),
+        ("the avatrombopag lung cancer trial - how long is treatment?", "NCT91000002"),
+        ("In the Nantes MDS study, what is the starting dose?", "NCT91000003"),
+        ("91000003: how is the dose adjusted?", "NCT91000003"),
+        ("Oscar Lambret trial: when does treatment stop?", "NCT91000002"),
+    ],
+)
+def test_a_described_trial_is_found(directory: TrialDirectory, question: str, expected: str) -> None:
+    assert directory.described(question, {t.nct_id for t in TRIALS}) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "In the avatrombopag study, when are platelets checked?",  # two avatrombopag trials
+        "Does eltrombopag cause marrow fibrosis?",  # a drug, not a trial
+        "What is a platelet count?",
+        "91000009: how is the dose adjusted?",  # no such trial
+    ],
+)
+def test_no_trial_is_assumed_without_clear_evidence(directory: TrialDirectory, question: str) -> None:
+    assert directory.described(question, {t.nct_id for t in TRIALS}) is None
+
+
+def test_the_record_answers_in_its_own_sentences() -> None:
+    found = best_sentences(LYON, "does the Lyon study say whether the pills contain lactose?", {"lyon"})
+    assert found and "lactose monohydrate" in found[0].text
+    found = best_sentences(LILLE, "when is dosing stopped in that trial?", ())
+    assert found and found[0].text.startswith("Treatment stops when the platelet count")
+
+
+def test_an_abbreviation_meets_the_records_word() -> None:
+    found = best_sentences(LYON, "when are plt counts re-measured?", ())
+    assert found and found[0].text.startswith("Platelet counts are measured on day 10")
+
+
+def test_a_question_the_record_does_not_answer_gets_no_sentences() -> None:
+    assert best_sentences(NANTES, "what proportion of patients developed marrow fibrosis?", ()) == []
+
+
+def test_a_described_trial_is_the_answers_only_subject() -> None:
+    assistant = Assistant(InMemoryTrialReader(TRIALS))
+    answer = assistant.ask("In the Lille avatrombopag trial, when does treatment stop?")
+    assert answer.trials == ["NCT91000002"]
+    assert "150" in answer.answer
+    assert all(c.nct_id == "NCT91000002" for c in answer.citations)
