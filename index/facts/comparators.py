@@ -1,4 +1,7 @@
-"""How records write comparisons and numbers: "≥", "=>", "no less than", "1,500", "1.5"."""
+"""How records write comparisons and numbers: "≥", "=>", "no less than", "1,500", "1.5".
+
+Common misspellings count as the word meant: "at lest" and "atleast" are "at least".
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ _CMP_WORDS: tuple[tuple[str, Comparator], ...] = (
     (r"(?:greater|more|higher) than or equal to|equal to or (?:greater|more|higher) than", ">="),
     (r"(?:less|lower|fewer) than or equal to|equal to or (?:less|lower) than", "<="),
     (
-        r"no (?:less|fewer|lower) than|not (?:less|fewer|lower) than|at least|of at least|minimum(?: of)?",
+        r"no (?:less|fewer|lower) than|not (?:less|fewer|lower) than|(?:of )?at\s*lea?st|minimum(?: of)?",
         ">=",
     ),
     (r"no (?:greater|more|higher) than|not (?:greater|more|higher) than|up to|maximum(?: of)?", "<="),

@@ -22,7 +22,10 @@ from index.models import Comparator, Fact, FactKind
 def lab_facts(reading: Reading) -> Iterator[Fact]:
     """A fact per value whose lab and unit are recognised, with the population it applies to."""
     triggers = _lab_triggers(reading.text)
-    for value in _lab_values(reading.text):
+    values = [*_lab_values(reading.text), *_adequate_values(reading.text, triggers)]
+    if reading.section == "inclusion":  # an excluded range ("platelets 50-100") is no single limit
+        values += _range_values(reading.text, triggers)
+    for value in sorted(values, key=lambda v: v.start):
         kind = _lab_of(triggers, value)
         if kind is None:
             continue
@@ -90,6 +93,98 @@ def _lab_values(text: str) -> Iterator[_Value]:
             yield _Value(written, float(m.group("uln_num") or 1), "ULN", m.start())
             continue
         yield _Value(written, number(m.group("num")), family_of_match(m), m.start())
+
+
+# A count per litre ("100,000/L") is a unit no cell count is written in: the micro sign or the
+# x10^9 was lost. Such a number is read by its size, as if no unit were written, never as per litre.
+_PER_LITRE = r"(?:\s*/\s*L\b(?!\s*[a-z]))"
+_ANY_UNIT = re.sub(r"\(\?P<u\d+>", "(?:", _UNIT)  # the units without their group names, to use twice
+# A range of values: "Platelet count 50,000/mm3 to 500,000/mm^3", "platelets between 100 and
+# 400 x10^9/L". Read only right after the lab's name, with a unit written or after "between" (so
+# "platelets 7-10 days" is no range), outside parentheses and with no condition after it in its
+# clause: "(between 20,000-75,000/mm3 if due to marrow infiltration)" or "Counts between 70,000-
+# 100,000 allowed provided ..." state exceptions, not the limit. In an inclusion a range gives a
+# lower and an upper limit.
+_NUMBER = NUM.replace("?P<num>", "")  # NUM without its group name, to use twice
+_RANGE = re.compile(
+    rf"(?P<between>between\s+)?(?P<low>{_NUMBER})\s*(?P<low_unit>{_ANY_UNIT})?{_PER_LITRE}?"
+    rf"\s*(?:-|–|to|and)\s*(?P<high>{_NUMBER})\s*(?P<high_unit>{_ANY_UNIT})?{_PER_LITRE}?",
+    re.IGNORECASE,
+)
+_RANGE_LEAD = re.compile(
+    r"\s*(?:counts?|levels?|values?)?\s*(?::|=|of|is|must be|should be|within|in the range(?: of)?)?\s*",
+    re.IGNORECASE,
+)
+_RANGE_CONDITION = re.compile(
+    r"\b(?:if|unless|allowed|permitted|acceptable|eligible|provided|except|only|when|for patients)\b",
+    re.IGNORECASE,
+)
+
+
+def _range_values(text: str, triggers: list[_Trigger]) -> Iterator[_Value]:
+    for m in _RANGE.finditer(text):
+        if m.group("between") is None and m.group("low_unit") is None and m.group("high_unit") is None:
+            continue
+        before = [t for t in triggers if t.end <= m.start()]
+        if not before or not _RANGE_LEAD.fullmatch(text, before[-1].end, m.start()):
+            continue
+        if text.rfind("(", 0, m.start()) > text.rfind(")", 0, m.start()):
+            continue
+        clause_end = min((i for i in (text.find(c, m.end()) for c in ";.") if i >= 0), default=len(text))
+        following = [t.start for t in triggers if t.start >= m.end()]
+        if _RANGE_CONDITION.search(text, m.end(), min([clause_end, *following])):
+            continue
+        low, high = number(m.group("low")), number(m.group("high"))
+        low_unit = _unit_in(m.group("low_unit"))
+        high_unit = _unit_in(m.group("high_unit"))
+        if low >= high and (low_unit or high_unit) == (high_unit or low_unit):
+            continue
+        yield _Value(">=", low, low_unit or high_unit, m.start("low"))
+        yield _Value("<=", high, high_unit or low_unit, m.start("high"))
+
+
+def _unit_in(written: str | None) -> str | None:
+    """The unit family of a unit matched inside a larger pattern."""
+    if written is None:
+        return None
+    match = re.fullmatch(_UNIT, written.strip(), re.IGNORECASE)
+    return family_of_match(match) if match else None
+
+
+# "Adequate organ function as defined by ... a platelet count of 100,000": a limit written with no
+# comparator, under a lead that says the values define what is adequate. Adequate means at least
+# that much of a blood count or a clearance, at most that much of a waste product or liver enzyme.
+_ADEQUATE = re.compile(
+    r"\b(?:adequate|sufficient)\b[^.;]{0,60}?\b(?:defined|as follows|following|documented)\b|"
+    r"\b(?:adequate|sufficient)\s+[\w\s]{0,40}?function\s*:",
+    re.IGNORECASE,
+)
+_ADEQUATE_DIRECTION: dict[FactKind, Comparator] = {
+    FactKind.PLATELETS: ">=",
+    FactKind.NEUTROPHILS: ">=",
+    FactKind.HEMOGLOBIN: ">=",
+    FactKind.CREATININE_CLEARANCE: ">=",
+    FactKind.EGFR: ">=",
+    FactKind.CREATININE: "<=",
+    FactKind.BILIRUBIN: "<=",
+    FactKind.ALT_AST: "<=",
+}
+_WRITTEN_BARE = re.compile(
+    rf"\s*(?:counts?|levels?|concentrations?|values?)?\s*(?:of|=|:)\s*{NUM}\s*(?:{_UNIT}|{_PER_LITRE})?",
+    re.IGNORECASE,
+)
+
+
+def _adequate_values(text: str, triggers: list[_Trigger]) -> Iterator[_Value]:
+    lead = _ADEQUATE.search(text)
+    if lead is None:
+        return
+    for trigger in triggers:
+        direction = _ADEQUATE_DIRECTION.get(trigger.kind) if trigger.kind is not None else None
+        m = _WRITTEN_BARE.match(text, trigger.end)
+        if direction is None or m is None or trigger.start < lead.start():
+            continue
+        yield _Value(direction, number(m.group("num")), family_of_match(m), m.start("num"))
 
 
 # How far (characters) a value may sit from its lab name: "Platelet count (within 7 days of
