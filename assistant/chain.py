@@ -24,7 +24,7 @@ from assistant.llm import rewrite
 from assistant.matching import match_patient
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
-from assistant.record_text import RecordSentence, best_sentences
+from assistant.record_text import RecordSentence, asked_units, best_sentences
 from assistant.retrieve import HybridRetriever, Passage, content_words, shared_words
 from assistant.subjects import TrialDirectory
 from assistant.understand import understand
@@ -42,6 +42,7 @@ MIN_COVERAGE = 0.5  # an open question is answered only from passages holding mo
 # explains it, so the pool reaches past the first few.
 OPEN_POOL = 2
 ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks
+RECORD_PASSAGES = 6  # passages of one record ranked by embedding similarity for a question about it
 
 
 class PipelineState(BaseModel):
@@ -192,7 +193,12 @@ class AnswerChain:
         if len(trials) != 1:
             return []
         identifying = self._directory().identifying_words(question)
-        return best_sentences(trials[0], question, identifying)
+        if not asked_units(question, identifying):
+            return []
+        similar = [
+            (c.text, score) for c, score in self.reader.search(question, RECORD_PASSAGES, [trials[0].nct_id])
+        ]
+        return best_sentences(trials[0], question, identifying, similar)
 
     def _overview(self, state: PipelineState) -> PipelineState:
         return self._with(state, compose.compose_overview(self._trials(_query(state))))

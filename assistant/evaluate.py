@@ -28,6 +28,7 @@ from assistant.quantities import (
 )
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
+from index.language.units import analyte
 from index.language.vocabulary import drug_matches
 from index.models import Arm, Fact, FactKind, Trial
 
@@ -118,7 +119,8 @@ def fact_allows(fact: Fact, value: float, unit: str | None) -> bool | None:
 def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     if test.mode == "requires":
         return _requires_result(trial, test)
-    facts = trial.facts_of(test.kind) or _organ_function_facts(trial, test.kind)
+    facts = trial.facts_of(test.kind) or _standing_in_facts(trial, test.kind)
+    facts = facts or _organ_function_facts(trial, test.kind)
     verdicts = [_scenario_verdict(applying, test) for applying in _scenarios(facts, test.circumstances)]
     outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
@@ -167,6 +169,13 @@ _ORGAN_OF_LAB: dict[FactKind, str] = {
     FactKind.BILIRUBIN: r"liver|hepatic",
     FactKind.CREATININE: r"kidney|renal",
 }
+
+
+def _standing_in_facts(trial: Trial, kind: FactKind) -> list[Fact]:
+    """Limits of an analyte the language core says decides for `kind` when the record sets none of
+    its own (a creatinine clearance against an "eGFR (Cockcroft-Gault) <= 60" exclusion)."""
+    described = analyte(kind)
+    return [f for other in (described.stands_for if described else ()) for f in trial.facts_of(other)]
 
 
 def _organ_function_facts(trial: Trial, kind: FactKind) -> list[Fact]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import sentences
@@ -28,6 +28,9 @@ from index.models import Trial
 MIN_SHARE = 0.34
 NEAR_BEST = 0.6
 MAX_SENTENCES = 4
+# What the best passage's embedding similarity adds to a sentence's share of the question's words
+# (a sentence needs half the share on its own words).
+DENSE_WEIGHT = 0.3
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,17 @@ def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUni
     return list({u.word: u for u in units}.values())
 
 
-def best_sentences(trial: Trial, question: str, leave_out: Collection[str] = ()) -> list[RecordSentence]:
-    """The record's verbatim sentences that answer the question, best first (empty when none does)."""
+def best_sentences(
+    trial: Trial,
+    question: str,
+    leave_out: Collection[str] = (),
+    similar: Sequence[tuple[str, float]] = (),
+) -> list[RecordSentence]:
+    """The record's verbatim sentences that answer the question, best first (empty when none does).
+
+    `similar`: passages of this record with their embedding similarity to the question; a sentence
+    inside one gains up to DENSE_WEIGHT, so "stopped" meets "discontinued" and "longest" meets
+    "maximum" where no word is shared."""
     units = asked_units(question, leave_out)
     lines = [s for s in dict.fromkeys(sentences(trial.text)) if quote_in_record(s, trial.text)]
     if not units or not lines:
@@ -101,12 +113,20 @@ def best_sentences(trial: Trial, question: str, leave_out: Collection[str] = ())
         holding = sum(1 for words in words_of.values() if says(unit, words))
         weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
     total = sum(weight.values())
+    top_similarity = max((score for _, score in similar), default=0.0)
+
+    def closeness(line: str) -> float:
+        inside = [score for passage, score in similar if line in passage]
+        return max(inside, default=0.0) / top_similarity if top_similarity > 0 else 0.0
+
+    shares = {line: sum(weight[u.word] for u in units if says(u, words_of[line])) / total for line in lines}
     scored = [
-        RecordSentence(line, sum(weight[u.word] for u in units if says(u, words_of[line])) / total)
+        RecordSentence(line, shares[line] + DENSE_WEIGHT * closeness(line))
         for line in lines
+        if shares[line] >= MIN_SHARE / 2  # similarity alone never makes an answer
     ]
     scored.sort(key=lambda s: (-s.score, len(s.text)))
-    best = scored[0].score
-    if best < MIN_SHARE:
+    if not scored or scored[0].score < MIN_SHARE:
         return []
+    best = scored[0].score
     return [s for s in scored if s.score >= NEAR_BEST * best][:MAX_SENTENCES]

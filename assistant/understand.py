@@ -16,6 +16,7 @@ from assistant.quantities import (
     NUMBER,
     UNIT_PATTERN,
     comparator_of,
+    kind_name,
     normalise,
     parse_number,
     to_days,
@@ -562,7 +563,7 @@ def _numeric_tests(text: str) -> list[NumericTest]:
             comparator = INVERSE_COMPARATOR[comparator]  # "exclude ANC below 1.0" = "require ANC >= 1.0"
         requires = comparator is not None and (requires_verb or excluding or not _accept_verb(text))
         unit_shown = f" {quantity.unit}" if quantity.unit else ""
-        name = kind.value.replace("_", "/")
+        name = kind_name(kind)
         label = (
             f"{name} {comparator} {quantity.value:g}{unit_shown}"
             if requires
@@ -890,8 +891,21 @@ def _clean_term(part: str) -> str | None:
     return cleaned
 
 
+# "exclude her on neutrophils", "whose renal criteria": a lab or organ named as the topic of the
+# patient's values, which the numeric tests already read.
+_LAB_TOPIC = re.compile(
+    r"(?:on|for|by|via)?\s*(?:the|its|their|her|his)?\s*(?:(?:"
+    + "|".join(LAB_NAMES.values())
+    + r"|renal|kidney|liver|hepatic|organ|lab(?:oratory)?)(?:\s+|$))+"
+    r"(?:function|counts?|levels?|values?|criteri(?:on|a)|cut-?offs?|rules?|limits?|thresholds?|tests?)?\s*",
+    re.IGNORECASE,
+)
+
+
 def _is_filter_phrase(term: str) -> bool:
     """Terms that are really numbers or field filters ('ECOG 2', 'phase 2', 'women') are read elsewhere."""
+    if _LAB_TOPIC.fullmatch(term.strip()):
+        return True
     if re.search(r"\d", term) and (
         _ECOG.search(term) or _PHASE.search(term) or _AGE.search(term) or _lab_values(term)
     ):

@@ -135,3 +135,41 @@ def test_parentheses_that_only_mention_an_assistant_are_kept() -> None:
         "What does the nurse assistant (study coordinator) do in NCT90000001?", [], {"NCT90000001"}
     )
     assert not query.ignored_instructions
+
+
+RENAL = hand_trial(
+    "NCT90000004",
+    ["Adequate organ function"],
+    ["eGFR below 45 mL/min by the Cockcroft-Gault formula"],
+    [
+        Fact(
+            kind=FactKind.EGFR,
+            source="exclusion",
+            criterion_number=1,
+            quote="eGFR below 45 mL/min by the Cockcroft-Gault formula",
+            comparator="<",
+            value=45,
+            unit="mL/min",
+        )
+    ],
+)
+
+
+def test_a_creatinine_clearance_is_judged_by_an_egfr_limit_when_the_record_sets_only_that() -> None:
+    assistant = Assistant(InMemoryTrialReader([RENAL, INFECTION]))
+    refused = assistant.ask(
+        "Her creatinine clearance is 40 mL/min. Which trials' kidney criteria would bar her?"
+    )
+    assert refused.trials == ["NCT90000004"]
+    allowed = assistant.ask(
+        "Her creatinine clearance is 45 mL/min. Which trials' kidney criteria would bar her?"
+    )
+    assert allowed.trials == []  # 45 is not below 45
+
+
+@pytest.mark.parametrize("topic", ["on neutrophils", "for the renal criteria", "on her liver function tests"])
+def test_a_lab_named_as_the_topic_is_not_a_condition(topic: str) -> None:
+    query = understand(f"ANC 0.8, creatinine 1.6 x ULN. Which trials would exclude her {topic}?", [], set())
+    assert query.terms == []
+    read = {t.kind for t in query.numeric} | set(query.patient.labs if query.patient else {})
+    assert read == {FactKind.NEUTROPHILS, FactKind.CREATININE}

@@ -39,6 +39,7 @@ class Analyte:
     canonical: str | None
     bare_number: tuple[tuple[str, float, str], ...]  # (at_least | below, threshold, unit family)
     molar_mass: str | None
+    stands_for: tuple[FactKind, ...] = ()
 
     @property
     def pattern(self) -> str:
@@ -90,6 +91,7 @@ def analytes() -> tuple[Analyte, ...]:
                 if rule_key in rule
             ),
             molar_mass=a.get("molar_mass"),
+            stands_for=tuple(FactKind(k) for k in a.get("stands_for", ())),
         )
         for a in _data()["analytes"]
     )
