@@ -37,6 +37,9 @@ def _conflict_lines(trials: Sequence[Trial]) -> list[str]:
     return [f"- ⚠️ {ref(t.nct_id)} record conflict: {c}" for t in trials for c in t.conflicts]
 
 
+_PARTICIPLES = ("with ", "listing ", "contradicting ")
+
+
 def question_phrase(query: Query) -> str:
     """What the set question asks, as the answer repeats it: 'accept ECOG 2 and are phase 2'."""
     verbs = {
@@ -52,7 +55,7 @@ def question_phrase(query: Query) -> str:
     accepts = "exclude patients with" if query.wants_excluded else "accept"
     parts = [f"{accepts if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
     parts += [f"{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
-    parts += [f"are {f.label}" for f in query.fields]
+    parts += [f.label if f.label.startswith(_PARTICIPLES) else f"are {f.label}" for f in query.fields]
     parts += [f"have {c.label}" for c in query.counts]
     return " and ".join(parts) or "are in the index"
 
@@ -89,10 +92,13 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
             f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}.",
         ]
     matched_trials = [t for t in trials if t.nct_id in {e.nct_id for e in matches}]
+    aggregate_lines, aggregate_citations = _aggregate_lines(query, matched_trials)
+    lines = aggregate_lines + lines if aggregate_lines else lines
     lines += _block(_conflict_lines(matched_trials))
     citations = [c for e in matches for c in e.citations] + [
         c for e in refused[:LIST_LIMIT] for c in e.citations
     ]
+    citations += aggregate_citations
     notes = (
         [f"{len(unstated)} trial(s) do not state this: listed as not stated, neither included nor excluded."]
         if unstated
@@ -105,6 +111,29 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
         kind=QuestionKind.SET,
         notes=notes,
     )
+
+
+def _aggregate_lines(query: Query, trials: Sequence[Trial]) -> tuple[list[str], list[Citation]]:
+    """'The combined target enrolment is 273': the number first, then each trial's part, cited."""
+    if query.aggregate is None:
+        return [], []
+    stated = [(t, t.enrollment) for t in trials if t.enrollment is not None]
+    missing = [t.nct_id for t in trials if t.enrollment is None]
+    if not stated:
+        return ["**None of these records states its enrolment.**", ""], []
+    numbers = [n for _, n in stated]
+    total = sum(numbers)
+    headline = (
+        f"**The combined enrolment of these {len(stated)} trials is {total}**"
+        if query.aggregate == "sum"
+        else f"**The mean enrolment of these {len(stated)} trials is {total / len(stated):.1f}**"
+    )
+    parts = " + ".join(f"{n} ({ref(t.nct_id)})" for t, n in stated)
+    lines = [f"{headline} = {parts}."]
+    if missing:
+        lines.append(f"Not stated, so not counted: {', '.join(missing)}.")
+    citations = [c for t, _ in stated for c in BY_KEY["enrollment"].extract(t).citations]
+    return [*lines, ""], citations
 
 
 def _evaluation_line(evaluation: TrialEvaluation) -> str:

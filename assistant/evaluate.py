@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.attributes import extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
+from assistant.fields import FIELDS, judge
 from assistant.models import Citation
 from assistant.quantities import (
     COMPARATOR_PATTERN,
@@ -28,6 +29,7 @@ from assistant.quantities import (
 )
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
+from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.language.units import analyte
 from index.language.vocabulary import drug_matches
 from index.models import Arm, Fact, FactKind, Trial
@@ -354,17 +356,25 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         return _washout_result(trial, term)
     excluded = _criteria_citations(trial, term, "exclusion")
     included = _criteria_citations(trial, term, "inclusion", affirmed=True)
-    if mode == "excludes":
-        if excluded:
-            return TestResult(outcome="match", reason=f"excludes {term}", citations=excluded)
+    if mode in ("excludes", "accepts"):
+        # An inclusion that wants the term absent ("No brain metastases") excludes it too, but only
+        # where no criterion admits it in part ("No active brain metastases", "... allowed if stable").
+        wanted_absent, partly = _inclusion_absence(trial, term)
+        refused = excluded or (_cite(trial, wanted_absent) if wanted_absent and not partly else [])
+        reason = f"excludes {term}" if excluded else f"requires the absence of {term}"
+        if refused:
+            outcome: Outcome = "match" if mode == "excludes" else "no match"
+            return TestResult(outcome=outcome, reason=reason, citations=refused)
+        if wanted_absent or partly:
+            return TestResult(
+                outcome="not stated",
+                reason=f"excludes {term} only in some cases",
+                citations=_cite(trial, [*wanted_absent, *partly]),
+            )
         if included:
-            return TestResult(outcome="no match", reason=f"requires {term}", citations=included)
-        return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
-    if mode == "accepts":
-        if excluded:
-            return TestResult(outcome="no match", reason=f"excludes {term}", citations=excluded)
-        if included:
-            return TestResult(outcome="match", reason=f"includes {term}", citations=included)
+            outcome = "no match" if mode == "excludes" else "match"
+            reason = f"requires {term}" if mode == "excludes" else f"includes {term}"
+            return TestResult(outcome=outcome, reason=reason, citations=included)
         return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
     if mode == "requires":
         if included:
@@ -518,6 +528,19 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     ]
 
 
+def _inclusion_absence(trial: Trial, term: str) -> tuple[list[Fact], list[Fact]]:
+    """Inclusion facts on the term: those requiring it absent outright, and those requiring it
+    absent only in some cases or admitting it (see index/facts/conditions.py)."""
+    facts = [
+        f
+        for f in trial.facts_of(FactKind.CONDITION)
+        if f.source == "inclusion" and f.qualifier and mentions(f.term, term)
+    ]
+    absent = [f for f in facts if f.qualifier == ABSENT]
+    partly = [f for f in facts if f.qualifier in (PARTLY_ABSENT, ALLOWED)]
+    return absent, partly
+
+
 def _absence_citations(trial: Trial, term: str) -> list[Citation]:
     """Inclusion criteria naming the term only as absent: "Negative for HIV by ELISA"."""
     return [
@@ -544,6 +567,7 @@ def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequen
 
 _FIELD_LABELS = {
     "sponsor_class": "Sponsors",
+    "lead_sponsor_class": "Sponsors",
     "start_year": "Basic Information",
     "completion_year": "Basic Information",
     "status": "Status",
@@ -573,6 +597,8 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
         return list(trial.phases)
     if test.field == "sponsor_class":
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
+    if test.field == "lead_sponsor_class":
+        return [s.agency_class.upper() for s in trial.sponsors if s.agency_class and s.role == "lead"]
     if test.field in ("start_year", "completion_year"):
         date = trial.start_date if test.field == "start_year" else trial.completion_date
         return [date[:4]] if date else []
@@ -587,6 +613,9 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
 def field_result(trial: Trial, test: FieldTest) -> TestResult:
     if test.field in ("sex", "accepts_sex"):
         return _sex_result(trial, test)
+    if test.field in FIELDS:
+        outcome, reason, cites = judge(trial, test)
+        return TestResult(outcome=outcome, reason=reason, citations=cites)  # type: ignore[arg-type]
     values = _field_values(trial, test)
     if not values:
         return TestResult(
@@ -605,7 +634,7 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
-    if field == "sponsor_class":
+    if field in ("sponsor_class", "lead_sponsor_class"):
         names = [s.name for s in trial.sponsors if (s.agency_class or "").upper() in values]
         return find_quote(trial, names)
     if field in ("start_year", "completion_year"):

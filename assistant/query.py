@@ -73,6 +73,15 @@ FieldName = Literal[
     "start_year",
     "completion_year",
     "sponsor_class",
+    "lead_sponsor_class",
+    "start_date",
+    "completion_date",
+    "primary_completion_date",
+    "location",
+    "has_sites",
+    "has_investigator",
+    "has_contacts",
+    "conflict",
 ]
 
 
@@ -80,8 +89,9 @@ class FieldTest(_Model):
     """A structured-field filter: status, phase, design, sex, purpose..."""
 
     field: FieldName
-    values: list[str]  # accepted values as the records store them (upper case enums)
+    values: list[str]  # accepted values as the records store them (upper case enums; ISO dates)
     label: str
+    operator: Literal["in", "<", "<=", ">", ">="] = "in"  # dates compare; enumerations are "in"
 
 
 class CountTest(_Model):
@@ -135,6 +145,7 @@ class Query(_Model):
     wants_excluded: bool = False
     scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
     count_only: bool = False  # "how many trials..."
+    aggregate: Literal["sum", "mean"] | None = None  # "the combined enrolment of ...": over the result
     follow_up: bool = False
     reason: str | None = None  # why the question cannot be answered
     ignored_instructions: bool = (

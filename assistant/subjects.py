@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from assistant.fields import places_of
 from assistant.retrieve import content_words, singular
 from index.models import Trial
 
@@ -53,6 +54,7 @@ class TrialDirectory:
 
     holders: dict[str, frozenset[str]]
     size: int
+    places: frozenset[str] = frozenset()  # cities, states and countries the records' sites name
 
     @classmethod
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
@@ -61,7 +63,8 @@ class TrialDirectory:
             for text in _identity_text(trial):
                 for word in content_words(text) - _GENERIC:
                     holders[singular(word)].add(trial.nct_id)
-        return cls({w: frozenset(ids) for w, ids in holders.items()}, len(trials))
+        places = frozenset(p for t in trials for p in places_of(t))
+        return cls({w: frozenset(ids) for w, ids in holders.items()}, len(trials), places)
 
     def described(self, question: str, known_ids: Collection[str]) -> str | None:
         """The one trial the question describes, or None when none stands out."""

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from typing import Literal
 
 from assistant.attributes import attributes_in
+from assistant.fields import DATE_PHRASE, read_field_filters
 from assistant.quantities import (
     COMPARATOR_PATTERN,
     LAB_NAMES,
@@ -328,12 +330,14 @@ def understand(
         )
 
     numeric = _numeric_tests(text)
-    fields = _field_tests(text)
+    fields = _field_tests(text, directory.places if directory is not None else ())
     counts = _count_tests(text)
     attributes = attributes_in(text)
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
-    if not ids and directory is not None and not set_cue and not _is_match(text, patient, set_cue):
+    plural = re.search(r"\b(?:trials|studies|protocols|records)\b", text, re.IGNORECASE)
+    one_described = not ids and not set_cue and not plural and not _is_match(text, patient, set_cue)
+    if directory is not None and one_described:
         described = directory.described(text, known_ids)
         known = [described] if described else []
     terms = (
@@ -352,6 +356,7 @@ def understand(
         terms=terms,
         attributes=attributes,
         count_only=bool(_HOW_MANY.search(text)),
+        aggregate=_aggregate(text),
     )
 
     if _is_match(text, patient, set_cue):
@@ -372,7 +377,7 @@ def understand(
         )
     if known:
         return _about_trials(query, text, previous)
-    if set_cue or query.has_tests() or _THOSE.search(text):
+    if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
     if previous is None and refers_back and attributes:
@@ -460,11 +465,26 @@ def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
     return query.model_copy(update={"kind": kind, "nct_ids": list(subjects), "follow_up": True})
 
 
+_AGGREGATE = re.compile(
+    r"\b(?P<how>combined|total|sum|overall|altogether|together|average|mean)\b"
+    r"(?=.*\b(?:enrol\w*|participants|sample sizes?|patients|subjects|accrual)\b)",
+    re.IGNORECASE,
+)
+
+
+def _aggregate(text: str) -> Literal["sum", "mean"] | None:
+    """'the combined target enrolment', 'average sample size': a number over the result trials."""
+    match = _AGGREGATE.search(text)
+    if match is None:
+        return None
+    return "mean" if match.group("how").lower() in ("average", "mean") else "sum"
+
+
 def _set_question(query: Query, text: str, previous: Turn | None) -> Query:
     """A set question. Without any filter it lists every trial only when asked to ("list all trials");
     otherwise a filter this reader could not parse must not turn into "every trial matches"."""
     scope = _scope(text, previous)
-    if not query.has_tests() and not _LIST_ALL.search(text):
+    if not query.has_tests() and not _LIST_ALL.search(text) and query.aggregate is None:
         return query  # left as an open question: retrieval quotes what the records say
     # "Which trials exclude a patient with ALT 4 x ULN?" asks for the trials that refuse the value.
     refuses_value = bool(_RULED_OUT.search(text)) and any(t.mode == "accepts" for t in query.numeric)
@@ -676,9 +696,18 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
 _YEAR_PATTERNS = [
     (
         "start_year",
-        re.compile(r"\b(?:start|begin|began|started|starting|starts)\w*\s+(?:in\s+)?((?:19|20)\d\d)\b", re.I),
+        re.compile(
+            r"\b(?:start|begin|began|started|starting|starts)\w*(?:\s+dates?)?\s+(?:is\s+|was\s+)?(?:in\s+)?"
+            r"((?:19|20)\d\d)\b",
+            re.I,
+        ),
     ),
-    ("completion_year", re.compile(r"\b(?:complet|finish|end)\w*\s+(?:in\s+|by\s+)?((?:19|20)\d\d)\b", re.I)),
+    (
+        "completion_year",
+        re.compile(
+            r"\b(?:complet|finish|end)\w*(?:\s+dates?)?\s+(?:is\s+|was\s+)?(?:in\s+)?((?:19|20)\d\d)\b", re.I
+        ),
+    ),
 ]
 _COUNT = re.compile(
     r"\b(?:enrol\w*|recruit\w*|sample size|participants|patients|subjects)\b[^.?\d]{0,20}?"
@@ -703,7 +732,30 @@ def _count_tests(text: str) -> list[CountTest]:
     ]
 
 
-def _field_tests(text: str) -> list[FieldTest]:
+# The registry's sponsor agency classes, as questions name them (the enum itself included).
+_SPONSOR_CLASSES: tuple[tuple[str, str, str], ...] = (
+    (
+        r"(?i)\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor",
+        "INDUSTRY",
+        "industry-sponsored",
+    ),
+    (
+        r"(?i)\bgovernment(?:al)?\b|\bstate[- ]run\b|\bpublic(?:ly)?[- ]funded\b|\bOTHER_GOV\b",
+        "OTHER_GOV",
+        "government-sponsored",
+    ),
+    (r"\bNIH\b|(?i:\bnational institutes? of health\b)", "NIH", "NIH-sponsored"),
+    (r"(?i)\bfederal(?:ly)?\b|\bFED\b", "FED", "federally sponsored"),
+    (r"(?i)\b(?:cooperative|research) (?:group|network)\b|\bNETWORK\b", "NETWORK", "network-sponsored"),
+    (
+        r"(?i)\bacademic\b|\buniversity[- ]sponsored\b|\binvestigator[- ]initiated\b|\bOTHER\b(?!_)",
+        "OTHER",
+        "sponsored by an academic or other organisation",
+    ),
+)
+
+
+def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
     tests: list[FieldTest] = []
     used_fields: set[str] = set()
     for pattern, field, values, label in _FIELD_PATTERNS:
@@ -718,10 +770,12 @@ def _field_tests(text: str) -> list[FieldTest]:
             tests.append(
                 FieldTest(field=year_field, values=[year.group(1)], label=f"{verb} in {year.group(1)}")
             )
-    if re.search(
-        r"\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor", text, re.I
-    ):
-        tests.append(FieldTest(field="sponsor_class", values=["INDUSTRY"], label="industry-sponsored"))
+    sponsor_field = "lead_sponsor_class" if re.search(r"\blead\s+sponsor", text, re.I) else "sponsor_class"
+    for pattern, agency_class, label in _SPONSOR_CLASSES:
+        if re.search(pattern, text):
+            tests.append(FieldTest(field=sponsor_field, values=[agency_class], label=label))  # type: ignore[arg-type]
+            break
+    tests += read_field_filters(text, places)
     phase = _PHASE.search(text)
     if phase:
         early, first, second = phase.groups()
@@ -904,7 +958,7 @@ _LAB_TOPIC = re.compile(
 
 def _is_filter_phrase(term: str) -> bool:
     """Terms that are really numbers or field filters ('ECOG 2', 'phase 2', 'women') are read elsewhere."""
-    if _LAB_TOPIC.fullmatch(term.strip()):
+    if _LAB_TOPIC.fullmatch(term.strip()) or DATE_PHRASE.fullmatch(term.strip()):
         return True
     if re.search(r"\d", term) and (
         _ECOG.search(term) or _PHASE.search(term) or _AGE.search(term) or _lab_values(term)

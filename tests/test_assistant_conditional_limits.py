@@ -163,7 +163,7 @@ def test_which_trials_exclude_a_patient_value_lists_the_refusing_trials() -> Non
         "Which trials exclude them?"
     )
     assert answer.trials == ["NCT20000001", "NCT20000002", "NCT20000003"]
-    assert "exclude patients with alt/ast 4 ULN" in answer.answer
+    assert "exclude patients with ALT/AST 4 ULN" in answer.answer
 
 
 # ---- the seed records (case elig-organ-04) ----------------------------------------------------

@@ -1,0 +1,252 @@
+"""Record fields a question can filter on beyond the enumerations: dates compared with a date,
+places, whether a record lists sites / investigators / contacts at all, and record conflicts.
+
+Each filter is read from the question here and judged against a trial here, so a new one is one
+reader and one judge in this module. Dates are parsed with dateutil; places are the ones the
+indexed records name (a city no record names is not a filter).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from datetime import date
+
+from dateutil import parser as dateparser
+
+from assistant.evidence import find_quote
+from assistant.models import Citation
+from assistant.query import FieldTest
+from index.models import Trial
+
+_DATE_FIELDS: dict[str, tuple[str, str]] = {
+    # question word -> (field, how the answer names it)
+    "primary completion": ("primary_completion_date", "primary completion date"),
+    "completion": ("completion_date", "completion date"),
+    "complete": ("completion_date", "completion date"),
+    "end": ("completion_date", "completion date"),
+    "finish": ("completion_date", "completion date"),
+    "start": ("start_date", "start date"),
+    "begin": ("start_date", "start date"),
+}
+_DATE_OPERATORS: tuple[tuple[str, str], ...] = (
+    (r"on or before|no later than|not later than|by", "<="),
+    (r"on or after|no earlier than|from", ">="),
+    (r"before|earlier than|prior to", "<"),
+    (r"after|later than", ">"),
+)
+_DATE_TEXT = (
+    r"(?:\d{4}-\d{2}(?:-\d{2})?"  # 2026-12-31, 2026-12
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?,?\s+\d{4}"  # 31 dec 2026
+    r"|[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"  # December 31, 2026
+    r"|[A-Za-z]{3,9}\.?\s+\d{4}|\d{4})"  # December 2026, 2026
+)
+DATE_PHRASE = re.compile(_DATE_TEXT, re.IGNORECASE)
+_DATE_FILTER = re.compile(
+    r"\b(?P<what>primary completion|completion|complete|end|finish|start|begin)\w*"
+    r"(?:\s+(?:date|dates))?(?:\s+(?:is|was|falls?|of|set))?\s+"
+    r"(?P<op>" + "|".join(p for p, _ in _DATE_OPERATORS) + r")\s+(?:the\s+)?(?P<date>" + _DATE_TEXT + r")",
+    re.IGNORECASE,
+)
+
+_LISTED_PARTS: dict[str, tuple[str, str]] = {
+    "site": ("has_sites", "sites"),
+    "location": ("has_sites", "sites"),
+    "principal investigator": ("has_investigator", "a principal investigator"),
+    "pi": ("has_investigator", "a principal investigator"),
+    "investigator": ("has_investigator", "a principal investigator"),
+    "contact": ("has_contacts", "contacts"),
+}
+_PART = r"(?P<part>sites?|locations?|principal investigators?|investigators?|PIs?|contacts?)"
+_ABSENT_PART = re.compile(
+    r"\b(?:don'?t|dont|do not|does not|doesn'?t|no|without|lack(?:s|ing)?|missing|never)\s+"
+    r"(?:list|name|give|have|state|show|include)?\w*\s*(?:any\s+|a\s+|an\s+)?(?:study\s+)?(?:site\s*/\s*)?"
+    + _PART,
+    re.IGNORECASE,
+)
+_PRESENT_PART = re.compile(
+    r"\b(?:list|name|give|have|state|show|include|with)s?\s+(?:any\s+|a\s+|an\s+)?(?:study\s+)?" + _PART,
+    re.IGNORECASE,
+)
+_CONFLICT = re.compile(r"\b(?:contradict\w*|conflict\w*|inconsisten\w*|disagree\w*|discrepan\w*)\b", re.I)
+_CONFLICT_TOPIC = re.compile(r"\b(sex|gender|age|drug|dose|name|date)\b", re.IGNORECASE)
+_PLACE_CUE = re.compile(r"\b(?:in|at|near|around|from|within)\s+(?:the\s+)?(?:city\s+of\s+)?", re.IGNORECASE)
+
+
+def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
+    """Date, place, listed-part and conflict filters in a question."""
+    tests = [*_date_filters(text), *_place_filters(text, places), *_part_filters(text)]
+    if _CONFLICT.search(text):
+        topic = _CONFLICT_TOPIC.search(text)
+        topics = [topic.group(1).lower().replace("gender", "sex")] if topic else []
+        label = f"contradicting themselves on {topics[0]}" if topics else "contradicting themselves"
+        tests.append(FieldTest(field="conflict", values=topics, label=label))
+    return tests
+
+
+def _date_filters(text: str) -> list[FieldTest]:
+    tests = []
+    for match in _DATE_FILTER.finditer(text):
+        field, name = _DATE_FIELDS[match.group("what").lower()]
+        operator = next(
+            op for pattern, op in _DATE_OPERATORS if re.fullmatch(pattern, match.group("op"), re.I)
+        )
+        bound = _parse_date(match.group("date"), end_of_period=operator in ("<=", ">"))
+        if bound is None:
+            continue
+        tests.append(
+            FieldTest(
+                field=field,  # type: ignore[arg-type]
+                values=[bound.isoformat()],
+                operator=operator,  # type: ignore[arg-type]
+                label=f"with a {name} {match.group('op').lower()} {bound.isoformat()}",
+            )
+        )
+    return tests
+
+
+def _parse_date(written: str, end_of_period: bool) -> date | None:
+    """'31 dec 2026', 'December 2026', '2026-12', '2026' -> a date; a month or year alone is its last
+    day when the bound includes it ("by 2026" is "on or before 2026-12-31"), else its first."""
+    written = written.strip()
+    try:
+        if re.fullmatch(r"\d{4}", written):
+            return date(int(written), 12, 31) if end_of_period else date(int(written), 1, 1)
+        first = dateparser.parse(written, default=_MARKER_FIRST)
+        if first is None:
+            return None
+        parsed_day = (
+            first.day != _MARKER_FIRST.day
+            or dateparser.parse(written, default=_MARKER_OTHER).day == first.day
+        )
+        if parsed_day:
+            return first.date()
+        month_end = dateparser.parse(written, default=_MARKER_FIRST.replace(day=28))
+        assert month_end is not None
+        next_month = date(month_end.year + month_end.month // 12, month_end.month % 12 + 1, 1)
+        return date.fromordinal(next_month.toordinal() - 1) if end_of_period else first.date().replace(day=1)
+    except (ValueError, OverflowError):
+        return None
+
+
+_MARKER_FIRST = dateparser.parse("2000-01-01")
+_MARKER_OTHER = dateparser.parse("2000-01-02")
+
+
+def _place_filters(text: str, places: Collection[str]) -> list[FieldTest]:
+    """A place the records name, after "in", "at", "near"...: "anything running in Hangzhou?"."""
+    found: list[str] = []
+    for cue in _PLACE_CUE.finditer(text):
+        words = re.findall(r"[\w'-]+", text[cue.end() : cue.end() + 60])
+        for n in range(min(4, len(words)), 0, -1):
+            candidate = " ".join(words[:n]).lower()
+            if candidate in places:
+                found.append(candidate)
+                break
+    return [
+        FieldTest(field="location", values=[p], label=f"with a site in {p.title()}")
+        for p in dict.fromkeys(found)
+    ]
+
+
+def _part_filters(text: str) -> list[FieldTest]:
+    tests: list[FieldTest] = []
+    for pattern, present in ((_ABSENT_PART, False), (_PRESENT_PART, True)):
+        for match in pattern.finditer(text):
+            part = match.group("part").lower().rstrip("s")
+            field, name = _LISTED_PARTS.get(part, _LISTED_PARTS.get(part.replace("principal ", ""), ("", "")))
+            if not field or any(t.field == field for t in tests):
+                continue
+            label = f"listing {name}" if present else f"listing no {name}"
+            tests.append(FieldTest(field=field, values=["TRUE" if present else "FALSE"], label=label))  # type: ignore[arg-type]
+    return tests
+
+
+def places_of(trial: Trial) -> set[str]:
+    """The places a record names for where it runs, lower-cased."""
+    names = {p for s in trial.sites for p in (s.city, s.state, s.country) if p}
+    return {n.lower() for n in names}
+
+
+# ---- judging a trial -------------------------------------------------------------------------
+
+Judge = Callable[[Trial, FieldTest], tuple[str, str, list[Citation]]]
+
+
+def judge(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    """(outcome, reason, citations) of one trial against one of this module's filters."""
+    return _JUDGES[test.field](trial, test)
+
+
+def _judge_date(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    written: str | None = getattr(trial, test.field)
+    name = test.field.replace("_", " ")
+    if not written:
+        return "not stated", f"the record does not state its {name}", []
+    stated = _parse_date(written, end_of_period=test.operator in ("<", "<="))
+    if stated is None:
+        return "not stated", f"its {name} '{written}' is not a date", []
+    bound = date.fromisoformat(test.values[0])
+    hit = {"<=": stated <= bound, "<": stated < bound, ">=": stated >= bound, ">": stated > bound}[
+        test.operator
+    ]
+    quote = find_quote(trial, [written])
+    cites = [Citation(nct_id=trial.nct_id, section="Dates", quote=quote)] if quote else []
+    return ("match" if hit else "no match"), f"{name} {written}", cites
+
+
+def _judge_location(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    place = test.values[0]
+    sites = [s for s in trial.sites if place in {p.lower() for p in (s.city, s.state, s.country) if p}]
+    if not trial.sites:
+        return "not stated", "the record lists no sites", []
+    if not sites:
+        return "no match", f"no site in {place.title()}", []
+    names = [p for s in sites for p in (s.city, s.state, s.country) if p and p.lower() == place]
+    quote = find_quote(trial, names)
+    cites = [Citation(nct_id=trial.nct_id, section="Locations", quote=quote)] if quote else []
+    return "match", f"has a site in {place.title()}", cites
+
+
+def _judge_part(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    listed = {
+        "has_sites": [s.facility or s.city or s.country for s in trial.sites],
+        "has_investigator": [c.name for c in trial.investigators],
+        "has_contacts": [c.name or c.phone or c.email for c in trial.contacts],
+    }[test.field]
+    names = [n for n in listed if n]
+    wanted = test.values == ["TRUE"]
+    part = test.field.removeprefix("has_").replace("_", " ")
+    if names:
+        quote = find_quote(trial, names)
+        cites = [Citation(nct_id=trial.nct_id, section=part.title(), quote=quote)] if quote else []
+        return ("match" if wanted else "no match"), f"lists {part}: {', '.join(names[:3])}", cites
+    # Nothing listed: the record's title is what can be cited for a record that lists none.
+    title = find_quote(trial, [trial.title])
+    cites = [Citation(nct_id=trial.nct_id, section="Title", quote=title)] if title else []
+    return ("no match" if wanted else "match"), f"lists no {part}", cites
+
+
+def _judge_conflict(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    topic = test.values[0] if test.values else None
+    notes = [c for c in trial.conflicts if topic is None or re.search(rf"\b{topic}", c, re.IGNORECASE)]
+    if not notes:
+        return "no match", "no record conflict" + (f" on {topic}" if topic else ""), []
+    quotes = [q for q in re.findall(r"[\"“']([^\"”']{3,200})[\"”']", " ".join(notes)) if q]
+    cites = [
+        Citation(nct_id=trial.nct_id, section="Record", quote=q) for q in quotes if find_quote(trial, [q])
+    ]
+    return "match", notes[0], cites
+
+
+_JUDGES: dict[str, Judge] = {
+    "start_date": _judge_date,
+    "completion_date": _judge_date,
+    "primary_completion_date": _judge_date,
+    "location": _judge_location,
+    "has_sites": _judge_part,
+    "has_investigator": _judge_part,
+    "has_contacts": _judge_part,
+    "conflict": _judge_conflict,
+}
+FIELDS = frozenset(_JUDGES)
