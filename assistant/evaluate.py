@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.attributes import extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
-from assistant.fields import FIELDS, judge
 from assistant.models import Citation
 from assistant.quantities import (
     COMPARATOR_PATTERN,
@@ -359,8 +358,9 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
     if mode in ("excludes", "accepts"):
         # An inclusion that wants the term absent ("No brain metastases") excludes it too, but only
         # where no criterion admits it in part ("No active brain metastases", "... allowed if stable").
-        wanted_absent, partly = _inclusion_absence(trial, term)
-        refused = excluded or (_cite(trial, wanted_absent) if wanted_absent and not partly else [])
+        wanted_absent, partly, admitted = _inclusion_absence(trial, term)
+        conflicting = partly or admitted
+        refused = excluded or (_cite(trial, wanted_absent) if wanted_absent and not conflicting else [])
         reason = f"excludes {term}" if excluded else f"requires the absence of {term}"
         if refused:
             outcome: Outcome = "match" if mode == "excludes" else "no match"
@@ -369,8 +369,11 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
             return TestResult(
                 outcome="not stated",
                 reason=f"excludes {term} only in some cases",
-                citations=_cite(trial, [*wanted_absent, *partly]),
+                citations=_cite(trial, [*wanted_absent, *partly, *admitted]),
             )
+        if admitted:
+            outcome = "no match" if mode == "excludes" else "match"
+            return TestResult(outcome=outcome, reason=f"admits {term}", citations=_cite(trial, admitted))
         if included:
             outcome = "no match" if mode == "excludes" else "match"
             reason = f"requires {term}" if mode == "excludes" else f"includes {term}"
@@ -528,17 +531,19 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     ]
 
 
-def _inclusion_absence(trial: Trial, term: str) -> tuple[list[Fact], list[Fact]]:
-    """Inclusion facts on the term: those requiring it absent outright, and those requiring it
-    absent only in some cases or admitting it (see index/facts/conditions.py)."""
+def _inclusion_absence(trial: Trial, term: str) -> tuple[list[Fact], list[Fact], list[Fact]]:
+    """Inclusion facts on the term: those requiring it absent outright, those requiring it absent
+    only in some cases, and those admitting it (see index/facts/conditions.py)."""
     facts = [
         f
         for f in trial.facts_of(FactKind.CONDITION)
         if f.source == "inclusion" and f.qualifier and mentions(f.term, term)
     ]
-    absent = [f for f in facts if f.qualifier == ABSENT]
-    partly = [f for f in facts if f.qualifier in (PARTLY_ABSENT, ALLOWED)]
-    return absent, partly
+    return (
+        [f for f in facts if f.qualifier == ABSENT],
+        [f for f in facts if f.qualifier == PARTLY_ABSENT],
+        [f for f in facts if f.qualifier == ALLOWED],
+    )
 
 
 def _absence_citations(trial: Trial, term: str) -> list[Citation]:
@@ -567,7 +572,6 @@ def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequen
 
 _FIELD_LABELS = {
     "sponsor_class": "Sponsors",
-    "lead_sponsor_class": "Sponsors",
     "start_year": "Basic Information",
     "completion_year": "Basic Information",
     "status": "Status",
@@ -597,8 +601,6 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
         return list(trial.phases)
     if test.field == "sponsor_class":
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
-    if test.field == "lead_sponsor_class":
-        return [s.agency_class.upper() for s in trial.sponsors if s.agency_class and s.role == "lead"]
     if test.field in ("start_year", "completion_year"):
         date = trial.start_date if test.field == "start_year" else trial.completion_date
         return [date[:4]] if date else []
@@ -613,9 +615,6 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
 def field_result(trial: Trial, test: FieldTest) -> TestResult:
     if test.field in ("sex", "accepts_sex"):
         return _sex_result(trial, test)
-    if test.field in FIELDS:
-        outcome, reason, cites = judge(trial, test)
-        return TestResult(outcome=outcome, reason=reason, citations=cites)  # type: ignore[arg-type]
     values = _field_values(trial, test)
     if not values:
         return TestResult(
@@ -634,7 +633,7 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
-    if field in ("sponsor_class", "lead_sponsor_class"):
+    if field == "sponsor_class":
         names = [s.name for s in trial.sponsors if (s.agency_class or "").upper() in values]
         return find_quote(trial, names)
     if field in ("start_year", "completion_year"):
