@@ -226,3 +226,66 @@ def test_real_records_excluding_brain_metastases(ctgov_dir: Path, nct_id: str, o
     from assistant.query import TermTest
 
     assert term_result(_real(ctgov_dir, nct_id), TermTest(term=BM, mode="excludes")).outcome == outcome
+
+
+# ---------------------------------------------------------------- negations and limits, any condition
+
+
+def _conditions(text: str, section: Section = "inclusion") -> list[str]:
+    criterion = Criterion(section=section, number=1, text=text)
+    return [
+        f"{f.term} ({f.qualifier})" if f.qualifier else str(f.term)
+        for f in criterion_facts(criterion)
+        if f.kind == FactKind.CONDITION
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "section", "expected"),
+    [
+        # a negation after the condition
+        ("Hepatitis B surface antigen negative", "inclusion", [f"hepatitis B ({ABSENT})"]),
+        ("Brain metastases are not allowed", "inclusion", [f"{BM} ({ABSENT})"]),
+        # in an exclusion a denial repeats that the condition excludes
+        ("Patients with brain metastases are not eligible.", "exclusion", [BM]),
+        # "non-" is a prefix, not a negation
+        ("Non-Hodgkin's lymphoma in first relapse", "inclusion", ["lymphoma"]),
+        # a test's timing or who must take it limits nobody with the condition
+        ("Negative pregnancy test within 7 days of the first dose", "inclusion", [f"pregnancy ({ABSENT})"]),
+        ("Not pregnant (if female)", "inclusion", [f"pregnancy ({ABSENT})"]),
+        # a time window or a condition after the condition limits it
+        (
+            "No myocardial infarction within the past 6 months",
+            "inclusion",
+            [
+                f"myocardial infarction ({PARTLY_ABSENT})",
+                f"cardiac disease ({PARTLY_ABSENT})",
+            ],
+        ),
+        (
+            "No hypertension unless well controlled on medication",
+            "inclusion",
+            [f"hypertension ({PARTLY_ABSENT})"],
+        ),
+        # a criterion that first requires the condition requires it
+        (
+            "Acute myeloid leukaemia in relapse; no acute promyelocytic leukaemia",
+            "inclusion",
+            [
+                "leukaemia",
+                "haematological disease",
+            ],
+        ),
+        # "eligible for" something else admits nothing
+        (
+            "Diagnosis of multiple myeloma and eligible for autologous transplant",
+            "inclusion",
+            [
+                "multiple myeloma",
+                "haematological disease",
+            ],
+        ),
+    ],
+)
+def test_negations_and_limits(text: str, section: Section, expected: list[str]) -> None:
+    assert _conditions(text, section) == expected

@@ -37,8 +37,9 @@ _EXCEPTION = re.compile(
     r"\b(?:other than|besides|except(?: for)?|apart from)\b[^,;.:]*?(?=[,;.:]|\s(?-i:No|Not)\b|$)",
     re.IGNORECASE,
 )
+# "non" negates as a word ("non smokers"), not as a prefix ("non-Hodgkin's lymphoma").
 _NEGATION = re.compile(
-    r"\b(?:no|not|without|absence of|free of|negative(?: for)?|non|never|none)\b", re.IGNORECASE
+    r"\b(?:no|not|without|absence of|free of|negative(?: for)?|non(?![-‐])|never|none)\b", re.IGNORECASE
 )
 # "including but not limited to", "whether or not": a "not" that negates nothing named.
 _NOT_LIMITED = re.compile(r"(?:but )?not limited to|if not|whether or not", re.IGNORECASE)
@@ -65,12 +66,46 @@ _WIDENING = re.compile(
 )
 # Words after a condition, in its item, that make it conditional ("unless treated", "not amenable to
 # local therapy", "that are symptomatic", "(phase I only)") or admit it ("allowed if stable").
-_ADMITTING = re.compile(r"\b(?:allowed|permitted|acceptable|eligible|accepted|may enroll)\b", re.IGNORECASE)
-_CONDITIONAL_AFTER = re.compile(
-    r"\b(?:unless|except|other than|if|provided|only|requiring|requires?|that|which|not amenable|"
-    r"with residual|within|must|should|controlled|stable)\b",
+_ADMITTING = re.compile(
+    r"(?<!not )(?<!not be )\b(?:allowed|permitted|acceptable|eligible(?!\s+for)|accepted|may enroll)\b",
     re.IGNORECASE,
 )
+# A negation after the condition: "HIV negative", "hepatitis B surface antigen negative"; and, in an
+# inclusion, a denial: "brain metastases not allowed", "patients with X are not eligible" (in an
+# exclusion a denial only repeats that the condition excludes).
+_NEGATIVE_AFTER = re.compile(r"[\s\w-]{0,20}?\b(?:negative|free)\b", re.IGNORECASE)
+_DENIED_AFTER = re.compile(
+    r"[\s\w-]{0,20}?\b(?:excluded|ineligible|not\s+(?:be\s+)?(?:allowed|permitted|eligible|acceptable))\b|"
+    r"[^.;]{0,60}?\b(?:is|are|will be)\s+"
+    r"(?:not\s+(?:be\s+)?(?:allowed|permitted|eligible)|ineligible|excluded)\b",
+    re.IGNORECASE,
+)
+
+
+# Anywhere later in the item ("No CNS metastases unless treated", "... not amenable to surgery"),
+# or right after the condition ("No myocardial infarction within 6 months", "brain metastases that
+# are symptomatic", "... must be stable"). An "if" about who the criterion is for ("Negative
+# pregnancy test if female") limits nobody with the condition.
+_CONDITIONAL_LATER = re.compile(
+    r"\b(?:unless|except|other than|if|provided|only|not amenable|with residual)\b", re.IGNORECASE
+)
+_CONDITIONAL_NEXT = re.compile(
+    r"[\s,]*(?:\([^()]{0,20}\)\s*)?(?:that|which|requiring|must|should|within|in the (?:past|last)|"
+    r"controlled|stable|untreated|active|symptomatic|uncontrolled)\b",
+    re.IGNORECASE,
+)
+_POPULATION_IF = re.compile(
+    r"\bif\s+(?:\w+\s+){0,2}?(?:female|women|woman|male|men|of\s+(?:child|reproductive)|fertile|"
+    r"premenopausal|applicable|indicated|appropriate|necessary|required)\w*",
+    re.IGNORECASE,
+)
+# The condition named as what a test looks for ("pregnancy test within 7 days"): what follows is
+# about the test.
+_TESTED = re.compile(
+    r"\s*(?:tests?|testing|screen(?:ing)?|status|antibod(?:y|ies)|serology|assay)\b", re.IGNORECASE
+)
+
+
 # A condition named as what a treatment is for ("whole-brain radiotherapy for brain metastases
 # allowed"): what the item allows or requires is the treatment.
 _TREATMENT_FOR = re.compile(
@@ -107,7 +142,9 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
             continue
         if _names_a_risk(text, match.start, match.end):
             continue
-        negated = _negated(text, match.start)
+        negated = _negated(text, match.start) or _NEGATIVE_AFTER.match(text, match.end) is not None
+        if reading.section == "inclusion" and _DENIED_AFTER.match(text, match.end):
+            negated = True
         if reading.section == "exclusion" and negated:
             continue  # an exclusion of "patients without X" does not exclude X
         if match.term.only_in and match.term.only_in != reading.section and not negated:
@@ -135,15 +172,17 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
 
 
 def _qualifier(section: str, mentions: list[_Mention]) -> str | None:
-    """How an inclusion treats the condition, from every mention of it in the criterion."""
+    """How an inclusion treats the condition, from every mention of it in the criterion. A criterion
+    that first requires it ("acute leukaemia ... No chronic leukaemia in blast crisis") requires it."""
     if section != "inclusion":
         return None
-    negated = [m for m in mentions if m.negated]
-    others = [m for m in mentions if not m.negated]
-    if negated:
-        partly = any(m.limited or m.admitted for m in negated) or any(m.admitted or m.limited for m in others)
-        return PARTLY_ABSENT if partly else ABSENT
-    return ALLOWED if all(m.admitted for m in mentions) else None
+    if not any(m.negated for m in mentions):
+        return ALLOWED if all(m.admitted for m in mentions) else None
+    first = mentions[0]
+    if not (first.negated or first.admitted or first.limited):
+        return None
+    plain_absence = all(m.negated and not (m.limited or m.admitted) for m in mentions)
+    return ABSENT if plain_absence else PARTLY_ABSENT
 
 
 def _matches(reading: Reading) -> list[TermMatch]:
@@ -232,10 +271,10 @@ def _limited(text: str, start: int, end: int) -> bool:
     if any(_LIMITING.fullmatch(w) for w in modifiers) and not _WIDENING.search(before):
         return True
     after = text[end : _item_end(text, end)]
-    return (
-        _CONDITIONAL_AFTER.search(after) is not None
-        or re.search(rf"\b(?:{_LIMITING.pattern})\b", after, re.IGNORECASE) is not None
-    )
+    if _TESTED.match(after):
+        return False
+    after = _POPULATION_IF.sub(" ", after)
+    return _CONDITIONAL_NEXT.match(after) is not None or _CONDITIONAL_LATER.search(after) is not None
 
 
 def _admitted(text: str, end: int) -> bool:
