@@ -54,7 +54,7 @@ def question_phrase(query: Query) -> str:
     }
     accepts = "exclude patients with" if query.wants_excluded else "accept"
     parts = [f"{accepts if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
-    parts += [f"{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
+    parts += [f"{'do not ' if t.negated else ''}{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
     parts += [f.label if f.label.startswith(_PARTICIPLES) else f"are {f.label}" for f in query.fields]
     parts += [f"have {c.label}" for c in query.counts]
     return " and ".join(parts) or "are in the index"

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.attributes import extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
+from assistant.fields import FIELDS, judge
 from assistant.models import Citation
 from assistant.quantities import (
     COMPARATOR_PATTERN,
@@ -345,9 +346,26 @@ _OUTCOME_RANK = {"match": 0, "not stated": 1, "no match": 2}
 
 
 def term_result(trial: Trial, test: TermTest) -> TestResult:
-    """The best outcome over the term and its or-ed alternatives."""
+    """The best outcome over the term and its or-ed alternatives; turned round for a negated verb
+    ("do not require X": a trial that does not state X as a requirement does not require it)."""
     results = [_one_term_result(trial, test.mode, name) for name in test.names]
-    return min(results, key=lambda r: _OUTCOME_RANK[r.outcome])
+    best = min(results, key=lambda r: _OUTCOME_RANK[r.outcome])
+    if not test.negated:
+        return best
+    if best.outcome == "match":
+        return best.model_copy(update={"outcome": "no match"})
+    return TestResult(
+        outcome="match", reason=best.reason, citations=best.citations or _record_citation(trial)
+    )
+
+
+def _record_citation(trial: Trial) -> list[Citation]:
+    """What to cite for a trial included because its record does not state something: its title, or
+    else the first of its criteria, which the statement is about."""
+    title = find_quote(trial, [trial.title])
+    if title:
+        return [Citation(nct_id=trial.nct_id, section="Title", quote=title)]
+    return [criterion_citation(trial, c) for c in trial.criteria[:1]]
 
 
 def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
@@ -421,7 +439,11 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         if located:  # "trials in China": a place, not a condition
             return TestResult(outcome="match", reason=f"has a site in {term}", citations=located)
         return TestResult(outcome="no match", reason=f"{term} is not among its conditions or sites")
-    quote = find_quote(trial, [term]) if mentions(trial.text, term) else None
+    quote = (
+        find_quote(trial, [term]) or next((s for s in sentences(trial.text) if mentions(s, term)), None)
+        if mentions(trial.text, term)
+        else None
+    )
     if quote:
         return TestResult(
             outcome="match",
@@ -473,6 +495,8 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
     cites = _field_citations(trial, term, [("Interventions", names)])
     if not cites:
         cites = _field_citations(trial, term, [("Interventions", [d for d in descriptions if d])])
+    if not cites:  # "Romiplostim N01: 200 μg per dose, administered subcutaneously": a dosing line
+        cites = _sentences_naming_both(trial, [i.name for i in trial.interventions], term)
     if cites:
         return TestResult(outcome="match", reason=f"gives {term}", citations=cites)
     titled = _field_citations(
@@ -483,6 +507,16 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
     if not trial.interventions and not trial.arms:
         return TestResult(outcome="not stated", reason="the record lists no interventions")
     return TestResult(outcome="no match", reason=f"{term} is not among its interventions")
+
+
+def _sentences_naming_both(trial: Trial, names: Sequence[str], term: str) -> list[Citation]:
+    """Record sentences that name one of the trial's interventions and the term together."""
+    found = [
+        s
+        for s in sentences(trial.text)
+        if mentions(s, term) and any(n and mentions(s, n) for n in names) and find_quote(trial, [s])
+    ]
+    return [Citation(nct_id=trial.nct_id, section="Interventions", quote=s) for s in found[:2]]
 
 
 def _control_arm_result(trial: Trial, term: str) -> TestResult:
@@ -572,6 +606,7 @@ def _field_citations(trial: Trial, term: str, fields: Sequence[tuple[str, Sequen
 
 _FIELD_LABELS = {
     "sponsor_class": "Sponsors",
+    "lead_sponsor_class": "Sponsors",
     "start_year": "Basic Information",
     "completion_year": "Basic Information",
     "status": "Status",
@@ -601,6 +636,8 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
         return list(trial.phases)
     if test.field == "sponsor_class":
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
+    if test.field == "lead_sponsor_class":
+        return [s.agency_class.upper() for s in trial.sponsors if s.agency_class and s.role == "lead"]
     if test.field in ("start_year", "completion_year"):
         date = trial.start_date if test.field == "start_year" else trial.completion_date
         return [date[:4]] if date else []
@@ -615,6 +652,9 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
 def field_result(trial: Trial, test: FieldTest) -> TestResult:
     if test.field in ("sex", "accepts_sex"):
         return _sex_result(trial, test)
+    if test.field in FIELDS:
+        outcome, reason, cites = judge(trial, test)
+        return TestResult(outcome=outcome, reason=reason, citations=cites)  # type: ignore[arg-type]
     values = _field_values(trial, test)
     if not values:
         return TestResult(
@@ -633,7 +673,7 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
-    if field == "sponsor_class":
+    if field in ("sponsor_class", "lead_sponsor_class"):
         names = [s.name for s in trial.sponsors if (s.agency_class or "").upper() in values]
         return find_quote(trial, names)
     if field in ("start_year", "completion_year"):

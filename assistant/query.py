@@ -52,6 +52,8 @@ class TermTest(_Model):
     term: str
     mode: TermMode
     alternatives: list[str] = Field(default_factory=list)
+    # "do NOT require": the trials the verb's set leaves out, those that do not state it included
+    negated: bool = False
 
     @property
     def names(self) -> list[str]:

@@ -19,7 +19,7 @@ from assistant.evidence import sentences
 from assistant.retrieve import content_words, shared_words
 from assistant.verify import quote_in_record
 from index.language.units import analytes
-from index.language.vocabulary import condition_matches, drug_matches
+from index.language.vocabulary import concept_matches
 from index.language.words import stem, stems
 from index.models import Trial
 
@@ -64,9 +64,7 @@ def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUni
     question = _NCT.sub(" ", question)
     for word in leave_out:  # "the Tianjin herombopag trial": neither word is asked about
         question = re.sub(rf"(?<![\w-]){re.escape(word)}\w*", " ", question, flags=re.IGNORECASE)
-    named: list[tuple[int, int, str]] = [
-        (m.start, m.end, m.term.name) for m in condition_matches(question) + drug_matches(question)
-    ]
+    named: list[tuple[int, int, str]] = [(m.start, m.end, m.term.name) for m in concept_matches(question)]
     for analyte in analytes():
         if analyte.kind is not None:
             pattern = rf"(?<![\w-])(?:{analyte.pattern})(?![\w])"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from index.language.vocabulary import condition_matches, drug_matches, find_terms
+from index.language.vocabulary import concept_matches, find_terms
 
 # A mention under one of these is a mention of its absence: "negative HIV test", "no brain metastases".
 _NEGATION_BEFORE = re.compile(
@@ -101,7 +101,7 @@ def vocabulary_covers(term: str) -> bool:
     chemotherapy regimen" no (matching it by "chemotherapy" alone would lose what was asked)."""
     term = _FILLER.sub(" ", term)
     letters = sum(c.isalnum() for c in term)
-    inside = {i for m in condition_matches(term) + drug_matches(term) for i in range(m.start, m.end)}
+    inside = {i for m in concept_matches(term) for i in range(m.start, m.end)}
     covered = sum(term[i].isalnum() for i in inside)
     return letters > 0 and covered / letters >= 0.5
 
@@ -134,7 +134,7 @@ def _phrase_spans(text: str, term: str) -> list[tuple[int, int]]:
 
 def _vocabulary_spans(text: str, term: str) -> list[tuple[int, int]]:
     wanted = vocabulary_terms(term)
-    return [(m.start, m.end) for m in condition_matches(text) + drug_matches(text) if m.term.name in wanted]
+    return [(m.start, m.end) for m in concept_matches(text) if m.term.name in wanted]
 
 
 # "arrhythmias known to increase thromboembolic risk", "at risk of bleeding": the term names a risk

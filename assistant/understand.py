@@ -38,7 +38,7 @@ from assistant.query import (
 from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
-from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, drug_matches, find_terms
+from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, ROUTES, drug_matches, find_terms
 from index.models import INVERSE_COMPARATOR, FactKind
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
@@ -118,7 +118,9 @@ _ADDRESSED_TO_MODEL = re.compile(
 )
 # Requests for personal medical advice are out of scope: the assistant reports what records say.
 _ADVICE = re.compile(
-    r"\b(?:should (?:i|my patient|she|he|they) (?:take|start|stop|get|be given|receive)"
+    r"\b(?:should (?:i|we|my patient|the patient|she|he|they) (?!be eligible|qualify|enrol|enter|join)\w+"
+    # the assistant's own practice: "what threshold do you use?", "what would you do?"
+    r"|(?:what|which) (?:[\w-]+ )?(?:do|would) you (?:use|do|give|recommend|suggest|prefer)"
     r"|what is the best (?:treatment|drug|therapy)|recommended (?:dose|dosage|dosing|treatment|therapy)"
     r"|(?:more|less) (?:effective|efficacious|safe|toxic)|better than|worse than|superior to|inferior to"
     r"|safer than"
@@ -233,7 +235,8 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
     ),
     (r"stud(?:y|ies|ying)|target(?:s|ing)?|focus(?:es)? on|treat(?:s|ing)?", "studies"),
     (r"mention(?:s|ing)?|refer(?:s)? to|talk about", "mentions"),
-    (r"(?:are|is) (?:for|in|about|on)|for|in|about|on", "studies"),  # bare prepositions: set questions only
+    # bare prepositions: set questions only; not "on", which puts a patient on a drug ("on filgrastim")
+    (r"(?:are|is) (?:for|in|about|on)|for|in|about", "studies"),
 ]
 _TERM_STOP = re.compile(
     r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
@@ -847,6 +850,10 @@ def _verb_position(before: str) -> bool:
     return not words or words[-1] in _BEFORE_A_VERB
 
 
+# "which trials do NOT require X": the complement of the verb's set.
+_NEGATED_VERB = re.compile(r"(?:\bnot|n'?t|\bnever)\s+$", re.IGNORECASE)
+
+
 def _term_tests(text: str, loose: bool) -> list[TermTest]:
     """'exclude brain metastases', 'require HER2-positive disease', 'give romiplostim', 'for breast cancer'.
     Prepositions alone ('for', 'in') only mark a term in a set question (`loose`): in "the maximum age
@@ -873,8 +880,14 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
                 # a window before entry is about a treatment ("rhTPO in the last 14 days"), never about
                 # a test or a disease ("a negative pregnancy test before entry")
                 timed = washout and mode in ("excludes", "requires") and any(drug_matches(n) for n in names)
+                negated = bool(_NEGATED_VERB.search(body[: match.start()]))
                 tests.append(
-                    TermTest(term=names[0], alternatives=names[1:], mode="washout" if timed else mode)
+                    TermTest(
+                        term=names[0],
+                        alternatives=names[1:],
+                        mode="washout" if timed else mode,
+                        negated=negated,
+                    )
                 )
         if tests:
             break  # the first verb that yields a term decides the direction
@@ -912,8 +925,13 @@ def _split_terms(tail: str) -> list[list[str]]:
     for group in re.split(r",|\band\b|\bplus\b", tail, flags=re.IGNORECASE):
         if _is_filter_phrase(group.strip()):
             continue
-        names = [n for n in (_clean_term(p) for p in re.split(r"\bor\b", group, flags=re.IGNORECASE)) if n]
-        names = list(dict.fromkeys(c for n in names for c in _canonical_names(n)))
+        names = [
+            c
+            for part in re.split(r"\bor\b", group, flags=re.IGNORECASE)
+            if (cleaned := _clean_term(part))
+            for c in _canonical_names(cleaned, part)
+        ]
+        names = list(dict.fromkeys(names))
         if names:
             groups.append(names)
     return groups
@@ -923,13 +941,14 @@ def _split_terms(tail: str) -> list[list[str]]:
 _ASKS_A_RESULT = re.compile(r"\b(?:negative|positive|tests?|results?|absence)\b", re.IGNORECASE)
 
 
-def _canonical_names(term: str) -> list[str]:
+def _canonical_names(term: str, written: str) -> list[str]:
     """The most specific vocabulary concepts a term names ("needs urgent tx for cord compression" ->
-    "spinal cord compression"), when they account for the term; else the term as written."""
-    if not vocabulary_covers(term) or _ASKS_A_RESULT.search(term):
+    "spinal cord compression"), read in its words as written ("under the skin"), when they account
+    for the term; else the term."""
+    if not (vocabulary_covers(term) or vocabulary_covers(written)) or _ASKS_A_RESULT.search(term):
         return [term]
-    found = find_terms(term)
-    broader = {b for t in CONDITIONS + DRUG_CLASSES if t.name in found for b in t.broader}
+    found = find_terms(written) or find_terms(term)
+    broader = {b for t in CONDITIONS + DRUG_CLASSES + ROUTES if t.name in found for b in t.broader}
     specific = [name for name in found if name not in broader]
     return specific or [term]
 

@@ -173,3 +173,43 @@ def test_a_lab_named_as_the_topic_is_not_a_condition(topic: str) -> None:
     assert query.terms == []
     read = {t.kind for t in query.numeric} | set(query.patient.labs if query.patient else {})
     assert read == {FactKind.NEUTROPHILS, FactKind.CREATININE}
+
+
+ROUTES = [
+    hand_trial("NCT90000011", ["Pegfilgrastim 6 mg given subcutaneously on day 2"], ["Pregnancy"], []),
+    hand_trial("NCT90000012", ["Oral eltrombopag 50 mg daily"], ["Active infection"], []),
+]
+
+
+def test_a_route_in_other_words(assistant: Assistant) -> None:
+    routes = Assistant(InMemoryTrialReader(ROUTES))
+    assert routes.ask("Which trials mention an injection under the skin?").trials == ["NCT90000011"]
+    assert routes.ask("Which trials mention an SC injection?").trials == ["NCT90000011"]
+
+
+def test_a_negated_verb_asks_for_the_complement(assistant: Assistant) -> None:
+    answer = assistant.ask("Which trials do not exclude nursing mothers?")
+    assert sorted(answer.trials) == ["NCT90000001", "NCT90000003"]
+    assert "do not exclude" in answer.answer
+
+
+def test_a_drug_the_patient_is_on_is_not_a_studied_condition() -> None:
+    query = understand("ANC 0.9 while on pegfilgrastim. Which trials would rule her out?", [], set())
+    assert all(t.mode != "studies" for t in query.terms)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Her platelets are 40 and she has surgery on Monday - should we give platelets beforehand?",
+        "What cut-off would you use before a lumbar puncture?",
+    ],
+)
+def test_questions_about_what_to_do_are_out_of_scope(question: str) -> None:
+    assert understand(question, [], {"NCT90000001"}).kind == QuestionKind.CANNOT_ANSWER
+
+
+def test_a_question_about_eligibility_is_not_advice() -> None:
+    assert understand("Should she be eligible for NCT90000001 with ECOG 2?", [], {"NCT90000001"}).kind != (
+        QuestionKind.CANNOT_ANSWER
+    )

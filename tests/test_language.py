@@ -13,7 +13,7 @@ import pytest
 from assistant.understand import understand
 from index.facts import criterion_facts
 from index.language.units import analyte, analytes, to_canonical, unit_families
-from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, find_terms
+from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, ROUTES, find_terms
 from index.models import Criterion, FactKind
 
 # A unit as a record and a question both write it, per family (the data file's own spellings are
@@ -129,16 +129,16 @@ def test_every_analyte_with_a_canonical_unit_accepts_it() -> None:
             assert a.canonical in a.units, a
 
 
-@pytest.mark.parametrize("term", CONDITIONS + DRUG_CLASSES, ids=lambda t: t.name)
+@pytest.mark.parametrize("term", CONDITIONS + DRUG_CLASSES + ROUTES, ids=lambda t: t.name)
 def test_every_vocabulary_entry_is_found_by_its_own_name(term: object) -> None:
     """A canonical name an answer shows must read back as itself when a user types it."""
     name = term.name  # type: ignore[attr-defined]
     assert name in find_terms(name)
 
 
-@pytest.mark.parametrize("term", CONDITIONS + DRUG_CLASSES, ids=lambda t: t.name)
+@pytest.mark.parametrize("term", CONDITIONS + DRUG_CLASSES + ROUTES, ids=lambda t: t.name)
 def test_broader_terms_name_entries_that_exist(term: object) -> None:
-    names = {t.name for t in itertools.chain(CONDITIONS, DRUG_CLASSES)}
+    names = {t.name for t in itertools.chain(CONDITIONS, DRUG_CLASSES, ROUTES)}
     for broader in term.broader:  # type: ignore[attr-defined]
         assert broader in names
 

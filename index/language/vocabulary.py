@@ -65,6 +65,7 @@ def _terms(section: str) -> tuple[Term, ...]:
 
 CONDITIONS: tuple[Term, ...] = _terms("conditions")
 DRUG_CLASSES: tuple[Term, ...] = _terms("drug_classes")
+ROUTES: tuple[Term, ...] = _terms("routes")
 # International Nonproprietary Name stems: a word ending in one of these names a drug of that
 # family. Used to spot drug names no list knows and to compare drugs of one family.
 INN_STEMS: tuple[str, ...] = tuple(_data()["inn_stems"])
@@ -124,7 +125,12 @@ def drug_names(text: str) -> Iterator[tuple[str, int]]:
 
 @cache
 def _all_terms() -> tuple[Term, ...]:
-    return CONDITIONS + DRUG_CLASSES
+    return CONDITIONS + DRUG_CLASSES + ROUTES
+
+
+def concept_matches(text: str) -> list[TermMatch]:
+    """Every vocabulary concept (condition, drug or class, route) `text` names, in order."""
+    return _scan(text, _all_terms())
 
 
 def find_terms(text: str) -> list[str]:
