@@ -377,7 +377,9 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         # An inclusion that wants the term absent ("No brain metastases") excludes it too, but only
         # where no criterion admits it in part ("No active brain metastases", "... allowed if stable").
         wanted_absent, partly, admitted = _inclusion_absence(trial, term)
-        conflicting = partly or admitted
+        # A trial for patients with the term ("... in Patients With Brain Metastases") wants only some
+        # forms of it absent ("No leptomeningeal metastases").
+        conflicting = partly or admitted or _studies_term(trial, term)
         refused = excluded or (_cite(trial, wanted_absent) if wanted_absent and not conflicting else [])
         reason = f"excludes {term}" if excluded else f"requires the absence of {term}"
         if refused:
@@ -563,6 +565,12 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
         for f in trial.facts_of(FactKind.CONDITION)
         if f.source == section and mentions(f.term, term)
     ]
+
+
+def _studies_term(trial: Trial, term: str) -> bool:
+    """Whether the trial's conditions, keywords or titles name the term (not as absent)."""
+    fields = [*trial.conditions, *trial.keywords, trial.brief_title, trial.official_title]
+    return any(mentions_affirmed(value, term) for value in fields if value)
 
 
 def _inclusion_absence(trial: Trial, term: str) -> tuple[list[Fact], list[Fact], list[Fact]]:

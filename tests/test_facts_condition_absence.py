@@ -289,3 +289,23 @@ def _conditions(text: str, section: Section = "inclusion") -> list[str]:
 )
 def test_negations_and_limits(text: str, section: Section, expected: list[str]) -> None:
     assert _conditions(text, section) == expected
+
+
+def test_a_trial_for_patients_with_the_condition_does_not_exclude_it() -> None:
+    from assistant.evaluate import term_result
+    from assistant.query import TermTest
+
+    trial = _hand_trial("NCT90000004", ["Melanoma metastatic to the brain", "No leptomeningeal metastases"])
+    trial = trial.model_copy(update={"brief_title": "Radiosurgery for Patients With Brain Metastases"})
+    assert term_result(trial, TermTest(term=BM, mode="excludes")).outcome == "not stated"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No symptomatic or uncontrolled brain or leptomeningeal metastases",
+        "No symptomatic CNS brain metastases",
+    ],
+)
+def test_limits_over_several_sites(text: str) -> None:
+    assert _brain(text) == [PARTLY_ABSENT]

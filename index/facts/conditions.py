@@ -56,7 +56,8 @@ _LIMITING = re.compile(
 _MODIFIER = re.compile(
     r"known|clinical|clinically|evidence|of|history|prior|previous|any|suspected|suspicion|documented|"
     r"radiographic|radiologic(?:al)?|confirmed|current|concurrent|existing|presence|diagnosed|newly|"
-    r"treated|asymptomatic|stable|a|an|the|or|and|and/or|,",
+    r"treated|asymptomatic|stable|a|an|the|or|and|and/or|,|"
+    r"cns|brain|cerebral|intracranial|leptomeningeal|meningeal|spinal|dural|epidural",  # sites named together
     re.IGNORECASE,
 )
 _WIDENING = re.compile(
