@@ -14,10 +14,11 @@ from datetime import date
 
 from dateutil import parser as dateparser
 
-from assistant.evidence import find_quote
+from assistant.evidence import find_quote, sentences
 from assistant.models import Citation
 from assistant.query import FieldTest
 from index.models import Trial
+from index.readers.dose import dose_phrases
 
 _DATE_FIELDS: dict[str, tuple[str, str]] = {
     # question word -> (field, how the answer names it)
@@ -74,8 +75,8 @@ _PLACE_CUE = re.compile(r"\b(?:in|at|near|around|from|within)\s+(?:the\s+)?(?:ci
 
 
 def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
-    """Date, place, listed-part and conflict filters in a question."""
-    tests = [*_date_filters(text), *_place_filters(text, places), *_part_filters(text)]
+    """Date, place, listed-part, dose and conflict filters in a question."""
+    tests = [*_date_filters(text), *_place_filters(text, places), *_part_filters(text), *_dose_filters(text)]
     if _CONFLICT.search(text):
         topic = _CONFLICT_TOPIC.search(text)
         topics = [topic.group(1).lower().replace("gender", "sex")] if topic else []
@@ -160,6 +161,53 @@ def _part_filters(text: str) -> list[FieldTest]:
             label = f"listing {name}" if present else f"listing no {name}"
             tests.append(FieldTest(field=field, values=["TRUE" if present else "FALSE"], label=label))  # type: ignore[arg-type]
     return tests
+
+
+# Spellings of one dose unit ("mcg", "µg", "ug" are one unit).
+_DOSE_UNITS = {
+    "mcg": "µg",
+    "μg": "µg",
+    "ug": "µg",
+    "µg": "µg",
+    "iu": "IU",
+    "units": "IU",
+    "unit": "IU",
+    "u": "IU",
+}
+# Units of an amount given; volumes and rates ("40 mL/min") are lab values, not doses.
+_AMOUNT_UNITS = frozenset({"mg", "µg", "g", "ng", "IU", "miu"})
+_DOSE_AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s?([a-zA-Zµμ]+)")
+
+
+def _dose_key(phrase: str) -> tuple[float, str] | None:
+    """'200 μg per dose' -> (200.0, 'µg'): the amount and its unit, spellings made one."""
+    match = _DOSE_AMOUNT.match(phrase.strip())
+    if match is None:
+        return None
+    unit = match.group(2).lower()
+    return float(match.group(1).replace(",", "")), _DOSE_UNITS.get(unit, unit)
+
+
+def _dose_filters(text: str) -> list[FieldTest]:
+    """A dose the question gives ("200 mcg sc once a week"): trials giving that amount."""
+    keys = [
+        k for phrase in dose_phrases(text) if (k := _dose_key(phrase)) is not None and k[1] in _AMOUNT_UNITS
+    ]
+    return [
+        FieldTest(field="dose", values=[f"{amount:g}", unit], label=f"giving {amount:g} {unit} doses")
+        for amount, unit in keys[:1]
+    ]
+
+
+def _judge_dose(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    wanted = (float(test.values[0]), test.values[1])
+    for phrase in dose_phrases(trial.text):
+        if _dose_key(phrase) == wanted:
+            sentence = next((s for s in sentences(trial.text) if phrase in s), phrase)
+            quote = find_quote(trial, [sentence, phrase])
+            cites = [Citation(nct_id=trial.nct_id, section="Interventions", quote=quote)] if quote else []
+            return "match", f"gives {phrase}", cites
+    return "no match", f"no {test.values[0]} {test.values[1]} dose in the record", []
 
 
 def places_of(trial: Trial) -> set[str]:
@@ -248,5 +296,6 @@ _JUDGES: dict[str, Judge] = {
     "has_investigator": _judge_part,
     "has_contacts": _judge_part,
     "conflict": _judge_conflict,
+    "dose": _judge_dose,
 }
 FIELDS = frozenset(_JUDGES)

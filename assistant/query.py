@@ -84,6 +84,7 @@ FieldName = Literal[
     "has_investigator",
     "has_contacts",
     "conflict",
+    "dose",
 ]
 
 

@@ -33,7 +33,8 @@ _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 _GENERIC = frozenset(
     {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer"}
     | {"hospital", "university", "randomized", "randomised", "single", "arm", "open", "label"}
-    | {"multicenter", "multi", "center", "prospective"}
+    | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
+    | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
 )
 
 

@@ -40,6 +40,7 @@ from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, ROUTES, drug_matches, find_terms
 from index.models import INVERSE_COMPARATOR, FactKind
+from index.readers.dose import dose_phrases
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
 
@@ -87,7 +88,8 @@ _THOSE = re.compile(
     re.IGNORECASE,
 )
 _IT = re.compile(
-    r"\b(?:its|it|this trial|that trial|this study|that study|the trial|the study|the same trial)\b",
+    r"\b(?:its|it|this trial|that trial|this study|that study|the trial|the study|the same trial"
+    r"|that one|this one|the one|(?<!is )(?<!are )there)\b",
     re.IGNORECASE,
 )
 _EACH = re.compile(r"\b(?:each|both|all of them|each of them|every one of them|them|they)\b", re.IGNORECASE)
@@ -373,6 +375,9 @@ def understand(
                 "scope": _scope(text, previous),
             }
         )
+    earlier = _subjects(previous) if previous else []
+    if _COMPARE_CUE.search(text) and len(known) == 1 and _IT.search(text) and len(earlier) == 1:
+        known = list(dict.fromkeys([*earlier, *known]))  # "how do its rules compare with <trial>?"
     if _COMPARE_CUE.search(text) and (len(known) >= 2 or (previous and _THOSE.search(text))):
         subjects = known if len(known) >= 2 else (previous.trials if previous else [])
         return query.model_copy(
@@ -390,7 +395,11 @@ def understand(
                 "reason": "there is no earlier trial to refer to; please name the NCT ID",
             }
         )
-    if previous and refers_back and (attributes or _OVERVIEW_CUE.search(text)):
+    if (
+        previous
+        and refers_back
+        and (attributes or _OVERVIEW_CUE.search(text) or len(_subjects(previous)) == 1)
+    ):
         return _about_previous_subject(query, text, previous)
     if previous and attributes and _DEFINITE.search(text) and len(_subjects(previous)) == 1:
         # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
@@ -464,7 +473,10 @@ def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
                 "follow_up": True,
             }
         )
-    kind = QuestionKind.ATTRIBUTE if query.attributes else QuestionKind.OVERVIEW
+    # a question with its own content about the one trial ("how is it dosed in cycle 2 there?") is
+    # answered from that trial's record; only "tell me more about it" is an overview
+    asks_own = query.attributes or not _OVERVIEW_CUE.search(text)
+    kind = QuestionKind.ATTRIBUTE if asks_own else QuestionKind.OVERVIEW
     return query.model_copy(update={"kind": kind, "nct_ids": list(subjects), "follow_up": True})
 
 
@@ -978,6 +990,8 @@ _LAB_TOPIC = re.compile(
 def _is_filter_phrase(term: str) -> bool:
     """Terms that are really numbers or field filters ('ECOG 2', 'phase 2', 'women') are read elsewhere."""
     if _LAB_TOPIC.fullmatch(term.strip()) or DATE_PHRASE.fullmatch(term.strip()):
+        return True
+    if re.search(r"\d", term) and dose_phrases(term):  # "150 mcg once a week" is a dose filter
         return True
     if re.search(r"\d", term) and (
         _ECOG.search(term) or _PHASE.search(term) or _AGE.search(term) or _lab_values(term)

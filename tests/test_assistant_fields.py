@@ -129,3 +129,13 @@ def test_a_sum_over_the_result(assistant: Assistant) -> None:
 )
 def test_written_dates(written: str, end: bool, expected: date) -> None:
     assert _parse_date(written, end_of_period=end) == expected
+
+
+def test_a_dose_in_other_spellings() -> None:
+    trials = [
+        _trial("NCT92000011", extra_text=["Drug X 150 μg per dose, given once weekly."]),
+        _trial("NCT92000012", extra_text=["Drug Y 150 mg daily."]),
+    ]
+    assistant = Assistant(InMemoryTrialReader(trials))
+    assert assistant.ask("Which trial gives 150 mcg once a week?").trials == ["NCT92000011"]
+    assert assistant.ask("Which trials accept a creatinine clearance of 150 mL/min?").trials == []
