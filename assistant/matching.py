@@ -7,15 +7,23 @@ one unknown makes the verdict "needs checking", one "not met" makes it "excluded
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
 from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import to_days
-from assistant.query import NumericTest, PatientProfile, PriorTreatment
+from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
 from assistant.terms import mentions, mentions_affirmed, vocabulary_terms
-from index.models import Fact, FactKind, Trial
+from index.language.vocabulary import (
+    Term,
+    TermMatch,
+    concept,
+    concept_is_treatment,
+    concept_matches,
+    negated_by_some,
+)
+from index.models import Criterion, Fact, FactKind, Trial
 
 _VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
 _WINDOW = re.compile(
@@ -42,6 +50,7 @@ def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Ci
         *_sex_checks(trial, patient),
         *_condition_checks(trial, patient),
         *_prior_treatment_checks(trial, patient),
+        *_concept_checks(trial, patient),
     ]:
         checks.append(check)
         citations += cites
@@ -263,3 +272,146 @@ def _check(
         section=first.section if first else SECTION_OF_SOURCE.get("structured"),
         detail=detail,
     ), cites
+
+
+# ---- every criterion that names a concept the patient's description speaks to -------------------
+
+# Words that make a criterion exclude only some forms of a condition: a patient whose condition is
+# controlled is not excluded by "uncontrolled hypertension", and one who does not say is unknown.
+_CRITERION_QUALIFIER = re.compile(
+    r"\b(?:uncontrolled|poorly controlled|un(?:able to be )?controllable|unstable|severe|active|symptomatic|"
+    r"untreated|clinically significant|serious|significant|requiring (?:treatment|therapy))\b",
+    re.IGNORECASE,
+)
+_CRITERION_NEGATION = re.compile(r"\b(?:no|not|without|absence of|negative|free of|non)\b[^;:.]{0,40}$", re.I)
+_RISK_OF = re.compile(r"\brisks?\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(r"\b(?:if|unless|except|when|where|in case of|for patients with)\b[^.;]*$", re.I)
+# An inclusion about the diagnosis itself: "histologically confirmed breast cancer".
+_DIAGNOSIS = re.compile(
+    r"\b(?:diagnos\w*|confirm\w*|histolog\w*|patholog\w*|cytolog\w*|patients?|subjects?)\b", re.I
+)
+# An inclusion naming a treatment asks for it only in these words ("planned to receive T-DM1",
+# "receiving a platinum-containing regimen"), not in "stop chemotherapy for 1 month".
+_TREATMENT_REQUIRED = re.compile(
+    r"\b(?:planned|plan(?:s|ning)? to|receiv(?:e|es|ing)|undergo(?:es|ing)?|currently on|must be|concurrent|"
+    r"accept the current|treated with)\b",
+    re.IGNORECASE,
+)
+
+
+def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+    """Each criterion naming a concept the patient's description states (present or absent)."""
+    checks = []
+    for criterion in trial.criteria:
+        judged: set[str] = set()
+        for match in concept_matches(criterion.text):
+            state, how = _state_for(patient.concepts, match.term)
+            if state is None or match.term.name in judged:
+                continue
+            judged.add(match.term.name)
+            before = criterion.text[max(0, match.start - 60) : match.start]
+            excluding = (criterion.section == "exclusion") != bool(_CRITERION_NEGATION.search(before))
+            check = (
+                _excluding_check(trial, criterion, match, state, how)
+                if excluding
+                else _requiring_check(trial, criterion, match, state, how)
+            )
+            if check is not None:
+                checks.append(check)
+    return checks
+
+
+def _state_for(states: Sequence[ConceptState], term: Term) -> tuple[ConceptState | None, str]:
+    """The patient's state that speaks to `term`, and how: the concept itself, a narrower one the
+    patient has ("AF" is an arrhythmia), a broader one the patient lacks (no cardiac disease, no
+    AF), one that negates it (HER2-negative), or another of its family (another primary cancer)."""
+    for state in states:
+        if state.name == term.name:
+            return state, "stated"
+    for state in states:
+        entry = concept(state.name)
+        if entry is None:
+            continue
+        if state.present and term.name in entry.broader:
+            return state, f"{state.name} is a {term.name}"
+        if not state.present and state.name in term.broader:
+            return state, f"no {state.name}"
+        if state.present and term.name in entry.negates:
+            return state.model_copy(update={"present": False}), f"{state.name}"
+    if term.family is not None:
+        for state in states:
+            entry = concept(state.name)
+            if state.present and entry is not None and entry.family == term.family:
+                return state.model_copy(update={"present": False}), f"{state.name}, not {term.name}"
+    return None, ""
+
+
+def _excluding_check(
+    trial: Trial, criterion: Criterion, match: TermMatch, state: ConceptState, how: str
+) -> tuple[CriterionCheck, list[Citation]] | None:
+    """A criterion that excludes the concept: a patient stated to lack it meets it; one who has it
+    does not, unless the criterion only excludes uncontrolled or recent forms and the patient's
+    is controlled or older."""
+    name = match.term.name
+    if concept_is_treatment(match.term):
+        return None  # treatments are judged by their washout windows, not by ever having had them
+    around = criterion.text[max(0, match.start - 40) : match.end + 40]
+    if _RISK_OF.search(around) and not state.present:
+        return None
+    cites = [criterion_citation(trial, criterion)]
+    if not state.present:
+        return _check(name, "met", trial, cites, f"patient: {how or 'no ' + name}; criterion excludes {name}")
+    qualifier = _CRITERION_QUALIFIER.search(criterion.text[max(0, match.start - 40) : match.end + 30])
+    if qualifier:
+        if state.controlled is True:
+            return _check(
+                name, "met", trial, cites, f"patient's {name} is controlled; criterion: {qualifier.group(0)}"
+            )
+        if state.controlled is None:
+            return _check(
+                name, "unknown", trial, cites, f"confirm whether the {name} is {qualifier.group(0)}"
+            )
+    window = _window_days(criterion.text, match.term.name) if _WINDOW.search(criterion.text) else None
+    if window is not None:
+        if state.days_ago is None:
+            return _check(
+                name, "unknown", trial, cites, f"confirm when; the criterion looks back {window:g} days"
+            )
+        status: Status = "not met" if state.days_ago <= window else "met"
+        detail = f"patient: {name} {state.days_ago:g} days ago; window {window:g} days"
+        return _check(name, status, trial, cites, detail)
+    return _check(
+        name, "not met", trial, cites, f"patient has {name} ({state.clause}); criterion excludes it"
+    )
+
+
+def _requiring_check(
+    trial: Trial, criterion: Criterion, match: TermMatch, state: ConceptState, how: str
+) -> tuple[CriterionCheck, list[Citation]] | None:
+    """An inclusion naming the concept as what the trial is for: the primary cancer, a receptor
+    status, a treatment the patient must be receiving. Anything else named in an inclusion is
+    context ("stop chemotherapy 1 month before") and is not judged here."""
+    term = match.term
+    before = criterion.text[: match.start]
+    if _CONDITIONAL.search(before[-80:]):
+        return None  # "(if it is intrahepatic cholangiocarcinoma, bilirubin ...)": not a requirement
+    if term.family is not None and not _DIAGNOSIS.search(criterion.text):
+        return None
+    treatment = concept_is_treatment(term)
+    judged = (
+        term.family is not None
+        or negated_by_some(term.name)
+        or (treatment and _TREATMENT_REQUIRED.search(criterion.text))
+    )
+    if not judged or match.term.only_in == "exclusion":
+        return None
+    cites = [criterion_citation(trial, criterion)]
+    if state.present:
+        return _check(term.name, "met", trial, cites, f"patient: {state.clause or term.name}")
+    return _check(
+        term.name,
+        "not met",
+        trial,
+        cites,
+        f"patient: {how or 'no ' + term.name}; the trial requires {term.name}",
+    )

@@ -111,6 +111,16 @@ class PriorTreatment(_Model):
     days_ago: float
 
 
+class ConceptState(_Model):
+    """One vocabulary concept as a patient description states it."""
+
+    name: str
+    present: bool
+    days_ago: float | None = None  # for an event or a treatment: how long ago
+    controlled: bool | None = None  # True "controlled/stable", False "uncontrolled/active", None unsaid
+    clause: str = ""  # the patient's words it was read from
+
+
 class PatientProfile(_Model):
     age: float | None = None
     sex: Literal["FEMALE", "MALE"] | None = None
@@ -119,6 +129,7 @@ class PatientProfile(_Model):
     conditions: list[str] = Field(default_factory=list)
     prior_treatments: list[PriorTreatment] = Field(default_factory=list)
     circumstances: list[str] = Field(default_factory=list)  # as NumericTest.circumstances
+    concepts: list[ConceptState] = Field(default_factory=list)  # everything else the vignette says
 
     def stated(self) -> int:
         """How many patient attributes the question gives."""

@@ -17,6 +17,7 @@ from assistant.quantities import (
     LAB_NAMES,
     NUMBER,
     UNIT_PATTERN,
+    Quantity,
     comparator_of,
     kind_name,
     normalise,
@@ -38,7 +39,16 @@ from assistant.query import (
 from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
-from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, ROUTES, drug_matches, find_terms
+from assistant.vignette import read_concepts
+from index.language.vocabulary import (
+    CONDITIONS,
+    DRUG_CLASSES,
+    ROUTES,
+    concept,
+    concept_is_treatment,
+    drug_matches,
+    find_terms,
+)
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 
@@ -542,7 +552,8 @@ _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
     r"|\b(?:patients?|people|adults|someone|person)\s+(?:over|above|older than)\s+(\d{1,3})\b"
-    r"|\b(?:patient|she|he)\s+is\s+(\d{1,3})\b(?!\s*(?:x|%|mg|g/|\.\d|×))",
+    r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter)\s+is\s+(\d{1,3})\b"
+    r"(?!\s*(?:x|%|mg|g/|\.\d|×))",
     re.IGNORECASE,
 )
 
@@ -1016,8 +1027,12 @@ def _is_filter_phrase(term: str) -> bool:
 
 # ---- patient profile -------------------------------------------------------------------------
 
-_FEMALE = re.compile(r"\b(?:woman|female|lady|girl|she|her)\b", re.IGNORECASE)
-_MALE = re.compile(r"\b(?:man|male|gentleman|boy|he|his|him)\b", re.IGNORECASE)
+_FEMALE = re.compile(
+    r"\b(?:woman|female|lady|girl|she|her|mum|mom|mother|wife|daughter|sister|grandmother|aunt)\b", re.I
+)
+_MALE = re.compile(
+    r"\b(?:man|male|gentleman|boy|he|his|him|dad|father|husband|son|brother|grandfather|uncle)\b", re.I
+)
 _PRIOR = re.compile(
     r"\b(?:had|received|got|took|was given|treated with|last dose of|dose of|on)\s+"
     r"(?:(?:a|an|the|his|her|their|last)\s+)?"
@@ -1070,22 +1085,65 @@ def _conditions(text: str) -> list[str]:
     return list(dict.fromkeys(c for c in found if not any(c != o and c in o for o in found)))
 
 
+# "44F", "59M": age and sex in one token, as clinicians write them.
+_AGE_SEX = re.compile(r"\b(\d{1,3})\s?(?-i:([MF]))\b")
+# "LFTs nl", "LFT/creat normal", "organ function fine": normal values, i.e. at most the ULN.
+_NORMAL_LABS = re.compile(
+    r"\b(?P<what>(?:(?:LFTs?|liver function(?: tests)?|creat(?:inine)?|renal function|kidney function|"
+    r"organ functions?|U&Es?)[\s/&+,]*(?:and\s+)?)+)(?:(?:are|is|were|was|all)\s+)?"
+    r"(?:nl|normal|ok|fine|wnl|within normal limits|unremarkable)\b",
+    re.IGNORECASE,
+)
+_NORMAL_KINDS = (
+    (r"LFT|liver|organ", (FactKind.ALT_AST, FactKind.BILIRUBIN)),
+    (r"creat|renal|kidney|organ|U&E", (FactKind.CREATININE,)),
+)
+
+
+def _normal_labs(text: str) -> dict[FactKind, Quantity]:
+    labs: dict[FactKind, Quantity] = {}
+    for match in _NORMAL_LABS.finditer(text):
+        for pattern, kinds in _NORMAL_KINDS:
+            if re.search(pattern, match.group("what"), re.IGNORECASE):
+                labs.update({kind: Quantity(value=1.0, unit="ULN") for kind in kinds})
+    return labs
+
+
 def _patient(text: str) -> PatientProfile:
     ecog = _ECOG.search(text)
-    labs = {kind: normalise(kind, value, unit) for kind, value, _, unit in _lab_values(text)}
+    labs = _normal_labs(text) | {
+        kind: normalise(kind, value, unit) for kind, value, _, unit in _lab_values(text)
+    }
+    concepts = read_concepts(text)
     priors = []
     for match in _PRIOR.finditer(text):
         days = to_days(float(match.group("n")), match.group("unit"))
         if days is not None:
             priors.append(PriorTreatment(term=match.group("drug").strip(), days_ago=days))
+    read = {name for p in priors for name in find_terms(p.term)}
+    for state in concepts:  # "1 bag of plts yesterday", "rhTPO 6 wks ago"
+        entry = concept(state.name)
+        timed = state.present and state.days_ago is not None and state.name not in read
+        if timed and entry is not None and concept_is_treatment(entry):
+            priors.append(PriorTreatment(term=state.name, days_ago=state.days_ago))  # type: ignore[arg-type]
     conditions = _conditions(text)
-    sex = "FEMALE" if _FEMALE.search(text) else "MALE" if _MALE.search(text) else None
+    age_sex = _AGE_SEX.search(text)
+    sex = (
+        ("FEMALE" if age_sex.group(2) == "F" else "MALE")
+        if age_sex
+        else "FEMALE"
+        if _FEMALE.search(text)
+        else "MALE"
+        if _MALE.search(text)
+        else None
+    )
     return PatientProfile(
-        age=_age(text),
+        age=float(age_sex.group(1)) if age_sex else _age(text),
         sex=sex,  # type: ignore[arg-type]
         ecog=int(ecog.group(3) or ecog.group(2)) if ecog else None,
         labs=labs,
         conditions=conditions,
         prior_treatments=priors,
         circumstances=_circumstances(text),
+        concepts=concepts,
     )

@@ -203,7 +203,7 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
             "condition cerebrovascular disease",
             "condition transient ischaemic attack",
         ],
-        ("exclusion", 4): ["condition hypertension"],
+        ("exclusion", 4): ["condition hypertension", "condition hypertensive crisis"],
         ("exclusion", 5): ["condition pregnancy", "condition breastfeeding"],
         ("exclusion", 6): ["condition impaired oral absorption"],
         ("exclusion", 7): ["condition psychiatric disorder", "condition substance abuse"],

@@ -30,6 +30,11 @@ ABSENT = "absent"  # qualifier of an inclusion CONDITION the criterion requires 
 PARTLY_ABSENT = "absent in some cases"  # ... requires absent only in some cases (active, untreated...)
 ALLOWED = "allowed"  # ... admits, without requiring it
 
+_IF_BEFORE = re.compile(
+    r"\b(?:if|in case of|where)\s+(?:it is|there (?:is|are)|the patient has|patients? ha(?:s|ve))?"
+    r"\s*(?:an?\s+)?(?:\w+\s+)?$",
+    re.I,
+)
 _RISK_OF = re.compile(r"risk of|increase the risk|risk for", re.IGNORECASE)
 # "Diseases other than CIT", "besides thrombocytopenia caused by chemotherapy": what follows is
 # the exception, not what the criterion names, up to the end of its clause or the next item.
@@ -143,6 +148,8 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
             continue
         if _names_a_risk(text, match.start, match.end):
             continue
+        if _IF_BEFORE.search(text[max(0, match.start - 40) : match.start]):
+            continue  # "(If it is intrahepatic cholangiocarcinoma, bilirubin ...)": a case, not a rule
         negated = _negated(text, match.start) or _NEGATIVE_AFTER.match(text, match.end) is not None
         if reading.section == "inclusion" and _DENIED_AFTER.match(text, match.end):
             negated = True

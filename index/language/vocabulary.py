@@ -30,6 +30,8 @@ class Term:
     # thrombocytopenia ("thrombocytopenia from other causes") in a thrombocytopenia trial does
     # not exclude the disease under study.
     only_in: Literal["inclusion", "exclusion"] | None = None
+    negates: tuple[str, ...] = ()  # "HER2-negative" says the patient does not have "HER2-positive"
+    family: str | None = None  # "primary cancer": a patient has one, so another member rules it out
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +60,8 @@ def _terms(section: str) -> tuple[Term, ...]:
             tuple(expand(p) for p in entry["patterns"]),
             broader=tuple(entry.get("broader", ())),
             only_in=entry.get("only_in"),
+            negates=tuple(entry.get("negates", ())),
+            family=entry.get("family"),
         )
         for entry in _data()[section]
     )
@@ -126,6 +130,23 @@ def drug_names(text: str) -> Iterator[tuple[str, int]]:
 @cache
 def _all_terms() -> tuple[Term, ...]:
     return CONDITIONS + DRUG_CLASSES + ROUTES
+
+
+@cache
+def concept(name: str) -> Term | None:
+    """The vocabulary entry with this canonical name."""
+    return next((t for t in _all_terms() if t.name == name), None)
+
+
+def concept_is_treatment(term: Term) -> bool:
+    """Drugs, drug classes, regimens and procedures given to a patient (the drug_classes section)."""
+    return any(t.name == term.name for t in DRUG_CLASSES)
+
+
+@cache
+def negated_by_some(name: str) -> bool:
+    """Whether some concept says a patient lacks this one ("HER2-negative" for "HER2-positive")."""
+    return any(name in t.negates for t in _all_terms())
 
 
 def concept_matches(text: str) -> list[TermMatch]:

@@ -1,0 +1,124 @@
+"""What a patient description says about each clinical concept: present or absent, when, and how
+controlled, read clause by clause the way clinicians write ("no AF, no stents", "HIV/HBV neg",
+"never had RT", "rhTPO 6 wks ago", "1 bag of plts yesterday", "BP controlled on amlodipine").
+
+Concepts come from the shared vocabulary (index/language/vocabulary.yaml), so a patient's "AF" is
+the record's "atrial fibrillation". Negation and time are read inside the clause that names the
+concept: a cue reaches across a list ("never had rhTPO/IL-11/any TPO-RA") but not past a comma-
+separated new finding. This is a rule-based reader in the manner of NegEx/ConText; medspaCy was
+not adopted here (see the session note).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.quantities import to_days
+from assistant.query import ConceptState
+from index.language.vocabulary import concept_matches
+
+# Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
+_CLAUSE = re.compile(r"[;,()\n]|(?<!\d)\.(?!\d)|\s[-–—]\s|\.\s")
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:no|not|never|without|denies|denied|nil|free of|negative for|neg for|absence of|ruled out|none|"
+    r"hasn'?t|hasnt|has not|had no|never had|not on)\b",
+    re.IGNORECASE,
+)
+_NEGATION_AFTER = re.compile(r"^[\s/\w-]{0,40}?\b(?:neg(?:ative)?|-ve|not detected|ruled out|never)\b", re.I)
+_UNCERTAIN = re.compile(r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown)\b", re.I)
+_CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)
+_UNCONTROLLED = re.compile(r"\b(?:un|poorly |not )controlled\b|\bunstable\b|\buntreated\b|\bactive\b", re.I)
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
+_AGO = re.compile(
+    r"\b(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|eight)\s*"
+    r"(hrs?|hours?|h|days?|d|wks?|weeks?|months?|mos?|mo|yrs?|years?)\s+(?:ago|before|prior|earlier)\b",
+    re.IGNORECASE,
+)
+_RELATIVE_DAY = (
+    (re.compile(r"\b(?:today|this (?:morning|afternoon|evening))\b", re.I), 0.0),
+    (re.compile(r"\byesterday\b", re.I), 1.0),
+    (re.compile(r"\blast (?:week|wk)\b", re.I), 7.0),
+    (re.compile(r"\blast month\b", re.I), 30.0),
+    (re.compile(r"\blast (?:year|yr)\b", re.I), 365.0),
+)
+_HOURS = {"h", "hr", "hrs", "hour", "hours"}
+
+
+# A clause that only lists more concepts ("IL-11 or any TPO-RA" after "never given rhTPO") goes
+# on with the clause before it.
+_LIST_ONLY = re.compile(r"^(?:\s|\b(?:or|and|nor|any|other|the|a|an|ever|either)\b|/|\+|&)*$", re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[tuple[int, str]]:
+    spans, start = [], 0
+    for match in _CLAUSE.finditer(text):
+        spans.append((start, text[start : match.start()]))
+        start = match.end()
+    spans.append((start, text[start:]))
+    return [(s, c) for s, c in spans if c.strip()]
+
+
+def _days_ago(clause: str) -> float | None:
+    match = _AGO.search(clause)
+    if match:
+        number = match.group(1).lower()
+        value = float(_NUMBER_WORDS.get(number, 0) or number)
+        unit = match.group(2).lower()
+        if unit in _HOURS:
+            return value / 24
+        unit = {"d": "day", "wk": "week", "wks": "week", "mo": "month", "mos": "month", "yr": "year"}.get(
+            unit, unit
+        )
+        return to_days(value, unit)
+    return next((days for pattern, days in _RELATIVE_DAY if pattern.search(clause)), None)
+
+
+def read_concepts(text: str) -> list[ConceptState]:
+    """Every vocabulary concept the description names, with what it says about each."""
+    states: dict[str, ConceptState] = {}
+    carried = False  # the negation of the clause before, for a clause that only lists concepts
+    previous: list[str] = []  # the concepts of the last clause that named any
+    for _, clause in _clauses(text):
+        matches = concept_matches(clause)
+        residue = clause
+        for match in reversed(matches):
+            residue = residue[: match.start] + residue[match.end :]
+        continues_list = bool(matches) and bool(_LIST_ONLY.match(residue))
+        clause_negated = carried if continues_list else False
+        for match in matches:
+            before, after = clause[: match.start], clause[match.end :]
+            if _UNCERTAIN.search(after[:30]) or _UNCERTAIN.search(before[-20:]):
+                continue  # "FISH pending": says nothing yet
+            absent = (
+                clause_negated or bool(_NEGATION_BEFORE.search(before)) or bool(_NEGATION_AFTER.match(after))
+            )
+            clause_negated = clause_negated or bool(_NEGATION_BEFORE.search(before))
+            controlled = (
+                False if _UNCONTROLLED.search(clause) else True if _CONTROLLED.search(clause) else None
+            )
+            names = [match.term.name]
+            if not absent:  # "HER2-negative" also says "not HER2-positive"
+                states.update(
+                    {
+                        n: ConceptState(name=n, present=False, clause=clause.strip())
+                        for n in match.term.negates
+                    }
+                )
+            for name in names:
+                states[name] = ConceptState(
+                    name=name,
+                    present=not absent,
+                    days_ago=None if absent else _days_ago(clause),
+                    controlled=None if absent else controlled,
+                    clause=clause.strip(),
+                )
+        lead = clause[: matches[0].start] if matches else clause
+        if previous and (_UNCONTROLLED.search(lead) or _CONTROLLED.search(lead)):
+            # "paroxysmal AF, rate controlled on ...": the state belongs to the clause before
+            controlled = not _UNCONTROLLED.search(lead)
+            for name in previous:
+                if states[name].present:
+                    states[name] = states[name].model_copy(update={"controlled": controlled})
+        previous = [m.term.name for m in matches] if matches else previous
+        carried = clause_negated if matches else False
+    return list(states.values())
