@@ -107,9 +107,13 @@ def best_sentences(
     # a question about fibrosis is not answered by sentences about the bone marrow.
     rarest = math.log(1 + len(lines))
     weight = {}
+    unsaid = 0
     for unit in units:
         holding = sum(1 for words in words_of.values() if says(unit, words))
         weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
+        unsaid += not holding
+    if unsaid * 2 > len(units):
+        return []  # the record does not speak of most of what is asked ("the sponsor's share price")
     total = sum(weight.values())
     top_similarity = max((score for _, score in similar), default=0.0)
 

@@ -534,7 +534,7 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
     treatment ("had a platelet transfusion 5 days ago") is only checkable per patient, so it makes one."""
     if patient.stated() >= 3 or patient.prior_treatments:
         return True
-    person = bool(_PERSON.search(text))
+    person = bool(_PERSON.search(text) or _AGE_SEX.search(text))
     return (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text)))) or (
         patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue
     )
@@ -973,7 +973,9 @@ def _canonical_names(term: str, written: str) -> list[str]:
     found = find_terms(written) or find_terms(term)
     broader = {b for t in CONDITIONS + DRUG_CLASSES + ROUTES if t.name in found for b in t.broader}
     specific = [name for name in found if name not in broader]
-    return specific or [term]
+    # one concept is asked by its name; several in one phrase ("thrombocytopenia caused by
+    # chemoradiotherapy") are one compound thing, asked in the question's words
+    return specific if len(specific) == 1 else [term]
 
 
 def _clean_term(part: str) -> str | None:
@@ -1121,7 +1123,8 @@ def _patient(text: str) -> PatientProfile:
         if days is not None:
             priors.append(PriorTreatment(term=match.group("drug").strip(), days_ago=days))
     read = {name for p in priors for name in find_terms(p.term)}
-    for state in concepts:  # "1 bag of plts yesterday", "rhTPO 6 wks ago"
+    about_a_person = _PERSON.search(text) or _AGE_SEX.search(text)
+    for state in concepts if about_a_person else []:  # "1 bag of plts yesterday", "rhTPO 6 wks ago"
         entry = concept(state.name)
         timed = state.present and state.days_ago is not None and state.name not in read
         if timed and entry is not None and concept_is_treatment(entry):

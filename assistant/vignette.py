@@ -24,7 +24,9 @@ _NEGATION_BEFORE = re.compile(
     r"hasn'?t|hasnt|has not|had no|never had|not on)\b",
     re.IGNORECASE,
 )
-_NEGATION_AFTER = re.compile(r"^[\s/\w-]{0,40}?\b(?:neg(?:ative)?|-ve|not detected|ruled out|never)\b", re.I)
+_NEGATION_AFTER = re.compile(
+    r"^[\s/\w-]{0,40}?(?:\b(?:neg(?:ative)?|not detected|ruled out|never)\b|-ve\b)", re.IGNORECASE
+)
 _UNCERTAIN = re.compile(r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown)\b", re.I)
 _CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)
 _UNCONTROLLED = re.compile(r"\b(?:un|poorly |not )controlled\b|\bunstable\b|\buntreated\b|\bactive\b", re.I)
@@ -113,9 +115,10 @@ def read_concepts(text: str) -> list[ConceptState]:
                     clause=clause.strip(),
                 )
         lead = clause[: matches[0].start] if matches else clause
-        if previous and (_UNCONTROLLED.search(lead) or _CONTROLLED.search(lead)):
+        cue = _UNCONTROLLED.search(lead) or _CONTROLLED.search(lead)
+        if previous and cue and lead[cue.end() :].strip():  # "unstable angina" is about the angina
             # "paroxysmal AF, rate controlled on ...": the state belongs to the clause before
-            controlled = not _UNCONTROLLED.search(lead)
+            controlled = not _UNCONTROLLED.search(lead[: cue.end()])
             for name in previous:
                 if states[name].present:
                     states[name] = states[name].model_copy(update={"controlled": controlled})
