@@ -27,7 +27,8 @@ from index.models import Criterion, Fact, FactKind, Trial
 
 _VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
 _WINDOW = re.compile(
-    r"(?:within|in the (?:past|last)|<)\s*(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*"
+    r"(?:within(?:\s+the)?(?:\s+(?:first|last|past|previous|preceding))?|in the (?:past|last)|<)\s*"
+    r"(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*"
     r"(days?|weeks?|months?|years?)",
     re.IGNORECASE,
 )
@@ -240,12 +241,27 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
     return None
 
 
+# Body sites a treatment window can be limited to ("pelvic and spinal radiation within 3 months").
+_SITE = re.compile(
+    r"\b(?:pelvi\w*|spin\w*|vertebr\w*|bone|large[- ]field|whole[- ]brain|brain|chest|thora\w*|abdom\w*|"
+    r"head|neck|laryn\w*|pharyn\w*|oropharyn\w*|breast|liver|lung|mediastin\w*|T\d{1,2}|L\d)\b",
+    re.IGNORECASE,
+)
+
+
 def _window_check(
     name: str, trial: Trial, prior: PriorTreatment, days: float, source: str, cites: list[Citation]
 ) -> tuple[CriterionCheck, list[Citation]]:
     detail = f"patient had it {prior.days_ago:g} days ago; window {days:g} days"
     if source != "exclusion":
         return _check(name, "unknown", trial, cites, detail)
+    limited_to = {m.group(0).lower()[:4] for c in cites for m in _SITE.finditer(c.quote)}
+    if limited_to and prior.days_ago < days:
+        given_to = {m.group(0).lower()[:4] for m in _SITE.finditer(prior.clause)}
+        if not given_to:
+            return _check(name, "unknown", trial, cites, detail + "; confirm the site it was given to")
+        if not given_to & limited_to:
+            return _check(name, "met", trial, cites, detail + "; given to another site")
     return _check(name, "not met" if prior.days_ago < days else "met", trial, cites, detail)
 
 
@@ -293,8 +309,8 @@ _DIAGNOSIS = re.compile(
 # An inclusion naming a treatment asks for it only in these words ("planned to receive T-DM1",
 # "receiving a platinum-containing regimen"), not in "stop chemotherapy for 1 month".
 _TREATMENT_REQUIRED = re.compile(
-    r"\b(?:planned|plan(?:s|ning)? to|receiv(?:e|es|ing)|undergo(?:es|ing)?|currently on|must be|concurrent|"
-    r"accept the current|treated with)\b",
+    r"\b(?:planned|plan(?:s|ning)? to|(?<!can )(?<!may )receiv(?:e|es|ing)|undergo(?:es|ing)?|currently on|"
+    r"must be|concurrent|synchronous|during|accept the current|treated with)\b",
     re.IGNORECASE,
 )
 
@@ -398,6 +414,8 @@ def _requiring_check(
     if term.family is not None and not _DIAGNOSIS.search(criterion.text):
         return None
     treatment = concept_is_treatment(term)
+    if treatment and any(mentions(i.name, term.name) for i in trial.interventions):
+        return None  # the trial's own study drug: given in the trial, not asked of the patient
     judged = (
         term.family is not None
         or negated_by_some(term.name)

@@ -55,7 +55,7 @@ LAB_NAMES: dict[FactKind, str] = {a.kind: a.pattern for a in analytes() if a.kin
 
 _UNIT = (
     r"(?:" + "|".join(f.regex.pattern for f in unit_families()) + r"|x?\s*uln"
-    r"|times (?:the )?upper limit of normal|weeks?|months?|days?|years?|%)"
+    r"|times (?:the )?upper limit of normal|weeks?|wks?|months?|mos?|days?|years?|yrs?|%)"
 )
 UNIT_PATTERN = _UNIT
 
@@ -95,7 +95,16 @@ def normalise(kind: FactKind, value: float, unit: str | None) -> Quantity:
 
 def to_days(value: float, unit: str) -> float | None:
     unit = unit.lower().rstrip("s")
-    factors = {"day": 1.0, "d": 1.0, "week": 7.0, "wk": 7.0, "month": 30.0, "mo": 30.0, "year": 365.0}
+    factors = {
+        "day": 1.0,
+        "d": 1.0,
+        "week": 7.0,
+        "wk": 7.0,
+        "month": 30.0,
+        "mo": 30.0,
+        "year": 365.0,
+        "yr": 365.0,
+    }
     factor = factors.get(unit)
     return value * factor if factor is not None else None
 

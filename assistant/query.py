@@ -109,6 +109,7 @@ class CountTest(_Model):
 class PriorTreatment(_Model):
     term: str
     days_ago: float
+    clause: str = ""  # the patient's words about it ("IMRT 70 Gy to the larynx, wk 5")
 
 
 class ConceptState(_Model):

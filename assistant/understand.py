@@ -691,7 +691,8 @@ _LAB_LINK = (
 
 
 def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None]]:
-    """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind."""
+    """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind: the
+    last one written ("ANC 0.9 -> filgrastim, repeat ANC 1.6" is 1.6 now)."""
     found: list[tuple[FactKind, float, str | None, str | None]] = []
     taken: list[tuple[int, int]] = []
     for kind, names in LAB_NAMES.items():
@@ -700,6 +701,7 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
             r"(" + COMPARATOR_PATTERN + r")?\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?",
             re.IGNORECASE,
         )
+        latest: tuple[FactKind, float, str | None, str | None] | None = None
         for match in pattern.finditer(text):
             span = match.span()
             if any(s <= span[0] < e for s, e in taken):
@@ -711,8 +713,9 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
             trailing = _TRAILING_COMPARATOR.match(text[match.end() :])
             if comparator is None and trailing:
                 comparator = "<=" if trailing.group("le") else ">="
-            found.append((kind, parse_number(match.group(2)), comparator, match.group(3)))
-            break
+            latest = (kind, parse_number(match.group(2)), comparator, match.group(3))
+        if latest is not None:
+            found.append(latest)
     return found
 
 
@@ -1111,10 +1114,18 @@ def _normal_labs(text: str) -> dict[FactKind, Quantity]:
     return labs
 
 
+def _as_patient_value(quantity: Quantity, comparator: str | None) -> Quantity:
+    """A patient's "creat <1.5x ULN" is some value below 1.5: just under it, so "< 1.5" is met and
+    "<= 1.4" is not."""
+    nudge = {"<": -1e-6, ">": 1e-6}.get(comparator or "", 0.0)
+    return quantity.model_copy(update={"value": quantity.value + nudge})
+
+
 def _patient(text: str) -> PatientProfile:
     ecog = _ECOG.search(text)
     labs = _normal_labs(text) | {
-        kind: normalise(kind, value, unit) for kind, value, _, unit in _lab_values(text)
+        kind: _as_patient_value(normalise(kind, value, unit), comparator)
+        for kind, value, comparator, unit in _lab_values(text)
     }
     concepts = read_concepts(text)
     priors = []
@@ -1128,8 +1139,9 @@ def _patient(text: str) -> PatientProfile:
         entry = concept(state.name)
         timed = state.present and state.days_ago is not None and state.name not in read
         if timed and entry is not None and concept_is_treatment(entry):
-            priors.append(PriorTreatment(term=state.name, days_ago=state.days_ago))  # type: ignore[arg-type]
-    conditions = _conditions(text)
+            priors.append(PriorTreatment(term=state.name, days_ago=state.days_ago, clause=state.clause))  # type: ignore[arg-type]
+    absent = {s.name for s in concepts if not s.present}
+    conditions = [c for c in _conditions(text) if not (set(find_terms(c)) & absent)]
     age_sex = _AGE_SEX.search(text)
     sex = (
         ("FEMALE" if age_sex.group(2) == "F" else "MALE")

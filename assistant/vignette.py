@@ -27,6 +27,9 @@ _NEGATION_BEFORE = re.compile(
 _NEGATION_AFTER = re.compile(
     r"^[\s/\w-]{0,40}?(?:\b(?:neg(?:ative)?|not detected|ruled out|never)\b|-ve\b)", re.IGNORECASE
 )
+# A clause that dates the treatment before it: "last dose 8 wks ago", "stopped 5 weeks ago".
+_WHEN_GIVEN = re.compile(r"\b(?:last|stopped|finished|completed|ended|since)\b", re.IGNORECASE)
+_ALL_NEGATIVE = re.compile(r"^[\s\w-]{0,20}?\b(?:all|both|each)\s+(?:neg(?:ative)?|-ve|normal)\b", re.I)
 _UNCERTAIN = re.compile(r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown)\b", re.I)
 _CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)
 _UNCONTROLLED = re.compile(r"\b(?:un|poorly |not )controlled\b|\bunstable\b|\buntreated\b|\bactive\b", re.I)
@@ -80,6 +83,7 @@ def read_concepts(text: str) -> list[ConceptState]:
     states: dict[str, ConceptState] = {}
     carried = False  # the negation of the clause before, for a clause that only lists concepts
     previous: list[str] = []  # the concepts of the last clause that named any
+    listed: list[str] = []  # concepts of the run of clauses that only list concepts ("HIV, HBV, HCV")
     for _, clause in _clauses(text):
         matches = concept_matches(clause)
         residue = clause
@@ -114,6 +118,23 @@ def read_concepts(text: str) -> list[ConceptState]:
                     controlled=None if absent else controlled,
                     clause=clause.strip(),
                 )
+        tail = clause[matches[-1].end :] if matches else clause
+        if listed and _ALL_NEGATIVE.match(tail):
+            # "HIV, HBV, HCV all neg": the result after the last item is every item's (only with
+            # "all"/"both": in "AF, HIV neg" the AF is not negative)
+            for name in listed:
+                states[name] = states[name].model_copy(update={"present": False, "days_ago": None})
+        short_item = not matches and len(clause.split()) <= 2 and not _NEGATION_AFTER.match(clause)
+        if matches and _LIST_ONLY.match(residue):
+            listed = [*listed, *(m.term.name for m in matches)]
+        elif not short_item:  # an item no vocabulary names ("HDV") keeps the list going
+            listed = []
+        timing = _days_ago(clause) if not matches and _WHEN_GIVEN.search(clause) else None
+        if timing is not None and previous:
+            # "came off a trial drug (investigational), last dose 8 wks ago": when, for the clause before
+            for name in previous:
+                if states[name].present and states[name].days_ago is None:
+                    states[name] = states[name].model_copy(update={"days_ago": timing})
         lead = clause[: matches[0].start] if matches else clause
         cue = _UNCONTROLLED.search(lead) or _CONTROLLED.search(lead)
         if previous and cue and lead[cue.end() :].strip():  # "unstable angina" is about the angina
