@@ -162,6 +162,7 @@ class Query(_Model):
     count_only: bool = False  # "how many trials..."
     aggregate: Literal["sum", "mean"] | None = None  # "the combined enrolment of ...": over the result
     follow_up: bool = False
+    patient_text: str | None = None  # a match question: everything said about the patient so far
     reason: str | None = None  # why the question cannot be answered
     ignored_instructions: bool = (
         False  # the question carried instructions to the assistant, which were dropped

@@ -374,6 +374,30 @@ def understand(
         aggregate=_aggregate(text),
     )
 
+    correcting = (
+        previous is not None
+        and previous.query.kind == QuestionKind.MATCH
+        and not ids
+        and not set_cue
+        and (patient.stated() > 0 or bool(patient.concepts))
+    )
+    if correcting and previous is not None:
+        # "sorry, plt is 67 not 47", "forgot to mention: brain mets": the same patient, re-read with
+        # the new words last, so they win over what they correct
+        patient = _patient(f"{_patient_text(previous)}. {text}")
+        return query.model_copy(
+            update={
+                "kind": QuestionKind.MATCH,
+                "patient": patient,
+                "numeric": [],
+                "terms": [],
+                "fields": [],
+                "wants_excluded": previous.query.wants_excluded,
+                "scope": previous.query.scope,
+                "follow_up": True,
+                "patient_text": f"{_patient_text(previous)}. {text}",
+            }
+        )
     if _is_match(text, patient, set_cue):
         return query.model_copy(
             update={
@@ -383,6 +407,7 @@ def understand(
                 "numeric": [],
                 "terms": [],
                 "scope": _scope(text, previous),
+                "patient_text": text,
             }
         )
     earlier = _subjects(previous) if previous else []
@@ -426,6 +451,11 @@ def _asking_clause(text: str) -> str:
     parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
     asking = [p for p in parts if "?" in p or _SET_CUE.search(p) or _MATCH_CUE.search(p)]
     return asking[-1] if asking else (parts[-1] if parts else text)
+
+
+def _patient_text(turn: Turn) -> str:
+    """All that an earlier match turn said about its patient, corrections included."""
+    return turn.query.patient_text or turn.query.question
 
 
 def _ordered_ids(text: str) -> list[str]:
@@ -677,7 +707,9 @@ def _accept_verb(text: str) -> bool:
 
 
 def _age(text: str) -> float | None:
-    match = _AGE.search(text)
+    """The last age written: a later "should have said 68" corrects an earlier one."""
+    written = list(_AGE.finditer(text))
+    match = written[-1] if written else None
     if match is None:
         return None
     value = next(g for g in match.groups() if g is not None)
@@ -1143,17 +1175,16 @@ def _patient(text: str) -> PatientProfile:
     absent = {s.name for s in concepts if not s.present}
     conditions = [c for c in _conditions(text) if not (set(find_terms(c)) & absent)]
     age_sex = _AGE_SEX.search(text)
-    sex = (
-        ("FEMALE" if age_sex.group(2) == "F" else "MALE")
-        if age_sex
-        else "FEMALE"
-        if _FEMALE.search(text)
-        else "MALE"
-        if _MALE.search(text)
-        else None
+    # the last word for the patient's sex wins: "should've said: a 68-year-old man"
+    said = sorted(
+        [(m.start(), "FEMALE") for m in _FEMALE.finditer(text)]
+        + [(m.start(), "MALE") for m in _MALE.finditer(text)]
+        + ([(age_sex.start(), "FEMALE" if age_sex.group(2) == "F" else "MALE")] if age_sex else [])
     )
+    sex = said[-1][1] if said else None
+    written_age = _age(text)
     return PatientProfile(
-        age=float(age_sex.group(1)) if age_sex else _age(text),
+        age=written_age if written_age is not None else float(age_sex.group(1)) if age_sex else None,
         sex=sex,  # type: ignore[arg-type]
         ecog=int(ecog.group(3) or ecog.group(2)) if ecog else None,
         labs=labs,

@@ -131,3 +131,33 @@ def test_the_trials_cancer_and_receptor_status_are_required(assistant: Assistant
 def test_no_radiotherapy_means_no_chemoradiotherapy(assistant: Assistant) -> None:
     verdicts = _verdicts(assistant, "60M NSCLC on carboplatin, never had radiotherapy, HIV neg. Trials?")
     assert verdicts["NCT93000001"] == "excluded"
+
+
+def test_a_later_turn_corrects_the_patient(assistant: Assistant) -> None:
+    session = "correction"
+    first = assistant.ask(
+        "55F NSCLC on concurrent chemoradiotherapy, MI 3 months ago, HIV neg. Trials?", session
+    )
+    assert {v.nct_id: v.verdict for v in first.verdicts}["NCT93000001"] == "excluded"
+    corrected = assistant.ask("sorry, the MI was 3 years ago, not 3 months", session)
+    checks = {
+        c.criterion: c.status for v in corrected.verdicts if v.nct_id == "NCT93000001" for c in v.checks
+    }
+    assert checks["myocardial infarction"] == "met"
+
+
+def test_a_later_turn_adds_a_finding(assistant: Assistant) -> None:
+    session = "addition"
+    first = assistant.ask("49F HER2-positive breast cancer (IHC 3+), ECOG 0. Any trials?", session)
+    assert {v.nct_id: v.verdict for v in first.verdicts}["NCT93000002"] != "excluded"
+    added = assistant.ask("forgot to say: she has atrial fibrillation", session)
+    assert {v.nct_id: v.verdict for v in added.verdicts}["NCT93000002"] == "excluded"
+
+
+def test_a_corrected_sex_replaces_the_first(assistant: Assistant) -> None:
+    session = "sex"
+    assistant.ask("pt with HER2+ breast cancer, ECOG 1, no AF. Any trials?", session)
+    corrected = assistant.ask("should have said: the patient is a 70 year old man", session)
+    assert corrected.kind == "match"
+    patient_checks = [c for v in corrected.verdicts for c in v.checks if c.criterion == "sex"]
+    assert all("patient male" in (c.detail or "") for c in patient_checks)
