@@ -562,7 +562,15 @@ ATTRIBUTES: list[Attribute] = [
         r"|\bwho (?:do|should|can) i (?:call|contact)\b",
         extract=_contacts,
     ),
-    Attribute(key="results", label="results", trigger=r"\bresults?\b", extract=_results),
+    Attribute(
+        key="results",
+        label="results",
+        # what the trial found: "results", "what % did they report", "did it cut the rate of ..."
+        trigger=r"\bresults?\b|\bfindings?\b"
+        r"|\bwhat (?:%|percent\w*|rate) did (?:they|it) (?:report|find|show)"
+        r"|\bdid (?:it|they|\w+) (?:actually )?(?:cut|reduce|lower|improve|increase|prevent|work)\b",
+        extract=_results,
+    ),
     Attribute(
         key="conditions",
         label="conditions",

@@ -29,6 +29,8 @@ from assistant.retrieve import HybridRetriever, Passage, content_words, shared_w
 from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
+from index.language.vocabulary import find_terms, in_canonical_words
+from index.language.words import stem, stems
 from index.models import FactKind, Trial
 from index.seams import ChatModel, TrialReader
 from index.settings import Settings
@@ -171,7 +173,14 @@ class AnswerChain:
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)
         trials = self.reader.all_trials()
-        return self._with(state, compose.compose_set(query, evaluate(trials, query), trials))
+        evaluations = evaluate(trials, query)
+        if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
+            # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term any
+            # record names; the records' own sentences are searched for it instead
+            searched = self._open(state)
+            if searched.answer is not None and not searched.answer.abstained:
+                return searched
+        return self._with(state, compose.compose_set(query, evaluations, trials))
 
     def _attribute(self, state: PipelineState) -> PipelineState:
         query = _query(state)
@@ -252,10 +261,12 @@ class AnswerChain:
     def _coverage(self, question: str, passage: Passage) -> float:
         """The share of the question's telling words a passage holds, each weighted by its rarity; a
         word no record holds weighs most (a question about deaths or costs the records never mention)."""
-        wanted = content_words(question)
+        wanted = content_words(in_canonical_words(question))
         weights = {w: self.retriever.weight(w) or ABSENT_WEIGHT for w in wanted}
         total = sum(weights.values())
-        shared = shared_words(wanted, content_words(passage.chunk.text))
+        held = content_words(passage.chunk.text) | content_words(" ".join(find_terms(passage.chunk.text)))
+        held_stems = stems(held)
+        shared = shared_words(wanted, held) | {w for w in wanted if stem(w) in held_stems}
         return sum(weights[w] for w in shared) / total if total else 0.0
 
     def _cannot_answer(self, state: PipelineState) -> PipelineState:
@@ -294,6 +305,15 @@ class AnswerChain:
         if state.session_id is not None:
             self.memory.remember(state.session_id, Turn(query=_query(state), trials=answer.trials))
         return state
+
+
+# A term of this many telling words is a description ("its TPO-RA in the evening on day 1 of each
+# cycle"), which records word in their own way, rather than a name.
+DESCRIPTION_WORDS = 4
+
+
+def _described_not_named(query: Query) -> bool:
+    return any(len(content_words(name)) >= DESCRIPTION_WORDS for t in query.terms for name in t.names)
 
 
 def _query(state: PipelineState) -> Query:

@@ -69,6 +69,10 @@ _PRESENT_PART = re.compile(
     r"\b(?:list|name|give|have|state|show|include|with)s?\s+(?:any\s+|a\s+|an\s+)?(?:study\s+)?" + _PART,
     re.IGNORECASE,
 )
+_SPONSORED_BY = re.compile(
+    r"\b(?:sponsored|funded|led|run|conducted|organi[sz]ed)\s+by\s+(?:the\s+)?(?P<name>[^?,;]+?)\s*(?:[?,;]|$)",
+    re.IGNORECASE,
+)
 _CONFLICT = re.compile(r"\b(?:contradict\w*|conflict\w*|inconsisten\w*|disagree\w*|discrepan\w*)\b", re.I)
 _CONFLICT_TOPIC = re.compile(r"\b(sex|gender|age|drug|dose|name|date)\b", re.IGNORECASE)
 _PLACE_CUE = re.compile(r"\b(?:in|at|near|around|from|within)\s+(?:the\s+)?(?:city\s+of\s+)?", re.IGNORECASE)
@@ -77,6 +81,10 @@ _PLACE_CUE = re.compile(r"\b(?:in|at|near|around|from|within)\s+(?:the\s+)?(?:ci
 def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
     """Date, place, listed-part, dose and conflict filters in a question."""
     tests = [*_date_filters(text), *_place_filters(text, places), *_part_filters(text), *_dose_filters(text)]
+    sponsor = _SPONSORED_BY.search(text)
+    if sponsor:
+        name = sponsor.group("name").strip()
+        tests.append(FieldTest(field="sponsor_name", values=[name], label=f"sponsored by {name}"))
     if _CONFLICT.search(text):
         topic = _CONFLICT_TOPIC.search(text)
         topics = [topic.group(1).lower().replace("gender", "sex")] if topic else []
@@ -275,6 +283,18 @@ def _judge_part(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]
     return ("no match" if wanted else "match"), f"lists no {part}", cites
 
 
+def _judge_sponsor(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    wanted = " ".join(test.values[0].lower().split())
+    named = [s for s in trial.sponsors if wanted in " ".join(s.name.lower().split())]
+    if not trial.sponsors:
+        return "not stated", "the record names no sponsor", []
+    if not named:
+        return "no match", f"sponsors: {', '.join(s.name for s in trial.sponsors)}", []
+    quote = find_quote(trial, [s.name for s in named])
+    cites = [Citation(nct_id=trial.nct_id, section="Sponsors", quote=quote)] if quote else []
+    return "match", f"{named[0].role or 'sponsor'}: {named[0].name}", cites
+
+
 def _judge_conflict(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
     topic = test.values[0] if test.values else None
     notes = [c for c in trial.conflicts if topic is None or re.search(rf"\b{topic}", c, re.IGNORECASE)]
@@ -297,5 +317,6 @@ _JUDGES: dict[str, Judge] = {
     "has_contacts": _judge_part,
     "conflict": _judge_conflict,
     "dose": _judge_dose,
+    "sponsor_name": _judge_sponsor,
 }
 FIELDS = frozenset(_JUDGES)

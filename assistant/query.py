@@ -85,6 +85,7 @@ FieldName = Literal[
     "has_contacts",
     "conflict",
     "dose",
+    "sponsor_name",
 ]
 
 

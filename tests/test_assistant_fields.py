@@ -139,3 +139,11 @@ def test_a_dose_in_other_spellings() -> None:
     assistant = Assistant(InMemoryTrialReader(trials))
     assert assistant.ask("Which trial gives 150 mcg once a week?").trials == ["NCT92000011"]
     assert assistant.ask("Which trials accept a creatinine clearance of 150 mL/min?").trials == []
+
+
+def test_sponsored_by_a_named_organisation(assistant: Assistant) -> None:
+    assert assistant.ask("Which trials are funded by Fjord Pharma?").trials == ["NCT92000002"]
+    # a collaborator is a sponsor too
+    assert assistant.ask("Which studies are sponsored by the Bergen Public Hospital Trust?").trials == [
+        "NCT92000002"
+    ]

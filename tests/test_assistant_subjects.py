@@ -19,6 +19,7 @@ def _trial(nct_id: str, title: str, drug: str, city: str, sponsor: str, text: st
         interventions=[Intervention(name=drug)],
         sites=[Site(city=city, country="France")],
         sponsors=[Sponsor(name=sponsor, role="lead")],
+        brief_summary=text,
         source_path="hand",
         source_format="ctgov_json",
         text=f"{title}\n{text}",
@@ -109,3 +110,26 @@ def test_a_described_trial_is_the_answers_only_subject() -> None:
     assert answer.trials == ["NCT91000002"]
     assert "150" in answer.answer
     assert all(c.nct_id == "NCT91000002" for c in answer.citations)
+
+
+def test_a_question_about_findings_is_answered_by_the_results_status() -> None:
+    trial = _trial(
+        "NCT91000009",
+        "Eltrombopag Before Surgery",
+        "eltrombopag",
+        "Paris",
+        "AP-HP",
+        "Results pending. Participants take eltrombopag for 7 days.",
+    ).model_copy(update={"results_posted": False})
+    assistant = Assistant(InMemoryTrialReader([trial, NANTES]))
+    answer = assistant.ask(
+        "Did eltrombopag actually lower transfusion rates in NCT91000009? What % did they report?"
+    )
+    assert answer.trials == ["NCT91000009"]
+    assert "No results posted" in answer.answer
+
+
+def test_a_described_action_no_record_names_is_searched_in_the_records_sentences() -> None:
+    assistant = Assistant(InMemoryTrialReader(TRIALS))
+    answer = assistant.ask("Which trial measures the platelet count again at the thirty-day follow-up visit?")
+    assert answer.trials == ["NCT91000001"]
