@@ -93,6 +93,19 @@ def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
     return tests
 
 
+def filter_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
+    """Where the question states this module's filters: those words are not also terms ("in China
+    with a completion date before 2030" is a place and a date, not a condition)."""
+    spans = [m.span() for m in _DATE_FILTER.finditer(text)] + [m.span() for m in _SPONSORED_BY.finditer(text)]
+    for cue in _PLACE_CUE.finditer(text):
+        words = list(re.finditer(r"[\w'-]+", text[cue.end() : cue.end() + 60]))
+        for n in range(min(4, len(words)), 0, -1):
+            if " ".join(w.group() for w in words[:n]).lower() in places:
+                spans.append((cue.start(), cue.end() + words[n - 1].end()))
+                break
+    return spans
+
+
 def _date_filters(text: str) -> list[FieldTest]:
     tests = []
     for match in _DATE_FILTER.finditer(text):

@@ -65,11 +65,18 @@ def _all_words_in(text: str, term: str) -> bool:
     """A long term (three or more content words) written in other word order or with other linking
     words: every content word of it in one passage. "thrombocytopenia caused by concurrent
     chemoradiotherapy" finds "Concurrent Chemoradiotherapy-induced Thrombocytopenia"."""
-    words = [w for w in normalised(term).split() if w not in _LINKING]
-    if len(words) < 3:
-        return False
-    held = set(normalised(text).split())
-    return all(w in held for w in words)
+    words = _term_words(term)
+    return len(words) >= 3 and words <= _held_words(text)
+
+
+@lru_cache(maxsize=10_000)
+def _term_words(term: str) -> frozenset[str]:
+    return frozenset(w for w in normalised(term).split() if w not in _LINKING)
+
+
+@lru_cache(maxsize=200_000)
+def _held_words(text: str) -> frozenset[str]:
+    return frozenset(normalised(text).split())
 
 
 @lru_cache(maxsize=100_000)

@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from typing import Literal
 
 from assistant.attributes import attributes_in
-from assistant.fields import DATE_PHRASE, read_field_filters
+from assistant.fields import DATE_PHRASE, filter_spans, read_field_filters
 from assistant.quantities import (
     COMPARATOR_PATTERN,
     LAB_NAMES,
@@ -355,8 +355,12 @@ def understand(
     if directory is not None and one_described:
         described = directory.described(text, known_ids)
         known = [described] if described else []
+    places = directory.places if directory is not None else frozenset()
+    term_text = text
+    for start, end in sorted(filter_spans(text, places), reverse=True):
+        term_text = term_text[:start] + " " + term_text[end:]
     terms = (
-        _control_arm_tests(text) or _term_tests(text, loose=set_cue or bool(_THOSE.search(text)))
+        _control_arm_tests(term_text) or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
         else []
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -151,7 +151,14 @@ def negated_by_some(name: str) -> bool:
 
 def concept_matches(text: str) -> list[TermMatch]:
     """Every vocabulary concept (condition, drug or class, route) `text` names, in order."""
-    return _scan(text, _all_terms())
+    return list(_concept_matches(text))
+
+
+@lru_cache(maxsize=200_000)
+def _concept_matches(text: str) -> tuple[TermMatch, ...]:
+    # Matching judges every criterion of every trial against a vignette: criteria repeat across
+    # questions, so each is scanned once per process.
+    return tuple(_scan(text, _all_terms()))
 
 
 def in_canonical_words(text: str) -> str:
