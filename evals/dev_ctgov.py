@@ -30,7 +30,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from index.models import Chunk, Trial
+from index.memory import RecordsReader, read_records
+from index.models import Trial
 from index.settings import Settings
 
 PLATELET_COUNTS = (50, 75, 100)  # x10^9/L
@@ -189,64 +190,6 @@ def score_set(returned: Iterable[str], question: DevQuestion, records: Collectio
 
 
 # ---------------------------------------------------------------- the records
-
-
-class RecordsReader:
-    """A TrialReader over enriched Trials in memory: no vectors (dense search finds nothing)."""
-
-    def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
-        self._settings = settings or Settings(chroma_url=None)
-        self._trials = {t.nct_id: t for t in trials}
-        self._chunks: list[Chunk] | None = None
-
-    def all_trials(self) -> list[Trial]:
-        return list(self._trials.values())
-
-    def get_trial(self, nct_id: str) -> Trial | None:
-        return self._trials.get(nct_id)
-
-    def all_chunks(self) -> list[Chunk]:
-        if self._chunks is None:  # only open questions ask, for BM25
-            from index.chunks import chunk_trial
-
-            self._chunks = [c for t in self._trials.values() for c in chunk_trial(t, self._settings)]
-        return list(self._chunks)
-
-    def search(
-        self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
-    ) -> list[tuple[Chunk, float]]:
-        return []
-
-
-def read_records(folder: Path, wanted: Collection[str]) -> tuple[list[Trial], list[str]]:
-    """The enriched Trials of `wanted` NCT IDs read from the record files in `folder`, and the
-    problems met. Every file is read (a name need not match its content); only wanted trials
-    are enriched. An NCT ID in two files keeps the more recently updated record, as indexing does."""
-    from index.enrich import enrich
-    from index.readers import read_file
-
-    found: dict[str, Trial] = {}
-    problems: list[str] = []
-    for path in sorted(folder.glob("*.xml")):
-        result = read_file(path)
-        problems += [str(error) for error in result.errors]
-        for trial in result.trials:
-            if trial.nct_id not in wanted:
-                continue
-            held = found.get(trial.nct_id)
-            if held is None or _date_key(trial.last_updated) > _date_key(held.last_updated):
-                found[trial.nct_id] = trial
-    trials: list[Trial] = []
-    for trial in found.values():
-        try:
-            trials.append(enrich(trial))
-        except Exception as exc:  # an extraction bug on one record is reported, not fatal
-            problems.append(f"{trial.nct_id}: enrich failed: {type(exc).__name__}: {exc}")
-    return trials, problems
-
-
-def _date_key(value: str | None) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"\d+", value or ""))
 
 
 # ---------------------------------------------------------------- the keyword baseline

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from ui_fixtures import (
     HOSTILE_CRITERION,
     HOSTILE_NCT,
-    DictTrialReader,
     ScriptedAssistant,
     ecog_trial,
     hostile_trial,
@@ -21,6 +20,7 @@ from ui_fixtures import (
 
 from assistant.models import Answer, Citation, CriterionCheck, Verdict
 from index.errors import QuestionError
+from index.memory import RecordsReader
 from index.models import Fact, FactKind
 from index.settings import Settings
 from ui.chat import ChatHandlers, ChatTurn
@@ -49,7 +49,7 @@ def assistant() -> ScriptedAssistant:
 
 @pytest.fixture(scope="module")
 def client(assistant: ScriptedAssistant, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(assistant, DictTrialReader([ecog_trial(), hostile_trial()]), settings)
+    app = create_app(assistant, RecordsReader([ecog_trial(), hostile_trial()]), settings)
     with TestClient(app) as test_client:
         yield test_client
 
@@ -435,7 +435,7 @@ def test_verdicts_show_as_a_per_criterion_table() -> None:
 @pytest.fixture
 def handlers(tmp_path: Path) -> ChatHandlers:
     settings = Settings(home=tmp_path, max_question_chars=MAX_CHARS)
-    return ChatHandlers(ScriptedAssistant(), DictTrialReader([ecog_trial()]), settings)
+    return ChatHandlers(ScriptedAssistant(), RecordsReader([ecog_trial()]), settings)
 
 
 def test_chat_streams_a_growing_answer_then_fills_the_panel(handlers: ChatHandlers) -> None:

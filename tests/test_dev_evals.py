@@ -14,7 +14,6 @@ import pytest
 from assistant.models import Answer, Citation
 from evals.dev_ctgov import (
     DevLabels,
-    RecordsReader,
     build_questions,
     keyword_baseline,
     platelet_accepts,
@@ -41,6 +40,7 @@ from evals.dev_sets import (
     locate_dev_sets,
 )
 from index.errors import QuestionError
+from index.memory import RecordsReader
 from index.models import Criterion, Trial
 from index.seams import TrialReader
 

@@ -7,7 +7,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import uvicorn
@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from assistant.models import Answer, Citation
 from index.errors import QuestionError
-from index.models import Chunk, Criterion, Fact, FactKind, Trial
+from index.models import Criterion, Fact, FactKind, Trial
 
 HOSTILE_NCT = "NCT09990001"
 HOSTILE_SCRIPT = "<script>window.__pwned = 1</script>"
@@ -101,27 +101,6 @@ def ecog_trial() -> Trial:
         source_format="registry_page",
         text=ECOG_TRIAL_TEXT,
     )
-
-
-class DictTrialReader:
-    """A TrialReader over a few hand-written trials; the UI only looks trials up by ID."""
-
-    def __init__(self, trials: Sequence[Trial]) -> None:
-        self.trials = {trial.nct_id: trial for trial in trials}
-
-    def all_trials(self) -> list[Trial]:
-        return list(self.trials.values())
-
-    def get_trial(self, nct_id: str) -> Trial | None:
-        return self.trials.get(nct_id)
-
-    def all_chunks(self) -> list[Chunk]:
-        return []
-
-    def search(
-        self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
-    ) -> list[tuple[Chunk, float]]:
-        return []
 
 
 def ecog_answer(question: str) -> Answer:

@@ -1,0 +1,74 @@
+"""Enriched trials held in memory, without vectors: for evals and benchmarks over the real records
+that ask set, filter, one-trial and matching questions (none of which search vectors), and for
+tests of parts that only look trials up.
+
+`read_records` reads record files as the indexer does (readers, then criteria, facts and conflicts)
+without embedding; `RecordsReader` serves them through the TrialReader seam.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from index.chunks import chunk_trial
+from index.enrich import enrich
+from index.models import Chunk, Trial
+from index.readers import read_file
+from index.settings import Settings
+
+
+class RecordsReader:
+    """A TrialReader over enriched Trials in memory: no vectors (dense search finds nothing)."""
+
+    def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
+        self._settings = settings or Settings(chroma_url=None)
+        self._trials = {t.nct_id: t for t in trials}
+        self._chunks: list[Chunk] | None = None
+
+    def all_trials(self) -> list[Trial]:
+        return list(self._trials.values())
+
+    def get_trial(self, nct_id: str) -> Trial | None:
+        return self._trials.get(nct_id)
+
+    def all_chunks(self) -> list[Chunk]:
+        if self._chunks is None:  # only open questions ask, for BM25
+            self._chunks = [c for t in self._trials.values() for c in chunk_trial(t, self._settings)]
+        return list(self._chunks)
+
+    def search(
+        self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
+    ) -> list[tuple[Chunk, float]]:
+        return []
+
+
+def read_records(
+    folder: Path, wanted: Collection[str] | None = None, pattern: str = "*.xml"
+) -> tuple[list[Trial], list[str]]:
+    """The enriched Trials read from the record files matching `pattern` under `folder` (only the
+    `wanted` NCT IDs when given), and the problems met. Every file is read (a name need not match
+    its content). An NCT ID in two files keeps the more recently updated record, as indexing does."""
+    found: dict[str, Trial] = {}
+    problems: list[str] = []
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file()):
+        result = read_file(path)
+        problems += [str(error) for error in result.errors]
+        for trial in result.trials:
+            if wanted is not None and trial.nct_id not in wanted:
+                continue
+            held = found.get(trial.nct_id)
+            if held is None or _date_key(trial.last_updated) > _date_key(held.last_updated):
+                found[trial.nct_id] = trial
+    trials: list[Trial] = []
+    for trial in found.values():
+        try:
+            trials.append(enrich(trial))
+        except Exception as exc:  # an extraction bug on one record is reported, not fatal
+            problems.append(f"{trial.nct_id}: enrich failed: {type(exc).__name__}: {exc}")
+    return trials, problems
+
+
+def _date_key(value: str | None) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", value or ""))
