@@ -628,3 +628,45 @@ def without_attribute_words(question: str, keys: list[str]) -> str:
 
 def extract(key: str, trial: Trial) -> AttributeResult:
     return BY_KEY[key].extract(trial)
+
+
+# "exclusion criterion 15", "inclusion item #3": one numbered criterion of one section.
+_NUMBERED = re.compile(
+    r"\b(?P<section>inclusion|exclusion)\s+(?:criteri(?:on|a)|items?|points?)?\s*(?:no\.?|number|#)?\s*"
+    r"(?P<label>\d{1,3})\b",
+    re.IGNORECASE,
+)
+
+
+def numbered_criterion(question: str) -> tuple[str, str] | None:
+    """('exclusion', '15') for "what is exclusion criterion 15?", else None."""
+    match = _NUMBERED.search(question)
+    return (match.group("section").lower(), match.group("label")) if match else None
+
+
+def criterion_item(trial: Trial, section: str, label: str) -> AttributeResult:
+    """The criterion printed with that number, or what the record's numbering shows instead: a
+    list that skips the number ("13, 14, 16") or ends before it."""
+    criteria = trial.inclusion if section == "inclusion" else trial.exclusion
+    result = AttributeResult(label=f"{section} criterion {label}")
+    printed = [c for c in criteria if c.parent is None]
+    by_label = {(c.label or str(c.number)): c for c in printed}
+    if label in by_label:
+        criterion = by_label[label]
+        result.lines.append(f"{section} criterion {label} of {len(printed)}, as written")
+        result.citations.append(criterion_citation(trial, criterion))
+        return result
+    numbers = sorted(int(k) for k in by_label if k.isdigit())
+    if not numbers:
+        return result
+    wanted = int(label)
+    below = [n for n in numbers if n < wanted]
+    above = [n for n in numbers if n > wanted]
+    if below and above:
+        gap = f"the record's numbering goes from {below[-1]} to {above[0]}: there is no item {label}"
+    else:
+        gap = f"the record lists {section} criteria {numbers[0]}-{numbers[-1]}: there is no item {label}"
+    result.lines.append(f"No {section} criterion {label} is listed — {gap}.")
+    for n in ([below[-1]] if below else []) + ([above[0]] if above else []):
+        result.citations.append(criterion_citation(trial, by_label[str(n)]))
+    return result

@@ -17,7 +17,7 @@ from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import compose
-from assistant.attributes import extract, without_attribute_words
+from assistant.attributes import criterion_item, extract, numbered_criterion, without_attribute_words
 from assistant.evaluate import evaluate, evaluate_trial
 from assistant.evidence import sentences
 from assistant.llm import rewrite
@@ -185,6 +185,19 @@ class AnswerChain:
     def _attribute(self, state: PipelineState) -> PipelineState:
         query = _query(state)
         trials = self._trials(query)
+        numbered = numbered_criterion(query.question)
+        if numbered is not None and len(trials) == 1:
+            item = criterion_item(trials[0], *numbered)
+            if item.stated:
+                return self._with(
+                    state,
+                    compose.compose_attribute(
+                        query.model_copy(update={"attributes": ["criterion"]}),
+                        trials,
+                        {},
+                        {trials[0].nct_id: [item]},
+                    ),
+                )
         keys = _attribute_keys(query)
         found = self._record_sentences(without_attribute_words(query.question, keys), trials)
         if not keys and not query.has_tests():

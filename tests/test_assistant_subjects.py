@@ -133,3 +133,20 @@ def test_a_described_action_no_record_names_is_searched_in_the_records_sentences
     assistant = Assistant(InMemoryTrialReader(TRIALS))
     answer = assistant.ask("Which trial measures the platelet count again at the thirty-day follow-up visit?")
     assert answer.trials == ["NCT91000001"]
+
+
+def test_a_numbered_criterion_and_a_number_the_record_skips() -> None:
+    from fakes import hand_trial
+
+    trial = hand_trial("NCT91000020", ["Adults"], ["Pregnancy", "Active infection", "Prior transplant"], [])
+    # the record prints 1, 2, 4: its third item is labelled 4
+    exclusion = [
+        c.model_copy(update={"label": label})
+        for c, label in zip(trial.exclusion, ["1", "2", "4"], strict=True)
+    ]
+    trial = trial.model_copy(update={"exclusion": exclusion})
+    assistant = Assistant(InMemoryTrialReader([trial, NANTES]))
+    found = assistant.ask("What does exclusion criterion 4 of NCT91000020 say?")
+    assert [c.quote for c in found.citations] == ["Prior transplant"]
+    missing = assistant.ask("what's exclusion criterion 3 in NCT91000020?")
+    assert "no item 3" in missing.answer and "from 2 to 4" in missing.answer
