@@ -57,6 +57,10 @@ class DevCaseScore(BaseModel):
     trials: list[str]  # the last answer's trials
     abstained: bool
     reasons: list[str] = Field(default_factory=list)  # empty when the case passed
+    # Matching answers only: trials offered (likely eligible or needs checking) although the gold
+    # says a stated patient fact excludes them, and gold candidates the answer excluded.
+    unsafe: list[str] = Field(default_factory=list)
+    over_excluded: list[str] = Field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -86,6 +90,10 @@ class DevRun(BaseModel):
 
     def failing(self) -> list[DevCaseScore]:
         return [c for c in self.cases if not c.passed]
+
+    def verdict_errors(self) -> tuple[int, int]:
+        """(unsafe verdicts, over-exclusions) over the matching answers."""
+        return sum(len(c.unsafe) for c in self.cases), sum(len(c.over_excluded) for c in self.cases)
 
     def counts(self) -> dict[str, tuple[int, int]]:
         """scope -> (passed, cases), categories and "overall" (for the gate)."""
@@ -158,6 +166,7 @@ def score_dev_answer(
         quotes = [c.quote for c in answer.citations if c.nct_id == nct and c.quote]
         if not any(normalise_record(q) in records[nct] for q in quotes):
             reasons.append(f"no verbatim cited quote for {nct}")
+    matching = answer.kind == "match"
     return DevCaseScore(
         id=case.id,
         category=case.category,
@@ -165,6 +174,8 @@ def score_dev_answer(
         trials=list(answer.trials),
         abstained=answer.abstained,
         reasons=reasons,
+        unsafe=sorted(got - want - allow) if matching else [],
+        over_excluded=sorted(want - got) if matching else [],
     )
 
 

@@ -7,6 +7,7 @@ skipped and the report says so; under CI (the ``CI`` variable set, as CI service
 dev suite fails the gate, so a CI run can never pass without them.
 
 Thresholds (evals/thresholds.json):
+- ``seeds_dev_matching``: ``verdicts`` -> ``unsafe_max`` / ``over_excluded_max`` in matching answers,
 - ``seeds_dev``: scope ``D-S``/``D-Q``/``D-P``/``D-M``/``D-X``/``overall`` -> ``{"passed": n}``,
   the least number of passing conversations.
 - ``ctgov_criteria_dev``: scope = question key (``ecog2``, ``brain_mets``, ``platelets_75``...) ->
@@ -28,6 +29,7 @@ CTGOV_DEV_FILE = "ctgov_criteria_dev.json"
 # The classic-XML records the CT.gov labels are for, relative to the dev folder (its README).
 CTGOV_DEV_RECORDS = Path("..") / "data" / "ctgov" / "xml_classic_1000"
 SEEDS_DEV = "seeds_dev"
+SEEDS_DEV_MATCHING = "seeds_dev_matching"  # unsafe verdicts and over-exclusions in matching answers
 CTGOV_DEV = "ctgov_criteria_dev"
 DEV_SUITES = (SEEDS_DEV, CTGOV_DEV)
 OVERALL = "overall"
@@ -92,6 +94,7 @@ def check_dev_gate(
     skipped: Mapping[str, str],
     thresholds: Thresholds,
     ci: bool,
+    verdict_errors: tuple[int, int] | None = None,
 ) -> list[str]:
     """One message per dev threshold not met, and one per dev suite skipped under CI.
 
@@ -104,6 +107,13 @@ def check_dev_gate(
             reason = skipped.get(suite, "not run")
             if ci:
                 failures.append(f"{suite}: SKIPPED under CI ({reason}); the dev suites must run in CI")
+    if verdict_errors is not None:
+        maxima = thresholds.get(SEEDS_DEV_MATCHING, {}).get("verdicts", {})
+        for metric, count in zip(("unsafe_max", "over_excluded_max"), verdict_errors, strict=True):
+            if metric in maxima and count > maxima[metric]:
+                failures.append(
+                    f"{SEEDS_DEV_MATCHING} {metric}: {count}, above the maximum {maxima[metric]:g}"
+                )
     if seeds_passed is not None:
         for scope, bounds in thresholds.get(SEEDS_DEV, {}).items():
             if scope not in seeds_passed:

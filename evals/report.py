@@ -70,6 +70,8 @@ def _dev_table(results: EvalResults) -> list[str]:
         lines.append("-" * 34)
         for scope, count, base in _dev_rows(seeds):
             lines.append(f"{scope:<10}{count.cases:>4}{count.passed:>10}{base:>10}")
+        unsafe, over = seeds.system.verdict_errors()
+        lines.append(f"matching answers: {unsafe} unsafe verdicts, {over} over-exclusions")
         failing = seeds.system.failing()
         lines.append(f"failing system cases ({len(failing)}):")
         lines += [f"  {c.id}: {'; '.join(c.reasons)}" for c in failing]
@@ -175,6 +177,12 @@ def _dev_markdown(results: EvalResults) -> list[str]:
         lines += ["| category | n | system | baseline |", "|---|---:|---:|---:|"]
         for scope, count, base in _dev_rows(seeds):
             lines.append(f"| {scope} | {count.cases} | {count.passed} | {base} |")
+        unsafe, over = seeds.system.verdict_errors()
+        lines += [
+            "",
+            f"Matching answers: **{unsafe} unsafe verdicts** (a trial offered that a stated fact "
+            f"excludes), {over} over-exclusions.",
+        ]
         failing = seeds.system.failing()
         lines += ["", f"Failing system cases ({len(failing)}):", ""]
         lines += [

@@ -248,6 +248,7 @@ def run_eval(
         dev_skipped,
         thresholds,
         ci,
+        seeds_dev.system.verdict_errors() if seeds_dev else None,
     )
     return EvalResults(
         suites=suites,

@@ -425,3 +425,17 @@ def test_the_report_shows_the_dev_figures_escaped_and_says_when_a_suite_was_skip
     assert "**seeds_dev SKIPPED**: x not found (fails the gate: CI is set)" in summary
     assert "Gate: **FAILED**" in summary
     assert "seeds_dev SKIPPED: x not found. It fails the gate" in (tmp_path / "index.html").read_text()
+
+
+def test_matching_answers_count_unsafe_verdicts_and_over_exclusions() -> None:
+    offered = _answer([A, C], "A and C.", [_cite(A, "Platelet count ≥ 75 ×10^9/L")], kind="match")
+    score = score_dev_answer(_case(trials=[A, B]), offered, RECORDS)
+    assert (score.unsafe, score.over_excluded) == ([C], [B])
+    set_answer = _answer([A, C], "A and C.", [_cite(A, "Platelet count ≥ 75 ×10^9/L")], kind="set")
+    assert score_dev_answer(_case(trials=[A, B]), set_answer, RECORDS).unsafe == []  # not a verdict
+
+
+def test_the_gate_fails_above_the_unsafe_maximum() -> None:
+    thresholds = {"seeds_dev_matching": {"verdicts": {"unsafe_max": 0.0, "over_excluded_max": 2.0}}}
+    failures = check_dev_gate(None, None, {}, thresholds, ci=False, verdict_errors=(1, 2))
+    assert failures == ["seeds_dev_matching unsafe_max: 1, above the maximum 0"]
