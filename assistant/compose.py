@@ -340,10 +340,15 @@ def compose_match(
     ]
     citations = [c for nct_id in candidates for c in cited[nct_id]]
     for verdict in shown_verdicts:
+        # the deciding criteria first: what excludes, then what to confirm; what is met is named
         lines.append(f"**{ref(verdict.nct_id)} — {verdict.verdict}**")
-        for check in verdict.checks:
-            quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
-            lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
+        for status in ("not met", "unknown"):
+            for check in (c for c in verdict.checks if c.status == status):
+                quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
+                lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
+        met = list(dict.fromkeys(c.criterion for c in verdict.checks if c.status == "met"))
+        if met:
+            lines.append(f"- {_STATUS_MARK['met']}: {', '.join(met)} (details in the verdict table)")
         lines.append("")
         if verdict.nct_id not in candidates:
             citations += cited[verdict.nct_id]

@@ -21,6 +21,7 @@ from index.language.vocabulary import (
     concept,
     concept_is_treatment,
     concept_matches,
+    find_terms,
     negated_by_some,
 )
 from index.models import Criterion, Fact, FactKind, Trial
@@ -143,6 +144,8 @@ def _condition_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Crite
     """The patient's diseases and states against the trial's criteria, conditions and title."""
     checks = []
     for condition in patient.conditions:
+        if find_terms(condition):
+            continue  # a vocabulary concept: judged criterion by criterion in _concept_checks
         markers, disease = _condition_parts(condition)
         checks += [c for m in markers if (c := _condition_check(trial, m, required=False)) is not None]
         if disease and (
@@ -299,7 +302,12 @@ _CRITERION_QUALIFIER = re.compile(
     r"untreated|clinically significant|serious|significant|requiring (?:treatment|therapy))\b",
     re.IGNORECASE,
 )
-_CRITERION_NEGATION = re.compile(r"\b(?:no|not|without|absence of|negative|free of|non)\b[^;:.]{0,40}$", re.I)
+# "No brain metastases" negates the concept; "no response after rhTPO" negates the response.
+_CRITERION_NEGATION = re.compile(
+    r"\b(?:no|not|without|absence of|negative|free of|non)\b"
+    r"(?!\s+(?:response|effect|improvement|benefit|increase|recovery))[^;:.]{0,40}$",
+    re.IGNORECASE,
+)
 _RISK_OF = re.compile(r"\brisks?\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\b(?:if|unless|except|when|where|in case of|for patients with)\b[^.;]*$", re.I)
 # An inclusion about the diagnosis itself: "histologically confirmed breast cancer".
@@ -313,6 +321,13 @@ _TREATMENT_REQUIRED = re.compile(
     r"must be|concurrent|synchronous|during|accept the current|treated with)\b",
     re.IGNORECASE,
 )
+# ... or as a treatment the patient must have had before ("ineffective after rhTPO or IL-11").
+_TREATMENT_BEFORE = re.compile(
+    r"\b(?:ineffective after|after (?:repeated |prior )?treatment with|failed|refractory to|resistant to|"
+    r"previously treated with|no response to|progress(?:ed|ion) (?:on|after))\b",
+    re.IGNORECASE,
+)
+_OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|different)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
 def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
@@ -337,6 +352,14 @@ def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Criteri
     return checks
 
 
+# A treatment last given longer ago than this is not the one the patient is on now.
+CURRENT_TREATMENT_DAYS = 28
+
+
+def _long_ago(state: ConceptState) -> bool:
+    return state.present and state.days_ago is not None and state.days_ago > CURRENT_TREATMENT_DAYS
+
+
 def _state_for(states: Sequence[ConceptState], term: Term) -> tuple[ConceptState | None, str]:
     """The patient's state that speaks to `term`, and how: the concept itself, a narrower one the
     patient has ("AF" is an arrhythmia), a broader one the patient lacks (no cardiac disease, no
@@ -352,6 +375,11 @@ def _state_for(states: Sequence[ConceptState], term: Term) -> tuple[ConceptState
             return state, f"{state.name} is a {term.name}"
         if not state.present and state.name in term.broader:
             return state, f"no {state.name}"
+        if _long_ago(state) and state.name in term.broader and concept_is_treatment(term):
+            # "palliative RT three years ago, nothing since": not on chemoradiotherapy now
+            return state.model_copy(
+                update={"present": False}
+            ), f"last {state.name} {state.days_ago:g} days ago"
         if state.present and term.name in entry.negates:
             return state.model_copy(update={"present": False}), f"{state.name}"
     if term.family is not None:
@@ -375,6 +403,14 @@ def _excluding_check(
     if _RISK_OF.search(around) and not state.present:
         return None
     cites = [criterion_citation(trial, criterion)]
+    if state.present and (
+        _OTHER_BEFORE.search(criterion.text[max(0, match.start - 30) : match.start])
+        or _required_by_inclusion(trial, name)
+    ):
+        # "other irregular bleeding" in a trial whose inclusion asks for a bleeding tendency: the
+        # exclusion is about other forms than the one the trial is for
+        detail = f"confirm the patient's {name} is not the kind this exclusion means"
+        return _check(name, "unknown", trial, cites, detail)
     if not state.present:
         return _check(name, "met", trial, cites, f"patient: {how or 'no ' + name}; criterion excludes {name}")
     qualifier = _CRITERION_QUALIFIER.search(criterion.text[max(0, match.start - 40) : match.end + 30])
@@ -401,6 +437,14 @@ def _excluding_check(
     )
 
 
+def _required_by_inclusion(trial: Trial, name: str) -> bool:
+    return any(
+        m.term.name == name and not _CRITERION_NEGATION.search(c.text[max(0, m.start - 60) : m.start])
+        for c in trial.inclusion
+        for m in concept_matches(c.text)
+    )
+
+
 def _requiring_check(
     trial: Trial, criterion: Criterion, match: TermMatch, state: ConceptState, how: str
 ) -> tuple[CriterionCheck, list[Citation]] | None:
@@ -416,14 +460,15 @@ def _requiring_check(
     treatment = concept_is_treatment(term)
     if treatment and any(mentions(i.name, term.name) for i in trial.interventions):
         return None  # the trial's own study drug: given in the trial, not asked of the patient
-    judged = (
-        term.family is not None
-        or negated_by_some(term.name)
-        or (treatment and _TREATMENT_REQUIRED.search(criterion.text))
-    )
+    current = treatment and _TREATMENT_REQUIRED.search(criterion.text) is not None
+    before_entry = treatment and _TREATMENT_BEFORE.search(criterion.text) is not None
+    judged = term.family is not None or negated_by_some(term.name) or current or before_entry
     if not judged or match.term.only_in == "exclusion":
         return None
     cites = [criterion_citation(trial, criterion)]
+    if state.present and current and not before_entry and _long_ago(state):
+        detail = f"patient's last {term.name} was {state.days_ago:g} days ago; the trial requires it now"
+        return _check(term.name, "not met", trial, cites, detail)
     if state.present:
         return _check(term.name, "met", trial, cites, f"patient: {state.clause or term.name}")
     return _check(

@@ -161,3 +161,43 @@ def test_a_corrected_sex_replaces_the_first(assistant: Assistant) -> None:
     assert corrected.kind == "match"
     patient_checks = [c for v in corrected.verdicts for c in v.checks if c.criterion == "sex"]
     assert all("patient male" in (c.detail or "") for c in patient_checks)
+
+
+THROMBOCYTOPENIA_AFTER_TPO = hand_trial(
+    "NCT93000003",
+    [
+        "Solid tumour patients with bleeding tendency and platelets below 30 x10^9/L",
+        "No response after repeated treatment with rhTPO or IL-11",
+        "Receiving concurrent chemoradiotherapy",
+    ],
+    ["Other irregular bleeding", "HIV infection"],
+    [],
+)
+
+
+def test_a_required_prior_treatment_the_patient_never_had() -> None:
+    assistant = Assistant(InMemoryTrialReader([THROMBOCYTOPENIA_AFTER_TPO]))
+    never = assistant.ask(
+        "62M NSCLC on chemoradiotherapy, plt 22 with gum bleeding, never had rhTPO or IL-11. Trials?"
+    )
+    checks = {c.criterion: c.status for v in never.verdicts for c in v.checks}
+    assert checks["recombinant human thrombopoietin"] == "not met"
+    had = assistant.ask(
+        "62M NSCLC on chemoradiotherapy, plt 22 with gum bleeding, rhTPO 5 weeks ago, no response. Trials?"
+    )
+    checks = {c.criterion: c.status for v in had.verdicts for c in v.checks}
+    assert checks["recombinant human thrombopoietin"] == "met"  # a past treatment: 5 weeks ago is fine
+
+
+def test_an_exclusion_of_other_forms_of_what_the_trial_is_for_is_not_a_verdict() -> None:
+    assistant = Assistant(InMemoryTrialReader([THROMBOCYTOPENIA_AFTER_TPO]))
+    answer = assistant.ask("62M NSCLC on chemoradiotherapy, plt 22 with gum bleeding, HIV neg. Trials?")
+    checks = [c for v in answer.verdicts for c in v.checks if c.criterion == "bleeding"]
+    assert checks and all(c.status != "not met" for c in checks)
+
+
+def test_a_treatment_long_finished_is_not_the_current_one() -> None:
+    assistant = Assistant(InMemoryTrialReader([THROMBOCYTOPENIA_AFTER_TPO]))
+    answer = assistant.ask("62M NSCLC, carboplatin now; radiotherapy 2 years ago, nothing since. Trials?")
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks["chemoradiotherapy"] == "not met"
