@@ -587,7 +587,8 @@ _AGE = re.compile(
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
     r"|\b(?:patients?|people|adults|someone|person)\s+(?:over|above|older than)\s+(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter)\s+is\s+(\d{1,3})\b"
-    r"(?!\s*(?:x|%|mg|g/|\.\d|×))",
+    # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
+    r"(?!\s*(?:x|%|mg|g/|\.\d|×))(?!\s*(?:yrs?|years?|y|months?|mos?|weeks?|wks?|days?)\s+(?!old\b)\w)",
     re.IGNORECASE,
 )
 
@@ -907,6 +908,11 @@ _BEFORE_A_VERB = frozenset(
 )
 
 
+_PATIENT_OBLIGATION = re.compile(
+    r"\b(?:ha(?:ve|s) to|need(?:s)? to|must|required to|should|agree(?:s)? to)\s+(?:\w+\s+)?$", re.IGNORECASE
+)
+
+
 def _verb_position(before: str) -> bool:
     words = re.findall(r"[\w-]+", before.lower())
     return not words or words[-1] in _BEFORE_A_VERB
@@ -934,6 +940,8 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
             if _NOUN_VERBS.match(match.group(0)) and not _verb_position(body[: match.start()]):
                 continue  # "the herombopag study set ...": "study" names the trial here
+            if mode == "gives" and _PATIENT_OBLIGATION.search(body[: match.start()]):
+                continue  # "does she have to use contraception?": the patient's duty, not a drug given
             # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
             tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
             for names in _split_terms(tail):

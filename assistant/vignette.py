@@ -111,6 +111,10 @@ def read_concepts(text: str) -> list[ConceptState]:
                     }
                 )
             for name in names:
+                if absent and name in states and states[name].present:
+                    # "on chest wall RT ... no pelvic/spinal RT": a denial of some forms does not
+                    # take back what was said present (a wrong "absent" could offer a trial)
+                    continue
                 states[name] = ConceptState(
                     name=name,
                     present=not absent,

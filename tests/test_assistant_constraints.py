@@ -213,3 +213,9 @@ def test_a_question_about_eligibility_is_not_advice() -> None:
     assert understand("Should she be eligible for NCT90000001 with ECOG 2?", [], {"NCT90000001"}).kind != (
         QuestionKind.CANNOT_ANSWER
     )
+
+
+def test_what_the_patient_must_do_is_not_a_drug_the_trial_gives() -> None:
+    query = understand("Does NCT90000001 say she has to use barrier contraception?", [], {"NCT90000001"})
+    assert all(t.mode != "gives" for t in query.terms)
+    assert understand("Does NCT90000001 use a placebo?", [], {"NCT90000001"}).terms[0].mode == "gives"

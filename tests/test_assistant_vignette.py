@@ -201,3 +201,16 @@ def test_a_treatment_long_finished_is_not_the_current_one() -> None:
     answer = assistant.ask("62M NSCLC, carboplatin now; radiotherapy 2 years ago, nothing since. Trials?")
     checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
     assert checks["chemoradiotherapy"] == "not met"
+
+
+@pytest.mark.parametrize(
+    "text", ["pt is 3 yrs postmenopausal, on letrozole", "she is 2 weeks post-op after a mastectomy"]
+)
+def test_a_time_since_something_is_not_an_age(text: str) -> None:
+    query = understand(f"{text}. Does NCT93000002 require contraception?", [], {"NCT93000002"})
+    assert query.patient is None or query.patient.age is None
+
+
+def test_a_denial_of_some_forms_does_not_take_back_what_is_present() -> None:
+    states = _states("on concurrent capecitabine + chest wall RT, wk 3; no pelvic or spinal RT")
+    assert states["radiotherapy"][0] is True
