@@ -107,7 +107,7 @@ class AnswerChain:
         self.chat_model = chat_model
         self.memory = SessionMemory()
         self.retriever = HybridRetriever(reader)
-        self._directory_cache: tuple[frozenset[tuple[str, str]], TrialDirectory] | None = None
+        self._directory_cache: tuple[frozenset[tuple[str, int]], TrialDirectory] | None = None
         self._directory_lock = threading.Lock()
         self.runnable: Runnable[PipelineState, PipelineState] = self._build()
 
@@ -158,7 +158,9 @@ class AnswerChain:
     def _directory(self) -> TrialDirectory:
         """Identifying words of every trial, rebuilt when the set of trials changes."""
         trials = self.reader.all_trials()
-        key = frozenset((t.nct_id, t.content_hash) for t in trials)
+        # The reader hands out the same Trial objects until its records change, so their identities
+        # tell a change without hashing every record's text on every question.
+        key = frozenset((t.nct_id, id(t)) for t in trials)
         with self._directory_lock:
             if self._directory_cache is None or self._directory_cache[0] != key:
                 self._directory_cache = (key, TrialDirectory.of(trials))

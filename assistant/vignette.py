@@ -54,13 +54,8 @@ _HOURS = {"h", "hr", "hrs", "hour", "hours"}
 _LIST_ONLY = re.compile(r"^(?:\s|\b(?:or|and|nor|any|other|the|a|an|ever|either)\b|/|\+|&)*$", re.IGNORECASE)
 
 
-def _clauses(text: str) -> list[tuple[int, str]]:
-    spans, start = [], 0
-    for match in _CLAUSE.finditer(text):
-        spans.append((start, text[start : match.start()]))
-        start = match.end()
-    spans.append((start, text[start:]))
-    return [(s, c) for s, c in spans if c.strip()]
+def _clauses(text: str) -> list[str]:
+    return [clause for clause in _CLAUSE.split(text) if clause.strip()]
 
 
 def _days_ago(clause: str) -> float | None:
@@ -84,7 +79,7 @@ def read_concepts(text: str) -> list[ConceptState]:
     carried = False  # the negation of the clause before, for a clause that only lists concepts
     previous: list[str] = []  # the concepts of the last clause that named any
     listed: list[str] = []  # concepts of the run of clauses that only list concepts ("HIV, HBV, HCV")
-    for _, clause in _clauses(text):
+    for clause in _clauses(text):
         matches = concept_matches(clause)
         residue = clause
         for match in reversed(matches):
@@ -102,7 +97,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             controlled = (
                 False if _UNCONTROLLED.search(clause) else True if _CONTROLLED.search(clause) else None
             )
-            names = [match.term.name]
+            name = match.term.name
             if not absent:  # "HER2-negative" also says "not HER2-positive"
                 states.update(
                     {
@@ -110,18 +105,17 @@ def read_concepts(text: str) -> list[ConceptState]:
                         for n in match.term.negates
                     }
                 )
-            for name in names:
-                if absent and name in states and states[name].present:
-                    # "on chest wall RT ... no pelvic/spinal RT": a denial of some forms does not
-                    # take back what was said present (a wrong "absent" could offer a trial)
-                    continue
-                states[name] = ConceptState(
-                    name=name,
-                    present=not absent,
-                    days_ago=None if absent else _days_ago(clause),
-                    controlled=None if absent else controlled,
-                    clause=clause.strip(),
-                )
+            if absent and name in states and states[name].present:
+                # "on chest wall RT ... no pelvic/spinal RT": a denial of some forms does not take
+                # back what was said present (a wrong "absent" could offer a trial)
+                continue
+            states[name] = ConceptState(
+                name=name,
+                present=not absent,
+                days_ago=None if absent else _days_ago(clause),
+                controlled=None if absent else controlled,
+                clause=clause.strip(),
+            )
         tail = clause[matches[-1].end :] if matches else clause
         if listed and _ALL_NEGATIVE.match(tail):
             # "HIV, HBV, HCV all neg": the result after the last item is every item's (only with
