@@ -28,6 +28,9 @@ MIN_MARGIN = 2.0
 _TRIAL_NOUN = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary)\b", re.I
 )
+_WORD = re.compile(r"[\w][\w-]*")
+_DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+_HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 # Words that describe any trial: they never identify one.
 _GENERIC = frozenset(
@@ -36,6 +39,11 @@ _GENERIC = frozenset(
     | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
     | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
 )
+
+
+def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
+    """Two words of one description are next to each other, with nothing but a space or hyphen between."""
+    return not run or question[run[-1].end() : word.start()] in (" ", "-", "")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:
@@ -85,6 +93,38 @@ class TrialDirectory:
         if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
             return nct_id
         return None
+
+    def description_spans(self, question: str, nct_id: str) -> list[tuple[int, int]]:
+        """Where the question names `nct_id` by description, so those words are not read as what is
+        asked of it: a run of the trial's identifying words ending in a word for a trial ("the
+        Tianjin herombopag trial": Tianjin is not a place filter there, nor "prevention" a purpose
+        asked about), or such a run heading the question before ':' or ' - ' ("romiplostim N01: ...")."""
+        spans = []
+        run: list[re.Match[str]] = []
+        for word in [*_WORD.finditer(question), None]:
+            if word is not None and self._describes(word.group(), nct_id) and _joined(question, run, word):
+                run.append(word)
+                continue
+            spans += self._run_span(question, run, nct_id)
+            run = [word] if word is not None and self._describes(word.group(), nct_id) else []
+        return spans
+
+    def _describes(self, word: str, nct_id: str) -> bool:
+        lowered = word.lower()
+        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC:
+            return True
+        return any(nct_id in self.holders.get(singular(w), ()) for w in content_words(lowered))
+
+    def _run_span(self, question: str, run: list[re.Match[str]], nct_id: str) -> list[tuple[int, int]]:
+        identifying = [w for w in run if self._words_of(w.group(), nct_id)]
+        if not identifying:
+            return []
+        ends_in_noun = bool(_TRIAL_NOUN.fullmatch(run[-1].group().lower()))
+        heading = run[0].start() == 0 and _HEADING_END.match(question, run[-1].end()) is not None
+        if not (ends_in_noun or heading):
+            return []
+        start = next(w for w in run if w.group().lower() not in _DETERMINERS).start()
+        return [(start, run[-1].end())]
 
     def _words_of(self, question: str, nct_id: str) -> set[str]:
         return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}

@@ -81,7 +81,9 @@ _RULED_OUT = re.compile(
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
 _COMPARE_CUE = re.compile(r"\bcompar|\bdifferen|\bversus\b|\bvs\.?\b|\bside by side\b", re.IGNORECASE)
 _OVERVIEW_CUE = re.compile(
-    r"\btell me (?:about|more)|\bsummar|\boverview\b|\bdescribe\b"
+    # "summarise it", "a summary of it"; not "the summary" meaning the record's Brief Summary section
+    r"\btell me (?:about|more)|\bsummari[sz]e|\bsummary of\b|\bgive (?:me )?a (?:\w+ )?summary\b"
+    r"|\boverview\b|\bdescribe\b"
     r"|\bwhat is\s+(?:NCT\s?\d{8}|it|this trial|that trial)"
     r"\s*(?:about)?\s*\??\s*$|\bwhat(?:'s| is) (?:it|this trial|that trial|NCT\s?\d{8}) about\b|\bexplain\b",
     re.IGNORECASE,
@@ -344,21 +346,22 @@ def understand(
             question=text, kind=QuestionKind.CANNOT_ANSWER, unknown_ids=unknown, reason="not in the index"
         )
 
-    numeric = _numeric_tests(text)
-    fields = _field_tests(text, directory.places if directory is not None else ())
-    counts = _count_tests(text)
-    attributes = attributes_in(text)
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
     plural = re.search(r"\b(?:trials|studies|protocols|records)\b", text, re.IGNORECASE)
     one_described = not ids and not set_cue and not plural and not _is_match(text, patient, set_cue)
+    asked = text  # the question less the words that only say which trial it is about
     if directory is not None and one_described:
         described = directory.described(text, known_ids)
         known = [described] if described else []
+        if described:
+            asked = _without(text, directory.description_spans(text, described))
+    numeric = _numeric_tests(asked)
+    fields = _field_tests(asked, directory.places if directory is not None else ())
+    counts = _count_tests(asked)
+    attributes = attributes_in(asked)
     places = directory.places if directory is not None else frozenset()
-    term_text = text
-    for start, end in sorted(filter_spans(text, places), reverse=True):
-        term_text = term_text[:start] + " " + term_text[end:]
+    term_text = _without(asked, filter_spans(asked, places))
     terms = (
         _control_arm_tests(term_text) or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
@@ -423,7 +426,7 @@ def understand(
             update={"kind": QuestionKind.COMPARE, "nct_ids": subjects, "follow_up": not known}
         )
     if known:
-        return _about_trials(query, text, previous)
+        return _about_trials(query, asked, previous)
     if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
@@ -444,6 +447,12 @@ def understand(
         # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
         return _about_previous_subject(query, text, previous)
     return query
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
 
 
 _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")

@@ -167,3 +167,11 @@ def test_a_criterion_and_a_question_name_the_same_concepts() -> None:
     assert {"transient ischaemic attack", "coronary stent"} <= set(find_terms(criterion)) & set(
         find_terms(question)
     )
+
+
+def test_every_shorthand_stems_as_the_word_it_stands_for() -> None:
+    from index.language.words import abbreviations, stem
+
+    for short, full in abbreviations().items():
+        assert stem(short) == stem(full), short
+    assert stem("wks") == stem("weeks") and stem("max") == stem("maximum")

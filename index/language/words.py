@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 import snowballstemmer
+import yaml
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -22,10 +24,18 @@ NUMBER_WORDS: dict[str, str] = (
 )
 
 
+@cache
+def abbreviations() -> dict[str, str]:
+    """Shorthand -> the word it stands for (data: words.yaml)."""
+    text = resources.files("index.language").joinpath("words.yaml").read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in yaml.safe_load(text)["abbreviations"].items()}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The Snowball (Porter 2) stem of a lower-case word, number words as digits; a part with
-    digits is kept whole."""
+    """The Snowball (Porter 2) stem of a lower-case word, shorthand as its full word ("wks" ->
+    "week") and number words as digits; a part with digits is kept whole."""
+    word = abbreviations().get(word, word)
     parts = [NUMBER_WORDS.get(part, part) for part in word.split("-")]
     return "-".join(part if any(c.isdigit() for c in part) else _STEMMER.stemWord(part) for part in parts)
 
