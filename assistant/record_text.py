@@ -42,7 +42,8 @@ class RecordSentence:
 
 # Words that shape a question about a record without saying what to look for in it.
 _SCAFFOLD = frozenset(
-    {"many", "much", "long", "often", "within", "must", "taken", "given", "need", "needs", "set", "sets"}
+    {"once", "whenever"}
+    | {"many", "much", "long", "often", "within", "must", "taken", "given", "need", "needs", "set", "sets"}
     | {"use", "uses", "used", "have", "has", "get", "gets", "anywhere", "defined", "define", "mean", "means"}
     | {"list", "lists", "listed", "claim", "claims", "quote", "quotes", "actually", "still", "exactly"}
     | {"pt", "pts", "whats", "other", "over", "section", "summary", "background", "cutoff", "cutoffs"}

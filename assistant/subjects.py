@@ -30,6 +30,11 @@ _TRIAL_NOUN = re.compile(
 )
 _WORD = re.compile(r"[\w][\w-]*")
 _DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+# "the study from Hangzhou", "the trial run by Oscar Lambret"
+_NOUN_THEN_PREPOSITION = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|protocols?)\s+(?:at|in|from|by|of|with|on|run by|led by)\s+(?:the\s+)?$",
+    re.I,
+)
 _HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 # Words that describe any trial: they never identify one.
@@ -89,7 +94,11 @@ class TrialDirectory:
                 scores[nct_id] += math.log(self.size / len(held_by))
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
-        named_as_trial = _TRIAL_NOUN.search(question) or len(self._words_of(question, nct_id)) >= 2
+        # one identifying word is enough only as part of a description ("the Lyon trial"); a word
+        # elsewhere ("is any trial run in Tianjin?") may be the trial's or anyone's
+        named_as_trial = (
+            self.description_spans(question, nct_id) or len(self._words_of(question, nct_id)) >= 2
+        )
         if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
             return nct_id
         return None
@@ -113,7 +122,12 @@ class TrialDirectory:
         lowered = word.lower()
         if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC:
             return True
-        return any(nct_id in self.holders.get(singular(w), ()) for w in content_words(lowered))
+        words = [singular(w) for w in content_words(lowered)]
+        # a word no trial holds may be part of the description ("the Nantes MDS study"); a word
+        # another trial holds is not
+        return any(nct_id in self.holders.get(w, ()) for w in words) or (
+            bool(words) and not any(w in self.holders for w in words)
+        )
 
     def _run_span(self, question: str, run: list[re.Match[str]], nct_id: str) -> list[tuple[int, int]]:
         identifying = [w for w in run if self._words_of(w.group(), nct_id)]
@@ -121,7 +135,8 @@ class TrialDirectory:
             return []
         ends_in_noun = bool(_TRIAL_NOUN.fullmatch(run[-1].group().lower()))
         heading = run[0].start() == 0 and _HEADING_END.match(question, run[-1].end()) is not None
-        if not (ends_in_noun or heading):
+        after_noun = _NOUN_THEN_PREPOSITION.search(question[: run[0].start()]) is not None
+        if not (ends_in_noun or heading or after_noun):
             return []
         start = next(w for w in run if w.group().lower() not in _DETERMINERS).start()
         return [(start, run[-1].end())]

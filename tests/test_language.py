@@ -175,3 +175,12 @@ def test_every_shorthand_stems_as_the_word_it_stands_for() -> None:
     for short, full in abbreviations().items():
         assert stem(short) == stem(full), short
     assert stem("wks") == stem("weeks") and stem("max") == stem("maximum")
+
+
+def test_words_of_one_synonym_group_stem_alike() -> None:
+    from index.language.words import _data, stem
+
+    for group in _data()["synonyms"]:
+        assert len({stem(str(w)) for w in group}) == 1, group
+    assert stem("anti-tumour") == stem("anti-tumor")
+    assert stem("resumed") == stem("restarting") and stem("therapies") == stem("treatment")
