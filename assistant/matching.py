@@ -297,11 +297,39 @@ def _check(
 
 # Words that make a criterion exclude only some forms of a condition: a patient whose condition is
 # controlled is not excluded by "uncontrolled hypertension", and one who does not say is unknown.
-_CRITERION_QUALIFIER = re.compile(
-    r"\b(?:uncontrolled|poorly controlled|un(?:able to be )?controllable|unstable|severe|active|symptomatic|"
-    r"untreated|clinically significant|serious|significant|requiring (?:treatment|therapy))\b",
-    re.IGNORECASE,
+_STATE_QUALIFIER = (
+    r"uncontrolled|poorly controlled|un(?:able to be )?controllable|unstable|active|symptomatic|untreated"
+    r"|requiring (?:treatment|therapy)"
 )
+_CRITERION_QUALIFIER = re.compile(
+    rf"\b(?:{_STATE_QUALIFIER}|severe|clinically significant|serious|significant)\b", re.IGNORECASE
+)
+# A class with examples: "serious diseases (such as diabetes; severe heart failure)". The examples are
+# what the authors call serious, so a severity word on the class does not make them conditional; a
+# state ("uncontrolled diseases such as diabetes") still does.
+_EXAMPLES_CUE = re.compile(r"\b(?:such as|including|e\.g\.?|for example|like)\s*$", re.IGNORECASE)
+_ITEM_END = re.compile(r"[;,()]|\b(?:such as|including|e\.g\.|for example)\b", re.IGNORECASE)
+
+
+def _item_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the list item holding text[start:end] begins and ends ("(such as diabetes; severe ...")."""
+    before = [m.end() for m in _ITEM_END.finditer(text, max(0, start - 60), start)]
+    after = _ITEM_END.search(text, end, end + 40)
+    item_start = before[-1] if before else max(0, start - 40)
+    return item_start, (after.start() if after else min(len(text), end + 30))
+
+
+def _qualifier(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The word that makes the criterion exclude only some forms of the concept at text[start:end]:
+    within its own list item, or a state word on the class the item is an example of."""
+    item_start, item_end = _item_bounds(text, start, end)
+    own = _CRITERION_QUALIFIER.search(text, item_start, item_end)
+    if own is not None or not _EXAMPLES_CUE.search(text[max(0, item_start - 20) : item_start]):
+        return own
+    head = text[max(0, item_start - 120) : item_start]
+    return re.search(rf"\b(?:{_STATE_QUALIFIER})\b", head, re.IGNORECASE)
+
+
 # "No brain metastases" negates the concept; "no response after rhTPO" negates the response.
 _CRITERION_NEGATION = re.compile(
     r"\b(?:no|not|without|absence of|negative|free of|non)\b"
@@ -339,7 +367,6 @@ def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Criteri
             state, how = _state_for(patient.concepts, match.term)
             if state is None or match.term.name in judged:
                 continue
-            judged.add(match.term.name)
             before = criterion.text[max(0, match.start - 60) : match.start]
             excluding = (criterion.section == "exclusion") != bool(_CRITERION_NEGATION.search(before))
             check = (
@@ -347,7 +374,8 @@ def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Criteri
                 if excluding
                 else _requiring_check(trial, criterion, match, state, how)
             )
-            if check is not None:
+            if check is not None:  # else a later mention may still decide ("..., or current RT")
+                judged.add(match.term.name)
                 checks.append(check)
     return checks
 
@@ -398,7 +426,18 @@ def _excluding_check(
     is controlled or older."""
     name = match.term.name
     if concept_is_treatment(match.term):
-        return None  # treatments are judged by their washout windows, not by ever having had them
+        # treatments are judged by their washout windows, not by ever having had them; only an
+        # exclusion of current use ("or current/scheduled radiotherapy") is judged here
+        item_start, item_end = _item_bounds(criterion.text, match.start, match.end)
+        text = criterion.text
+        # the cue must qualify the treatment, not be part of its name ("concurrent chemoradiotherapy"),
+        # and the treatment must be what is excluded, not the cause of it ("caused by concurrent RT")
+        cue = _CURRENT_USE.search(text, max(0, item_start - 20), match.start) or _CURRENT_USE.search(
+            text, match.end, item_end
+        )
+        if cue is None or _CAUSE_OF.search(text[max(0, match.start - 40) : match.start]):
+            return None
+        return _current_use_check(trial, criterion, name, state)
     around = criterion.text[max(0, match.start - 40) : match.end + 40]
     if _RISK_OF.search(around) and not state.present:
         return None
@@ -413,7 +452,7 @@ def _excluding_check(
         return _check(name, "unknown", trial, cites, detail)
     if not state.present:
         return _check(name, "met", trial, cites, f"patient: {how or 'no ' + name}; criterion excludes {name}")
-    qualifier = _CRITERION_QUALIFIER.search(criterion.text[max(0, match.start - 40) : match.end + 30])
+    qualifier = _qualifier(criterion.text, match.start, match.end)
     if qualifier:
         if state.controlled is True:
             return _check(
@@ -435,6 +474,36 @@ def _excluding_check(
     return _check(
         name, "not met", trial, cites, f"patient has {name} ({state.clause}); criterion excludes it"
     )
+
+
+# An exclusion of a treatment the patient is receiving now, not of ever having had it.
+_CURRENT_USE = re.compile(
+    r"\b(?:current(?:ly)?|concurrent|concomitant|simultaneous|ongoing|on-going|scheduled|planned|receiving)\b",
+    re.IGNORECASE,
+)
+_CAUSE_OF = re.compile(
+    r"\b(?:caused by|induced by|due to|associated with|secondary to|related to|after|following)"
+    r"\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+# A patient's clause saying the treatment is going on now ("now on ... RT, wk 4", "currently receiving").
+_ON_NOW = re.compile(
+    r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2})\b",
+    re.IGNORECASE,
+)
+
+
+def _current_use_check(
+    trial: Trial, criterion: Criterion, name: str, state: ConceptState
+) -> tuple[CriterionCheck, list[Citation]]:
+    cites = [criterion_citation(trial, criterion)]
+    if not state.present or _long_ago(state):
+        detail = f"patient is not on {name} now; criterion excludes current use"
+        return _check(name, "met", trial, cites, detail)
+    if state.days_ago is None and _ON_NOW.search(state.clause):
+        detail = f"patient is on {name} now ({state.clause}); criterion excludes current use"
+        return _check(name, "not met", trial, cites, detail)
+    return _check(name, "unknown", trial, cites, f"confirm whether the patient is receiving {name} now")
 
 
 def _required_by_inclusion(trial: Trial, name: str) -> bool:

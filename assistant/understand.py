@@ -773,7 +773,15 @@ def _age(text: str) -> float | None:
 
 _LAB_LINK = (
     r"(?:count|counts|level|levels|value|values|of|is|are|was|were|=|:|at|threshold|around|about|exactly"
-    r"|approximately|roughly|~)"
+    r"|approximately|roughly|~|usually|typically|normally|runs?|running|baseline|between)"
+)
+# "plts run 100-130 off treatment, 118 today": a later value marked as today's is the one that counts.
+_NOW = r"(?:today|now|currently|at present|this (?:morning|afternoon|evening|week)|on admission|at screening)"
+_TODAYS_VALUE = re.compile(
+    rf"^[^.;\n]{{0,60}}?[,(]\s*(?:but\s+|and\s+)?(?P<before>{_NOW}\s+)?(?P<value>\d+(?:\.\d+)?)"
+    r"\s*(?P<unit>" + UNIT_PATTERN + r")?"
+    rf"\s*(?P<after>{_NOW}\b)?",
+    re.IGNORECASE,
 )
 
 
@@ -801,6 +809,10 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
             if comparator is None and trailing:
                 comparator = "<=" if trailing.group("le") else ">="
             latest = (kind, parse_number(match.group(2)), comparator, match.group(3))
+            today = _TODAYS_VALUE.match(text[match.end() :])
+            if today is not None and (today.group("before") or today.group("after")):
+                unit = today.group("unit") or match.group(3)
+                latest = (kind, parse_number(today.group("value")), None, unit)
         if latest is not None:
             found.append(latest)
     return found

@@ -47,6 +47,10 @@ _RELATIVE_DAY = (
     (re.compile(r"\blast (?:year|yr)\b", re.I), 365.0),
 )
 _HOURS = {"h", "hr", "hrs", "hour", "hours"}
+# A concept naming a kind of trial ("a breast cancer study", "any ITP prevention trials?").
+_NAMES_A_TRIAL = re.compile(
+    r"^(?:[\s-]+\w+){0,2}?[\s-]+(?:trials?|stud(?:y|ies)|protocols?)\b", re.IGNORECASE
+)
 
 
 # A clause that only lists more concepts ("IL-11 or any TPO-RA" after "never given rhTPO") goes
@@ -90,6 +94,8 @@ def read_concepts(text: str) -> list[ConceptState]:
             before, after = clause[: match.start], clause[match.end :]
             if _UNCERTAIN.search(after[:30]) or _UNCERTAIN.search(before[-20:]):
                 continue  # "FISH pending": says nothing yet
+            if _NAMES_A_TRIAL.match(after):
+                continue  # "any thrombocytopenia prevention trial for her?": the trial's topic, not hers
             absent = (
                 clause_negated or bool(_NEGATION_BEFORE.search(before)) or bool(_NEGATION_AFTER.match(after))
             )

@@ -10,6 +10,7 @@ from fakes import InMemoryTrialReader, hand_trial
 from assistant.service import Assistant
 from assistant.understand import understand
 from assistant.vignette import read_concepts
+from index.models import FactKind
 
 
 def _states(text: str) -> dict[str, tuple[bool, float | None, bool | None]]:
@@ -214,3 +215,77 @@ def test_a_time_since_something_is_not_an_age(text: str) -> None:
 def test_a_denial_of_some_forms_does_not_take_back_what_is_present() -> None:
     states = _states("on concurrent capecitabine + chest wall RT, wk 3; no pelvic or spinal RT")
     assert states["radiotherapy"][0] is True
+
+
+# ---- examples of a class, today's value, the trial's topic, current treatment ------------------
+
+GASTRIC = hand_trial(
+    "NCT93000010",
+    ["Gastric adenocarcinoma receiving chemotherapy", "Platelet count below 80 x10^9/L"],
+    [
+        "Significant comorbidities that could interfere with the study (for example diabetes; "
+        "severe chronic obstructive pulmonary disease)",
+        "Prior abdominal radiation within 6 months, or ongoing radiotherapy",
+    ],
+    [],
+)
+
+
+def _checks(assistant: Assistant, vignette: str, nct_id: str) -> dict[str, str]:
+    verdict = next(v for v in assistant.ask(vignette).verdicts if v.nct_id == nct_id)
+    return {c.criterion: c.status for c in verdict.checks}
+
+
+def test_an_example_of_a_significant_disease_is_excluded_without_a_severity() -> None:
+    assistant = Assistant(InMemoryTrialReader([GASTRIC, BREAST_HER2]))
+    checks = _checks(
+        assistant, "61M gastric ca on FOLFOX, plt 52, type 2 diabetes on metformin. Trials?", GASTRIC.nct_id
+    )
+    # "severe" belongs to the next item (COPD), "significant" to the class diabetes is given as an example of
+    assert checks["diabetes"] == "not met"
+
+
+def test_a_state_word_on_the_class_still_qualifies_its_examples() -> None:
+    trial = hand_trial(
+        "NCT93000011", ["Adults"], ["Uncontrolled illness such as hypertension or diabetes"], []
+    )
+    assistant = Assistant(InMemoryTrialReader([trial, BREAST_HER2]))
+    checks = _checks(assistant, "61M, plt 52, ECOG 1, diabetes on metformin. Trials?", trial.nct_id)
+    assert checks["diabetes"] == "unknown"  # uncontrolled? the vignette does not say
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("plts usually 140-160 off chemo, 61 today", 61.0),
+        ("platelet count normally around 200, now 48", 48.0),
+        ("plt 70 last week, 55 this morning", 55.0),
+        ("plt 70, ANC 1.1 today", 70.0),  # today's value is the ANC's, not the platelets'
+    ],
+)
+def test_the_value_marked_as_todays_is_the_patients(text: str, value: float) -> None:
+    patient = understand(f"{text}, ECOG 1, 60F. Which trials could she enter?", [], set()).patient
+    assert patient is not None
+    assert patient.labs[FactKind.PLATELETS].value == value
+
+
+def test_a_concept_naming_the_kind_of_trial_is_not_the_patients() -> None:
+    states = {
+        s.name
+        for s in read_concepts("58F, plt 150, ECOG 0. is there a breast cancer prevention study for her?")
+    }
+    assert "breast cancer" not in states
+
+
+def test_an_exclusion_of_current_treatment_judges_the_treatment_now() -> None:
+    assistant = Assistant(InMemoryTrialReader([GASTRIC, BREAST_HER2]))
+    now = _checks(
+        assistant,
+        "57M gastric ca, on chemo, now on RT to the stomach (week 2), plt 60. Trials?",
+        GASTRIC.nct_id,
+    )
+    assert now["radiotherapy"] == "not met"
+    never = _checks(
+        assistant, "57M gastric ca on chemo, never had radiotherapy, plt 60. Trials?", GASTRIC.nct_id
+    )
+    assert never["radiotherapy"] == "met"
