@@ -9,6 +9,7 @@ every trial); only open questions use retrieval, so only they may load the embed
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -29,7 +30,8 @@ from assistant.retrieve import HybridRetriever, Passage, content_words, shared_w
 from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
-from index.language.vocabulary import find_terms, in_canonical_words
+from index.language.canonical import in_canonical_words
+from index.language.vocabulary import find_terms
 from index.language.words import stem, stems
 from index.models import FactKind, Trial
 from index.seams import ChatModel, TrialReader
@@ -39,6 +41,7 @@ MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a fe
 # Sessions kept in memory: a server never hears when a browser tab closes, so the least recently
 # used conversation is forgotten once this many are open (~20 small turns each: a few MB at most).
 MAX_SESSIONS = 1000
+_SLASHED = re.compile(r"\b([a-z][\w-]*)/([a-z][\w-]*)\b")
 MIN_COVERAGE = 0.5  # an open question is answered only from passages holding most of what it asks
 # Passages an open question ranks sentences in, per top_k: a short title outranks the summary that
 # explains it, so the pool reaches past the first few.
@@ -233,7 +236,7 @@ class AnswerChain:
 
     def _match(self, state: PipelineState) -> PipelineState:
         query = _query(state)
-        if query.patient is None or not query.patient.stated():
+        if query.patient is None or not (query.patient.stated() or query.patient.concepts):
             return self._with(state, compose.abstain("the question gives no patient details to check"))
         scope = set(query.scope) if query.scope is not None else None
         trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
@@ -276,12 +279,20 @@ class AnswerChain:
     def _coverage(self, question: str, passage: Passage) -> float:
         """The share of the question's telling words a passage holds, each weighted by its rarity; a
         word no record holds weighs most (a question about deaths or costs the records never mention)."""
-        wanted = content_words(in_canonical_words(question))
-        weights = {w: self.retriever.weight(w) or ABSENT_WEIGHT for w in wanted}
-        total = sum(weights.values())
+        canonical = in_canonical_words(question)
+        wanted = content_words(canonical)
         held = content_words(passage.chunk.text) | content_words(" ".join(find_terms(passage.chunk.text)))
         held_stems = stems(held)
         shared = shared_words(wanted, held) | {w for w in wanted if stem(w) in held_stems}
+        # "stop/hold": one thing asked in two words, held when either is
+        for first, second in _SLASHED.findall(canonical.lower()):
+            if {first, second} & shared:
+                wanted -= {first, second}
+                shared -= {first, second}
+                shared.add(first)
+                wanted.add(first)
+        weights = {w: self.retriever.weight(w) or ABSENT_WEIGHT for w in wanted}
+        total = sum(weights.values())
         return sum(weights[w] for w in shared) / total if total else 0.0
 
     def _cannot_answer(self, state: PipelineState) -> PipelineState:

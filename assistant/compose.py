@@ -313,7 +313,12 @@ def compose_match(
     against the patient is reported as such, not offered as a candidate. `wants_excluded` ("which
     trials does that rule out?") makes the excluded trials the result."""
     cited = {v.nct_id: cites for v, cites in verdicts}
-    groups: dict[str, list[Verdict]] = {"likely eligible": [], "needs checking": [], "excluded": []}
+    order = (
+        ("excluded", "needs checking", "likely eligible")
+        if wants_excluded
+        else ("likely eligible", "needs checking", "excluded")
+    )
+    groups: dict[str, list[Verdict]] = {label: [] for label in order}  # what was asked for leads
     unchecked: list[Verdict] = []
     for verdict, cites in verdicts:
         (groups[verdict.verdict] if cites else unchecked).append(verdict)
@@ -335,9 +340,7 @@ def compose_match(
     candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
     if wants_excluded:
         candidates = [v.nct_id for v in groups["excluded"]]
-    shown_verdicts = [*groups["likely eligible"], *groups["needs checking"], *groups["excluded"]][
-        : LIST_LIMIT * 2
-    ]
+    shown_verdicts = [v for members in groups.values() for v in members][: LIST_LIMIT * 2]
     citations = [c for nct_id in candidates for c in cited[nct_id]]
     for verdict in shown_verdicts:
         # the deciding criteria first: what excludes, then what to confirm; what is met is named

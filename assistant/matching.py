@@ -14,7 +14,7 @@ from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citat
 from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
-from assistant.terms import mentions, mentions_affirmed, vocabulary_terms
+from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
 from index.language.vocabulary import (
     Term,
     TermMatch,
@@ -297,13 +297,19 @@ def _check(
 
 # Words that make a criterion exclude only some forms of a condition: a patient whose condition is
 # controlled is not excluded by "uncontrolled hypertension", and one who does not say is unknown.
+# Words before a condition that make a criterion exclude only some forms of it ("uncontrolled
+# hypertension"), and words after it that do ("arrhythmia requiring treatment": not the MI after it).
 _STATE_QUALIFIER = (
     r"uncontrolled|poorly controlled|un(?:able to be )?controllable|unstable|active|symptomatic|untreated"
-    r"|requiring (?:treatment|therapy)"
 )
-_CRITERION_QUALIFIER = re.compile(
+_POST_QUALIFIER = (
+    r"(?:requiring|needing|that requires?|which requires?) (?:treatment|therapy)"
+    rf"|(?:that|which) (?:is|are) (?:{_STATE_QUALIFIER})|not (?:well |adequately )?controlled"
+)
+_BEFORE_QUALIFIER = re.compile(
     rf"\b(?:{_STATE_QUALIFIER}|severe|clinically significant|serious|significant)\b", re.IGNORECASE
 )
+_AFTER_QUALIFIER = re.compile(rf"\b(?:{_POST_QUALIFIER})\b", re.IGNORECASE)
 # A class with examples: "serious diseases (such as diabetes; severe heart failure)". The examples are
 # what the authors call serious, so a severity word on the class does not make them conditional; a
 # state ("uncontrolled diseases such as diabetes") still does.
@@ -323,11 +329,11 @@ def _qualifier(text: str, start: int, end: int) -> re.Match[str] | None:
     """The word that makes the criterion exclude only some forms of the concept at text[start:end]:
     within its own list item, or a state word on the class the item is an example of."""
     item_start, item_end = _item_bounds(text, start, end)
-    own = _CRITERION_QUALIFIER.search(text, item_start, item_end)
+    own = _BEFORE_QUALIFIER.search(text, item_start, start) or _AFTER_QUALIFIER.search(text, end, item_end)
     if own is not None or not _EXAMPLES_CUE.search(text[max(0, item_start - 20) : item_start]):
         return own
     head = text[max(0, item_start - 120) : item_start]
-    return re.search(rf"\b(?:{_STATE_QUALIFIER})\b", head, re.IGNORECASE)
+    return re.search(rf"\b(?:{_STATE_QUALIFIER}|{_POST_QUALIFIER})\b", head, re.IGNORECASE)
 
 
 # "No brain metastases" negates the concept; "no response after rhTPO" negates the response.
@@ -439,8 +445,9 @@ def _excluding_check(
             return None
         return _current_use_check(trial, criterion, name, state)
     around = criterion.text[max(0, match.start - 40) : match.end + 40]
-    if _RISK_OF.search(around) and not state.present:
-        return None
+    as_risk = named_as_risk(criterion.text, match.start, match.end)
+    if as_risk or (_RISK_OF.search(around) and not state.present):
+        return None  # "arrhythmias that raise thromboembolic risk" does not exclude a thrombosis
     cites = [criterion_citation(trial, criterion)]
     if state.present and (
         _OTHER_BEFORE.search(criterion.text[max(0, match.start - 30) : match.start])

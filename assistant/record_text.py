@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from assistant.evidence import sentences
 from assistant.retrieve import content_words, shared_words
 from assistant.verify import quote_in_record
-from index.language.units import analytes
-from index.language.vocabulary import concept_matches
+from index.language.canonical import named_spans
 from index.language.words import NUMBER_WORDS, stem, stems
 from index.models import Trial
 
@@ -42,7 +41,7 @@ class RecordSentence:
 
 # Words that shape a question about a record without saying what to look for in it.
 _SCAFFOLD = frozenset(
-    {"once", "whenever"}
+    {"whenever"}
     | {"many", "much", "long", "often", "within", "must", "taken", "given", "need", "needs", "set", "sets"}
     | {"use", "uses", "used", "have", "has", "get", "gets", "anywhere", "defined", "define", "mean", "means"}
     | {"list", "lists", "listed", "claim", "claims", "quote", "quotes", "actually", "still", "exactly"}
@@ -86,14 +85,7 @@ def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUni
     question = _NCT.sub(" ", question)
     for word in leave_out:  # "the Tianjin herombopag trial": neither word is asked about
         question = re.sub(rf"(?<![\w-]){re.escape(word)}\w*", " ", question, flags=re.IGNORECASE)
-    named: list[tuple[int, int, str]] = [(m.start, m.end, m.term.name) for m in concept_matches(question)]
-    for analyte in analytes():
-        if analyte.kind is not None:
-            pattern = rf"(?<![\w-])(?:{analyte.pattern})(?![\w])"
-            named += [
-                (m.start(), m.end(), analyte.kind.value.replace("_", " "))
-                for m in re.finditer(pattern, question, re.I)
-            ]
+    named = named_spans(question)
     units = []
     for match in re.finditer(r"[\w][\w-]*", question):
         word = match.group().lower()

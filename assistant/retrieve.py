@@ -25,7 +25,7 @@ _STOPWORD_LINES = (
     "we our you your he she his her can could would should will shall may might must about any all some into",
     "than then so such not no yes if also tell please trial trials study studies record records patient",
     "patients participants being studied used use criteria criterion inclusion exclusion mention mentions",
-    "say says state states stated",
+    "say says state states stated protocol protocols once",
 )
 _STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
 

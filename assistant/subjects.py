@@ -29,6 +29,7 @@ _TRIAL_NOUN = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary)\b", re.I
 )
 _WORD = re.compile(r"[\w][\w-]*")
+_DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
 _DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
 # "the study from Hangzhou", "the trial run by Oscar Lambret"
 _NOUN_THEN_PREPOSITION = re.compile(
@@ -118,6 +119,13 @@ class TrialDirectory:
             run = [word] if word is not None and self._describes(word.group(), nct_id) else []
         return spans
 
+    def named_definitely(self, question: str, nct_id: str) -> bool:
+        """Whether a description of the trial is definite ("the herombopag prevention study"), not a
+        kind of trial ("any prevention study")."""
+        return any(
+            _DEFINITE_BEFORE.search(question[:start]) for start, _ in self.description_spans(question, nct_id)
+        )
+
     def _describes(self, word: str, nct_id: str) -> bool:
         lowered = word.lower()
         if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC:
@@ -138,8 +146,7 @@ class TrialDirectory:
         after_noun = _NOUN_THEN_PREPOSITION.search(question[: run[0].start()]) is not None
         if not (ends_in_noun or heading or after_noun):
             return []
-        start = next(w for w in run if w.group().lower() not in _DETERMINERS).start()
-        return [(start, run[-1].end())]
+        return [(identifying[0].start(), run[-1].end())]  # "join the Lyon study": from "Lyon"
 
     def _words_of(self, question: str, nct_id: str) -> set[str]:
         return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}

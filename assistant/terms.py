@@ -150,12 +150,15 @@ _RISK_AFTER = re.compile(r"^[a-z-]{0,12}\s*risks?\b", re.IGNORECASE)
 _RISK_BEFORE = re.compile(r"\b(?:risks?|likelihood|chance)\s+(?:of|for)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
+def named_as_risk(text: str, start: int, end: int) -> bool:
+    """Whether the mention text[start:end] is a risk of the condition ("thromboembolic risk", "risk
+    of bleeding"), not the condition itself."""
+    return bool(_RISK_AFTER.match(text[end:]) or _RISK_BEFORE.search(text[max(0, start - 40) : start]))
+
+
 def mentions_itself(text: str | None, term: str | None) -> bool:
     """Whether `text` names `term` at least once as the condition itself, not only as a risk of it."""
     if not text or not term or not mentions(text, term):
         return False
     spans = _phrase_spans(text, term) or _vocabulary_spans(text, term)
-    return not spans or any(
-        not _RISK_AFTER.match(text[end:]) and not _RISK_BEFORE.search(text[max(0, start - 40) : start])
-        for start, end in spans
-    )
+    return not spans or any(not named_as_risk(text, start, end) for start, end in spans)

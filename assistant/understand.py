@@ -55,8 +55,12 @@ from index.readers.dose import dose_phrases
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
 
 _SET_CUE = re.compile(
-    r"\b(?:which|what|list|show|find|any|all|how many|name)\s+(?:(?:of\s+)?(?:the|those|these|them)\s+)?"
-    r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trials?|studies|protocols?|ones)\b"
+    # "which platelet studies", "which of the thrombocytopenia trials", "wich studies": up to three
+    # words may say what kind of trials
+    r"\b(?:which|wich|whcih|what|list|show|find|any|all|how many|name)\s+"
+    r"(?:(?:of\s+)?(?:the|those|these|them|your)\s+)?(?:[\w/+-]+\s+){0,3}?(?:trials|studies|protocols|ones)\b"
+    r"|\b(?:which|wich|whcih|what|list|show|find|any|all|name)\s+(?:(?:of\s+)?(?:the|those|these)\s+)?"
+    r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trial|study|protocol|one)\b"
     r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study|protocols?)\b"
     r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b",
@@ -93,7 +97,9 @@ _MATCH_CUE = re.compile(
     r"|\b(?:my|this|a|the|our)\s+patient\b|\beligible\b|\bqualif(?:y|ies)\b|\benter\b|\bjoin\b",
     re.IGNORECASE,
 )
-_PERSON = re.compile(r"\b(?:woman|man|female|male|lady|girl|boy|patient|person|she|he)\b", re.IGNORECASE)
+_PERSON = re.compile(
+    r"\b(?:woman|man|female|male|lady|girl|boy|patient|pt|person|she|he|her|him)\b", re.IGNORECASE
+)
 _THOSE = re.compile(
     r"\b(?:of|among|from)\s+(?:those|these|them)\b|\b(?:those|these|such)\s+(?:trials|studies|ones)\b"
     r"|\bwhich of them\b|\b(?:those|these)\b",
@@ -416,7 +422,7 @@ def understand(
                 "patient": patient,
                 "numeric": [],
                 "terms": [],
-                "scope": _scope(text, previous),
+                "scope": _match_scope(text, known, previous, directory, known_ids),
                 "patient_text": text,
             }
         )
@@ -607,6 +613,25 @@ _OTHER = re.compile(
 )
 
 
+def _match_scope(
+    text: str,
+    named: list[str],
+    previous: Turn | None,
+    directory: TrialDirectory | None,
+    known_ids: Collection[str],
+) -> list[str] | None:
+    """The trials a patient is judged against: the ones the question names ("eligible for NCT…?",
+    "could she join the herombopag prevention study?"), else those of the previous answer when it
+    says "those", else every trial. "Any prevention trial" names a kind, not one trial."""
+    if named:
+        return named
+    if directory is not None:
+        described = directory.described(text, known_ids)
+        if described is not None and directory.named_definitely(text, described):
+            return [described]
+    return _scope(text, previous)
+
+
 def _scope(text: str, previous: Turn | None) -> list[str] | None:
     if previous is not None and _THOSE.search(text):
         return list(previous.trials)
@@ -619,8 +644,13 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
     if patient.stated() >= 3 or patient.prior_treatments:
         return True
     person = bool(_PERSON.search(text) or _AGE_SEX.search(text))
-    return (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text)))) or (
-        patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue
+    # "pt had an MI 9 months ago: which trials still exclude her?" is judged per trial, as a match
+    timed_event = any(c.present and c.days_ago is not None for c in patient.concepts)
+    asks_fit = bool(_MATCH_CUE.search(text) or _RULED_OUT.search(_asking_clause(text)))
+    return (
+        (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text))))
+        or (patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue)
+        or (timed_event and person and asks_fit)
     )
 
 
@@ -934,7 +964,13 @@ def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
 
 # ---- named terms -----------------------------------------------------------------------------
 
-_TERM_END = re.compile(r"[?.;!]|\b(?:and which|which|that|where|when|if)\b", re.IGNORECASE)
+# A term ends at the end of its clause, or where a second question about it begins ("..., and what's
+# the cut-off?", "and over what time window?").
+_TERM_END = re.compile(
+    r"[?.;!]|\b(?:and which|which|that|where|when|if)\b"
+    r"|,?\s*\band\s+(?:what|what's|whats|how|over what|for how long|at what|who)\b|,\s*(?:what|how)\b",
+    re.IGNORECASE,
+)
 
 
 # A section named as a noun gives the polarity as a verb would: "have an exclusion about X",
@@ -950,6 +986,14 @@ _SECTION_NOUN_POLARITY: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(r"\b(?:list|name|give|have|has|include)s?\s+(.+?)\s+as\s+(?:an?\s+)?exclusions?\b", re.I),
+        r"exclude \1",
+    ),
+    (
+        re.compile(
+            r"\b(?:list|name|have|has|include|mention)s?\s+(.+?)\s+(?:in|among|under)\s+(?:the|their|its)?\s*"
+            r"exclusions?(?:\s+criteria)?\b",
+            re.I,
+        ),
         r"exclude \1",
     ),
     (

@@ -115,6 +115,18 @@ def read_concepts(text: str) -> list[ConceptState]:
                 # "on chest wall RT ... no pelvic/spinal RT": a denial of some forms does not take
                 # back what was said present (a wrong "absent" could offer a trial)
                 continue
+            earlier = states.get(name)
+            if not absent and earlier is not None and earlier.present:
+                # "MI ~9 months ago ... whose MI window excludes her?": a later bare mention keeps
+                # what the earlier one said of when and how controlled
+                days = _days_ago(clause)
+                states[name] = earlier.model_copy(
+                    update={
+                        "days_ago": earlier.days_ago if days is None else days,
+                        "controlled": earlier.controlled if controlled is None else controlled,
+                    }
+                )
+                continue
             states[name] = ConceptState(
                 name=name,
                 present=not absent,

@@ -161,14 +161,6 @@ def _concept_matches(text: str) -> tuple[TermMatch, ...]:
     return tuple(_scan(text, _all_terms()))
 
 
-def in_canonical_words(text: str) -> str:
-    """`text` with each concept it names written by its canonical name ("TPO-RA" -> "thrombopoietin
-    receptor agonist"), so it meets a record that names a member ("eltrombopag") through find_terms."""
-    for match in reversed(concept_matches(text)):
-        text = text[: match.start] + match.term.name + text[match.end :]
-    return text
-
-
 def find_terms(text: str) -> list[str]:
     """Canonical names of every condition or drug class `text` mentions (e.g. in a question)."""
     names: list[str] = []
