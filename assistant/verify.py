@@ -16,6 +16,7 @@ from index.seams import TrialReader
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|^~=])")
 _REFERENCE = re.compile(r"\[(NCT\d{8})\]")
+_NCT = re.compile(r"NCT\s?\d{8}", re.IGNORECASE)
 
 
 @lru_cache(maxsize=4096)
@@ -82,3 +83,133 @@ def _strike_unknown_references(text: str, reader: TrialReader, removed: list[str
         return "[unverified ID removed]"
 
     return _REFERENCE.sub(replace, text)
+
+
+# ---- claims worded by a chat model (assistant/llm/wording.py) ----
+
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Numbers spelt out: "ECOG zero to three" must not slip past the digit check.
+_NUMBER_WORDS = (
+    {
+        word: str(value)
+        for value, word in enumerate(
+            [
+                "zero",
+                "one",
+                "two",
+                "three",
+                "four",
+                "five",
+                "six",
+                "seven",
+                "eight",
+                "nine",
+                "ten",
+                "eleven",
+                "twelve",
+                "thirteen",
+                "fourteen",
+                "fifteen",
+                "sixteen",
+                "seventeen",
+                "eighteen",
+                "nineteen",
+                "twenty",
+            ]
+        )
+    }
+    | {
+        word: str(10 * tens)
+        for tens, word in enumerate(["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 3)
+    }
+    | {
+        "hundred": "100",
+        "thousand": "1000",
+        "half": "0.5",
+        "once": "1",
+        "twice": "2",
+        "double": "2",
+        "dozen": "12",
+    }
+)
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# Each comparator as the bound it sets, so "at most 2" meets "≤ 2" but not "< 2".
+_COMPARATOR_CLASSES: list[tuple[str, str]] = [
+    (
+        r"≤|<=|=<|\bno more than\b|\bnot more than\b|\bat most\b|\bup to\b|\bmaximum\b|\bmax\b"
+        r"|\bnot exceed\w*",
+        "<=",
+    ),
+    (
+        r"≥|>=|=>|\bno less than\b|\bnot less than\b|\bat least\b|\bminimum\b|\bmin\b|\bor more\b"
+        r"|\bor older\b",
+        ">=",
+    ),
+    (
+        r"(?<![<=])<(?!=)|\bless than\b|\blower than\b|\bfewer than\b|\bbelow\b|\bunder\b|\byounger than\b",
+        "<",
+    ),
+    (
+        r"(?<![>=])>(?!=)|\bmore than\b|\bgreater than\b|\bhigher than\b|\babove\b|\bover\b|\bexceed\w*"
+        r"|\bolder than\b",
+        ">",
+    ),
+]
+# A claim is prose about the quotes: links, markup and code are not (an injected record or model
+# output could carry them to the page).
+_NOT_PROSE = re.compile(r"https?://|\bwww\.|<\s*/?\s*[a-z]+[^>]*>|\]\(|```|!\[|\bjavascript:", re.IGNORECASE)
+
+
+def _numbers(text: str) -> set[str]:
+    text = _NCT.sub(" ", text.translate(_SUPERSCRIPT))
+    found = {_canonical_number(n) for n in _NUMBER.findall(text)}
+    return found | {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)}
+
+
+def _canonical_number(written: str) -> str:
+    """'1,5' and '1.50' are 1.5; '45,000' is 45000 (a decimal comma has one or two digits after it)."""
+    value = (
+        float(written.replace(",", "."))
+        if re.fullmatch(r"\d+,\d{1,2}", written)
+        else float(written.replace(",", ""))
+    )
+    return f"{value:g}"
+
+
+def _comparators(text: str) -> set[str]:
+    found: set[str] = set()
+    remaining = text.lower()
+    for pattern, bound in _COMPARATOR_CLASSES:  # the inclusive forms first: "<=" is not also "<"
+        if re.search(pattern, remaining):
+            found.add(bound)
+            remaining = re.sub(pattern, " ", remaining)
+    return found
+
+
+def claim_problems(claim: str, quotes: list[Citation]) -> list[str]:
+    """Why a model-worded claim is not supported by the quotes it cites (empty: supported). Every
+    number, comparator, drug or condition and NCT ID in the claim must appear in those quotes."""
+    from index.language.vocabulary import find_terms  # the vocabulary loads its data on first use
+
+    if not quotes:
+        return ["it cites no quote"]
+    problems: list[str] = []
+    if _NOT_PROSE.search(claim):
+        problems.append("it holds a link, markup or code")
+    cited_ids = {q.nct_id for q in quotes}
+    stray_ids = sorted({i.upper().replace(" ", "") for i in _NCT.findall(claim)} - cited_ids)
+    if stray_ids:
+        problems.append(f"it names {', '.join(stray_ids)}, which its quotes are not from")
+    quoted = " ".join(normalise_text(q.quote) for q in quotes)
+    claim_text = normalise_text(claim)
+    numbers = sorted(_numbers(claim_text) - _numbers(quoted))
+    if numbers:
+        problems.append(f"number(s) {', '.join(numbers)} not in its quotes")
+    comparators = sorted(_comparators(_NCT.sub(" ", claim_text)) - _comparators(quoted))
+    if comparators:
+        problems.append(f"comparator(s) {', '.join(comparators)} not in its quotes")
+    terms = sorted(set(find_terms(claim_text)) - set(find_terms(quoted)))
+    if terms:
+        problems.append(f"{', '.join(terms)} not in its quotes")
+    return problems

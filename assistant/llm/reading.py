@@ -1,0 +1,265 @@
+"""The model reads what the rule-based reader left unread; a deterministic resolver decides what of
+its reading is used.
+
+A number in the question is *unread* when taking it out leaves the rules' `Query` unchanged: the
+rules did not use it. Only then is the model asked, through `with_structured_output`, for a
+`QuestionReading`. The resolver accepts a reading only when every field holds:
+- NCT IDs exist in the index and are written in the question;
+- each value quotes its evidence from the question, the evidence holds an unread number, the value
+  is a number of the evidence, its comparator is written there, its unit is written there and
+  converts (index/language/units.py), and the evidence ties the number to its kind (the analyte's
+  name or one of its units; the scale's name for ECOG and Karnofsky; an age word for age) without
+  naming another analyte;
+- values lie in their kind's range.
+One invalid field discards the whole reading (a model that got one thing wrong is not trusted with
+the rest). Accepted values only fill what the rules left empty; the rules' reading always wins. The
+engine then evaluates the `Query` over the records as for any question: the model never says which
+trials match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from assistant.quantities import (
+    COMPARATOR_PATTERN,
+    LAB_NAMES,
+    Quantity,
+    comparator_of,
+    kind_name,
+    normalise,
+    parse_number,
+)
+from assistant.query import NumericTest, PatientProfile, Query, QuestionKind
+from index.language.units import analyte, family_of, family_of_match, unit_pattern
+from index.models import FactKind
+
+ValueKind = Literal[
+    "ecog",
+    "karnofsky",
+    "age",
+    "platelets",
+    "neutrophils",
+    "hemoglobin",
+    "creatinine",
+    "creatinine_clearance",
+    "egfr",
+    "alt_ast",
+    "bilirubin",
+]
+
+
+class ReadValue(BaseModel):
+    """A number the question states about a patient, or asks trials to accept."""
+
+    kind: ValueKind = Field(description="What the number measures.")
+    value: float = Field(description="The number exactly as the question writes it.")
+    comparator: Literal["<", "<=", ">", ">=", "="] | None = Field(
+        default=None, description="Only when the question writes one."
+    )
+    unit: str | None = Field(default=None, description="The unit as the question writes it, if any.")
+    evidence: str = Field(description="The exact words of the question the value was read from.")
+
+
+class QuestionReading(BaseModel):
+    """A clinician's question about clinical trials, read into fields. It does not answer it."""
+
+    kind: Literal["match", "set", "other"] = Field(
+        description="match: could a described patient enter trials; set: which trials accept/require "
+        "something; other: anything else."
+    )
+    nct_ids: list[str] = Field(default_factory=list, description="NCT IDs written in the question.")
+    values: list[ReadValue] = Field(default_factory=list, description="Numbers the question states.")
+
+
+class InvalidReading(ValueError):
+    """A field of the model's reading failed the resolver; the message says which and why."""
+
+
+# ---- what the rules left unread ----
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NOT_A_VALUE = re.compile(r"\bNCT\s?\d{8}\b|\b\d{4}-\d{2}(?:-\d{2})?\b", re.IGNORECASE)
+_CONTEXT_WORDS = 3
+
+
+class Unread(BaseModel):
+    start: int
+    end: int
+    context: str  # the number with a few words either side, shown to the model
+
+
+def unread_numbers(query: Query, reread: Callable[[str], Query]) -> list[Unread]:
+    """Numbers of the question the rules' reading does not depend on. `reread` is the rule-based
+    reader in the same conversation; each number is taken out in turn and the question read again."""
+    text = query.question
+    skipped = [m.span() for m in _NOT_A_VALUE.finditer(text)]
+    found: list[Unread] = []
+    reading = _comparable(query)
+    for match in _NUMBER.finditer(text):
+        if any(start <= match.start() < end for start, end in skipped):
+            continue
+        without = text[: match.start()] + " " + text[match.end() :]
+        if _comparable(reread(without)) == reading:
+            found.append(Unread(start=match.start(), end=match.end(), context=_context(text, *match.span())))
+    return found
+
+
+def _comparable(query: Query) -> object:
+    """A Query without the text it was read from (question, clauses), to compare two readings."""
+
+    def strip(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("question", "patient_text", "clause")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(query.model_dump(mode="json"))
+
+
+def _context(text: str, start: int, end: int) -> str:
+    """The number and the words around it: "... with a thrombocyte count of 45k today ..."."""
+    before = text[:start].split()[-_CONTEXT_WORDS:]
+    after = text[start:].split()[: _CONTEXT_WORDS + 1]  # the first holds the number itself
+    return " ".join([*before, *after])
+
+
+# ---- the resolver ----
+
+_NAMES: dict[FactKind, str] = {kind: pattern for kind, pattern in LAB_NAMES.items()} | {
+    FactKind.ECOG: r"ecog|performance status|ps|zubrod",
+    FactKind.KARNOFSKY: r"karnofsky|kps",
+    FactKind.AGE: r"\b(?:years?|yrs?|yo|y/?o|aged?|old)\b|-year",
+}
+_RANGES: dict[FactKind, tuple[float, float]] = {
+    FactKind.ECOG: (0, 5),
+    FactKind.KARNOFSKY: (0, 100),
+    FactKind.AGE: (0, 120),
+}
+_SCALE_UNITS = {FactKind.AGE: "years", FactKind.KARNOFSKY: "%"}  # as the rules' tests carry them
+_NUDGE = {"<": -1e-6, ">": 1e-6}  # a patient's "plt < 50" is just under 50, as the rules read it
+
+
+def _names(kind: FactKind, text: str) -> bool:
+    return re.search(rf"(?<![\w-])(?:{_NAMES[kind]})(?![\w])", text, re.IGNORECASE) is not None
+
+
+def _spans(evidence: str, question: str) -> list[tuple[int, int]]:
+    wanted = re.escape(" ".join(evidence.split())).replace(r"\ ", r"\s+")
+    return [m.span() for m in re.finditer(wanted, question, re.IGNORECASE)] if evidence.strip() else []
+
+
+def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[FactKind, Quantity]:
+    """The value as the engine compares it, or InvalidReading saying which check it failed."""
+    kind = FactKind(read.kind)
+    where = f"{read.kind} {read.value:g} from {read.evidence!r}"
+    spans = _spans(read.evidence, question)
+    if not spans:
+        raise InvalidReading(f"{where}: the evidence is not in the question")
+    if not any(s <= u.start and u.end <= e for s, e in spans for u in unread):
+        raise InvalidReading(f"{where}: the evidence holds no number the rules left unread")
+    evidence = question[spans[0][0] : spans[0][1]]
+    if read.value not in {parse_number(n) for n in _NUMBER.findall(evidence)}:
+        raise InvalidReading(f"{where}: {read.value:g} is not a number of the evidence")
+    written = {comparator_of(m.group(0)) for m in re.finditer(COMPARATOR_PATTERN, evidence, re.IGNORECASE)}
+    if read.comparator not in (None, "=") and read.comparator not in written:
+        raise InvalidReading(f"{where}: the comparator {read.comparator} is not written there")
+    if read.unit is not None and read.unit.strip().lower() not in evidence.lower():
+        raise InvalidReading(f"{where}: the unit {read.unit!r} is not written there")
+    if any(_names(other, evidence) for other in _NAMES if other != kind) and not _names(kind, evidence):
+        raise InvalidReading(f"{where}: the evidence names another measure")
+    low, high = _RANGES.get(kind, (0, float("inf")))
+    if not low <= read.value <= high or (kind == FactKind.ECOG and read.value != int(read.value)):
+        raise InvalidReading(f"{where}: out of range for {kind_name(kind)}")
+    if kind in _RANGES:
+        if not _names(kind, evidence):
+            raise InvalidReading(f"{where}: the evidence does not name {kind_name(kind)}")
+        return kind, Quantity(value=read.value, unit=_SCALE_UNITS.get(kind))
+    units_written = {family_of_match(m) for m in re.finditer(unit_pattern(), evidence, re.IGNORECASE)}
+    entry = analyte(kind)
+    fitting_unit = entry is not None and bool(units_written & set(entry.units))
+    if not (_names(kind, evidence) or fitting_unit):
+        raise InvalidReading(f"{where}: the evidence names no {kind_name(kind)} and none of its units")
+    if read.unit is not None and family_of(read.unit) is None:
+        raise InvalidReading(f"{where}: the unit {read.unit!r} is not one the units table converts")
+    quantity = normalise(kind, read.value, read.unit)
+    if read.unit is not None and quantity.unit == read.unit:  # normalise leaves what it cannot convert
+        raise InvalidReading(f"{where}: {read.unit!r} does not convert for {kind_name(kind)}")
+    return kind, quantity.model_copy(
+        update={"value": quantity.value + _NUDGE.get(read.comparator or "", 0.0)}
+    )
+
+
+def resolve(
+    reading: QuestionReading, query: Query, unread: list[Unread], known_ids: Collection[str]
+) -> tuple[Query, list[str]]:
+    """The Query with what the model validly read added where the rules left it empty, and notes
+    naming each addition. Raises InvalidReading when any field fails its check."""
+    written_ids = {
+        m.group(0).upper().replace(" ", "") for m in re.finditer(r"NCT\s?\d{8}", query.question, re.I)
+    }
+    for nct_id in reading.nct_ids:
+        if nct_id not in known_ids or nct_id not in written_ids:
+            raise InvalidReading(
+                f"it named {nct_id!r}, which is not an indexed trial written in the question"
+            )
+    values = [(read, *check_value(read, query.question, unread)) for read in reading.values]
+    kind = query.kind
+    if kind == QuestionKind.OPEN and not query.nct_ids and not query.has_tests() and values:
+        kind = {"set": QuestionKind.SET, "match": QuestionKind.MATCH}.get(reading.kind, kind)
+    notes: list[str] = []
+    if kind == QuestionKind.MATCH:
+        patient = query.patient or PatientProfile()
+        for read, fact_kind, quantity in values:
+            patient, added = _fill(patient, fact_kind, quantity)
+            if added:
+                notes.append(_note(read, fact_kind, quantity))
+        update: dict[str, object] = {"kind": kind, "patient": patient}
+        if query.patient_text is None:
+            update["patient_text"] = query.question
+        return query.model_copy(update=update), notes
+    if kind == QuestionKind.SET:
+        numeric = list(query.numeric)
+        for read, fact_kind, quantity in values:
+            if all(t.kind != fact_kind for t in numeric):
+                label = f"{kind_name(fact_kind)} {read.value:g}" + (
+                    f" {quantity.unit}" if quantity.unit else ""
+                )
+                numeric.append(
+                    NumericTest(
+                        kind=fact_kind, mode="accepts", value=quantity.value, unit=quantity.unit, label=label
+                    )
+                )
+                notes.append(_note(read, fact_kind, quantity))
+        return query.model_copy(update={"kind": kind, "numeric": numeric}), notes
+    return query, notes
+
+
+def _fill(patient: PatientProfile, kind: FactKind, quantity: Quantity) -> tuple[PatientProfile, bool]:
+    """The patient with one value added where the rules left it empty (they always win)."""
+    if kind == FactKind.AGE:
+        return (
+            (patient.model_copy(update={"age": quantity.value}), True)
+            if patient.age is None
+            else (patient, False)
+        )
+    if kind == FactKind.ECOG:
+        if patient.ecog is not None:
+            return patient, False
+        return patient.model_copy(update={"ecog": int(quantity.value)}), True
+    if kind in patient.labs:
+        return patient, False
+    return patient.model_copy(update={"labs": {**patient.labs, kind: quantity}}), True
+
+
+def _note(read: ReadValue, kind: FactKind, quantity: Quantity) -> str:
+    unit = f" {quantity.unit}" if quantity.unit and kind != FactKind.AGE else ""
+    return (
+        f"The chat model read {read.evidence!r} (words the rules did not read) as "
+        f"{kind_name(kind)} {quantity.value:g}{unit}; check that this is what you meant."
+    )

@@ -1,0 +1,165 @@
+"""The model words a verified answer as claims, each ending with the numbers of the quotes it
+cites. The wording is used only when every claim passes `claim_problems` against the quotes it
+cites and the claims name every result trial; otherwise the deterministic wording stays, with a
+note. The result (`trials`, `citations`, `abstained`) never comes from the model.
+
+Claims are checked one by one as the model's lines complete, so a stream shows only checked text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+import prompts
+from assistant.llm.calls import Budget, ModelFailure, call_model
+from assistant.llm.data import prompt
+from assistant.models import Answer, Citation
+from assistant.verify import claim_problems
+from index.settings import Settings
+
+# "- claim text [1][3]" or "- claim text [1, 3]." : the citation numbers close the line.
+_CLAIM = re.compile(
+    r"^\s*(?:[-*•]|\d+[.)])?\s*(?P<text>.*?\S)\s*(?P<cites>(?:\[\s*\d+(?:\s*,\s*\d+)*\s*\]\s*)+)\.?\s*$"
+)
+
+
+class Rejected(ValueError):
+    """The model's wording cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    quotes: list[Citation]
+
+    def render(self) -> str:
+        ids = list(dict.fromkeys(q.nct_id for q in self.quotes))
+        named = set(re.findall(r"NCT\d{8}", self.text))
+        missing = "".join(f" [{i}]" for i in ids if i not in named)
+        return f"- {self.text}{missing}"
+
+
+def messages(answer: Answer, question: str) -> list[SystemMessage | HumanMessage]:
+    quotes = "\n".join(
+        f"[{n}] {c.nct_id} ({c.section}): {c.quote}" for n, c in enumerate(answer.citations, start=1)
+    )
+    return [
+        SystemMessage(prompts.load("write_system")),
+        HumanMessage(prompt("write_user", question=question, draft=answer.answer, quotes=quotes)),
+    ]
+
+
+def read_claim(line: str, citations: list[Citation]) -> Claim | None:
+    """One line of the model's wording as a checked claim; None for a blank line. Raises Rejected
+    for a line that is not a cited claim or that its quotes do not support."""
+    if not line.strip():
+        return None
+    match = _CLAIM.match(line)
+    if match is None:
+        raise Rejected(f"a line cites no quote: {_clip(line)!r}")
+    numbers = [int(n) for n in re.findall(r"\d+", match.group("cites"))]
+    if any(not 1 <= n <= len(citations) for n in numbers):
+        raise Rejected(f"a claim cites a quote that does not exist: {_clip(line)!r}")
+    claim = Claim(match.group("text"), [citations[n - 1] for n in dict.fromkeys(numbers)])
+    problems = claim_problems(claim.text, claim.quotes)
+    if problems:
+        raise Rejected(f"unsupported claim {_clip(claim.text)!r}: {'; '.join(problems)}")
+    return claim
+
+
+def worded(answer: Answer, claims: list[Claim], model_name: str) -> Answer:
+    """The answer with the model's checked claims as its text, once they name every result trial."""
+    if not claims:
+        raise Rejected("it wrote no claim")
+    covered = {q.nct_id for c in claims for q in c.quotes}
+    missing = [t for t in answer.trials if t not in covered]
+    if missing:
+        raise Rejected(f"it left out result trial(s) {', '.join(missing)}")
+    text = "\n".join(c.render() for c in claims)
+    note = f"Worded by the chat model {model_name}; each claim was checked against the quotes it cites."
+    return answer.model_copy(update={"answer": text, "notes": [*answer.notes, note]})
+
+
+def write(answer: Answer, question: str, model: BaseChatModel, settings: Settings, budget: Budget) -> Answer:
+    """The model's checked wording of `answer`, or `answer` unchanged with a note saying why not."""
+    if answer.abstained or not answer.citations:
+        return answer
+
+    def task() -> Answer:
+        reply = model.invoke(messages(answer, question))
+        claims = [
+            c for line in _text(reply.content).splitlines() if (c := read_claim(line, answer.citations))
+        ]
+        return worded(answer, claims, model_name(model))
+
+    try:
+        return call_model(task, settings, budget)
+    except ModelFailure as failure:
+        return _kept(answer, str(failure))
+
+
+def write_stream(
+    answer: Answer, question: str, model: BaseChatModel, budget: Budget, on_claim: Callable[[str], None]
+) -> Answer:
+    """As `write`, streaming: each claim is checked as soon as its line completes and handed to
+    `on_claim`; the first unsupported claim or a timeout ends the stream, and the deterministic
+    wording is returned with a note (the caller shows it in place of the streamed claims)."""
+    if answer.abstained or not answer.citations:
+        return answer
+    claims: list[Claim] = []
+    try:
+        for line in _lines(model.stream(messages(answer, question)), budget):
+            claim = read_claim(line, answer.citations)
+            if claim is not None:
+                claims.append(claim)
+                on_claim(claim.render())
+        return worded(answer, claims, model_name(model))
+    except Exception as exc:  # a model or parsing failure costs only the model's wording
+        return _kept(answer, f"{type(exc).__name__}: {exc}")
+
+
+def _lines(chunks: Iterator[object], budget: Budget) -> Iterator[str]:
+    """Complete lines of a streamed reply, ending the stream when the answer's budget is spent."""
+    pending = ""
+    for chunk in chunks:
+        if budget.remaining() <= 0:
+            raise TimeoutError("the answer's model budget was spent while streaming")
+        pending += _text(getattr(chunk, "content", ""))
+        *complete, pending = pending.split("\n")
+        yield from complete
+    yield pending
+
+
+def model_name(model: BaseChatModel) -> str:
+    for attribute in ("model_name", "model"):
+        value = getattr(model, attribute, None)
+        if isinstance(value, str) and value:
+            return value
+    return type(model).__name__
+
+
+def _kept(answer: Answer, why: str) -> Answer:
+    note = f"The chat model's wording was not used ({why}); the verified wording is shown."
+    return answer.model_copy(update={"notes": [*answer.notes, note]})
+
+
+def _text(content: object) -> str:
+    """A message's text: a string, or the text parts of a list of content blocks."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", "")) if isinstance(part, dict) else ""
+            for part in content
+        )
+    return ""
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
