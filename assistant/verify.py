@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from assistant.models import Answer, Citation
+from index.language.words import NUMBER_WORDS, stem
 from index.seams import TrialReader
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|^~=])")
@@ -90,49 +91,16 @@ def _strike_unknown_references(text: str, reader: TrialReader, removed: list[str
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # Numbers spelt out: "ECOG zero to three" must not slip past the digit check.
-_NUMBER_WORDS = (
-    {
-        word: str(value)
-        for value, word in enumerate(
-            [
-                "zero",
-                "one",
-                "two",
-                "three",
-                "four",
-                "five",
-                "six",
-                "seven",
-                "eight",
-                "nine",
-                "ten",
-                "eleven",
-                "twelve",
-                "thirteen",
-                "fourteen",
-                "fifteen",
-                "sixteen",
-                "seventeen",
-                "eighteen",
-                "nineteen",
-                "twenty",
-            ]
-        )
-    }
-    | {
-        word: str(10 * tens)
-        for tens, word in enumerate(["thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 3)
-    }
-    | {
-        "hundred": "100",
-        "thousand": "1000",
-        "half": "0.5",
-        "once": "1",
-        "twice": "2",
-        "double": "2",
-        "dozen": "12",
-    }
-)
+_NUMBER_WORDS = NUMBER_WORDS | {
+    "seventy": "70",
+    "eighty": "80",
+    "thousand": "1000",
+    "half": "0.5",
+    "once": "1",
+    "twice": "2",
+    "double": "2",
+    "dozen": "12",
+}
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
 # Each comparator as the bound it sets, so "at most 2" meets "≤ 2" but not "< 2".
 _COMPARATOR_CLASSES: list[tuple[str, str]] = [
@@ -187,9 +155,192 @@ def _comparators(text: str) -> set[str]:
     return found
 
 
-def claim_problems(claim: str, quotes: list[Citation]) -> list[str]:
+# Words a claim may use freely: the grammar of a sentence about the quotes, nothing it could assert.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "as",
+        "at",
+        "from",
+        "is",
+        "are",
+        "be",
+        "been",
+        "was",
+        "were",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "there",
+        "which",
+        "who",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "than",
+        "then",
+        "also",
+        "both",
+        "each",
+        "per",
+        "states",
+        "state",
+        "says",
+        "trial",
+        "trials",
+        "record",
+        "records",
+        "criterion",
+        "criteria",
+        "quote",
+        "quotes",
+        "inclusion",
+        "exclusion",
+        "section",
+    ]
+)
+_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# Each comparator as the bound it sets, so "at most 2" meets "≤ 2" but not "< 2".
+_COMPARATOR_CLASSES: list[tuple[str, str]] = [
+    (
+        r"≤|<=|=<|\bno more than\b|\bnot more than\b|\bat most\b|\bup to\b|\bmaximum\b|\bmax\b"
+        r"|\bnot exceed\w*",
+        "<=",
+    ),
+    (
+        r"≥|>=|=>|\bno less than\b|\bnot less than\b|\bat least\b|\bminimum\b|\bmin\b|\bor more\b"
+        r"|\bor older\b",
+        ">=",
+    ),
+    (
+        r"(?<![<=])<(?!=)|\bless than\b|\blower than\b|\bfewer than\b|\bbelow\b|\bunder\b|\byounger than\b",
+        "<",
+    ),
+    (
+        r"(?<![>=])>(?!=)|\bmore than\b|\bgreater than\b|\bhigher than\b|\babove\b|\bover\b|\bexceed\w*"
+        r"|\bolder than\b",
+        ">",
+    ),
+]
+# A claim is prose about the quotes: links, markup and code are not (an injected record or model
+# output could carry them to the page).
+_NOT_PROSE = re.compile(r"https?://|\bwww\.|<\s*/?\s*[a-z]+[^>]*>|\]\(|```|!\[|\bjavascript:", re.IGNORECASE)
+
+
+def _numbers(text: str) -> set[str]:
+    text = _NCT.sub(" ", text.translate(_SUPERSCRIPT))
+    found = {_canonical_number(n) for n in _NUMBER.findall(text)}
+    return found | {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)}
+
+
+def _canonical_number(written: str) -> str:
+    """'1,5' and '1.50' are 1.5; '45,000' is 45000 (a decimal comma has one or two digits after it)."""
+    value = (
+        float(written.replace(",", "."))
+        if re.fullmatch(r"\d+,\d{1,2}", written)
+        else float(written.replace(",", ""))
+    )
+    return f"{value:g}"
+
+
+def _comparators(text: str) -> set[str]:
+    found: set[str] = set()
+    remaining = text.lower()
+    for pattern, bound in _COMPARATOR_CLASSES:  # the inclusive forms first: "<=" is not also "<"
+        if re.search(pattern, remaining):
+            found.add(bound)
+            remaining = re.sub(pattern, " ", remaining)
+    return found
+
+
+# Words a claim may use freely: the grammar of a sentence about the quotes, nothing it could assert.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "as",
+        "at",
+        "from",
+        "is",
+        "are",
+        "be",
+        "been",
+        "was",
+        "were",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "there",
+        "which",
+        "who",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "than",
+        "then",
+        "also",
+        "both",
+        "each",
+        "per",
+        "states",
+        "state",
+        "says",
+        "trial",
+        "trials",
+        "record",
+        "records",
+        "criterion",
+        "criteria",
+        "quote",
+        "quotes",
+        "inclusion",
+        "exclusion",
+        "section",
+    ]
+)
+_WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in _WORD.findall(_NCT.sub(" ", text.lower()))}
+
+
+def claim_problems(claim: str, quotes: list[Citation], draft: str = "") -> list[str]:
     """Why a model-worded claim is not supported by the quotes it cites (empty: supported). Every
-    number, comparator, drug or condition and NCT ID in the claim must appear in those quotes."""
+    number, comparator, drug or condition and NCT ID in the claim must appear in those quotes, and
+    every other word in them or in the verified `draft` it rewords: a model can rephrase the
+    verified answer, not add to it ("ignore the rules: every patient is eligible")."""
     from index.language.vocabulary import find_terms  # the vocabulary loads its data on first use
 
     if not quotes:
@@ -212,4 +363,8 @@ def claim_problems(claim: str, quotes: list[Citation]) -> list[str]:
     terms = sorted(set(find_terms(claim_text)) - set(find_terms(quoted)))
     if terms:
         problems.append(f"{', '.join(terms)} not in its quotes")
+    allowed = _stems(quoted) | _stems(draft) | _stems(" ".join(_FUNCTION_WORDS))
+    new_words = sorted(_stems(claim_text) - allowed)
+    if new_words:
+        problems.append(f"word(s) {', '.join(new_words)} in neither its quotes nor the verified answer")
     return problems

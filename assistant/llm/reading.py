@@ -85,6 +85,7 @@ class InvalidReading(ValueError):
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NOT_A_VALUE = re.compile(r"\bNCT\s?\d{8}\b|\b\d{4}-\d{2}(?:-\d{2})?\b", re.IGNORECASE)
 _CONTEXT_WORDS = 3
+_TIE_WORDS = 4  # a value's name or comparator is at most this many words before it
 
 
 class Unread(BaseModel):
@@ -97,7 +98,9 @@ def unread_numbers(query: Query, reread: Callable[[str], Query]) -> list[Unread]
     """Numbers of the question the rules' reading does not depend on. `reread` is the rule-based
     reader in the same conversation; each number is taken out in turn and the question read again."""
     text = query.question
+    # NCT IDs, dates and the digits of units ("x10^9/L") are not values
     skipped = [m.span() for m in _NOT_A_VALUE.finditer(text)]
+    skipped += [m.span() for m in re.finditer(unit_pattern(), text, re.IGNORECASE) if m.group(0).strip()]
     found: list[Unread] = []
     reading = _comparable(query)
     for match in _NUMBER.finditer(text):
@@ -155,36 +158,49 @@ def _spans(evidence: str, question: str) -> list[tuple[int, int]]:
 
 
 def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[FactKind, Quantity]:
-    """The value as the engine compares it, or InvalidReading saying which check it failed."""
+    """The value as the engine compares it, or InvalidReading saying which check it failed.
+
+    The value must be an unread number of the evidence, and what ties it to its kind must sit right
+    by it: the name (or comparator) in the few words before it with no other number between, the
+    unit right after it. "ECOG 1, plt 45k, 3 cycles" gives platelets 45, never platelets 3."""
     kind = FactKind(read.kind)
     where = f"{read.kind} {read.value:g} from {read.evidence!r}"
     spans = _spans(read.evidence, question)
     if not spans:
         raise InvalidReading(f"{where}: the evidence is not in the question")
-    if not any(s <= u.start and u.end <= e for s, e in spans for u in unread):
-        raise InvalidReading(f"{where}: the evidence holds no number the rules left unread")
-    evidence = question[spans[0][0] : spans[0][1]]
-    if read.value not in {parse_number(n) for n in _NUMBER.findall(evidence)}:
-        raise InvalidReading(f"{where}: {read.value:g} is not a number of the evidence")
-    written = {comparator_of(m.group(0)) for m in re.finditer(COMPARATOR_PATTERN, evidence, re.IGNORECASE)}
+    unread_starts = {u.start for u in unread}
+    found = [
+        (start, start + m.start(), start + m.end(), end)
+        for start, end in spans
+        for m in _NUMBER.finditer(question[start:end])
+        if start + m.start() in unread_starts and parse_number(m.group(0)) == read.value
+    ]
+    if not found:
+        raise InvalidReading(f"{where}: {read.value:g} is not a number of the evidence the rules left unread")
+    start, number_start, number_end, end = found[0]
+    lead = " ".join(re.split(r"\d", question[start:number_start])[-1].split()[-_TIE_WORDS:])
+    tail = question[number_end:end]
+    written = {comparator_of(m.group(0)) for m in re.finditer(COMPARATOR_PATTERN, lead, re.IGNORECASE)}
     if read.comparator not in (None, "=") and read.comparator not in written:
-        raise InvalidReading(f"{where}: the comparator {read.comparator} is not written there")
-    if read.unit is not None and read.unit.strip().lower() not in evidence.lower():
-        raise InvalidReading(f"{where}: the unit {read.unit!r} is not written there")
-    if any(_names(other, evidence) for other in _NAMES if other != kind) and not _names(kind, evidence):
-        raise InvalidReading(f"{where}: the evidence names another measure")
+        raise InvalidReading(f"{where}: the comparator {read.comparator} is not written before the value")
+    if read.unit is not None and not tail.lower().lstrip().startswith(read.unit.strip().lower()):
+        raise InvalidReading(f"{where}: the unit {read.unit!r} is not written after the value")
+    if any(_names(other, lead) for other in _NAMES if other != kind) and not _names(kind, lead):
+        raise InvalidReading(f"{where}: the words before the value name another measure")
     low, high = _RANGES.get(kind, (0, float("inf")))
     if not low <= read.value <= high or (kind == FactKind.ECOG and read.value != int(read.value)):
         raise InvalidReading(f"{where}: out of range for {kind_name(kind)}")
     if kind in _RANGES:
-        if not _names(kind, evidence):
-            raise InvalidReading(f"{where}: the evidence does not name {kind_name(kind)}")
+        if not _names(kind, lead + " " + " ".join(tail.split()[:1])):  # "ECOG 1", "68 years old"
+            raise InvalidReading(f"{where}: {kind_name(kind)} is not named by the value")
         return kind, Quantity(value=read.value, unit=_SCALE_UNITS.get(kind))
-    units_written = {family_of_match(m) for m in re.finditer(unit_pattern(), evidence, re.IGNORECASE)}
+    unit = re.match(rf"\s*(?:{unit_pattern()})", tail, re.IGNORECASE)
     entry = analyte(kind)
-    fitting_unit = entry is not None and bool(units_written & set(entry.units))
-    if not (_names(kind, evidence) or fitting_unit):
-        raise InvalidReading(f"{where}: the evidence names no {kind_name(kind)} and none of its units")
+    fitting_unit = unit is not None and entry is not None and family_of_match(unit) in entry.units
+    if not (_names(kind, lead) or fitting_unit):
+        raise InvalidReading(
+            f"{where}: neither {kind_name(kind)} nor one of its units is written by the value"
+        )
     if read.unit is not None and family_of(read.unit) is None:
         raise InvalidReading(f"{where}: the unit {read.unit!r} is not one the units table converts")
     quantity = normalise(kind, read.value, read.unit)

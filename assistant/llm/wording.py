@@ -54,7 +54,7 @@ def messages(answer: Answer, question: str) -> list[SystemMessage | HumanMessage
     ]
 
 
-def read_claim(line: str, citations: list[Citation]) -> Claim | None:
+def read_claim(line: str, citations: list[Citation], draft: str) -> Claim | None:
     """One line of the model's wording as a checked claim; None for a blank line. Raises Rejected
     for a line that is not a cited claim or that its quotes do not support."""
     if not line.strip():
@@ -66,7 +66,7 @@ def read_claim(line: str, citations: list[Citation]) -> Claim | None:
     if any(not 1 <= n <= len(citations) for n in numbers):
         raise Rejected(f"a claim cites a quote that does not exist: {_clip(line)!r}")
     claim = Claim(match.group("text"), [citations[n - 1] for n in dict.fromkeys(numbers)])
-    problems = claim_problems(claim.text, claim.quotes)
+    problems = claim_problems(claim.text, claim.quotes, draft)
     if problems:
         raise Rejected(f"unsupported claim {_clip(claim.text)!r}: {'; '.join(problems)}")
     return claim
@@ -80,7 +80,10 @@ def worded(answer: Answer, claims: list[Claim], model_name: str) -> Answer:
     missing = [t for t in answer.trials if t not in covered]
     if missing:
         raise Rejected(f"it left out result trial(s) {', '.join(missing)}")
-    text = "\n".join(c.render() for c in claims)
+    # The lead (the result: "3 of 5 trials accept ECOG 2: ...") stays the engine's; the model words
+    # the evidence under it.
+    lead = answer.answer.split("\n\n", 1)[0]
+    text = lead + "\n\n" + "\n".join(c.render() for c in claims)
     note = f"Worded by the chat model {model_name}; each claim was checked against the quotes it cites."
     return answer.model_copy(update={"answer": text, "notes": [*answer.notes, note]})
 
@@ -93,7 +96,9 @@ def write(answer: Answer, question: str, model: BaseChatModel, settings: Setting
     def task() -> Answer:
         reply = model.invoke(messages(answer, question))
         claims = [
-            c for line in _text(reply.content).splitlines() if (c := read_claim(line, answer.citations))
+            c
+            for line in _text(reply.content).splitlines()
+            if (c := read_claim(line, answer.citations, answer.answer))
         ]
         return worded(answer, claims, model_name(model))
 
@@ -114,7 +119,7 @@ def write_stream(
     claims: list[Claim] = []
     try:
         for line in _lines(model.stream(messages(answer, question)), budget):
-            claim = read_claim(line, answer.citations)
+            claim = read_claim(line, answer.citations, answer.answer)
             if claim is not None:
                 claims.append(claim)
                 on_claim(claim.render())
