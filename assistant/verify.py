@@ -90,6 +90,7 @@ def _strike_unknown_references(text: str, reader: TrialReader, removed: list[str
 
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_POWER = re.compile(r"\b10\s*\^\s*(\d+)|\b10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 # Numbers spelt out: "ECOG zero to three" must not slip past the digit check.
 _NUMBER_WORDS = NUMBER_WORDS | {
     "seventy": "70",
@@ -130,8 +131,12 @@ _NOT_PROSE = re.compile(r"https?://|\bwww\.|<\s*/?\s*[a-z]+[^>]*>|\]\(|```|!\[|\
 
 
 def _numbers(text: str) -> set[str]:
-    text = _NCT.sub(" ", text.translate(_SUPERSCRIPT))
-    found = {_canonical_number(n) for n in _NUMBER.findall(text)}
+    """Numbers as values: "1.50" is "1.5", "two" is "2", and a power of ten ("10^9", "10⁹") is one
+    number, so "x10^9/L" meets "×10⁹/L" and not "×10^6/L"."""
+    text = _NCT.sub(" ", text)
+    powers = {f"10^{p.group(1) or p.group(2).translate(_SUPERSCRIPT)}" for p in _POWER.finditer(text)}
+    text = _POWER.sub(" ", text).translate(_SUPERSCRIPT)
+    found = powers | {_canonical_number(n) for n in _NUMBER.findall(text)}
     return found | {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)}
 
 
@@ -155,180 +160,24 @@ def _comparators(text: str) -> set[str]:
     return found
 
 
-# Words a claim may use freely: the grammar of a sentence about the quotes, nothing it could assert.
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "as",
-        "at",
-        "from",
-        "is",
-        "are",
-        "be",
-        "been",
-        "was",
-        "were",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "their",
-        "there",
-        "which",
-        "who",
-        "whose",
-        "what",
-        "when",
-        "where",
-        "than",
-        "then",
-        "also",
-        "both",
-        "each",
-        "per",
-        "states",
-        "state",
-        "says",
-        "trial",
-        "trials",
-        "record",
-        "records",
-        "criterion",
-        "criteria",
-        "quote",
-        "quotes",
-        "inclusion",
-        "exclusion",
-        "section",
-    ]
+# Words a claim may use freely: the grammar of a sentence about the quotes, nothing it could assert
+# (the verbs of polarity are free only on the side their quotes come from: _POLARITY below).
+_FUNCTION_WORDS = " ".join(
+    (
+        "a an the and or of to in on for with by as at from is are be been was were it its this that",
+        "these those their there which who whose what when where than then also both each per states",
+        "state says trial trials record records criterion criteria quote quotes section patient",
+        "patients participant participants must have has need needs score level count",
+        "require requires required include includes included accept accepts accepted allow allows",
+        "allowed eligible exclude excludes excluded exclusion inclusion",
+    )
 )
-_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
-# Each comparator as the bound it sets, so "at most 2" meets "≤ 2" but not "< 2".
-_COMPARATOR_CLASSES: list[tuple[str, str]] = [
-    (
-        r"≤|<=|=<|\bno more than\b|\bnot more than\b|\bat most\b|\bup to\b|\bmaximum\b|\bmax\b"
-        r"|\bnot exceed\w*",
-        "<=",
-    ),
-    (
-        r"≥|>=|=>|\bno less than\b|\bnot less than\b|\bat least\b|\bminimum\b|\bmin\b|\bor more\b"
-        r"|\bor older\b",
-        ">=",
-    ),
-    (
-        r"(?<![<=])<(?!=)|\bless than\b|\blower than\b|\bfewer than\b|\bbelow\b|\bunder\b|\byounger than\b",
-        "<",
-    ),
-    (
-        r"(?<![>=])>(?!=)|\bmore than\b|\bgreater than\b|\bhigher than\b|\babove\b|\bover\b|\bexceed\w*"
-        r"|\bolder than\b",
-        ">",
-    ),
+# A claim that says a trial excludes something must cite an exclusion; one that says it requires or
+# accepts something must cite a quote that is not an exclusion.
+_POLARITY = [
+    (re.compile(r"\bexclu\w*|\brule[sd]? out\b|\bineligible\b|\bnot (?:eligible|allowed)\b", re.I), True),
+    (re.compile(r"\brequire\w*|\binclu\w*|\baccept\w*|\ballow\w*|\b(?<!in)eligible\b|\bmust\b", re.I), False),
 ]
-# A claim is prose about the quotes: links, markup and code are not (an injected record or model
-# output could carry them to the page).
-_NOT_PROSE = re.compile(r"https?://|\bwww\.|<\s*/?\s*[a-z]+[^>]*>|\]\(|```|!\[|\bjavascript:", re.IGNORECASE)
-
-
-def _numbers(text: str) -> set[str]:
-    text = _NCT.sub(" ", text.translate(_SUPERSCRIPT))
-    found = {_canonical_number(n) for n in _NUMBER.findall(text)}
-    return found | {_NUMBER_WORDS[w.lower()] for w in _NUMBER_WORD.findall(text)}
-
-
-def _canonical_number(written: str) -> str:
-    """'1,5' and '1.50' are 1.5; '45,000' is 45000 (a decimal comma has one or two digits after it)."""
-    value = (
-        float(written.replace(",", "."))
-        if re.fullmatch(r"\d+,\d{1,2}", written)
-        else float(written.replace(",", ""))
-    )
-    return f"{value:g}"
-
-
-def _comparators(text: str) -> set[str]:
-    found: set[str] = set()
-    remaining = text.lower()
-    for pattern, bound in _COMPARATOR_CLASSES:  # the inclusive forms first: "<=" is not also "<"
-        if re.search(pattern, remaining):
-            found.add(bound)
-            remaining = re.sub(pattern, " ", remaining)
-    return found
-
-
-# Words a claim may use freely: the grammar of a sentence about the quotes, nothing it could assert.
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "by",
-        "as",
-        "at",
-        "from",
-        "is",
-        "are",
-        "be",
-        "been",
-        "was",
-        "were",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "their",
-        "there",
-        "which",
-        "who",
-        "whose",
-        "what",
-        "when",
-        "where",
-        "than",
-        "then",
-        "also",
-        "both",
-        "each",
-        "per",
-        "states",
-        "state",
-        "says",
-        "trial",
-        "trials",
-        "record",
-        "records",
-        "criterion",
-        "criteria",
-        "quote",
-        "quotes",
-        "inclusion",
-        "exclusion",
-        "section",
-    ]
-)
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]|[a-z]")
 
 
@@ -363,8 +212,16 @@ def claim_problems(claim: str, quotes: list[Citation], draft: str = "") -> list[
     terms = sorted(set(find_terms(claim_text)) - set(find_terms(quoted)))
     if terms:
         problems.append(f"{', '.join(terms)} not in its quotes")
-    allowed = _stems(quoted) | _stems(draft) | _stems(" ".join(_FUNCTION_WORDS))
-    new_words = sorted(_stems(claim_text) - allowed)
+    for verb, exclusion in _POLARITY:
+        said = verb.search(claim_text)
+        if said and not any(("exclu" in q.section.lower()) == exclusion for q in quotes):
+            side = "an exclusion" if exclusion else "a criterion that is not an exclusion"
+            problems.append(f"it says {said.group(0)!r} but cites no {side}")
+    allowed = _stems(quoted) | _stems(draft) | _stems(_FUNCTION_WORDS)
+    worded = claim_text.lower()
+    for pattern, _ in _COMPARATOR_CLASSES:  # comparator phrases were checked as comparators above
+        worded = re.sub(pattern, " ", worded)
+    new_words = sorted(_stems(worded) - allowed)
     if new_words:
         problems.append(f"word(s) {', '.join(new_words)} in neither its quotes nor the verified answer")
     return problems
