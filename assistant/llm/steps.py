@@ -5,6 +5,7 @@ result unchanged, with a note, when the model fails or says something the checks
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from contextvars import ContextVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -23,6 +24,11 @@ from index.settings import Settings
 # questions the rules found nothing structured in. Guards (instructions, advice, unknown trials) and
 # questions about one named trial are the rules' alone.
 _READ_KINDS = (QuestionKind.SET, QuestionKind.MATCH, QuestionKind.OPEN)
+
+
+# Where a caller that streams (the chat UI) wants the model's checked claims as they come: set
+# around `Assistant.ask`; unset, the wording arrives whole with the answer.
+CLAIM_SINK: ContextVar[Callable[[list[str]], None] | None] = ContextVar("claim_sink", default=None)
 
 
 class ModelTurn(BaseModel):
@@ -81,4 +87,4 @@ class ModelSteps:
         noted = answer.model_copy(update={"notes": [*answer.notes, *turn.notes]})
         if not self.settings.llm_write:
             return noted
-        return write(noted, question, self.model, self.settings, turn.budget)
+        return write(noted, question, self.model, self.settings, turn.budget, CLAIM_SINK.get())

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 import prompts
 from assistant.llm.calls import Budget, ModelFailure, call_model
@@ -88,18 +88,35 @@ def worded(answer: Answer, claims: list[Claim], model_name: str) -> Answer:
     return answer.model_copy(update={"answer": text, "notes": [*answer.notes, note]})
 
 
-def write(answer: Answer, question: str, model: BaseChatModel, settings: Settings, budget: Budget) -> Answer:
-    """The model's checked wording of `answer`, or `answer` unchanged with a note saying why not."""
+def write(
+    answer: Answer,
+    question: str,
+    model: BaseChatModel,
+    settings: Settings,
+    budget: Budget,
+    on_claims: Callable[[list[str]], None] | None = None,
+) -> Answer:
+    """The model's checked wording of `answer`, or `answer` unchanged with a note saying why not.
+
+    With `on_claims`, the reply is streamed: each claim is checked as soon as its line completes and
+    `on_claims` gets the checked claims so far (an empty list when a try starts again), so a stream
+    never shows an unchecked claim. The first unsupported claim ends that try."""
     if answer.abstained or not answer.citations:
         return answer
 
     def task() -> Answer:
-        reply = model.invoke(messages(answer, question))
-        claims = [
-            c
-            for line in _text(reply.content).splitlines()
-            if (c := read_claim(line, answer.citations, answer.answer))
-        ]
+        claims: list[Claim] = []
+        if on_claims is None:
+            lines = _text(model.invoke(messages(answer, question)).content).splitlines()
+        else:
+            on_claims([])
+            lines = _lines(model.stream(messages(answer, question)))
+        for line in lines:
+            claim = read_claim(line, answer.citations, answer.answer)
+            if claim is not None:
+                claims.append(claim)
+                if on_claims is not None:
+                    on_claims([c.render() for c in claims])
         return worded(answer, claims, model_name(model))
 
     try:
@@ -108,33 +125,11 @@ def write(answer: Answer, question: str, model: BaseChatModel, settings: Setting
         return _kept(answer, str(failure))
 
 
-def write_stream(
-    answer: Answer, question: str, model: BaseChatModel, budget: Budget, on_claim: Callable[[str], None]
-) -> Answer:
-    """As `write`, streaming: each claim is checked as soon as its line completes and handed to
-    `on_claim`; the first unsupported claim or a timeout ends the stream, and the deterministic
-    wording is returned with a note (the caller shows it in place of the streamed claims)."""
-    if answer.abstained or not answer.citations:
-        return answer
-    claims: list[Claim] = []
-    try:
-        for line in _lines(model.stream(messages(answer, question)), budget):
-            claim = read_claim(line, answer.citations, answer.answer)
-            if claim is not None:
-                claims.append(claim)
-                on_claim(claim.render())
-        return worded(answer, claims, model_name(model))
-    except Exception as exc:  # a model or parsing failure costs only the model's wording
-        return _kept(answer, f"{type(exc).__name__}: {exc}")
-
-
-def _lines(chunks: Iterator[object], budget: Budget) -> Iterator[str]:
-    """Complete lines of a streamed reply, ending the stream when the answer's budget is spent."""
+def _lines(chunks: Iterator[BaseMessage]) -> Iterator[str]:
+    """Complete lines of a streamed reply, each as soon as it ends."""
     pending = ""
     for chunk in chunks:
-        if budget.remaining() <= 0:
-            raise TimeoutError("the answer's model budget was spent while streaming")
-        pending += _text(getattr(chunk, "content", ""))
+        pending += _text(chunk.content)
         *complete, pending = pending.split("\n")
         yield from complete
     yield pending
