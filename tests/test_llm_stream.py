@@ -49,7 +49,8 @@ def test_the_chat_shows_streamed_claims_then_the_cited_answer(
     assistant = Assistant(reader, settings, chat_model=scripted([FAITHFUL]))
     updates = list(ChatHandlers(assistant, reader, settings).respond(ECOG2, None, []))
     replies = [update[0][-1]["content"] for update in updates]
-    streamed = [r for r in replies[1:-1] if "ECOG PS score for physical condition of 0-2 points" in r]
-    assert streamed and 'class="cite"' not in streamed[-1]  # claims alone, before citations are attached
+    # the claims alone, before the engine's result line and the citations are attached
+    streamed = [r for r in replies if r.startswith("<ul><li>[NCT06433830] requires")]
+    assert len(streamed) == 4 and not any('class="cite"' in r for r in streamed)
     assert "requires an ECOG PS score of 0-2" in replies[-1] and 'class="cite"' in replies[-1]
     assert "NCT07162519" in replies[-1] and "Worded by the chat model" in replies[-1]
