@@ -223,5 +223,6 @@ def claim_problems(claim: str, quotes: list[Citation], draft: str = "") -> list[
         worded = re.sub(pattern, " ", worded)
     new_words = sorted(_stems(worded) - allowed)
     if new_words:
-        problems.append(f"word(s) {', '.join(new_words)} in neither its quotes nor the verified answer")
+        shown = ", ".join(new_words[:5]) + (", …" if len(new_words) > 5 else "")
+        problems.append(f"word(s) {shown} in neither its quotes nor the verified answer")
     return problems

@@ -59,6 +59,38 @@ def test_none_is_the_default_and_builds_no_model() -> None:
     assert Settings().llm == "none" and get_chat_model(Settings()) is None
 
 
+def test_model_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "TRIALS_LLM": "openai:local",
+        "TRIALS_LLM_BASE_URL": "http://127.0.0.1:8080/v1",
+        "TRIALS_LLM_API_KEY": "s3cret",
+        "TRIALS_LLM_TIMEOUT_SECONDS": "3",
+        "TRIALS_LLM_MAX_RETRIES": "0",
+        "TRIALS_LLM_BUDGET_SECONDS": "9",
+        "TRIALS_LLM_WRITE": "false",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert (settings.llm, settings.llm_base_url, settings.llm_timeout_seconds) == (
+        "openai:local",
+        "http://127.0.0.1:8080/v1",
+        3,
+    )
+    assert (
+        settings.llm_max_retries,
+        settings.llm_budget_seconds,
+        settings.llm_parse,
+        settings.llm_write,
+    ) == (
+        0,
+        9,
+        True,
+        False,
+    )
+    assert settings.llm_api_key is not None and settings.llm_api_key.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)  # a key never reaches a log line
+
+
 def test_an_unknown_model_spec_says_what_is_accepted() -> None:
     with pytest.raises(TrialsError, match="openai:<model>"):
         get_chat_model(Settings(llm="gpt-x"))

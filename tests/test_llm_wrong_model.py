@@ -58,7 +58,7 @@ def test_a_wrong_model_changes_no_result_and_adds_no_unverifiable_claim() -> Non
     wrong_model = WrongChatModel()
     wrong = Assistant(reader, Settings(llm_max_retries=0), chat_model=wrong_model)
     conversations = _conversations()
-    wrong_results, unverifiable, bad_citations, worded, read_notes = [], [], [], 0, 0
+    wrong_results, unverifiable, bad_citations, worded, read_notes, readings_used = [], [], [], 0, 0, 0
     for case_id, turns in conversations:
         expected = _ask(plain, turns, case_id)
         got = _ask(wrong, turns, case_id)
@@ -74,11 +74,12 @@ def test_a_wrong_model_changes_no_result_and_adds_no_unverifiable_claim() -> Non
         elif not got.abstained and got.citations:
             assert got.answer == expected.answer, case_id  # a rejected wording leaves the verified one
         read_notes += any("reading of the question was not used" in n for n in got.notes)
+        readings_used += any(n.startswith("The chat model read") for n in got.notes)
     print(
         f"\nwrong model over {len(conversations)} conversations, {wrong_model.calls} model calls: "
         f"{len(wrong_results)} wrong results, {len(unverifiable)} unverifiable claims, "
         f"{len(bad_citations)} unverified citations; {worded} answers worded by the model "
-        f"(faithful turns), {read_notes} readings rejected"
+        f"(faithful turns), {read_notes} readings rejected, {readings_used} used"
     )
     assert wrong_model.calls > len(conversations)  # the model was asked, not bypassed
     assert worded > 0  # its faithful turns were used, so the checks pass good claims through

@@ -164,7 +164,7 @@ def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[F
     by it: the name (or comparator) in the few words before it with no other number between, the
     unit right after it. "ECOG 1, plt 45k, 3 cycles" gives platelets 45, never platelets 3."""
     kind = FactKind(read.kind)
-    where = f"{read.kind} {read.value:g} from {read.evidence!r}"
+    where = f"{read.kind} {read.value:g}"  # the model's own words are not echoed into the answer's notes
     spans = _spans(read.evidence, question)
     if not spans:
         raise InvalidReading(f"{where}: the evidence is not in the question")
@@ -221,9 +221,8 @@ def resolve(
     }
     for nct_id in reading.nct_ids:
         if nct_id not in known_ids or nct_id not in written_ids:
-            raise InvalidReading(
-                f"it named {nct_id!r}, which is not an indexed trial written in the question"
-            )
+            named = nct_id if re.fullmatch(r"NCT\d{8}", nct_id) else "a malformed NCT ID"
+            raise InvalidReading(f"it named {named}, which is not an indexed trial written in the question")
     values = [(read, *check_value(read, query.question, unread)) for read in reading.values]
     kind = query.kind
     if kind == QuestionKind.OPEN and not query.nct_ids and not query.has_tests() and values:

@@ -61,14 +61,14 @@ def read_claim(line: str, citations: list[Citation], draft: str) -> Claim | None
         return None
     match = _CLAIM.match(line)
     if match is None:
-        raise Rejected(f"a line cites no quote: {_clip(line)!r}")
+        raise Rejected("a line cites no quote")
     numbers = [int(n) for n in re.findall(r"\d+", match.group("cites"))]
     if any(not 1 <= n <= len(citations) for n in numbers):
-        raise Rejected(f"a claim cites a quote that does not exist: {_clip(line)!r}")
+        raise Rejected("a claim cites a quote that does not exist")
     claim = Claim(match.group("text"), [citations[n - 1] for n in dict.fromkeys(numbers)])
     problems = claim_problems(claim.text, claim.quotes, draft)
     if problems:
-        raise Rejected(f"unsupported claim {_clip(claim.text)!r}: {'; '.join(problems)}")
+        raise Rejected(f"a claim its quotes do not support: {'; '.join(problems)}")
     return claim
 
 
@@ -158,8 +158,3 @@ def _text(content: object) -> str:
             for part in content
         )
     return ""
-
-
-def _clip(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
