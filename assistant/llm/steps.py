@@ -15,7 +15,7 @@ import prompts
 from assistant.llm.calls import Budget, ModelFailure, call_model
 from assistant.llm.data import prompt
 from assistant.llm.reading import QuestionReading, resolve, unread_numbers
-from assistant.llm.wording import model_name, write
+from assistant.llm.wording import write
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind
 from index.settings import Settings
@@ -44,7 +44,6 @@ class ModelSteps:
     def __init__(self, model: BaseChatModel, settings: Settings) -> None:
         self.model = model
         self.settings = settings
-        self.name = model_name(model)
 
     def turn(self) -> ModelTurn:
         return ModelTurn(budget=Budget(self.settings.llm_budget_seconds))
