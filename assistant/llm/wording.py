@@ -9,7 +9,7 @@ Claims are checked one by one as the model's lines complete, so a stream shows o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
@@ -106,6 +106,7 @@ def write(
 
     def task() -> Answer:
         claims: list[Claim] = []
+        lines: Iterable[str]
         if on_claims is None:
             lines = _text(model.invoke(messages(answer, question)).content).splitlines()
         else:
