@@ -21,8 +21,8 @@ from assistant.query import Query, QuestionKind
 from index.settings import Settings
 
 # Questions whose numbers the model may help read: which trials, could this patient enter, and
-# questions the rules found nothing structured in. Guards (instructions, advice, unknown trials) and
-# questions about one named trial are the rules' alone.
+# open questions in which the rules found no trial and no test. Guards (instructions, advice,
+# unknown trials) and questions about one named trial are the rules' alone.
 _READ_KINDS = (QuestionKind.SET, QuestionKind.MATCH, QuestionKind.OPEN)
 
 
@@ -54,6 +54,8 @@ class ModelSteps:
         """The rules' Query, with what the model validly read of the numbers they left unread."""
         if not self.settings.llm_parse or query.kind not in _READ_KINDS:
             return query
+        if query.kind == QuestionKind.OPEN and (query.nct_ids or query.has_tests()):
+            return query  # read enough to be answered from the records: nothing a reading could add
         unread = unread_numbers(query, reread)
         if not unread:
             return query
