@@ -126,10 +126,11 @@ def _comparable(query: Query) -> object:
 
 
 def _context(text: str, start: int, end: int) -> str:
-    """The number and the words around it: "... with a thrombocyte count of 45k today ..."."""
-    before = text[:start].split()[-_CONTEXT_WORDS:]
-    after = text[start:].split()[: _CONTEXT_WORDS + 1]  # the first holds the number itself
-    return " ".join([*before, *after])
+    """The number and the words around it, as written: "docetaxel C3 D11, plt 41 today"."""
+    words = list(re.finditer(r"\S+", text))
+    at = next(i for i, word in enumerate(words) if word.end() >= end)
+    first, last = words[max(0, at - _CONTEXT_WORDS)], words[min(len(words) - 1, at + _CONTEXT_WORDS)]
+    return text[first.start() : last.end()]
 
 
 # ---- the resolver ----
