@@ -86,7 +86,10 @@ def _facts(kinds: Iterable[FactKind], fallback: str | None, label: str) -> Extra
             result.citations.append(fact_citation(trial, facts[0]))
         if not result.lines and fallback:
             for criterion in _criteria_matching(trial, fallback):
-                result.lines.append(f"{criterion.section} criterion {criterion.label or criterion.number}")
+                where = f"{criterion.section} criterion {criterion.label or criterion.number}"
+                # "Adequate organ function": the topic is named but no limit is given to check against
+                numberless = not re.search(r"\d", criterion.text)
+                result.lines.append(f"no numeric limit is stated; {where} says only" if numberless else where)
                 result.citations.append(criterion_citation(trial, criterion))
         return result
 
@@ -495,7 +498,10 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="dates",
         label="dates",
-        trigger=r"\bdates?\b|\bwhen\b|\bstart(?:s|ed|ing)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b",
+        # a bare "when" asks about the study's own course only ("when is it expected to be over?");
+        # "when is the drug stopped?" is asked of the record's text
+        trigger=r"\bdates?\b|\bstart(?:s|ed|ing)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b"
+        r"|\bwhen\b(?=[^?.;]*\b(?:done|over|complete\w*|run\w*|open\w*|clos\w*|begin\w*|began|launch\w*)\b)",
         extract=_dates,
     ),
     Attribute(
@@ -539,7 +545,7 @@ ATTRIBUTES: list[Attribute] = [
         r"|\btransaminases?\b|\balt\b|\bast\b|\bulns?\b",
         extract=_facts(
             _ORGAN,
-            r"\b(?:renal|kidney|liver|hepatic|creatinine|bilirubin|ALT|AST|ULN|eGFR)\b",
+            r"\b(?:renal|kidney|liver|hepatic|creatinine|bilirubin|ALT|AST|ULN|eGFR|organ)\b",
             "organ-function limits",
         ),
     ),
@@ -618,10 +624,17 @@ def attributes_in(question: str) -> list[str]:
     return keys
 
 
+# Attributes named by what the record's sentences would also say ("how long" is answered by "over
+# 24 weeks", "plt counts" by "platelet count"): their words stay in what is asked of the record.
+_SAID_IN_RECORD = frozenset({"duration", "transfusion", "organ_function", "life_expectancy"}) | {
+    f"lab:{kind.value}" for kind in LAB_NAMES
+}
+
+
 def without_attribute_words(question: str, keys: list[str]) -> str:
     """The question less the words that named the attributes `keys` ("what is the dose" -> "what is
     the"): what is left is asked of the record's own text."""
-    for key in keys:
+    for key in (k for k in keys if k not in _SAID_IN_RECORD):
         question = re.sub(BY_KEY[key].trigger, " ", question, flags=re.IGNORECASE)
     return question
 

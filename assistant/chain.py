@@ -329,7 +329,9 @@ class AnswerChain:
     def _remember(self, state: PipelineState) -> PipelineState:
         answer = _answer(state)
         if state.session_id is not None:
-            self.memory.remember(state.session_id, Turn(query=_query(state), trials=answer.trials))
+            self.memory.remember(
+                state.session_id, Turn(query=_query(state), trials=answer.trials, answer_text=answer.answer)
+            )
         return state
 
 

@@ -62,7 +62,12 @@ class TrialEvaluation(BaseModel):
 def evaluate(trials: Iterable[Trial], query: Query) -> list[TrialEvaluation]:
     """Every trial (within the query's scope) against every test of the query."""
     scope = set(query.scope) if query.scope is not None else None
-    return [evaluate_trial(t, query) for t in trials if scope is None or t.nct_id in scope]
+    others = set(query.others_than)
+    return [
+        evaluate_trial(t, query)
+        for t in trials
+        if (scope is None or t.nct_id in scope) and t.nct_id not in others
+    ]
 
 
 def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
@@ -668,7 +673,7 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
         return TestResult(
             outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}"
         )
-    hit = [v for v in values if v in test.values]
+    hit = [v for v in values if (v in test.values) != test.negated]
     shown = hit or values
     quote = _field_quote(trial, test.field, shown)
     cites = [Citation(nct_id=trial.nct_id, section=_FIELD_LABELS[test.field], quote=quote)] if quote else []

@@ -96,6 +96,7 @@ class FieldTest(_Model):
     values: list[str]  # accepted values as the records store them (upper case enums; ISO dates)
     label: str
     operator: Literal["in", "<", "<=", ">", ">="] = "in"  # dates compare; enumerations are "in"
+    negated: bool = False  # "treating it rather than preventing it": any stated value but these
 
 
 class CountTest(_Model):
@@ -160,6 +161,7 @@ class Query(_Model):
     # trials that refuse the patient's values are the result.
     wants_excluded: bool = False
     scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
+    others_than: list[str] = Field(default_factory=list)  # "any other trial": these are left out
     count_only: bool = False  # "how many trials..."
     aggregate: Literal["sum", "mean"] | None = None  # "the combined enrolment of ...": over the result
     follow_up: bool = False
@@ -178,3 +180,4 @@ class Turn(_Model):
 
     query: Query
     trials: list[str]  # the answer's result trials
+    answer_text: str = ""  # what was said, for "that city" (a place the answer named)

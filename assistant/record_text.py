@@ -10,9 +10,10 @@ cava". Only the one record is read: the cost does not grow with the corpus.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import sentences
@@ -20,7 +21,7 @@ from assistant.retrieve import content_words, shared_words
 from assistant.verify import quote_in_record
 from index.language.units import analytes
 from index.language.vocabulary import concept_matches
-from index.language.words import stem, stems
+from index.language.words import NUMBER_WORDS, stem, stems
 from index.models import Trial
 
 # A sentence answers when it holds at least this share of what the question asks (by weight);
@@ -41,22 +42,43 @@ class RecordSentence:
 
 # Words that shape a question about a record without saying what to look for in it.
 _SCAFFOLD = frozenset(
-    {"many", "much", "long", "often", "within", "must", "taken", "given", "need", "needs", "set", "sets"}
+    {"once", "whenever"}
+    | {"many", "much", "long", "often", "within", "must", "taken", "given", "need", "needs", "set", "sets"}
     | {"use", "uses", "used", "have", "has", "get", "gets", "anywhere", "defined", "define", "mean", "means"}
     | {"list", "lists", "listed", "claim", "claims", "quote", "quotes", "actually", "still", "exactly"}
     | {"pt", "pts", "whats", "other", "over", "section", "summary", "background", "cutoff", "cutoffs"}
     | {"threshold", "thresholds", "limit", "limits", "say", "said", "they", "their", "there"}
 )
+# Words that ask for a kind of answer (ANSWER_SHAPES), not for themselves.
+_SHAPE_WORDS = frozenset({"duration", "length", "incidence", "rate", "rates", "percent", "proportion"})
 _NCT = re.compile(r"\bNCT\s?\d{8}\b|\b\d{8}\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class AskedUnit:
     """One thing the question asks, and the ways a sentence may say it: the question's own word, or
-    every word of the canonical name of the concept or analyte it names ("plt" -> "platelets")."""
+    every word of the canonical name of the concept or analyte it names ("plt" -> "platelets"), or,
+    for the kind of answer asked ("how long?"), an expression of that kind ("over 24 weeks")."""
 
     word: str
-    alternatives: tuple[frozenset[str], ...]
+    alternatives: tuple[frozenset[str], ...] = ()
+    shape: re.Pattern[str] | None = None
+
+
+_NUMBER = r"(?:\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
+_TIME_UNIT = r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|cycles?|doses?)\b"
+# The kinds of answer a question can ask for, each as (how a question asks it, how a sentence gives
+# one): "how long are counts followed?" is answered by a sentence holding a duration.
+ANSWER_SHAPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "(a duration)": (
+        re.compile(r"\bhow long\b|\bduration\b|\blength\b|\bfor how many\b", re.I),
+        re.compile(rf"\b{_NUMBER}\s*(?:-|to|–)?\s*(?:{_NUMBER}\s*)?-?\s*{_TIME_UNIT}", re.I),
+    ),
+    "(a figure)": (
+        re.compile(r"\bwhat (?:percent|proportion|share|fraction)|\b(?:incidence|rates?)\b|%", re.I),
+        re.compile(r"\d(?:\.\d+)?\s*%|\bper ?cent\b", re.I),
+    ),
+}
 
 
 def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUnit]:
@@ -75,11 +97,13 @@ def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUni
     units = []
     for match in re.finditer(r"[\w][\w-]*", question):
         word = match.group().lower()
-        if word not in content_words(word) or word in leave_out or word in _SCAFFOLD:
+        if word not in content_words(word) or word in leave_out or word in _SCAFFOLD or word in _SHAPE_WORDS:
             continue
         names = [name for start, end, name in named if start <= match.start() < end]
         alternatives = (frozenset({stem(word)}), *(frozenset(stems(content_words(n))) for n in names))
         units.append(AskedUnit(word, alternatives))
+    shapes = ANSWER_SHAPES.items()
+    units += [AskedUnit(name, shape=shape) for name, (asks, shape) in shapes if asks.search(question)]
     return list({u.word: u for u in units}.values())
 
 
@@ -100,16 +124,19 @@ def best_sentences(
         return []
     words_of = {line: stems(content_words(line)) for line in lines}
 
-    def says(unit: AskedUnit, words: set[str]) -> bool:
-        return any(len(shared_words(set(a), words)) == len(a) for a in unit.alternatives)
+    def says(unit: AskedUnit, line: str) -> bool:
+        if unit.shape is not None:
+            return unit.shape.search(line) is not None
+        return any(len(shared_words(set(a), words_of[line])) == len(a) for a in unit.alternatives)
 
+    held = {line: frozenset(u.word for u in units if says(u, line)) for line in lines}
     # A unit the record never says still counts in what was asked, as much as the rarest word:
     # a question about fibrosis is not answered by sentences about the bone marrow.
     rarest = math.log(1 + len(lines))
     weight = {}
     unsaid = 0
     for unit in units:
-        holding = sum(1 for words in words_of.values() if says(unit, words))
+        holding = sum(1 for words in held.values() if unit.word in words)
         weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
         unsaid += not holding
     if unsaid * 2 > len(units):
@@ -121,14 +148,45 @@ def best_sentences(
         inside = [score for passage, score in similar if line in passage]
         return max(inside, default=0.0) / top_similarity if top_similarity > 0 else 0.0
 
-    shares = {line: sum(weight[u.word] for u in units if says(u, words_of[line])) / total for line in lines}
-    scored = [
-        RecordSentence(line, shares[line] + DENSE_WEIGHT * closeness(line))
-        for line in lines
-        if shares[line] >= MIN_SHARE / 2  # similarity alone never makes an answer
-    ]
+    candidates = {line: (held[line], closeness(line)) for line in lines}
+    candidates |= _continued(trial, lines, held, closeness)
+    scored = []
+    for text, (words, near) in candidates.items():
+        share = sum(weight[w] for w in words) / total
+        if share >= MIN_SHARE / 2:  # similarity alone never makes an answer
+            scored.append(RecordSentence(text, share + DENSE_WEIGHT * near))
     scored.sort(key=lambda s: (-s.score, len(s.text)))
     if not scored or scored[0].score < MIN_SHARE:
         return []
     best = scored[0].score
-    return [s for s in scored if s.score >= NEAR_BEST * best][:MAX_SENTENCES]
+    chosen: list[RecordSentence] = []
+    for sentence in scored:
+        if sentence.score >= NEAR_BEST * best and not any(sentence.text in c.text for c in chosen):
+            chosen.append(sentence)
+    return chosen[:MAX_SENTENCES]
+
+
+_STARTS_ITEM = re.compile(r"\s*(?:[*•·▪-]|\d{1,2}[.)]\s)")
+
+
+def _ends_item(sentence: str) -> bool:
+    return sentence.rstrip().endswith(";")
+
+
+def _continued(
+    trial: Trial,
+    lines: Sequence[str],
+    held: dict[str, frozenset[str]],
+    closeness: Callable[[str], float],
+) -> dict[str, tuple[frozenset[str], float]]:
+    """Two sentences in a row that together say what neither says alone ("...must use
+    contraception." + "Exceptions include ... postmenopausal status for over 1 year."): one quote."""
+    joined = {}
+    for first, second in itertools.pairwise(lines):
+        both = held[first] | held[second]
+        if both in (held[first], held[second]) or _ends_item(first) or _STARTS_ITEM.match(second):
+            continue  # one sentence says it all, or they are two criteria of a list
+        text = f"{first} {second}"
+        if quote_in_record(text, trial.text):
+            joined[text] = (both, max(closeness(first), closeness(second)))
+    return joined

@@ -28,6 +28,14 @@ MIN_MARGIN = 2.0
 _TRIAL_NOUN = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary)\b", re.I
 )
+_WORD = re.compile(r"[\w][\w-]*")
+_DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+# "the study from Hangzhou", "the trial run by Oscar Lambret"
+_NOUN_THEN_PREPOSITION = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|protocols?)\s+(?:at|in|from|by|of|with|on|run by|led by)\s+(?:the\s+)?$",
+    re.I,
+)
+_HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 # Words that describe any trial: they never identify one.
 _GENERIC = frozenset(
@@ -36,6 +44,11 @@ _GENERIC = frozenset(
     | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
     | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
 )
+
+
+def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
+    """Two words of one description are next to each other, with nothing but a space or hyphen between."""
+    return not run or question[run[-1].end() : word.start()] in (" ", "-", "")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:
@@ -81,10 +94,52 @@ class TrialDirectory:
                 scores[nct_id] += math.log(self.size / len(held_by))
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
-        named_as_trial = _TRIAL_NOUN.search(question) or len(self._words_of(question, nct_id)) >= 2
+        # one identifying word is enough only as part of a description ("the Lyon trial"); a word
+        # elsewhere ("is any trial run in Tianjin?") may be the trial's or anyone's
+        named_as_trial = (
+            self.description_spans(question, nct_id) or len(self._words_of(question, nct_id)) >= 2
+        )
         if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
             return nct_id
         return None
+
+    def description_spans(self, question: str, nct_id: str) -> list[tuple[int, int]]:
+        """Where the question names `nct_id` by description, so those words are not read as what is
+        asked of it: a run of the trial's identifying words ending in a word for a trial ("the
+        Tianjin herombopag trial": Tianjin is not a place filter there, nor "prevention" a purpose
+        asked about), or such a run heading the question before ':' or ' - ' ("romiplostim N01: ...")."""
+        spans = []
+        run: list[re.Match[str]] = []
+        for word in [*_WORD.finditer(question), None]:
+            if word is not None and self._describes(word.group(), nct_id) and _joined(question, run, word):
+                run.append(word)
+                continue
+            spans += self._run_span(question, run, nct_id)
+            run = [word] if word is not None and self._describes(word.group(), nct_id) else []
+        return spans
+
+    def _describes(self, word: str, nct_id: str) -> bool:
+        lowered = word.lower()
+        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC:
+            return True
+        words = [singular(w) for w in content_words(lowered)]
+        # a word no trial holds may be part of the description ("the Nantes MDS study"); a word
+        # another trial holds is not
+        return any(nct_id in self.holders.get(w, ()) for w in words) or (
+            bool(words) and not any(w in self.holders for w in words)
+        )
+
+    def _run_span(self, question: str, run: list[re.Match[str]], nct_id: str) -> list[tuple[int, int]]:
+        identifying = [w for w in run if self._words_of(w.group(), nct_id)]
+        if not identifying:
+            return []
+        ends_in_noun = bool(_TRIAL_NOUN.fullmatch(run[-1].group().lower()))
+        heading = run[0].start() == 0 and _HEADING_END.match(question, run[-1].end()) is not None
+        after_noun = _NOUN_THEN_PREPOSITION.search(question[: run[0].start()]) is not None
+        if not (ends_in_noun or heading or after_noun):
+            return []
+        start = next(w for w in run if w.group().lower() not in _DETERMINERS).start()
+        return [(start, run[-1].end())]
 
     def _words_of(self, question: str, nct_id: str) -> set[str]:
         return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}

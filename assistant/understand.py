@@ -81,7 +81,9 @@ _RULED_OUT = re.compile(
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
 _COMPARE_CUE = re.compile(r"\bcompar|\bdifferen|\bversus\b|\bvs\.?\b|\bside by side\b", re.IGNORECASE)
 _OVERVIEW_CUE = re.compile(
-    r"\btell me (?:about|more)|\bsummar|\boverview\b|\bdescribe\b"
+    # "summarise it", "a summary of it"; not "the summary" meaning the record's Brief Summary section
+    r"\btell me (?:about|more)|\bsummari[sz]e|\bsummary of\b|\bgive (?:me )?a (?:\w+ )?summary\b"
+    r"|\boverview\b|\bdescribe\b"
     r"|\bwhat is\s+(?:NCT\s?\d{8}|it|this trial|that trial)"
     r"\s*(?:about)?\s*\??\s*$|\bwhat(?:'s| is) (?:it|this trial|that trial|NCT\s?\d{8}) about\b|\bexplain\b",
     re.IGNORECASE,
@@ -102,6 +104,8 @@ _IT = re.compile(
     r"|that one|this one|the one|(?<!is )(?<!are )there)\b",
     re.IGNORECASE,
 )
+# One earlier trial named as such: a "which" question about it is not a set question.
+_THAT_ONE = re.compile(r"\b(?:that|this|the same) (?:one|trial|study|protocol)\b", re.IGNORECASE)
 _EACH = re.compile(r"\b(?:each|both|all of them|each of them|every one of them|them|they)\b", re.IGNORECASE)
 # "the dose", "the sponsor": a definite attribute with no trial named continues the earlier subject.
 _DEFINITE = re.compile(r"\bthe\b", re.IGNORECASE)
@@ -188,7 +192,7 @@ _FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
         "men only",
     ),
     (
-        r"\bprevent(?:ive|ative|ion)\b|\bprophyla(?:xis|ctic)\b",
+        r"\bprevent(?:s|ing|ive|ative|ion)?\b|\bprophyla(?:xis|ctic)\b",
         "primary_purpose",
         ["PREVENTION"],
         "preventive",
@@ -344,21 +348,23 @@ def understand(
             question=text, kind=QuestionKind.CANNOT_ANSWER, unknown_ids=unknown, reason="not in the index"
         )
 
-    numeric = _numeric_tests(text)
-    fields = _field_tests(text, directory.places if directory is not None else ())
-    counts = _count_tests(text)
-    attributes = attributes_in(text)
     patient = _patient(text)
     set_cue = bool(_SET_CUE.search(text))
     plural = re.search(r"\b(?:trials|studies|protocols|records)\b", text, re.IGNORECASE)
     one_described = not ids and not set_cue and not plural and not _is_match(text, patient, set_cue)
+    asked = text  # the question less the words that only say which trial it is about
     if directory is not None and one_described:
         described = directory.described(text, known_ids)
         known = [described] if described else []
+        if described:
+            asked = _without(text, directory.description_spans(text, described))
     places = directory.places if directory is not None else frozenset()
-    term_text = text
-    for start, end in sorted(filter_spans(text, places), reverse=True):
-        term_text = term_text[:start] + " " + term_text[end:]
+    asked = _place_named_before(asked, previous, places)
+    numeric = _numeric_tests(asked)
+    fields = _field_tests(asked, places)
+    counts = _count_tests(asked)
+    attributes = attributes_in(asked)
+    term_text = _without(asked, filter_spans(asked, places))
     terms = (
         _control_arm_tests(term_text) or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
@@ -423,7 +429,9 @@ def understand(
             update={"kind": QuestionKind.COMPARE, "nct_ids": subjects, "follow_up": not known}
         )
     if known:
-        return _about_trials(query, text, previous)
+        return _about_trials(query, asked, previous)
+    if previous is not None and _THAT_ONE.search(text) and len(_subjects(previous)) == 1:
+        return _about_previous_subject(query, text, previous)  # "in that one, which pts get ...?"
     if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
@@ -444,6 +452,12 @@ def understand(
         # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
         return _about_previous_subject(query, text, previous)
     return query
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
 
 
 _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")
@@ -469,8 +483,17 @@ def _ordered_ids(text: str) -> list[str]:
     return list(seen)
 
 
+def _without_design_checks(query: Query, text: str) -> Query:
+    """ "Which pts get prophylactic dosing there?" asks the one trial's record who gets it, not whether
+    it is a prevention trial: a what/which question about one trial checks no design field."""
+    if not _WH_QUESTION.match(text):
+        return query
+    return query.model_copy(update={"fields": [f for f in query.fields if f.field not in _DESIGN_FIELDS]})
+
+
 def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
     """A question naming trials: attribute, overview, a check of filters, or an ellipsis follow-up."""
+    query = _without_design_checks(query, text)
     own_intent = query.attributes or query.has_tests() or _OVERVIEW_CUE.search(text)
     if not own_intent and previous is not None and previous.query.kind != QuestionKind.CANNOT_ANSWER:
         inherited = previous.query
@@ -505,6 +528,7 @@ def _subjects(previous: Turn) -> list[str]:
 
 def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
     """'its' needs one earlier subject; 'each', 'both', 'them' take every trial of the previous answer."""
+    query = _without_design_checks(query, text)
     if _EACH.search(text) and previous.trials:
         kind = QuestionKind.ATTRIBUTE if query.attributes else QuestionKind.OVERVIEW
         return query.model_copy(update={"kind": kind, "nct_ids": list(previous.trials), "follow_up": True})
@@ -547,14 +571,40 @@ def _set_question(query: Query, text: str, previous: Turn | None) -> Query:
         return query  # left as an open question: retrieval quotes what the records say
     # "Which trials exclude a patient with ALT 4 x ULN?" asks for the trials that refuse the value.
     refuses_value = bool(_RULED_OUT.search(text)) and any(t.mode == "accepts" for t in query.numeric)
+    others = _subjects(previous) if previous is not None and _OTHER.search(text) else []
     return query.model_copy(
         update={
             "kind": QuestionKind.SET,
             "scope": scope,
-            "follow_up": scope is not None,
+            "others_than": others,
+            "follow_up": scope is not None or bool(others),
             "wants_excluded": refuses_value,
         }
     )
+
+
+# "in that city", "the same country": a place the previous answer named.
+_PLACE_REFERENCE = re.compile(
+    r"\b(?:that|this|the same)\s+(?:city|town|country|province|state|region|place|location|area)\b", re.I
+)
+
+
+def _place_named_before(text: str, previous: Turn | None, places: Collection[str]) -> str:
+    """The question with "that city" replaced by the first indexed place the previous answer named
+    ("...Tianjin Medical University..." -> "Tianjin"); unchanged when it named none."""
+    if previous is None or not _PLACE_REFERENCE.search(text):
+        return text
+    said = previous.answer_text.lower()
+    named = [(m.start(), p) for p in places if (m := re.search(rf"\b{re.escape(p)}\b", said))]
+    if not named:
+        return text
+    return _PLACE_REFERENCE.sub(min(named)[1], text)
+
+
+# "any other trial", "which other studies": the earlier subjects are not among the answers.
+_OTHER = re.compile(
+    r"\b(?:an?|any|which|what|the)\s+other\s+(?:trials?|stud(?:y|ies)|protocols?|ones?)\b", re.I
+)
 
 
 def _scope(text: str, previous: Turn | None) -> list[str] | None:
@@ -798,7 +848,8 @@ def _count_tests(text: str) -> list[CountTest]:
     ]
 
 
-# The registry's sponsor agency classes, as questions name them (the enum itself included).
+# The registry's sponsor agency classes, as questions name them (the enum itself included, in capitals
+# only: "any other trial" is not the class OTHER).
 _SPONSOR_CLASSES: tuple[tuple[str, str, str], ...] = (
     (
         r"(?i)\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor",
@@ -811,24 +862,37 @@ _SPONSOR_CLASSES: tuple[tuple[str, str, str], ...] = (
         "government-sponsored",
     ),
     (r"\bNIH\b|(?i:\bnational institutes? of health\b)", "NIH", "NIH-sponsored"),
-    (r"(?i)\bfederal(?:ly)?\b|\bFED\b", "FED", "federally sponsored"),
-    (r"(?i)\b(?:cooperative|research) (?:group|network)\b|\bNETWORK\b", "NETWORK", "network-sponsored"),
+    (r"(?i:\bfederal(?:ly)?\b)|\bFED\b", "FED", "federally sponsored"),
+    (r"(?i:\b(?:cooperative|research) (?:group|network)\b)|\bNETWORK\b", "NETWORK", "network-sponsored"),
     (
-        r"(?i)\bacademic\b|\buniversity[- ]sponsored\b|\binvestigator[- ]initiated\b|\bOTHER\b(?!_)",
+        r"(?i:\bacademic\b|\buniversity[- ]sponsored\b|\binvestigator[- ]initiated\b)|\bOTHER\b(?!_)",
         "OTHER",
         "sponsored by an academic or other organisation",
     ),
 )
 
 
+# "treating it rather than preventing it", "instead of a placebo-controlled design": what follows is
+# what the trials must not be.
+_CONTRASTED = re.compile(r"(?:\brather than|\binstead of|\bas opposed to|\bnot|n't)\s+(?:\w+\s+)?$", re.I)
+# The fields _FIELD_PATTERNS reads from words that also describe other things ("prophylactic
+# dosing"): in a what/which question about one trial they are not asked as yes/no checks.
+_DESIGN_FIELDS = frozenset(field for _, field, _, _ in _FIELD_PATTERNS)
+_WH_QUESTION = re.compile(r"^\W*(?:[^,:?]{0,30}[,:]\s+)?(?:which|what|how|when|where|who|whose)\b", re.I)
+
+
 def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
     tests: list[FieldTest] = []
     used_fields: set[str] = set()
     for pattern, field, values, label in _FIELD_PATTERNS:
-        if field in used_fields or not re.search(pattern, text, re.IGNORECASE):
+        match = re.search(pattern, text, re.IGNORECASE)
+        if field in used_fields or match is None:
             continue
         used_fields.add(field)
-        tests.append(FieldTest(field=field, values=values, label=label))  # type: ignore[arg-type]
+        negated = _CONTRASTED.search(text[: match.start()]) is not None
+        tests.append(
+            FieldTest(field=field, values=values, label=f"not {label}" if negated else label, negated=negated)  # type: ignore[arg-type]
+        )
     for year_field, year_pattern in _YEAR_PATTERNS:
         year = year_pattern.search(text)
         if year:
@@ -936,7 +1000,8 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
         flags=re.IGNORECASE,
     )
     washout = bool(_WASHOUT_CUE.search(body))
-    for verb, mode in _TERM_VERBS if loose else _TERM_VERBS[:-1]:
+    tests += _washout_nouns(body)
+    for verb, mode in [] if tests else _TERM_VERBS if loose else _TERM_VERBS[:-1]:
         for match in re.finditer(r"\b(?:" + verb + r")\b\s+(.+)", body, re.IGNORECASE):
             if _NOUN_VERBS.match(match.group(0)) and not _verb_position(body[: match.start()]):
                 continue  # "the herombopag study set ...": "study" names the trial here
@@ -985,6 +1050,32 @@ def _control_arm_tests(text: str) -> list[TermTest]:
 # "breastfeeding/lactating", "oral absorption / swallowing": a slash between words is an "or"
 # (not in units or lab pairs such as "mg/dL", "ALT/AST", which have short parts or digits).
 _WORD_SLASH = re.compile(r"(?<=[A-Za-z]{3})\s*/\s*(?=[A-Za-z]{3})")
+
+
+# A washout named as a noun: "a platelet transfusion washout", "a washout period after G-CSF".
+_WASHOUT_NOUN = re.compile(
+    r"\bwash-?outs?\b(?:\s+(?:period|window|interval)s?)?(?:\s+(?:for|of|after|from|on)\s+(?P<after>.+))?",
+    re.IGNORECASE,
+)
+
+
+def _washout_nouns(body: str) -> list[TermTest]:
+    """The thing a washout noun is about: the words right before it, or after "for/of/after"."""
+    tests = []
+    for match in _WASHOUT_NOUN.finditer(body):
+        if match.group("after"):
+            tail = _TERM_END.split(match.group("after"), maxsplit=1)[0]
+        else:
+            words = body[: match.start()].split()
+            kept = []
+            for word in words[::-1][:4]:
+                if not content_words(word) or _TERM_STOP.fullmatch(word):
+                    break
+                kept.append(word)
+            tail = " ".join(kept[::-1])
+        for names in _split_terms(tail):
+            tests.append(TermTest(term=names[0], alternatives=names[1:], mode="washout"))
+    return tests
 
 
 def _split_terms(tail: str) -> list[list[str]]:

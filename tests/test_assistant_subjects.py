@@ -150,3 +150,60 @@ def test_a_numbered_criterion_and_a_number_the_record_skips() -> None:
     assert [c.quote for c in found.citations] == ["Prior transplant"]
     missing = assistant.ask("what's exclusion criterion 3 in NCT91000020?")
     assert "no item 3" in missing.answer and "from 2 to 4" in missing.answer
+
+
+# ---- the words that describe a trial are not what is asked of it ------------------------------
+
+
+def test_the_description_of_a_trial_is_found_as_a_span(directory: TrialDirectory) -> None:
+    question = "How long do they keep checking platelets in the Lyon avatrombopag study?"
+    spans = directory.description_spans(question, "NCT91000001")
+    assert [question[a:b] for a, b in spans] == ["Lyon avatrombopag study"]
+    heading = "Oscar Lambret trial: what ends treatment?"
+    assert [heading[a:b] for a, b in directory.description_spans(heading, "NCT91000002")] == [
+        "Oscar Lambret trial"
+    ]
+    # the same words away from a word for a trial, or not heading the question, describe nothing
+    loose = "Does avatrombopag in Lyon need a biopsy?"
+    assert directory.description_spans(loose, "NCT91000001") == []
+
+
+def test_a_place_that_describes_the_trial_is_not_a_filter_on_it() -> None:
+    assistant = Assistant(InMemoryTrialReader(TRIALS))
+    answer = assistant.ask("How long do they keep checking platelets in the Lyon avatrombopag study?")
+    assert answer.trials == ["NCT91000001"]
+    assert "site in" not in answer.answer  # "Lyon" said which trial, it was not asked about
+    assert any("30-day follow-up visit" in c.quote for c in answer.citations)
+
+
+def test_a_question_for_a_duration_is_answered_by_a_sentence_holding_one() -> None:
+    found = best_sentences(LILLE, "for how long is it taken?", ())
+    assert found and found[0].text.startswith("Avatrombopag is given once daily for up to 8 weeks")
+
+
+def test_two_sentences_that_answer_together_are_quoted_together() -> None:
+    trial = _trial(
+        "NCT91000004",
+        "Romiplostim After Stem Cell Transplant",
+        "romiplostim",
+        "Rennes",
+        "CHU Rennes",
+        "Participants must use two reliable methods of birth control during the study. "
+        "This does not apply to women more than two years past menopause. "
+        "Romiplostim is injected weekly.",
+    )
+    found = best_sentences(trial, "she went through menopause 3 yrs ago - is birth control needed?", ())
+    assert found and found[0].text == (
+        "Participants must use two reliable methods of birth control during the study. "
+        "This does not apply to women more than two years past menopause."
+    )
+
+
+def test_a_topic_named_without_a_limit_is_said_to_have_none() -> None:
+    from fakes import hand_trial
+
+    trial = hand_trial("NCT91000021", ["Adults", "Adequate hepatic and kidney function"], ["Pregnancy"], [])
+    assistant = Assistant(InMemoryTrialReader([trial, NANTES]))
+    answer = assistant.ask("What bilirubin cutoff does NCT91000021 use?")
+    assert "no numeric limit is stated" in answer.answer
+    assert [c.quote for c in answer.citations] == ["Adequate hepatic and kidney function"]

@@ -201,3 +201,21 @@ def test_instructions_in_a_question_are_dropped_and_the_question_kept() -> None:
 
 def test_treatment_advice_is_out_of_scope() -> None:
     assert read("What is the best treatment for breast cancer?").kind == QuestionKind.CANNOT_ANSWER
+
+
+@pytest.mark.parametrize(
+    ("question", "dates_asked"),
+    [
+        ("When is the study drug held for NCT07162519?", False),  # asked of the record's text
+        ("When does NCT07162519 begin enrolling?", True),
+        ("When is NCT07162519 expected to be over?", True),
+    ],
+)
+def test_a_bare_when_asks_for_dates_only_about_the_studys_course(question: str, dates_asked: bool) -> None:
+    assert ("dates" in read(question).attributes) is dates_asked
+
+
+def test_the_records_summary_section_is_not_a_request_for_an_overview() -> None:
+    assert read("What risk does the summary of NCT07198672 give?").kind == QuestionKind.OVERVIEW
+    assert read("Which risk figures does the summary in NCT07198672 quote?").kind != QuestionKind.OVERVIEW
+    assert read("Summarise NCT07198672 for me").kind == QuestionKind.OVERVIEW

@@ -167,3 +167,20 @@ def test_a_criterion_and_a_question_name_the_same_concepts() -> None:
     assert {"transient ischaemic attack", "coronary stent"} <= set(find_terms(criterion)) & set(
         find_terms(question)
     )
+
+
+def test_every_shorthand_stems_as_the_word_it_stands_for() -> None:
+    from index.language.words import abbreviations, stem
+
+    for short, full in abbreviations().items():
+        assert stem(short) == stem(full), short
+    assert stem("wks") == stem("weeks") and stem("max") == stem("maximum")
+
+
+def test_words_of_one_synonym_group_stem_alike() -> None:
+    from index.language.words import _data, stem
+
+    for group in _data()["synonyms"]:
+        assert len({stem(str(w)) for w in group}) == 1, group
+    assert stem("anti-tumour") == stem("anti-tumor")
+    assert stem("resumed") == stem("restarting") and stem("therapies") == stem("treatment")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
 
 import snowballstemmer
+import yaml
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -22,12 +25,44 @@ NUMBER_WORDS: dict[str, str] = (
 )
 
 
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("index.language").joinpath("words.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+@cache
+def abbreviations() -> dict[str, str]:
+    """Shorthand -> the word it stands for (data: words.yaml)."""
+    return {str(k): str(v) for k, v in _data()["abbreviations"].items()}
+
+
+@cache
+def _synonym_stems() -> dict[str, str]:
+    """The stem of each synonym -> the stem of its group's first word (data: words.yaml)."""
+    groups = [[str(w) for w in group] for group in _data()["synonyms"]]
+    return {_stem_word(w): _stem_word(group[0]) for group in groups for w in group}
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """The Snowball (Porter 2) stem of a lower-case word, number words as digits; a part with
-    digits is kept whole."""
+    """The Snowball (Porter 2) stem of a lower-case word, shorthand as its full word ("wks" ->
+    "week"), synonyms as their group's first word ("therapy" -> "treatment") and number words as
+    digits; a part with digits is kept whole."""
+    word = abbreviations().get(word, word)
     parts = [NUMBER_WORDS.get(part, part) for part in word.split("-")]
-    return "-".join(part if any(c.isdigit() for c in part) else _STEMMER.stemWord(part) for part in parts)
+    return "-".join(
+        part if any(c.isdigit() for c in part) else _synonym_of(_stem_word(part)) for part in parts
+    )
+
+
+def _synonym_of(stemmed: str) -> str:
+    return _synonym_stems().get(stemmed, stemmed)
+
+
+def _stem_word(word: str) -> str:
+    return str(_STEMMER.stemWord(word))
 
 
 def stems(words: Iterable[str]) -> set[str]:

@@ -1,0 +1,98 @@
+"""Follow-ups that lean on the previous answer: "that city", "any other trial", "in that one",
+"rather than", and washouts named as a noun. Records and questions are written for these tests."""
+
+from __future__ import annotations
+
+from fakes import InMemoryTrialReader
+
+from assistant.service import Assistant
+from index.enrich import enrich
+from index.models import Site, Sponsor, Trial
+
+
+def _trial(nct_id: str, title: str, purpose: str, sponsor: str, city: str | None, criteria: str) -> Trial:
+    where = f"\nLocations: {city}, Spain" if city else ""
+    text = f"{title}\nPrimary Purpose {purpose}\nSponsor {sponsor}{where}\n{criteria}"
+    return enrich(
+        Trial(
+            nct_id=nct_id,
+            brief_title=title,
+            primary_purpose=purpose,
+            sponsors=[Sponsor(name=sponsor, role="lead")],
+            sites=[Site(city=city, country="Spain")] if city else [],
+            criteria_text=criteria,
+            source_path="hand",
+            source_format="ctgov_json",
+            text=text,
+        )
+    )
+
+
+SEVILLA = _trial(
+    "NCT92000001",
+    "Avatrombopag to Treat Low Platelets During Gemcitabine",
+    "TREATMENT",
+    "Hospital Universitario Virgen del Rocio, Sevilla",
+    None,
+    "Inclusion Criteria:\n1. Platelets below 75 x10^9/L\nExclusion Criteria:\n"
+    "1. Red blood cell transfusion within 7 days before the first dose\n2. Prior splenectomy",
+)
+SEVILLA_SITE = _trial(
+    "NCT92000002",
+    "Eltrombopag Before Surgery in Liver Disease",
+    "TREATMENT",
+    "Fundacion Andaluza de Investigacion",
+    "Sevilla",
+    "Inclusion Criteria:\n1. Chronic liver disease\nExclusion Criteria:\n1. Portal vein thrombosis",
+)
+MADRID = _trial(
+    "NCT92000003",
+    "Romiplostim to Prevent Low Platelets During Carboplatin",
+    "PREVENTION",
+    "Hospital La Paz",
+    "Madrid",
+    "Inclusion Criteria:\n1. Planned carboplatin\nExclusion Criteria:\n"
+    "1. Red blood cell transfusion within 14 days before randomisation",
+)
+TRIALS = [SEVILLA, SEVILLA_SITE, MADRID]
+
+
+def _assistant() -> Assistant:
+    return Assistant(InMemoryTrialReader(TRIALS))
+
+
+def test_that_city_is_the_place_the_previous_answer_named() -> None:
+    assistant = _assistant()
+    assistant.ask("Who sponsors NCT92000001?", session_id="city")
+    answer = assistant.ask("Does any other study recruit in that city?", session_id="city")
+    assert answer.trials == ["NCT92000002"]  # the one other trial with a site in Sevilla
+    assert "Sevilla" in answer.answer
+
+
+def test_any_other_trial_leaves_out_the_one_just_discussed() -> None:
+    assistant = _assistant()
+    assistant.ask("Tell me about NCT92000003", session_id="other")
+    answer = assistant.ask("Which other studies are treatment trials?", session_id="other")
+    assert "NCT92000003" not in answer.trials
+    assert set(answer.trials) == {"NCT92000001", "NCT92000002"}
+
+
+def test_a_contrasted_design_word_is_what_the_trials_must_not_be() -> None:
+    answer = _assistant().ask("Which trials aim to treat low platelets instead of preventing them?")
+    assert "NCT92000003" not in answer.trials
+    assert "NCT92000001" in answer.trials
+
+
+def test_a_washout_named_as_a_noun_is_a_washout_test() -> None:
+    answer = _assistant().ask("Which studies have a red cell transfusion washout?")
+    assert set(answer.trials) == {"NCT92000001", "NCT92000003"}
+    answer = _assistant().ask("Which protocols set a washout period for red blood cell transfusion?")
+    assert set(answer.trials) == {"NCT92000001", "NCT92000003"}
+
+
+def test_in_that_one_asks_the_one_earlier_trial_not_every_trial() -> None:
+    assistant = _assistant()
+    assistant.ask("Which trials are preventive?", session_id="one")  # one trial: NCT92000003
+    answer = assistant.ask("In that one, which patients are excluded for transfusions?", session_id="one")
+    assert answer.trials == ["NCT92000003"]
+    assert any("14 days" in c.quote for c in answer.citations)
