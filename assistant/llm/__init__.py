@@ -8,7 +8,9 @@ which trials match: the engine does, and every contribution is checked in code b
   them and the deterministic resolver that validates it before it joins the `Query`.
 - `wording.py`: the model's wording of an answer as claims, each kept only when its cited quotes
   hold every number, comparator, drug and NCT ID in it (`assistant.verify.claim_problems`).
-- `steps.py`: the two hooks the answer chain calls.
+- `data.py`: question and record text put into prompts (prompts/*.txt) as tagged data.
+- `steps.py`: the two hooks the answer chain calls, and the sink a streaming caller sets
+  (`ui/model_stream.py`: the Gradio chat; `ui/stream_api.py`: the widget's `/api/ask/stream`).
 """
 
 from assistant.llm.model import get_chat_model
