@@ -146,10 +146,10 @@ def test_faithful_claims_word_the_answer_under_the_engines_result(reader: InMemo
         (FAITHFUL.replace("of 0-2 [2]", "of less than 2 [2]"), "comparator"),
         # a drug the quote does not name
         (FAITHFUL.replace("0-1 [4]", "0-1 and no eltrombopag [4]"), "eltrombopag"),
-        # a line without a citation, a quote that does not exist, a result trial left out
+        # a line without a citation, a quote that does not exist, a cited trial left out
         (FAITHFUL + "\nAll of them are good trials.", "cites no quote"),
         (FAITHFUL.replace("[4]", "[9]"), "does not exist"),
-        ("\n".join(FAITHFUL.splitlines()[:2]), "left out result trial(s) NCT07162519"),
+        ("\n".join(FAITHFUL.splitlines()[:2]), "left out cited trial(s) NCT07162519"),
         # invalid output: nothing at all
         ("", "wrote no claim"),
     ],
@@ -184,6 +184,14 @@ def test_question_and_quotes_reach_the_model_as_data(reader: InMemoryTrialReader
 
 
 # ---- reading ----
+
+
+def test_a_number_the_rules_took_for_a_term_is_read_as_a_value(reader: InMemoryTrialReader) -> None:
+    model = scripted([reading(kind="set", values=[{"kind": "ecog", "value": 2, "evidence": "zubrod 2"}])])
+    question = "Which trials accept zubrod 2?"  # the rules read a term "zubrod 2" that no record names
+    answer = ask(reader, question, model, FAST.model_copy(update={"llm_write": False}))
+    assert answer.trials == ECOG2_RESULT == ask(reader, ECOG2, None).trials
+    assert ask(reader, question, None).trials == []
 
 
 def test_a_good_reading_of_an_unread_number_is_evaluated_by_the_engine(reader: InMemoryTrialReader) -> None:

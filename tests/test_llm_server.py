@@ -17,7 +17,9 @@ from assistant.models import Answer
 from assistant.service import Assistant
 from index.settings import Settings
 
-ZUBROD = "Could my patient enter any trial? 70-year-old man, zubrod 2, platelets 60 x10^9/L"
+# The rules take "zubrod 2" for a term no record names; the model reads it, then words the answer.
+ZUBROD = "Which trials accept zubrod 2?"
+ECOG2 = "Which trials accept ECOG 2?"
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,9 @@ def test_a_faithful_server_reads_and_words_through_the_openai_protocol(
 ) -> None:
     stub.requests.clear()
     answer = ask(reader, stub.url, "openai:faithful", ZUBROD)
-    as_ecog = Assistant(reader, Settings()).ask(ZUBROD.replace("zubrod", "ECOG"))
-    assert answer.trials == as_ecog.trials and answer.verdicts == as_ecog.verdicts
+    as_ecog = Assistant(reader, Settings()).ask(ECOG2)
+    assert answer.trials == as_ecog.trials == ["NCT06433830", "NCT07198672", "NCT07162519"]
+    assert answer.citations == as_ecog.citations
     assert any("read 'zubrod 2'" in n for n in answer.notes)
     assert any(n.startswith("Worded by the chat model faithful") for n in answer.notes), answer.notes
     read, write = stub.requests
@@ -56,40 +59,42 @@ def test_a_faithful_server_reads_and_words_through_the_openai_protocol(
     assert "<question>\n" + ZUBROD + "\n</question>" in read["messages"][-1]["content"]
 
 
+def _same_as_without_a_model(answer: Answer, question: str, reader: InMemoryTrialReader) -> bool:
+    plain = Assistant(reader, Settings()).ask(question)
+    return (answer.answer, answer.trials, answer.citations) == (plain.answer, plain.trials, plain.citations)
+
+
 def test_a_wrong_server_cannot_change_the_answer(stub: StubServer, reader: InMemoryTrialReader) -> None:
-    plain = Assistant(reader, Settings()).ask(ZUBROD)
-    answer = ask(reader, stub.url, "openai:wrong", ZUBROD)
-    assert (answer.answer, answer.trials, answer.citations, answer.verdicts) == (
-        plain.answer,
-        plain.trials,
-        plain.citations,
-        plain.verdicts,
-    )
-    assert any("reading of the question was not used" in n and "NCT09999999" in n for n in answer.notes)
-    assert any("wording was not used" in n for n in answer.notes)
+    read = ask(reader, stub.url, "openai:wrong", ZUBROD)
+    assert _same_as_without_a_model(read, ZUBROD, reader)
+    assert any("reading of the question was not used" in n and "NCT09999999" in n for n in read.notes)
+    worded = ask(reader, stub.url, "openai:wrong", ECOG2)
+    assert _same_as_without_a_model(worded, ECOG2, reader)
+    assert any("wording was not used" in n and "not in its quotes" in n for n in worded.notes)
 
 
+@pytest.mark.parametrize("question", [ZUBROD, ECOG2])
 def test_garbage_from_the_server_costs_only_the_models_part(
-    stub: StubServer, reader: InMemoryTrialReader
+    stub: StubServer, reader: InMemoryTrialReader, question: str
 ) -> None:
-    plain = Assistant(reader, Settings()).ask(ZUBROD)
-    answer = ask(reader, stub.url, "openai:garbage", ZUBROD)
-    assert (answer.answer, answer.trials) == (plain.answer, plain.trials)
-    assert sum("not used" in n for n in answer.notes) == 2
+    answer = ask(reader, stub.url, "openai:garbage", question)
+    assert _same_as_without_a_model(answer, question, reader)
+    assert sum("not used" in n for n in answer.notes) == 1
 
 
 def test_a_slow_server_times_out(stub: StubServer, reader: InMemoryTrialReader) -> None:
     started = time.perf_counter()
-    answer = ask(reader, stub.url, "openai:slow", ZUBROD, llm_timeout_seconds=0.5, llm_budget_seconds=0.8)
+    answer = ask(reader, stub.url, "openai:slow", ECOG2, llm_timeout_seconds=0.5, llm_budget_seconds=0.8)
     assert time.perf_counter() - started < 2.5  # the stub takes 3 s per call
-    assert answer.trials == Assistant(reader, Settings()).ask(ZUBROD).trials
+    assert _same_as_without_a_model(answer, ECOG2, reader)
     assert any("no reply within 0.5 s" in n for n in answer.notes)
 
 
-def test_a_server_that_is_down_costs_only_the_models_part(reader: InMemoryTrialReader) -> None:
+@pytest.mark.parametrize("question", [ZUBROD, ECOG2])
+def test_a_server_that_is_down_costs_only_the_models_part(reader: InMemoryTrialReader, question: str) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    answer = ask(reader, f"http://127.0.0.1:{port}/v1", "openai:any", ZUBROD)
-    assert answer.trials == Assistant(reader, Settings()).ask(ZUBROD).trials
-    assert sum("ConnectionError" in n for n in answer.notes) == 2, answer.notes
+    answer = ask(reader, f"http://127.0.0.1:{port}/v1", "openai:any", question)
+    assert _same_as_without_a_model(answer, question, reader)
+    assert sum("ConnectionError" in n for n in answer.notes) == 1, answer.notes

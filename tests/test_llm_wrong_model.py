@@ -31,14 +31,17 @@ def _ask(assistant: Assistant, turns: Sequence[str], session: str) -> Answer:
     return answer
 
 
-def _unsupported(answer: Answer) -> list[str]:
-    """Claims of a model-worded answer that its trials' quotes do not support, checked afresh (the
-    lead paragraph is the engine's result line, not the model's)."""
+def _unsupported(answer: Answer, deterministic: Answer) -> list[str]:
+    """Lines of a model-worded answer that are not the engine's own and that the quotes of the
+    trials they name do not support, checked afresh."""
     problems = []
-    for line in answer.answer.split("\n\n", 1)[1].splitlines():
+    engine_lines = set(deterministic.answer.splitlines())
+    for line in answer.answer.splitlines():
+        if not line.strip() or line in engine_lines:
+            continue
         ids = re.findall(r"\[(NCT\d{8})\]", line)
         quotes = [c for c in answer.citations if c.nct_id in ids]
-        if problems_of := claim_problems(line.removeprefix("- "), quotes, answer.answer):
+        if problems_of := claim_problems(line.removeprefix("- "), quotes, deterministic.answer):
             problems.append(f"{line!r}: {problems_of}")
     return problems
 
@@ -70,7 +73,7 @@ def test_a_wrong_model_changes_no_result_and_adds_no_unverifiable_claim() -> Non
                 bad_citations.append(f"{case_id}: {citation.quote!r}")
         if any(note.startswith(WORDED) for note in got.notes):
             worded += 1
-            unverifiable += [f"{case_id}: {p}" for p in _unsupported(got)]
+            unverifiable += [f"{case_id}: {p}" for p in _unsupported(got, expected)]
         elif not got.abstained and got.citations:
             assert got.answer == expected.answer, case_id  # a rejected wording leaves the verified one
         read_notes += any("reading of the question was not used" in n for n in got.notes)
@@ -81,7 +84,8 @@ def test_a_wrong_model_changes_no_result_and_adds_no_unverifiable_claim() -> Non
         f"{len(bad_citations)} unverified citations; {worded} answers worded by the model "
         f"(faithful turns), {read_notes} readings rejected, {readings_used} used"
     )
-    assert wrong_model.calls > len(conversations)  # the model was asked, not bypassed
+    # the model was asked (to word most answers, to read some questions), not bypassed
+    assert wrong_model.calls > len(conversations) // 2
     assert worded > 0  # its faithful turns were used, so the checks pass good claims through
     assert wrong_results == []
     assert unverifiable == []

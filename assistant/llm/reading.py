@@ -113,13 +113,19 @@ def unread_numbers(query: Query, reread: Callable[[str], Query]) -> list[Unread]
 
 
 def _comparable(query: Query) -> object:
-    """A Query without the text it was read from (question, clauses), to compare two readings."""
+    """A Query without the text it was read from (question, clauses), to compare two readings. A
+    number inside a term's name was not read as a value ("accept zubrod 2" as the term "zubrod 2"),
+    so term names are compared without their numbers."""
 
-    def strip(value: object) -> object:
+    def strip(value: object, key: str = "") -> object:
         if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in ("question", "patient_text", "clause")}
+            return {
+                k: strip(v, k) for k, v in value.items() if k not in ("question", "patient_text", "clause")
+            }
         if isinstance(value, list):
-            return [strip(v) for v in value]
+            return [strip(v, key) for v in value]
+        if key in ("term", "alternatives") and isinstance(value, str):
+            return " ".join(_NUMBER.sub(" ", value).split())
         return value
 
     return strip(query.model_dump(mode="json"))
@@ -240,9 +246,11 @@ def resolve(
             update["patient_text"] = query.question
         return query.model_copy(update=update), notes
     if kind == QuestionKind.SET:
-        numeric = list(query.numeric)
+        numeric, terms = list(query.numeric), list(query.terms)
         for read, fact_kind, quantity in values:
             if all(t.kind != fact_kind for t in numeric):
+                # a term the rules made of these very words ("zubrod 2") is this value, not a term
+                terms = [t for t in terms if not any(_same_words(name, read.evidence) for name in t.names)]
                 label = f"{kind_name(fact_kind)} {read.value:g}" + (
                     f" {quantity.unit}" if quantity.unit else ""
                 )
@@ -252,8 +260,14 @@ def resolve(
                     )
                 )
                 notes.append(_note(read, fact_kind, quantity))
-        return query.model_copy(update={"kind": kind, "numeric": numeric}), notes
+        return query.model_copy(update={"kind": kind, "numeric": numeric, "terms": terms}), notes
     return query, notes
+
+
+def _same_words(name: str, evidence: str) -> bool:
+    """Whether a term's name is the evidence, or lies within it ("zubrod 2" in "accept zubrod 2")."""
+    name, evidence = " ".join(name.lower().split()), " ".join(evidence.lower().split())
+    return bool(name) and name in evidence
 
 
 def _fill(patient: PatientProfile, kind: FactKind, quantity: Quantity) -> tuple[PatientProfile, bool]:

@@ -28,6 +28,13 @@ _CLAIM = re.compile(
 )
 
 
+# Answers whose evidence is a list of quoted facts. Patient matching (verdicts criterion by
+# criterion) and comparisons (a table) keep the engine's layout, which is part of their result.
+WORDED_KINDS = frozenset({"set", "attribute", "overview", "open"})
+_QUOTED = re.compile(r"“[^”]*”")  # a verbatim quote in the engine's wording
+_HEADING = re.compile(r"^\s*\*\*[^*]+:\*\*\s*$")  # "**Not matching (2):**" alone on its line
+
+
 class Rejected(ValueError):
     """The model's wording cannot be used; the message says why."""
 
@@ -73,19 +80,33 @@ def read_claim(line: str, citations: list[Citation], draft: str) -> Claim | None
 
 
 def worded(answer: Answer, claims: list[Claim], model_name: str) -> Answer:
-    """The answer with the model's checked claims as its text, once they name every result trial."""
+    """The answer with the model's checked claims in place of its quoted evidence, once they name
+    every trial the answer cites. The engine's own lines stay: the lead (the result, "3 of 5 trials
+    accept ECOG 2: ..."), and every line that quotes nothing ("not stated in the record", record
+    conflicts, caveats)."""
     if not claims:
         raise Rejected("it wrote no claim")
     covered = {q.nct_id for c in claims for q in c.quotes}
-    missing = [t for t in answer.trials if t not in covered]
+    missing = [t for t in dict.fromkeys(c.nct_id for c in answer.citations) if t not in covered]
     if missing:
-        raise Rejected(f"it left out result trial(s) {', '.join(missing)}")
-    # The lead (the result: "3 of 5 trials accept ECOG 2: ...") stays the engine's; the model words
-    # the evidence under it.
-    lead = answer.answer.split("\n\n", 1)[0]
-    text = lead + "\n\n" + "\n".join(c.render() for c in claims)
+        raise Rejected(f"it left out cited trial(s) {', '.join(missing)}")
+    lead, *rest = answer.answer.split("\n")
+    unquoted = _engine_lines([line for line in rest if not _QUOTED.search(line)])
+    text = "\n\n".join(part for part in (lead, "\n".join(c.render() for c in claims), unquoted) if part)
     note = f"Worded by the chat model {model_name}; each claim was checked against the quotes it cites."
     return answer.model_copy(update={"answer": text, "notes": [*answer.notes, note]})
+
+
+def _engine_lines(lines: list[str]) -> str:
+    """The lines kept, without a heading left with no item under it, blank runs collapsed."""
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        following = next((later for later in lines[i + 1 :] if later.strip()), "")
+        if _HEADING.match(line) and not following.lstrip().startswith("- "):
+            continue
+        if line.strip() or (kept and kept[-1].strip()):
+            kept.append(line)
+    return "\n".join(kept).strip()
 
 
 def write(
@@ -101,7 +122,7 @@ def write(
     With `on_claims`, the reply is streamed: each claim is checked as soon as its line completes and
     `on_claims` gets the checked claims so far (an empty list when a try starts again), so a stream
     never shows an unchecked claim. The first unsupported claim ends that try."""
-    if answer.abstained or not answer.citations:
+    if answer.abstained or not answer.citations or answer.kind not in WORDED_KINDS:
         return answer
 
     def task() -> Answer:
