@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -38,11 +38,6 @@ def scripted(replies: Sequence[AIMessage | str], delay_seconds: float = 0.0) -> 
 def reading(**args: Any) -> AIMessage:
     """A structured reply: the model's QuestionReading as a tool call."""
     return AIMessage(content="", tool_calls=[{"name": "QuestionReading", "args": args, "id": "call-1"}])
-
-
-def endless(reply: AIMessage | str) -> Iterator[AIMessage | str]:
-    while True:
-        yield reply
 
 
 class WrongChatModel(BaseChatModel):

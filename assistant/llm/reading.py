@@ -35,7 +35,7 @@ from assistant.quantities import (
     parse_number,
 )
 from assistant.query import NumericTest, PatientProfile, Query, QuestionKind
-from index.language.units import analyte, family_of, family_of_match, unit_pattern
+from index.language.units import analytes, family_of, family_of_match, unit_pattern
 from index.models import FactKind
 
 ValueKind = Literal[
@@ -89,8 +89,7 @@ _TIE_WORDS = 4  # a value's name or comparator is at most this many words before
 
 
 class Unread(BaseModel):
-    start: int
-    end: int
+    start: int  # where the number starts in the question
     context: str  # the number with a few words either side, shown to the model
 
 
@@ -108,7 +107,7 @@ def unread_numbers(query: Query, reread: Callable[[str], Query]) -> list[Unread]
             continue
         without = text[: match.start()] + " " + text[match.end() :]
         if _comparable(reread(without)) == reading:
-            found.append(Unread(start=match.start(), end=match.end(), context=_context(text, *match.span())))
+            found.append(Unread(start=match.start(), context=_context(text, match.start())))
     return found
 
 
@@ -131,10 +130,10 @@ def _comparable(query: Query) -> object:
     return strip(query.model_dump(mode="json"))
 
 
-def _context(text: str, start: int, end: int) -> str:
+def _context(text: str, start: int) -> str:
     """The number and the words around it, as written: "docetaxel C3 D11, plt 41 today"."""
     words = list(re.finditer(r"\S+", text))
-    at = next(i for i, word in enumerate(words) if word.end() >= end)
+    at = next(i for i, word in enumerate(words) if word.end() > start)
     first, last = words[max(0, at - _CONTEXT_WORDS)], words[min(len(words) - 1, at + _CONTEXT_WORDS)]
     return text[first.start() : last.end()]
 
@@ -202,11 +201,13 @@ def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[F
             raise InvalidReading(f"{where}: {kind_name(kind)} is not named by the value")
         return kind, Quantity(value=read.value, unit=_SCALE_UNITS.get(kind))
     unit = re.match(rf"\s*(?:{unit_pattern()})", tail, re.IGNORECASE)
-    entry = analyte(kind)
-    fitting_unit = unit is not None and entry is not None and family_of_match(unit) in entry.units
-    if not (_names(kind, lead) or fitting_unit):
+    # Without its name, only a unit no other analyte is measured in ties a value to its kind: the
+    # model may not choose between platelets and neutrophils for "thrombo 45 x10^9/L".
+    family = family_of_match(unit) if unit is not None else None
+    measured_in = [a.kind for a in analytes() if a.kind and family in a.units] if family else []
+    if not (_names(kind, lead) or measured_in == [kind]):
         raise InvalidReading(
-            f"{where}: neither {kind_name(kind)} nor one of its units is written by the value"
+            f"{where}: neither {kind_name(kind)} nor a unit only it is measured in is written by the value"
         )
     if read.unit is not None and family_of(read.unit) is None:
         raise InvalidReading(f"{where}: the unit {read.unit!r} is not one the units table converts")
