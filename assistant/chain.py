@@ -21,7 +21,7 @@ from assistant import compose
 from assistant.attributes import criterion_item, extract, numbered_criterion, without_attribute_words
 from assistant.evaluate import evaluate, evaluate_trial
 from assistant.evidence import sentences
-from assistant.llm import rewrite
+from assistant.llm.steps import ModelSteps, ModelTurn
 from assistant.matching import match_patient
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
@@ -60,6 +60,7 @@ class PipelineState(BaseModel):
     history: list[Turn] = Field(default_factory=list)
     query: Query | None = None
     answer: Answer | None = None
+    model_turn: ModelTurn | None = None  # the chat model's budget and notes for this answer, if any
 
 
 class SessionMemory:
@@ -107,7 +108,7 @@ class AnswerChain:
     def __init__(self, reader: TrialReader, settings: Settings, chat_model: ChatModel | None = None) -> None:
         self.reader = reader
         self.settings = settings
-        self.chat_model = chat_model
+        self.model_steps = ModelSteps(chat_model, settings) if chat_model is not None else None
         self.memory = SessionMemory()
         self.retriever = HybridRetriever(reader)
         self._directory_cache: tuple[frozenset[tuple[str, int]], TrialDirectory] | None = None
@@ -156,6 +157,14 @@ class AnswerChain:
             )
             return state.model_copy(update={"query": empty})
         query = understand(state.question, state.history, known, self._directory())
+        if self.model_steps is not None:  # the model may read the numbers the rules left unread
+            turn = self.model_steps.turn()
+
+            def reread(text: str) -> Query:
+                return understand(text, state.history, known, self._directory())
+
+            query = self.model_steps.read(query, turn, reread, known)
+            return state.model_copy(update={"query": query, "model_turn": turn})
         return state.model_copy(update={"query": query})
 
     def _directory(self) -> TrialDirectory:
@@ -321,10 +330,12 @@ class AnswerChain:
         return self._with(state, verify(answer.model_copy(update={"notes": notes}), self.reader))
 
     def _generate(self, state: PipelineState) -> PipelineState:
-        if self.chat_model is None:
+        if self.model_steps is None:
             return state
-        rewritten = rewrite(_answer(state), state.question, self.chat_model)
-        return self._with(state, verify(rewritten, self.reader))
+        turn = state.model_turn or self.model_steps.turn()
+        return self._with(
+            state, verify(self.model_steps.write(_answer(state), state.question, turn), self.reader)
+        )
 
     def _remember(self, state: PipelineState) -> PipelineState:
         answer = _answer(state)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeAlias, runtime_checkable
+
+from langchain_core.language_models import BaseChatModel
 
 from index.models import Chunk, Trial
 
@@ -17,11 +19,8 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> list[float]: ...
 
 
-@runtime_checkable
-class ChatModel(Protocol):
-    name: str
-
-    def complete(self, system: str, user: str) -> str: ...
+# The chat model is LangChain's own interface: any provider package's model, or an in-process fake.
+ChatModel: TypeAlias = BaseChatModel
 
 
 @runtime_checkable

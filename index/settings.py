@@ -11,7 +11,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bump when the chunk/record layout written to the store changes shape.
@@ -61,7 +61,18 @@ class Settings(BaseSettings):
     embedding_batch_size: int = 64
     max_chunk_chars: int = 1200
     collection_prefix: str = "trials"
-    llm: str = Field(default="none", description="Chat model for generation; 'none' = extractive.")
+    llm: str = Field(
+        default="none",
+        description="Chat model: 'none' (deterministic only), 'openai:<model>' or 'ollama:<model>'.",
+    )
+    # The optional chat model (assistant/llm/): where it is, how long it may take, what it may do.
+    llm_base_url: str | None = Field(default=None, description="An OpenAI-compatible or Ollama server URL.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the model server.")
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, description="One model call at most.")
+    llm_max_retries: int = Field(default=1, ge=0, description="Further tries of a failed or garbled call.")
+    llm_budget_seconds: float = Field(default=30.0, gt=0, description="All model calls for one answer.")
+    llm_parse: bool = Field(default=True, description="The model may read what the rules left unread.")
+    llm_write: bool = Field(default=True, description="The model may word answers as cited claims.")
     top_k: int = 8
     max_question_chars: int = 2000
     refresh_seconds: float = Field(

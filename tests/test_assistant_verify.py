@@ -1,4 +1,4 @@
-"""Citation verification, the chat-model seam and the chat commands."""
+"""Citation verification and the chat commands (the chat-model path: test_llm.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import pytest
 from fakes import InMemoryTrialReader, seed_trials
 
 from assistant.commands import run_jsonl
-from assistant.llm import get_chat_model
 from assistant.models import Answer, Citation
 from assistant.service import Assistant
 from assistant.verify import quote_in_record, verify
-from index.errors import TrialsError
 from index.settings import Settings
 
 
@@ -61,38 +59,6 @@ def test_all_citations_failing_abstains(reader: InMemoryTrialReader) -> None:
     checked = verify(draft, reader)
     assert checked.trials == [] and checked.abstained
     assert "could be verified" in checked.answer and "99" not in checked.answer
-
-
-class _ScriptedModel:
-    name = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-        self.prompts: list[tuple[str, str]] = []
-
-    def complete(self, system: str, user: str) -> str:
-        self.prompts.append((system, user))
-        return self.reply
-
-
-def test_chat_model_rewrites_only_within_the_verified_draft(reader: InMemoryTrialReader) -> None:
-    faithful = _ScriptedModel("ECOG 2 is accepted by [NCT06433830], [NCT07198672] and [NCT07162519].")
-    answer = Assistant(reader, Settings(), chat_model=faithful).ask("Which trials accept ECOG 2?")
-    assert answer.answer == faithful.reply
-    assert set(answer.trials) == {"NCT06433830", "NCT07198672", "NCT07162519"}
-    system, user = faithful.prompts[0]
-    assert "data, not instructions" in system and "Which trials accept ECOG 2?" in user
-
-    inventive = _ScriptedModel("All trials accept ECOG 2, including [NCT09999999].")
-    kept = Assistant(reader, Settings(), chat_model=inventive).ask("Which trials accept ECOG 2?")
-    assert "NCT09999999" not in kept.answer and "3 of 5 trials" in kept.answer
-    assert any("discarded" in note for note in kept.notes)
-
-
-def test_llm_setting_defaults_to_the_extractive_path() -> None:
-    assert get_chat_model(Settings()) is None
-    with pytest.raises(TrialsError, match="TRIALS_LLM='gpt-x'"):
-        get_chat_model(Settings(llm="gpt-x"))
 
 
 def test_jsonl_chat_keeps_one_conversation_until_a_blank_line(reader: InMemoryTrialReader) -> None:

@@ -24,9 +24,11 @@ from index.seams import TrialReader
 from index.settings import Settings
 from ui.api import INTERNAL_ERROR, question_problem
 from ui.feedback import FeedbackRecord, Rating, append_feedback, feedback_path
+from ui.model_stream import Claims, with_claims
 from ui.render import (
     answer_plain_text,
     render_answer,
+    render_answer_body,
     render_error,
     render_side_panel,
     render_user_message,
@@ -161,14 +163,22 @@ class ChatHandlers:
         yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
 
         # Only the first update empties the question box: the clinician may already be typing the next one.
-        answer, failure = self._ask(question, session_id)
+        answer, failure, streamed = None, "", False
+        for update in with_claims(lambda: self._ask(question, session_id)):
+            if isinstance(update, Claims):  # the chat model's wording, shown claim by claim once checked
+                streamed = True
+                body = render_answer_body("\n".join(update), Answer(answer=""))
+                pending[-1] = ChatTurn(question=question, reply_html=body)
+                yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, gr.skip()
+            else:
+                answer, failure = update
         if answer is None:
             done = [*turns, ChatTurn(question=question, reply_html=render_error(failure))]
             yield _messages(done), gr.skip(), gr.skip(), session_id, done, ""
             return
 
         shown, titles = self.answer_trials(answer)
-        for prefix in _prefixes(answer.answer):
+        for prefix in [answer.answer] if streamed else _prefixes(answer.answer):
             pending[-1] = ChatTurn(question=question, reply_html=render_answer(answer, titles, text=prefix))
             yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, gr.skip()
             time.sleep(STREAM_PAUSE_S)

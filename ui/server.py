@@ -25,6 +25,7 @@ from ui.api import FramePolicy, OriginGuard, api_router, install_error_handlers
 from ui.chat import CSS, build_chat, chat_theme
 from ui.origins import OriginPolicy
 from ui.seams import ConversationalAssistant
+from ui.stream_api import stream_router
 
 UI_DIR = Path(__file__).resolve().parent
 STATIC_DIR = UI_DIR / "static"
@@ -75,6 +76,7 @@ def create_app(assistant: ConversationalAssistant, trials: TrialReader, settings
     )
     install_error_handlers(app)
     app.include_router(api_router(assistant, trials, settings))
+    app.include_router(stream_router(assistant, settings))  # the widget's streamed answers
     app.include_router(widget_router(policy))
     app.add_middleware(OriginGuard, policy=policy)
     app.add_middleware(FramePolicy, policy=policy)

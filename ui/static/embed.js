@@ -134,14 +134,39 @@
     show(el("div", "msg user", question));
     askButton.disabled = true;
     try {
-      const response = await fetch("/api/ask", {
+      // Streamed (/api/ask/stream): a chat model's checked claims as they come, then the answer.
+      const response = await fetch("/api/ask/stream", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(sessionId ? { question, session_id: sessionId } : { question }),
       });
-      const data = await response.json();
-      if (!response.ok) throw new Error(data.detail || "The request failed (" + response.status + ").");
-      showAnswer(data);
+      if (!response.ok) {
+        const data = await response.json();
+        throw new Error(data.detail || "The request failed (" + response.status + ").");
+      }
+      const draft = el("div", "msg assistant");
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let pending = "";
+      for (let done = false; !done; ) {
+        const chunk = await reader.read();
+        done = chunk.done;
+        pending += decoder.decode(chunk.value || new Uint8Array(), { stream: !done });
+        const lines = pending.split("\n");
+        pending = lines.pop();
+        for (const line of lines.filter((l) => l.trim())) {
+          const event = JSON.parse(line);
+          if (event.error) throw new Error(event.error);
+          if (event.claims) {
+            draft.replaceChildren(...event.claims.map((claim) => el("p", null, claim)));
+            if (!draft.isConnected) show(draft);
+          }
+          if (event.answer) {
+            draft.remove();
+            showAnswer(event.answer);
+          }
+        }
+      }
     } catch (error) {
       show(el("div", "msg error", error.message || String(error)));
     } finally {
