@@ -56,6 +56,10 @@ def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Ci
     ]:
         checks.append(check)
         citations += cites
+    unsaid = _unsaid_requirements(trial, patient)
+    checks += [check for check, _ in unsaid]
+    if citations:  # a trial nothing stated could be checked against stays "nothing checkable"
+        citations += [c for _, cites in unsaid for c in cites]
     statuses = {c.status for c in checks}
     label = (
         "excluded"
@@ -521,6 +525,49 @@ def _required_by_inclusion(trial: Trial, name: str) -> bool:
     )
 
 
+def _is_requirement(trial: Trial, criterion: Criterion, match: TermMatch) -> bool:
+    """Whether an inclusion names the concept as what the trial is for: the primary cancer, a
+    receptor status, a treatment the patient must be receiving or have had."""
+    term = match.term
+    if _CONDITIONAL.search(criterion.text[: match.start][-80:]):
+        return False  # "(if it is intrahepatic cholangiocarcinoma, bilirubin ...)": not a requirement
+    if term.family is not None and not _DIAGNOSIS.search(criterion.text):
+        return False
+    treatment = concept_is_treatment(term)
+    if treatment and any(mentions(i.name, term.name) for i in trial.interventions):
+        return False  # the trial's own study drug: given in the trial, not asked of the patient
+    current = treatment and _TREATMENT_REQUIRED.search(criterion.text) is not None
+    before_entry = treatment and _TREATMENT_BEFORE.search(criterion.text) is not None
+    judged = term.family is not None or negated_by_some(term.name) or current or before_entry
+    return judged and match.term.only_in != "exclusion"
+
+
+def _unsaid_requirements(
+    trial: Trial, patient: PatientProfile
+) -> list[tuple[CriterionCheck, list[Citation]]]:
+    """Inclusion requirements the description does not speak to ("during concurrent
+    chemoradiotherapy" for a patient said only to be on carboplatin): to confirm, never met."""
+    checks = []
+    named: set[str] = set()
+    for criterion in trial.inclusion:
+        matches = concept_matches(criterion.text)
+        classes = {m.term.name for m in matches}
+        for match in matches:
+            before = criterion.text[max(0, match.start - 60) : match.start]
+            if match.term.name in named or _state_for(patient.concepts, match.term)[0] is not None:
+                continue
+            if classes & set(match.term.broader):
+                continue  # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
+            if _CRITERION_NEGATION.search(before) or not _is_requirement(trial, criterion, match):
+                continue
+            named.add(match.term.name)
+            detail = f"the description does not say; the trial requires {match.term.name}"
+            checks.append(
+                _check(match.term.name, "unknown", trial, [criterion_citation(trial, criterion)], detail)
+            )
+    return checks
+
+
 def _requiring_check(
     trial: Trial, criterion: Criterion, match: TermMatch, state: ConceptState, how: str
 ) -> tuple[CriterionCheck, list[Citation]] | None:
@@ -528,19 +575,11 @@ def _requiring_check(
     status, a treatment the patient must be receiving. Anything else named in an inclusion is
     context ("stop chemotherapy 1 month before") and is not judged here."""
     term = match.term
-    before = criterion.text[: match.start]
-    if _CONDITIONAL.search(before[-80:]):
-        return None  # "(if it is intrahepatic cholangiocarcinoma, bilirubin ...)": not a requirement
-    if term.family is not None and not _DIAGNOSIS.search(criterion.text):
+    if not _is_requirement(trial, criterion, match):
         return None
     treatment = concept_is_treatment(term)
-    if treatment and any(mentions(i.name, term.name) for i in trial.interventions):
-        return None  # the trial's own study drug: given in the trial, not asked of the patient
     current = treatment and _TREATMENT_REQUIRED.search(criterion.text) is not None
     before_entry = treatment and _TREATMENT_BEFORE.search(criterion.text) is not None
-    judged = term.family is not None or negated_by_some(term.name) or current or before_entry
-    if not judged or match.term.only_in == "exclusion":
-        return None
     cites = [criterion_citation(trial, criterion)]
     if state.present and current and not before_entry and _long_ago(state):
         detail = f"patient's last {term.name} was {state.days_ago:g} days ago; the trial requires it now"

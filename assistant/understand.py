@@ -70,7 +70,10 @@ _LIST_ALL = re.compile(
     r"\b(?:list|show|name)\s+(?:me\s+)?(?:all|every|the)\b|\ball (?:the )?(?:trials|studies)\b"
     r"|\bevery (?:trial|study)\b"
     r"|\bhow many (?:trials|studies)\s+(?:are there|do you have|are indexed|are in the index)"
-    r"|\b(?:trials|studies) (?:are )?(?:indexed|in the index|available)\b|\b(?:those|these|them)\b",
+    r"|\b(?:trials|studies) (?:are )?(?:indexed|in the index|available)\b"
+    # "list those again", "which were those?": the earlier result itself, asked with nothing more
+    r"|^\W*(?:(?:list|show|name|give|repeat|which|what)\s+)?(?:me\s+)?(?:(?:are|were|was)\s+)?(?:all\s+)?"
+    r"(?:of\s+)?(?:those|these|them)(?:\s+(?:trials|studies|ones))?(?:\s+again)?\W*$",
     re.IGNORECASE,
 )
 # Verbs that put a patient out of a trial: "exclude", "rule her out", "knock him out", "fail",
@@ -676,9 +679,13 @@ _AGE = re.compile(
 _LIMIT_VERB = re.compile(r"\b(?:limit|restrict|confine)\w*\b|\bonly\b|\bup to\b|\bat most\b", re.IGNORECASE)
 _AGE_LIMIT = re.compile(
     r"\b(?P<which>max(?:imum)?|upper|oldest|min(?:imum)?|lower|youngest)\s+(?:eligible\s+)?age"
-    r"(?:\s+(?:limit|cut-?off|bound))?\s*(?:of|is|=|:|at)?\s*(?P<n>\d{1,3})\b",
+    r"(?:\s+(?:limit|cut-?off|bound))?\s*(?:of|is|=|:|at)?\s*(?P<n>\d{1,3})\b"
+    # "cap age at 75", "cut off age at 70": an upper limit
+    r"|\b(?P<cap>cap(?:s|ped)?|cut(?:s)? off|limit(?:s|ed)?)\s+(?:the\s+)?age\s+(?:at|to)\s+(?P<capped>\d{1,3})\b",
     re.IGNORECASE,
 )
+# "someone over 75", "patients older than 80": an age above the number, in whole years.
+_OVER_AGE = re.compile(r"\b(?:over|above|older than)\s+$", re.IGNORECASE)
 # A comparator written after the number: "60 mL/min or less", "12 weeks or more".
 _TRAILING_COMPARATOR = re.compile(
     r"^\s*(?:or\s+(?P<le>less|lower|below|fewer|under)|or\s+(?P<ge>more|greater|higher|above|over))\b",
@@ -766,8 +773,10 @@ def _ecog_test(text: str) -> NumericTest | None:
 def _age_test(text: str) -> NumericTest | None:
     limit = _AGE_LIMIT.search(text)
     if limit is not None:
-        upper = limit.group("which").lower().startswith(("max", "upper", "oldest"))
-        value = float(limit.group("n"))
+        upper = bool(limit.group("cap")) or limit.group("which").lower().startswith(
+            ("max", "upper", "oldest")
+        )
+        value = float(limit.group("n") or limit.group("capped"))
         return NumericTest(
             kind=FactKind.AGE,
             mode="requires",
@@ -779,6 +788,12 @@ def _age_test(text: str) -> NumericTest | None:
     age = _age(text)
     if age is None:
         return None
+    written = list(_AGE.finditer(text))[-1]
+    number_at = next(written.start(i) for i in range(1, (written.lastindex or 0) + 1) if written.group(i))
+    if _OVER_AGE.search(text[:number_at]):
+        return NumericTest(
+            kind=FactKind.AGE, mode="accepts", value=age + 1, unit="years", label=f"age over {age:g}"
+        )
     return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
 
 
@@ -803,7 +818,10 @@ def _age(text: str) -> float | None:
 
 _LAB_LINK = (
     r"(?:count|counts|level|levels|value|values|of|is|are|was|were|=|:|at|threshold|around|about|exactly"
-    r"|approximately|roughly|~|usually|typically|normally|runs?|running|baseline|between)"
+    r"|approximately|roughly|~|usually|typically|normally|runs?|running|baseline|between"
+    # "platelets fell to 45", "plt dropped to 40", "Hb down to 7.9", "ANC stuck at 0.8"
+    r"|fell|fallen|dropped|dipped|decreased|declined|went|came|gone|down|up|rose|risen|increased|recovered"
+    r"|stuck|sitting|sits|hovering|only|just|to)"
 )
 # "plts run 100-130 off treatment, 118 today": a later value marked as today's is the one that counts.
 _NOW = r"(?:today|now|currently|at present|this (?:morning|afternoon|evening|week)|on admission|at screening)"
@@ -1013,8 +1031,12 @@ _SECTION_NOUN_POLARITY: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# "is breast cancer only", "are HER2+ only": a restriction written after the term.
+_ONLY_AFTER = (re.compile(r"\b(?:is|are)\s+((?:[\w+-]+\s+){0,3}?[\w+-]+)\s+only\b", re.I), r"are only for \1")
+
+
 def _section_nouns_as_verbs(text: str) -> str:
-    for pattern, replacement in _SECTION_NOUN_POLARITY:
+    for pattern, replacement in (*_SECTION_NOUN_POLARITY, _ONLY_AFTER):
         text = pattern.sub(replacement, text)
     return text
 

@@ -219,3 +219,30 @@ def test_the_records_summary_section_is_not_a_request_for_an_overview() -> None:
     assert read("What risk does the summary of NCT07198672 give?").kind == QuestionKind.OVERVIEW
     assert read("Which risk figures does the summary in NCT07198672 quote?").kind != QuestionKind.OVERVIEW
     assert read("Summarise NCT07198672 for me").kind == QuestionKind.OVERVIEW
+
+
+@pytest.mark.parametrize(
+    ("question", "comparator", "value"),
+    [
+        ("Which studies cap age at 70?", "<=", 70.0),
+        ("which trials would take a patient over 80?", None, 81.0),  # whole years above 80
+        ("any trial accepting someone older than 65?", None, 66.0),
+    ],
+)
+def test_age_limits_and_ages_above_a_number(question: str, comparator: str | None, value: float) -> None:
+    [test] = read(question).numeric
+    assert (test.comparator, test.value) == (comparator, value)
+
+
+def test_those_lists_the_earlier_result_only_when_nothing_else_is_asked() -> None:
+    earlier = Turn(query=read("Which trials accept ECOG 2?"), trials=["NCT06433830", "NCT07162519"])
+    assert read("show me those again", [earlier]).kind == QuestionKind.SET
+    # something asked that this reader does not know is not answered as "they are in the index"
+    unknown = read("which of those reimburse travel costs?", [earlier])
+    assert unknown.kind != QuestionKind.SET or unknown.has_tests()
+
+
+def test_a_restriction_written_after_the_term() -> None:
+    assert [(t.term, t.mode) for t in read("which trials are lung cancer only?").terms] == [
+        ("lung cancer", "requires")
+    ]

@@ -289,3 +289,27 @@ def test_an_exclusion_of_current_treatment_judges_the_treatment_now() -> None:
         assistant, "57M gastric ca on chemo, never had radiotherapy, plt 60. Trials?", GASTRIC.nct_id
     )
     assert never["radiotherapy"] == "met"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "platelets fell to 41 on day 12",
+        "plt dropped to 41",
+        "platelet count came down to 41",
+        "plts stuck at 41",
+    ],
+)
+def test_a_lab_value_after_a_verb_of_change(text: str) -> None:
+    patient = understand(f"62F, ECOG 1, {text}. Which trials could she join?", [], set()).patient
+    assert patient is not None and patient.labs[FactKind.PLATELETS].value == 41.0
+
+
+def test_a_requirement_the_description_does_not_speak_to_is_to_confirm() -> None:
+    # LUNG_CRT requires concurrent chemoradiotherapy; the vignette says only "on carboplatin"
+    assistant = Assistant(InMemoryTrialReader([LUNG_CRT, BREAST_HER2]))
+    checks = _checks(assistant, "64M NSCLC on carboplatin, ECOG 1, no MI, HIV neg. Trials?", LUNG_CRT.nct_id)
+    assert checks["chemoradiotherapy"] == "unknown"
+    assert _verdicts(assistant, "64M NSCLC on carboplatin, ECOG 1, no MI, HIV neg. Trials?")[
+        LUNG_CRT.nct_id
+    ] == ("needs checking")
