@@ -681,7 +681,8 @@ _AGE_LIMIT = re.compile(
     r"\b(?P<which>max(?:imum)?|upper|oldest|min(?:imum)?|lower|youngest)\s+(?:eligible\s+)?age"
     r"(?:\s+(?:limit|cut-?off|bound))?\s*(?:of|is|=|:|at)?\s*(?P<n>\d{1,3})\b"
     # "cap age at 75", "cut off age at 70": an upper limit
-    r"|\b(?P<cap>cap(?:s|ped)?|cut(?:s)? off|limit(?:s|ed)?)\s+(?:the\s+)?age\s+(?:at|to)\s+(?P<capped>\d{1,3})\b",
+    r"|\b(?P<cap>cap(?:s|ped)?|cut(?:s)? off|limit(?:s|ed)?)\s+(?:the\s+)?age\s+(?:at|to)\s+"
+    r"(?P<capped>\d{1,3})\b",
     re.IGNORECASE,
 )
 # "someone over 75", "patients older than 80": an age above the number, in whole years.
