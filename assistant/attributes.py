@@ -287,6 +287,13 @@ def _dose(trial: Trial) -> AttributeResult:
             if citations and citations[0] not in result.citations:
                 result.lines.append(", ".join(phrases))
                 result.citations += citations
+    # how a drug is dosed includes for how long it is given ("once weekly for a maximum of 4 weeks")
+    if result.lines:
+        duration = _duration(trial)
+        for line, citation in zip(duration.lines, duration.citations, strict=False):
+            if citation not in result.citations:
+                result.lines.append(f"given {line}")
+                result.citations.append(citation)
     return result
 
 

@@ -228,13 +228,15 @@ class AnswerChain:
         """For a question about one trial: its record's sentences that answer it, if any."""
         if len(trials) != 1:
             return []
-        identifying = self._directory().identifying_words(question)
-        if not asked_units(question, identifying):
+        directory = self._directory()
+        nct_id = trials[0].nct_id
+        # the words that only said which trial ("the Tianjin herombopag trial") are not asked of it
+        for start, end in sorted(directory.description_spans(question, nct_id), reverse=True):
+            question = question[:start] + " " + question[end:]
+        if not asked_units(question):
             return []
-        similar = [
-            (c.text, score) for c, score in self.reader.search(question, RECORD_PASSAGES, [trials[0].nct_id])
-        ]
-        return best_sentences(trials[0], question, identifying, similar)
+        similar = [(c.text, score) for c, score in self.reader.search(question, RECORD_PASSAGES, [nct_id])]
+        return best_sentences(trials[0], question, directory.words_of(question, nct_id), similar)
 
     def _overview(self, state: PipelineState) -> PipelineState:
         return self._with(state, compose.compose_overview(self._trials(_query(state))))

@@ -50,6 +50,7 @@ _SCAFFOLD = frozenset(
 )
 # Words that ask for a kind of answer (ANSWER_SHAPES), not for themselves.
 _SHAPE_WORDS = frozenset({"duration", "length", "incidence", "rate", "rates", "percent", "proportion"})
+_CUT_OFF = re.compile(r"\bcut[\s-]?offs?\b", re.IGNORECASE)
 _NCT = re.compile(r"\bNCT\s?\d{8}\b|\b\d{8}\b", re.IGNORECASE)
 
 
@@ -73,6 +74,12 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\bhow long\b|\bduration\b|\blength\b|\bfor how many\b", re.I),
         re.compile(rf"\b{_NUMBER}\s*(?:-|to|–)?\s*(?:{_NUMBER}\s*)?-?\s*{_TIME_UNIT}", re.I),
     ),
+    "(a definition)": (
+        re.compile(
+            r"\bdefin\w*|\bwhat counts as\b|\bwhat (?:is|are|does) .{1,40}\bmean\b|\bcriteria for\b", re.I
+        ),
+        re.compile(r"\bdefin(?:ed|ition)\b|\bmeans?\b|\bi\.e\.|\brefers? to\b|\bconsidered\b", re.I),
+    ),
     "(a figure)": (
         re.compile(r"\bwhat (?:percent|proportion|share|fraction)|\b(?:incidence|rates?)\b|%", re.I),
         re.compile(r"\d(?:\.\d+)?\s*%|\bper ?cent\b", re.I),
@@ -80,16 +87,15 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
 }
 
 
-def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUnit]:
-    """What the question asks of the record, less the words that only picked out the trial."""
-    question = _NCT.sub(" ", question)
-    for word in leave_out:  # "the Tianjin herombopag trial": neither word is asked about
-        question = re.sub(rf"(?<![\w-]){re.escape(word)}\w*", " ", question, flags=re.IGNORECASE)
+def asked_units(question: str) -> list[AskedUnit]:
+    """What the question asks of the record: its telling words and the kinds of answer it wants."""
+    # "the QTc cut off" asks for a limit without saying any word of it
+    question = _CUT_OFF.sub(" ", _NCT.sub(" ", question))
     named = named_spans(question)
     units = []
     for match in re.finditer(r"[\w][\w-]*", question):
         word = match.group().lower()
-        if word not in content_words(word) or word in leave_out or word in _SCAFFOLD or word in _SHAPE_WORDS:
+        if word not in content_words(word) or word in _SCAFFOLD or word in _SHAPE_WORDS:
             continue
         names = [name for start, end, name in named if start <= match.start() < end]
         alternatives = (frozenset({stem(word)}), *(frozenset(stems(content_words(n))) for n in names))
@@ -102,15 +108,19 @@ def asked_units(question: str, leave_out: Collection[str] = ()) -> list[AskedUni
 def best_sentences(
     trial: Trial,
     question: str,
-    leave_out: Collection[str] = (),
+    context: Collection[str] = (),
     similar: Sequence[tuple[str, float]] = (),
 ) -> list[RecordSentence]:
     """The record's verbatim sentences that answer the question, best first (empty when none does).
 
+    `context`: the question's words that name this trial itself ("Jiangsu HengRui" for its sponsor's
+    trial); they rank sentences but do not count as said when deciding whether the record answers
+    the rest ("the share price of Jiangsu HengRui today" is not answered by the sponsor's name).
+
     `similar`: passages of this record with their embedding similarity to the question; a sentence
     inside one gains up to DENSE_WEIGHT, so "stopped" meets "discontinued" and "longest" meets
     "maximum" where no word is shared."""
-    units = asked_units(question, leave_out)
+    units = asked_units(question)
     lines = [s for s in dict.fromkeys(sentences(trial.text)) if quote_in_record(s, trial.text)]
     if not units or not lines:
         return []
@@ -130,8 +140,8 @@ def best_sentences(
     for unit in units:
         holding = sum(1 for words in held.values() if unit.word in words)
         weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
-        unsaid += not holding
-    if unsaid * 2 > len(units):
+        unsaid += not holding and unit.word not in context
+    if unsaid * 2 > sum(1 for u in units if u.word not in context):
         return []  # the record does not speak of most of what is asked ("the sponsor's share price")
     total = sum(weight.values())
     top_similarity = max((score for _, score in similar), default=0.0)

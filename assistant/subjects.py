@@ -97,9 +97,7 @@ class TrialDirectory:
         (nct_id, best), (_, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word
         # elsewhere ("is any trial run in Tianjin?") may be the trial's or anyone's
-        named_as_trial = (
-            self.description_spans(question, nct_id) or len(self._words_of(question, nct_id)) >= 2
-        )
+        named_as_trial = self.description_spans(question, nct_id) or len(self.words_of(question, nct_id)) >= 2
         if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
             return nct_id
         return None
@@ -114,7 +112,9 @@ class TrialDirectory:
         for word in [*_WORD.finditer(question), None]:
             if word is not None and self._describes(word.group(), nct_id) and _joined(question, run, word):
                 run.append(word)
-                continue
+                if not _TRIAL_NOUN.fullmatch(word.group().lower()):
+                    continue
+                word = None  # a word for a trial ends its description: "...trial define HER2"
             spans += self._run_span(question, run, nct_id)
             run = [word] if word is not None and self._describes(word.group(), nct_id) else []
         return spans
@@ -138,7 +138,7 @@ class TrialDirectory:
         )
 
     def _run_span(self, question: str, run: list[re.Match[str]], nct_id: str) -> list[tuple[int, int]]:
-        identifying = [w for w in run if self._words_of(w.group(), nct_id)]
+        identifying = [w for w in run if self.words_of(w.group(), nct_id)]
         if not identifying:
             return []
         ends_in_noun = bool(_TRIAL_NOUN.fullmatch(run[-1].group().lower()))
@@ -148,7 +148,8 @@ class TrialDirectory:
             return []
         return [(identifying[0].start(), run[-1].end())]  # "join the Lyon study": from "Lyon"
 
-    def _words_of(self, question: str, nct_id: str) -> set[str]:
+    def words_of(self, question: str, nct_id: str) -> set[str]:
+        """The question's words that identify this trial (singular forms)."""
         return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}
 
     def identifying_words(self, question: str) -> set[str]:

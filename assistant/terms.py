@@ -98,7 +98,8 @@ def mentions(text: str | None, term: str | None) -> bool:
 
 
 _FILLER = re.compile(
-    r"\b(?:positive|negative|infection|infected|disease|status|history|known|of)\b", re.IGNORECASE
+    r"\b(?:positive|negative|infection|infected|disease|status|history|known|of|detectable|detected|dna|rna)\b",
+    re.IGNORECASE,
 )
 
 

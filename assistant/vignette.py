@@ -25,7 +25,7 @@ _NEGATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NEGATION_AFTER = re.compile(
-    r"^[\s/\w-]{0,40}?(?:\b(?:neg(?:ative)?|not detected|ruled out|never)\b|-ve\b)", re.IGNORECASE
+    r"^[\s/\w+&-]{0,40}?(?:\b(?:neg(?:ative)?|not detected|ruled out|never)\b|-ve\b)", re.IGNORECASE
 )
 # A clause that dates the treatment before it: "last dose 8 wks ago", "stopped 5 weeks ago".
 _WHEN_GIVEN = re.compile(r"\b(?:last|stopped|finished|completed|ended|since)\b", re.IGNORECASE)

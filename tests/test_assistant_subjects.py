@@ -207,3 +207,33 @@ def test_a_topic_named_without_a_limit_is_said_to_have_none() -> None:
     answer = assistant.ask("What bilirubin cutoff does NCT91000021 use?")
     assert "no numeric limit is stated" in answer.answer
     assert [c.quote for c in answer.citations] == ["Adequate hepatic and kidney function"]
+
+
+def test_a_description_ends_at_its_word_for_a_trial(directory: TrialDirectory) -> None:
+    question = "How does the Lille avatrombopag trial define a platelet response?"
+    spans = directory.description_spans(question, "NCT91000002")
+    assert [question[a:b] for a, b in spans] == ["Lille avatrombopag trial"]
+
+
+def test_a_definition_is_answered_by_the_sentence_that_defines() -> None:
+    trial = _trial(
+        "NCT91000005",
+        "Fostamatinib in Immune Thrombocytopenia",
+        "fostamatinib",
+        "Brest",
+        "CHU Brest",
+        "Fostamatinib is given twice daily. A platelet response is defined as two counts above 50 x10^9/L "
+        "one week apart. Platelet response rates are compared between arms.",
+    )
+    found = best_sentences(trial, "how is a platelet response defined?", ())
+    assert found and found[0].text.startswith("A platelet response is defined as")
+
+
+def test_words_naming_the_trial_do_not_make_an_unrelated_question_answerable() -> None:
+    # "Hospices Civils de Lyon" names LYON's sponsor: the question's other words are not in the record
+    assert best_sentences(LYON, "what do Hospices Civils staff earn per year?", {"hospices", "civils"}) == []
+
+
+def test_a_cut_off_asks_for_a_limit_without_naming_one() -> None:
+    found = best_sentences(LILLE, "what's the platelet cut-off for stopping?", ())
+    assert found and "150" in found[0].text

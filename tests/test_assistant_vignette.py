@@ -313,3 +313,13 @@ def test_a_requirement_the_description_does_not_speak_to_is_to_confirm() -> None
     assert _verdicts(assistant, "64M NSCLC on carboplatin, ECOG 1, no MI, HIV neg. Trials?")[
         LUNG_CRT.nct_id
     ] == ("needs checking")
+
+
+def test_a_negative_result_after_a_plus_joined_list_covers_every_item() -> None:
+    states = {s.name: s.present for s in read_concepts("EBV + CMV PCR neg, HIV & HCV negative")}
+    assert states == {
+        "Epstein-Barr virus": False,
+        "cytomegalovirus": False,
+        "HIV": False,
+        "hepatitis C": False,
+    }
