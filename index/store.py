@@ -23,8 +23,11 @@ so changing either starts a new index instead of mixing vectors from two models.
 
 from __future__ import annotations
 
+import math
+import shutil
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,16 +39,21 @@ import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError
+from filelock import FileLock, Timeout
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from index.errors import IndexStoreError
+from index.errors import IndexBusyError, IndexStoreError
 from index.models import Chunk, Trial
 from index.seams import Embedder
 from index.settings import Settings, get_settings
 
 _STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
+# Below this much free space a failed write is reported as a full disk (Chroma says only
+# "Error in compaction" or "database or disk is full").
+_LOW_DISK_BYTES = 32 * 1024 * 1024
+_CHECK_BATCH = 100
 _COSINE: Any = {"hnsw": {"space": "cosine"}}
 T = TypeVar("T")
 _GENERATION_ID = "generation"
@@ -85,6 +93,38 @@ class SourceEntry(BaseModel):
 
     source_hash: str
     nct_ids: list[str]
+
+
+class IndexCheck(BaseModel):
+    """What `TrialStore.check` found (and repaired)."""
+
+    trials: int = 0
+    chunks: int = 0
+    damaged: dict[str, list[str]] = Field(default_factory=dict)  # NCT ID -> what is wrong
+    unreadable_records: list[str] = Field(default_factory=list)  # records that do not parse
+    chunks_unreadable: str | None = None  # the whole chunk collection failed to read: why
+    orphan_chunks: int = 0
+    repaired: list[str] = Field(default_factory=list)
+
+    def damage(self, nct_id: str, reason: str) -> None:
+        self.damaged.setdefault(nct_id, []).append(reason)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.damaged or self.unreadable_records or self.chunks_unreadable or self.orphan_chunks)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{nct_id}: "
+            + "; ".join(f"{n} × {reason}" if n > 1 else reason for reason, n in Counter(reasons).items())
+            for nct_id, reasons in sorted(self.damaged.items())
+        ]
+        lines += [f"{nct_id}: stored record does not parse" for nct_id in self.unreadable_records]
+        if self.chunks_unreadable:
+            lines.append(f"the chunk collection cannot be read: {self.chunks_unreadable}")
+        if self.orphan_chunks:
+            lines.append(f"{self.orphan_chunks} chunks belong to no indexed trial")
+        return lines
 
 
 class TrialWrite(BaseModel):
@@ -154,7 +194,8 @@ class TrialStore:
         try:
             yield
         except _STORE_FAILURES as exc:
-            raise IndexStoreError(f"index store {self.location}: cannot {what}: {exc}") from exc
+            hint = _failure_hint(exc, None if self.settings.chroma_url else Path(self.location))
+            raise IndexStoreError(f"index store {self.location}: cannot {what}: {exc}{hint}") from exc
 
     def _call(self, what: str, operation: Callable[[], T]) -> T:
         with self._failing(what):
@@ -362,6 +403,188 @@ class TrialStore:
         """(trial records, chunks) stored."""
         return self._call("count", lambda: (self._records.count(), self._chunks.count()))
 
+    # ---- integrity -----------------------------------------------------------------------------
+
+    def check(self, repair: bool) -> IndexCheck:
+        """Find damage the manifest cannot show (and repair it when asked): records that do not
+        parse, vectors that cannot be read or are not found by a search for themselves, and chunks
+        missing or left over against what each stored record chunks into. Repair rebuilds a damaged
+        trial's chunks and vectors from its stored record, so no source file is read."""
+        from index.chunks import chunk_trial  # the chunker imports LangChain's splitters: only here
+
+        report = IndexCheck()
+        self._invalidate()
+        trials, entries = self._check_records(report)
+        stored_chunks = self._stored_chunk_ids(report)
+        if stored_chunks is not None:
+            owner = {ident: nct_id for nct_id in trials for ident in stored_chunks.get(nct_id, ())}
+            for nct_id, trial in trials.items():
+                expected = {c.id for c in chunk_trial(trial, self.settings)}
+                held = stored_chunks.pop(nct_id, set())
+                if expected - held:
+                    report.damage(nct_id, f"{len(expected - held)} of {len(expected)} chunks missing")
+                if held - expected:
+                    report.damage(nct_id, f"{len(held - expected)} chunks not made from its record")
+            orphans = [ident for held in stored_chunks.values() for ident in held]
+            report.orphan_chunks = len(orphans)
+            for ident, reason in self._vector_damage(self._chunks, list(owner)).items():
+                report.damage(owner[ident], f"chunk {reason}")
+            if repair and orphans:
+                self._call("delete orphan chunks", lambda: self._chunks.delete(ids=orphans))
+        for ident, reason in self._vector_damage(self._records, list(trials)).items():
+            report.damage(ident, f"record {reason}")
+        report.trials = len(trials)
+        if repair and (report.damaged or stored_chunks is None):
+            self._repair(report, trials, entries, rebuild_chunks=stored_chunks is None)
+        return report
+
+    def _check_records(self, report: IndexCheck) -> tuple[dict[str, Trial], dict[str, RecordEntry]]:
+        try:
+            got = self._records.get(include=["documents", "metadatas"])
+        except _STORE_FAILURES as exc:
+            raise IndexStoreError(
+                f"index store {self.location}: the trial records cannot be read ({exc}); the index "
+                "cannot be repaired from itself: move TRIALS_HOME aside and run `trials index` on the "
+                "record folders again"
+            ) from exc
+        trials: dict[str, Trial] = {}
+        entries: dict[str, RecordEntry] = {}
+        for ident, document, meta in zip(
+            got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+        ):
+            try:
+                trials[ident] = Trial.model_validate_json(document or "")
+                entries[ident] = RecordEntry.model_validate(meta)
+            except ValidationError:
+                report.unreadable_records.append(ident)
+        return trials, entries
+
+    def _stored_chunk_ids(self, report: IndexCheck) -> dict[str, set[str]] | None:
+        """Chunk ids by NCT ID, or None when the chunk collection cannot be read at all."""
+        try:
+            got = self._chunks.get(include=["metadatas"])
+        except _STORE_FAILURES as exc:
+            report.chunks_unreadable = str(exc)
+            return None
+        held: dict[str, set[str]] = {}
+        for ident, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            held.setdefault(str((meta or {}).get("nct_id", "")), set()).add(ident)
+        report.chunks = len(got["ids"])
+        return held
+
+    def _vector_damage(self, collection: Collection, ids: list[str]) -> dict[str, str]:
+        """Entries whose vector cannot be read, is not a finite vector of the collection's size, or
+        is not found by a search with itself (the entry is missing from the vector index)."""
+        damage: dict[str, str] = {}
+        vectors: dict[str, list[float]] = {}
+        documents: dict[str, str] = {}
+        for start in range(0, len(ids), _CHECK_BATCH):
+            batch = ids[start : start + _CHECK_BATCH]
+            try:
+                got = collection.get(ids=batch, include=["embeddings", "documents"])
+                rows = list(zip(got["ids"], got["embeddings"], got["documents"] or [], strict=True))
+            except _STORE_FAILURES:
+                rows = []
+                for ident in batch:  # one bad entry fails its whole batch: find which
+                    try:
+                        one = collection.get(ids=[ident], include=["embeddings", "documents"])
+                        rows.extend(zip(one["ids"], one["embeddings"], one["documents"] or [], strict=True))
+                    except _STORE_FAILURES:
+                        damage[ident] = "vector unreadable"
+            for ident, vector, document in rows:
+                values = [float(v) for v in vector] if vector is not None else []
+                if not values or not all(math.isfinite(v) for v in values):
+                    damage[ident] = "vector missing or not finite"
+                else:
+                    vectors[ident] = values
+                    documents[ident] = document or ""
+        sizes = {len(v) for v in vectors.values()}
+        if len(sizes) > 1:
+            common = max(sizes, key=lambda n: sum(len(v) == n for v in vectors.values()))
+            for ident in [i for i, v in vectors.items() if len(v) != common]:
+                damage[ident] = "vector of the wrong size"
+                del vectors[ident]
+        damage.update(self._unreachable(collection, vectors, documents))
+        return damage
+
+    def _unreachable(
+        self, collection: Collection, vectors: dict[str, list[float]], documents: dict[str, str]
+    ) -> dict[str, str]:
+        # Entries with the same text share a vector, so a search returns them in any order: one
+        # search per text, deep enough to hold every entry of it.
+        groups: dict[str, list[str]] = {}
+        for ident, document in documents.items():
+            groups.setdefault(document, []).append(ident)
+        total = self._call("count", collection.count)
+        missing: dict[str, str] = {}
+        members = list(groups.values())
+        for start in range(0, len(members), _CHECK_BATCH):
+            batch = members[start : start + _CHECK_BATCH]
+            depth = min(total, max(len(group) for group in batch) + 10)
+            try:
+                found = collection.query(
+                    query_embeddings=[vectors[group[0]] for group in batch],  # type: ignore[arg-type]
+                    n_results=depth,
+                    include=[],
+                )["ids"]
+            except _STORE_FAILURES:
+                missing.update({ident: "vector not searchable" for group in batch for ident in group})
+                continue
+            for group, hits in zip(batch, found, strict=True):
+                for ident in set(group) - set(hits):
+                    missing[ident] = "vector not found by a search for itself"
+        return missing
+
+    def _repair(
+        self,
+        report: IndexCheck,
+        trials: dict[str, Trial],
+        entries: dict[str, RecordEntry],
+        rebuild_chunks: bool,
+    ) -> None:
+        from index.chunks import chunk_trial
+
+        if rebuild_chunks:
+            name = self._chunks.name
+            self._call("drop the unreadable chunk collection", lambda: self._client.delete_collection(name))
+            self._chunks = self._call("recreate the chunk collection", lambda: self._collection(name))
+            self.vectorstore._collection = self._chunks
+            for nct_id in trials:
+                report.damage(nct_id, "chunk collection unreadable: rebuilt")
+        if report.unreadable_records:
+            # A record that does not parse cannot be rebuilt from itself: dropping it makes the
+            # next `trials index` of its folder read the source file again.
+            self.delete_trials(report.unreadable_records)
+        for nct_id in [n for n in report.damaged if n in trials]:
+            self._rebuild(trials[nct_id], entries[nct_id], chunk_trial(trials[nct_id], self.settings))
+            report.repaired.append(nct_id)
+
+    def _rebuild(self, trial: Trial, entry: RecordEntry, chunks: list[Chunk]) -> None:
+        """Write one trial's chunks and record again with fresh vectors."""
+        vectors = self.embedder.embed_documents([*(c.text for c in chunks), trial.title])
+        nct_id = trial.nct_id
+        old = self._call(
+            "list damaged chunks", lambda: self._chunks.get(where={"nct_id": nct_id}, include=[])
+        )
+        # Delete, then add: an update of an entry the vector index lost would fail again.
+        if old["ids"]:
+            self._call("delete damaged chunks", lambda: self._chunks.delete(ids=old["ids"]))
+        self._call("delete the damaged record", lambda: self._records.delete(ids=[nct_id]))
+        write = TrialWrite(
+            trial=trial,
+            chunks=chunks,
+            chunk_vectors=vectors[:-1],
+            title_vector=vectors[-1],
+            entry=entry.model_copy(update={"chunk_count": len(chunks)}),
+        )
+        self.write_trials([write])
+
+    def looks_damaged(self) -> bool:
+        """A cheap test for the commonest damage: the manifest counts more or fewer chunks than
+        are stored (vectors lost while the manifest says the trial is indexed)."""
+        expected = sum(entry.chunk_count for entry in self.records().values())
+        return expected != self.counts()[1]
+
     def _bump_generation(self) -> None:
         """Mark a committed write, so every reader's caches (in any process) are re-read."""
         new = uuid.uuid4().hex
@@ -416,7 +639,60 @@ def _client_for(settings: Settings) -> tuple[ClientAPI, str]:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=telemetry_off), str(path)
     except _STORE_FAILURES as exc:
-        raise IndexStoreError(f"cannot open the local index at {path}: {exc}") from exc
+        hint = _failure_hint(exc, path)
+        raise IndexStoreError(f"cannot open the local index at {path}: {exc}{hint}") from exc
+
+
+def _failure_hint(exc: BaseException, folder: Path | None) -> str:
+    """What the user can do about a store failure, when its cause can be told (a local index only)."""
+    if folder is None:
+        return ""
+    text = str(exc).lower()
+    database = folder / "chroma.sqlite3"
+    if "not a database" in text or "malformed" in text:
+        return (
+            f" ({database} is damaged or not a Chroma index: move {folder} aside and run "
+            "`trials index` again to rebuild it)"
+        )
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return f" ({folder} is read-only: TRIALS_HOME must be a writable folder)"
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    if free < _LOW_DISK_BYTES or "disk is full" in text:
+        free_mib = free // (1024 * 1024)
+        return f" (the disk holding {folder} is full: {free_mib} MiB free; free some space and re-run)"
+    return ""
+
+
+@contextmanager
+def index_lock(settings: Settings) -> Iterator[None]:
+    """Held by every process that writes the index (`trials index`, its --check), so two never
+    write at once: Chroma's local files are not safe for two writers, and interleaved runs left
+    vectors unreadable while the manifest said they were indexed. Readers (`serve`, `ask`) take no
+    lock. The lock file lives in TRIALS_HOME, so it also orders writers on this machine that share
+    a Chroma server through CHROMA_URL with the same home."""
+    home = Path(settings.home)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexStoreError(f"cannot create TRIALS_HOME {home}: {exc.strerror or exc}") from exc
+    path = home / "index.lock"
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        raise IndexBusyError(
+            f"another `trials index` is writing to the index in {home} (it holds {path}); "
+            "wait for it to finish, then run this again"
+        ) from None
+    except OSError as exc:
+        raise IndexStoreError(f"cannot take the index lock {path}: {exc.strerror or exc}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def open_store(settings: Settings | None = None, embedder: Embedder | None = None) -> TrialStore:
