@@ -119,11 +119,13 @@ class ScriptedAssistant:
     def __init__(self, reply: Callable[[str], Answer] = ecog_answer) -> None:
         self.reply = reply
         self.calls: list[tuple[str, str | None]] = []
+        self.clients: list[str | None] = []
         self.resets: list[str] = []
         self.fail_with: Exception | None = None
 
-    def ask(self, question: str, session_id: str | None = None) -> Answer:
+    def ask(self, question: str, session_id: str | None = None, client: str | None = None) -> Answer:
         self.calls.append((question, session_id))
+        self.clients.append(client)
         if self.fail_with is not None:
             raise self.fail_with
         if not question.strip():
