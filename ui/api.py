@@ -217,15 +217,17 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return _error(status, message)
 
 
+def too_large(max_bytes: int) -> JSONResponse:
+    # Connection: close, or the client would go on sending the rest of the body to no one.
+    detail = f"request body is larger than {max_bytes} bytes, the limit (TRIALS_MAX_BODY_BYTES)"
+    return _error(413, detail, headers={"Connection": "close"})
+
+
 def install_error_handlers(app: FastAPI, settings: Settings) -> None:
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 413:  # raised by the body limit while the body is read
-            detail = (
-                f"request body is larger than {settings.max_body_bytes} bytes, the limit "
-                "(TRIALS_MAX_BODY_BYTES)"
-            )
-            return _error(413, detail, headers={"Connection": "close"})
+        if exc.status_code == 413:  # raised by the body limit while a streamed body is read
+            return too_large(settings.max_body_bytes)
         return await http_exception_handler(request, exc)
 
     app.add_exception_handler(RequestValidationError, _on_validation_error)
@@ -253,6 +255,24 @@ class OriginGuard:
             if origin and not same and not self.policy.allows(origin):
                 detail = f"origin {origin} is not allowed to call this API (see TRIALS_ALLOWED_ORIGINS)"
                 await _error(403, detail)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class DeclaredBodyLimit:
+    """Refuses a body whose Content-Length is over the limit before reading any of it. Starlette's
+    `RequestBodyLimitMiddleware` (inside this one) counts the bytes of a body that declares no
+    length, or a false one, while it streams in."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                await too_large(self.max_bytes)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

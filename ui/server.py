@@ -33,7 +33,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from index.errors import TrialsError
 from index.seams import TrialReader
 from index.settings import Settings, get_settings
-from ui.api import GradioGuard, OriginGuard, Readiness, SecurityHeaders, api_router, install_error_handlers
+from ui.api import (
+    DeclaredBodyLimit,
+    GradioGuard,
+    OriginGuard,
+    Readiness,
+    SecurityHeaders,
+    api_router,
+    install_error_handlers,
+)
 from ui.chat import CSS, build_chat, chat_theme
 from ui.limits import RedactedAccessLog, TimedHttpToolsProtocol
 from ui.origins import OriginPolicy
@@ -103,6 +111,7 @@ def create_app(
     app.include_router(widget_router(policy))
     # Outermost last: hosts are checked first, then CORS, origins, the Gradio refusals, body size.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
+    app.add_middleware(DeclaredBodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(GradioGuard, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(OriginGuard, policy=policy)
     app.add_middleware(
