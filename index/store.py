@@ -166,15 +166,18 @@ class TrialStore:
             self._chunks = self._collection(settings.collection_name("chunks"))
             self._records = self._collection(settings.collection_name("trials"))
             self._meta = self._collection(settings.collection_name("meta"))
-            langchain_embeddings = (
-                embedder if isinstance(embedder, Embeddings) else _EmbeddingsAdapter(embedder)
-            )
-            self.vectorstore = Chroma(
-                client=client,
-                collection_name=self._chunks.name,
-                embedding_function=langchain_embeddings,
-                collection_configuration=_COSINE,
-            )
+            self.vectorstore = self._langchain_store()
+
+    def _langchain_store(self) -> Chroma:
+        embeddings = (
+            self.embedder if isinstance(self.embedder, Embeddings) else _EmbeddingsAdapter(self.embedder)
+        )
+        return Chroma(
+            client=self._client,
+            collection_name=self._chunks.name,
+            embedding_function=embeddings,
+            collection_configuration=_COSINE,
+        )
 
     def _collection(self, name: str) -> Collection:
         # embedding_function=None: Chroma's default downloads a model, and we embed ourselves.
@@ -548,7 +551,7 @@ class TrialStore:
             name = self._chunks.name
             self._call("drop the unreadable chunk collection", lambda: self._client.delete_collection(name))
             self._chunks = self._call("recreate the chunk collection", lambda: self._collection(name))
-            self.vectorstore._collection = self._chunks
+            self.vectorstore = self._langchain_store()
             for nct_id in trials:
                 report.damage(nct_id, "chunk collection unreadable: rebuilt")
         if report.unreadable_records:
