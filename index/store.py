@@ -485,13 +485,15 @@ class TrialStore:
             batch = ids[start : start + _CHECK_BATCH]
             try:
                 got = collection.get(ids=batch, include=["embeddings", "documents"])
-                rows = list(zip(got["ids"], got["embeddings"], got["documents"] or [], strict=True))
+                rows = list(zip(got["ids"], _vectors(got["embeddings"]), got["documents"] or [], strict=True))
             except _STORE_FAILURES:
                 rows = []
                 for ident in batch:  # one bad entry fails its whole batch: find which
                     try:
                         one = collection.get(ids=[ident], include=["embeddings", "documents"])
-                        rows.extend(zip(one["ids"], one["embeddings"], one["documents"] or [], strict=True))
+                        rows.extend(
+                            zip(one["ids"], _vectors(one["embeddings"]), one["documents"] or [], strict=True)
+                        )
                     except _STORE_FAILURES:
                         damage[ident] = "vector unreadable"
             for ident, vector, document in rows:
@@ -601,6 +603,11 @@ class TrialStore:
     def _invalidate(self) -> None:
         self._trials_cache = None
         self._chunks_cache = None
+
+
+def _vectors(embeddings: Any) -> list[Any]:
+    # Chroma returns a list of arrays, an array, or None: one row per entry, or nothing.
+    return [] if embeddings is None else list(embeddings)
 
 
 def _where_in(field: str, values: Sequence[str], negate: bool = False) -> Any:
