@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,10 +23,11 @@ import pytest
 from fakes import InMemoryTrialReader, seed_trials
 from ui_fixtures import ScriptedAssistant, ecog_answer, ecog_trial, running_server
 
-from assistant.models import Answer
+from assistant.models import Answer, Citation
 from assistant.service import EXPIRED_MESSAGE, Assistant, normalise_question
 from index.memory import RecordsReader
 from index.settings import Settings
+from ui.render import render_answer
 from ui.server import create_app
 
 HEADER_TIMEOUT = 1.0
@@ -127,9 +132,6 @@ def test_allowed_origins_read_as_comma_list_or_json(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_bad_origin_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     env = {
         "TRIALS_HOME": str(tmp_path),
         "TRIALS_ALLOWED_ORIGINS": "ftp://portal.example",
@@ -454,3 +456,116 @@ def test_full_width_and_invisible_characters_are_normalised(question: str) -> No
     assistant = Assistant(InMemoryTrialReader(seed_trials()))
     assert assistant.ask(question).trials == assistant.ask("Which trials accept ECOG 2?").trials
     assert normalise_question("platelets ≥ 100 ×10⁹/L") == "platelets ≥ 100 ×10⁹/L"
+
+
+def test_a_citation_written_inside_a_record_quote_stays_text() -> None:
+    quote = "No prior therapy on study [NCT00000002]"
+    answer = Answer(
+        answer=f"- [NCT00000001] excludes it — “{quote}” (Exclusion Criteria)\n- [NCT00000002] accepts it",
+        trials=["NCT00000001", "NCT00000002"],
+        citations=[
+            Citation(nct_id="NCT00000001", section="Exclusion Criteria", quote=quote),
+            Citation(nct_id="NCT00000002", section="Inclusion Criteria", quote="accepts it"),
+        ],
+    )
+    body = render_answer(answer, {}).split('<div class="references">')[0]
+    assert "“No prior therapy on study [NCT00000002]”" in body
+    assert body.count('class="cite"') == 2  # the answer's own two markers only
+
+
+def test_entities_in_a_quote_read_the_same_in_the_answer_and_its_references() -> None:
+    quote = "platelets &lt; 50 &amp; ANC"
+    answer = Answer(
+        answer=f"- [NCT00000001] — “{quote}” (Exclusion Criteria)",
+        trials=["NCT00000001"],
+        citations=[Citation(nct_id="NCT00000001", section="Exclusion Criteria", quote=quote)],
+    )
+    body, references = render_answer(answer, {}).split('<div class="references">')
+    shown_as = "“platelets &amp;lt; 50 &amp;amp; ANC”"
+    assert shown_as in body and shown_as in references
+
+
+def test_feedback_that_cannot_be_saved_is_reported(tmp_path: Path) -> None:
+    import gradio as gr
+
+    from ui.chat import ChatHandlers
+
+    (tmp_path / "feedback.jsonl").mkdir()  # the file cannot be written (as on a read-only home)
+    handlers = ChatHandlers(ScriptedAssistant(), RecordsReader([ecog_trial()]), Settings(home=tmp_path))
+    *_, last = handlers.respond("Which trials accept ECOG 2?", None, [])
+    liked = gr.LikeData(None, {"index": 1, "value": [], "liked": True})
+    with pytest.warns(UserWarning, match="could not be saved"):
+        assert handlers.record_feedback(last[3], last[4], "keep this", liked) == "keep this"
+
+
+def trials_command(home: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    root = Path(__file__).resolve().parent.parent
+    env = {"TRIALS_HOME": str(home), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["ask", "Which trials accept ECOG 2?"]])
+def test_a_damaged_index_database_is_one_line_naming_the_file(
+    tmp_path: Path, damage: str, command: list[str]
+) -> None:
+    database = tmp_path / "chroma" / "chroma.sqlite3"
+    database.parent.mkdir(parents=True)
+    if damage == "garbage":
+        database.write_bytes(bytes(range(256)) * 20)
+    else:  # the first pages of a real database: its header is right, its tables are cut off
+        with sqlite3.connect(database) as db:
+            db.execute("create table t (x)")
+            db.executemany("insert into t values (?)", [("x" * 500,) for _ in range(200)])
+        database.write_bytes(database.read_bytes()[:8192])
+    result = trials_command(tmp_path, *command)
+    assert result.returncode in (1, 2)  # `ask` keeps its store-failure code, 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"{database} is damaged or not a Chroma index: move {tmp_path / 'chroma'} aside" in lines[0]
+
+
+@contextmanager
+def mounted_tmpfs(folder: Path, options: str) -> Iterator[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_full_disk_is_named_as_such(tmp_path: Path, seeds_dir: Path) -> None:
+    from fake_embedder import HashingEmbedder
+
+    from index.errors import IndexStoreError
+    from index.pipeline import index_paths
+    from index.store import open_store
+
+    with (
+        mounted_tmpfs(tmp_path / "small-disk", "size=1m") as disk,
+        pytest.raises(IndexStoreError, match=r"the disk holding .* is full"),
+    ):
+        index_paths([seeds_dir], open_store(Settings(home=disk / "home"), embedder=HashingEmbedder()))
+
+
+def test_serve_on_a_read_only_home_is_one_line(tmp_path: Path) -> None:
+    with mounted_tmpfs(tmp_path / "read-only", "ro,size=1m") as home:
+        result = trials_command(home, "serve", "--port", "0")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is read-only: TRIALS_HOME must be a writable folder" in lines[0], (
+        result.stderr
+    )
