@@ -327,19 +327,20 @@ def ask(server: str, question: str, session_id: str, client: str) -> dict[str, o
 
 
 def test_one_client_cannot_evict_other_clients_conversations(seed_server: str) -> None:
-    first = ask(seed_server, "Which trials accept ECOG 2?", "victim", "10.0.0.2")
-    assert set(first["trials"]) == {"NCT06433830", "NCT07198672", "NCT07162519"}  # type: ignore[arg-type]
+    # Of the three ECOG 2 trials only NCT07162519 excludes brain metastases: "those" must keep it.
+    first = ask(seed_server, "Which trials exclude brain metastases?", "victim", "10.0.0.2")
+    assert first["trials"] == ["NCT07162519"]
     for number in range(50):
         ask(seed_server, "Which trials accept ECOG 2?", f"flood-{number}", "10.0.0.66")
-    follow_up = ask(seed_server, "Which of those exclude brain metastases?", "victim", "10.0.0.2")
+    follow_up = ask(seed_server, "Which of those accept ECOG 2?", "victim", "10.0.0.2")
     assert follow_up["trials"] == ["NCT07162519"]
 
 
 def test_an_expired_conversation_says_so_instead_of_changing_what_those_means(seed_server: str) -> None:
-    ask(seed_server, "Which trials accept ECOG 2?", "mine-0", "10.0.0.7")
+    ask(seed_server, "Which trials exclude brain metastases?", "mine-0", "10.0.0.7")
     for number in range(1, 4):  # a fourth conversation of the same client: the oldest expires
         ask(seed_server, "Which trials accept ECOG 2?", f"mine-{number}", "10.0.0.7")
-    expired = ask(seed_server, "Which of those exclude brain metastases?", "mine-0", "10.0.0.7")
+    expired = ask(seed_server, "Which of those accept ECOG 2?", "mine-0", "10.0.0.7")
     assert expired["answer"] == EXPIRED_MESSAGE
     assert expired["abstained"] is True and expired["trials"] == []
     restated = ask(seed_server, "Which trials exclude brain metastases?", "mine-0", "10.0.0.7")
