@@ -229,7 +229,8 @@ def test_uploads_are_off(server: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/gradio_api/call/respond", "/gradio_api/run/respond", "/gradio_api/file=/etc/passwd"]
+    "path",
+    ["/gradio_api/call/respond", "/gradio_api/run/respond", "/gradio_api/file=/etc/passwd", "/monitoring"],
 )
 def test_gradio_routes_outside_the_chat_are_off(server: str, path: str) -> None:
     assert httpx.post(server + path, json={"data": ["x"]}).status_code == 404

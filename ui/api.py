@@ -332,9 +332,8 @@ class GradioGuard:
             return
         if _REFUSED_GRADIO.match(scope["path"]):
             if scope["type"] == "http":
-                await _error(
-                    404, f"{scope['path'].split('/')[2] or 'this endpoint'} is turned off on this server"
-                )(scope, receive, send)
+                name = scope["path"].removeprefix("/gradio_api/").strip("/").split("/")[0].split("=")[0]
+                await _error(404, f"{name} is turned off on this server")(scope, receive, send)
             return
         query = scope.get("query_string", b"")
         if b"deep_link" in query:
