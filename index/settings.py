@@ -7,7 +7,9 @@ settings change never reuses a stale index.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -45,6 +47,16 @@ def extraction_version() -> str:
             digest.update(file.relative_to(root).as_posix().encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9.-]+")  # a DNS name or an IPv4 address
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text.strip("[]")).version == 6
+    except ValueError:
+        return False
 
 
 def origin_problem(entry: str) -> str | None:
@@ -151,6 +163,18 @@ class Settings(BaseSettings):
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"not a JSON list ({exc.msg}) nor a comma-separated list") from exc
             return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            # A host name or address, "*" (any: no protection) or "*.example.org" (its subdomains).
+            bare = "any" if entry == "*" else entry.removeprefix("*.")
+            if not (_HOST_NAME.fullmatch(bare) or _is_ipv6(bare)):
+                raise ValueError(
+                    f"{entry!r} is not a host name (example.org, *.example.org, 10.0.0.5 or ::1)"
+                )
         return value
 
     @field_validator("allowed_origins")

@@ -131,6 +131,14 @@ def test_allowed_origins_read_as_comma_list_or_json(monkeypatch: pytest.MonkeyPa
     assert Settings().allowed_origins == ["https://a.example", "https://b.example:8443"]
 
 
+def test_allowed_hosts_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIALS_ALLOWED_HOSTS", "trials.example.org, *.hospital.example, ::1")
+    assert Settings().allowed_hosts == ["trials.example.org", "*.hospital.example", "::1"]
+    monkeypatch.setenv("TRIALS_ALLOWED_HOSTS", "https://trials.example.org")
+    with pytest.raises(ValueError, match="is not a host name"):
+        Settings()
+
+
 def test_a_bad_origin_setting_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     env = {
         "TRIALS_HOME": str(tmp_path),

@@ -351,7 +351,17 @@ class GradioGuard:
 
     def _allowed(self, value: bytes) -> bool:
         for host in value.decode("latin-1").split(","):
-            name = urlsplit(f"//{host.strip()}").hostname
-            if name is None or name.lower() not in self.allowed_hosts:
+            try:
+                name = urlsplit(f"//{host.strip()}").hostname
+            except ValueError:  # an unbalanced "[" or the like
+                return False
+            if name is None or not self._matches(name.lower()):
                 return False
         return True
+
+    def _matches(self, name: str) -> bool:
+        # The patterns of TRIALS_ALLOWED_HOSTS as TrustedHostMiddleware reads them.
+        return any(
+            pattern == "*" or name == pattern or (pattern.startswith("*.") and name.endswith(pattern[1:]))
+            for pattern in self.allowed_hosts
+        )
