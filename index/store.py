@@ -54,6 +54,7 @@ _STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
 # "Error in compaction" or "database or disk is full").
 _LOW_DISK_BYTES = 32 * 1024 * 1024
 _CHECK_BATCH = 100
+_READ_PAGE = 5000
 _COSINE: Any = {"hnsw": {"space": "cosine"}}
 T = TypeVar("T")
 _GENERATION_ID = "generation"
@@ -443,7 +444,7 @@ class TrialStore:
 
     def _check_records(self, report: IndexCheck) -> tuple[dict[str, Trial], dict[str, RecordEntry]]:
         try:
-            got = self._records.get(include=["documents", "metadatas"])
+            got = _paged(self._records, ["documents", "metadatas"])
         except _STORE_FAILURES as exc:
             raise IndexStoreError(
                 f"index store {self.location}: the trial records cannot be read ({exc}); the index "
@@ -465,7 +466,7 @@ class TrialStore:
     def _stored_chunk_ids(self, report: IndexCheck) -> dict[str, set[str]] | None:
         """Chunk ids by NCT ID, or None when the chunk collection cannot be read at all."""
         try:
-            got = self._chunks.get(include=["metadatas"])
+            got = _paged(self._chunks, ["metadatas"])
         except _STORE_FAILURES as exc:
             report.chunks_unreadable = str(exc)
             return None
@@ -603,6 +604,23 @@ class TrialStore:
     def _invalidate(self) -> None:
         self._trials_cache = None
         self._chunks_cache = None
+
+
+def _paged(collection: Collection, include: list[str]) -> dict[str, list[Any]]:
+    """Every entry's id and `include` fields, read a page at a time: one read of a whole large
+    collection fails in SQLite ("too many SQL variables")."""
+    rows: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        # Any: chromadb types `include` as a list of literals, which a list[str] is not.
+        fields: Any = include
+        got: Any = collection.get(include=fields, limit=_READ_PAGE, offset=offset)
+        rows["ids"] += got["ids"]
+        for field in include:
+            rows[field] += got[field] or []
+        if len(got["ids"]) < _READ_PAGE:
+            return rows
+        offset += _READ_PAGE
 
 
 def _vectors(embeddings: Any) -> list[Any]:
