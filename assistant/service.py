@@ -52,10 +52,6 @@ class SessionRegistry:
         self._expired: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._open)
-
     def use(self, session_id: str, client: str) -> tuple[bool, list[str]]:
         """Mark a question in this session; returns (had it expired?, sessions forgotten to make room)."""
         with self._lock:
