@@ -26,8 +26,9 @@ _GRADIO_SESSION_PATH = re.compile(r"^(/gradio_api/(?:heartbeat|stream)/)[^?]*")
 class TimedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a deadline for the headers and one for the body."""
 
-    header_timeout: float = 10.0
-    body_timeout: float = 20.0
+    # Set per server by `with_timeouts` (from TRIALS_HEADER_TIMEOUT_SECONDS / _BODY_TIMEOUT_SECONDS).
+    header_timeout: float
+    body_timeout: float
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
