@@ -421,6 +421,9 @@ def check_command() -> int:
 
 
 def _print_check(found: IndexCheck) -> None:
+    note = found.note()
+    if note:
+        print(note)
     if found.clean:
         print(f"index checked: {found.trials} trials, {found.chunks} chunks, no damage")
         return
