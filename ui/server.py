@@ -179,7 +179,10 @@ def serve_command(host: str, port: int) -> int:
         return 2
     if not indexed:
         print(f"No trials indexed in {settings.home}: run `trials index seeds` first.")
-    if host not in settings.allowed_hosts and host not in ("0.0.0.0", "::"):
+    if host in ("0.0.0.0", "::"):
+        hosts = ", ".join(settings.allowed_hosts)
+        print(f"Note: only requests for these host names are answered (TRIALS_ALLOWED_HOSTS): {hosts}")
+    elif host not in settings.allowed_hosts:
         print(f"Note: {host} is not in TRIALS_ALLOWED_HOSTS; requests naming it will be refused.")
     print(f"Clinical-trial assistant: http://{host}:{port}/  (API docs /docs, widget /widget.js)")
     app = create_app(assistant, assistant.store, settings, warm_up=assistant.warm_up)
