@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_index = sub.add_parser("index", help="index record files or folders (incremental)")
     p_index.add_argument("paths", nargs="*", default=["seeds"], help="files or folders (default: seeds/)")
+    p_index.add_argument(
+        "--check",
+        action="store_true",
+        help="check the index for damage (unreadable or missing vectors) and repair it; reads no files",
+    )
 
     p_ask = sub.add_parser("ask", help="ask one question")
     p_ask.add_argument("question")
@@ -43,10 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "index":
-        from index.pipeline import index_command
+    from pydantic import ValidationError
 
-        return index_command(args.paths)
+    from index.settings import get_settings, settings_error_line
+
+    try:
+        get_settings()
+    except ValidationError as exc:  # a bad environment variable: one line, not a traceback
+        print(f"trials {args.command}: {settings_error_line(exc)}", file=sys.stderr)
+        return 2
+    if args.command == "index":
+        from index.pipeline import check_command, index_command
+
+        return check_command() if args.check else index_command(args.paths)
     if args.command == "ask":
         from assistant.commands import ask_command
 

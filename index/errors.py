@@ -3,6 +3,7 @@
 TrialsError
 ├── ReadError          a file could not be turned into a Trial (unreadable, empty, bad format)
 ├── IndexStoreError    the store (local Chroma or server) failed or is unreachable
+│   └── IndexBusyError another process holds the index lock
 └── QuestionError      a question that cannot be taken (empty, too long)
 """
 
@@ -21,6 +22,10 @@ class ReadError(TrialsError):
 
 
 class IndexStoreError(TrialsError):
+    pass
+
+
+class IndexBusyError(IndexStoreError):
     pass
 
 

@@ -34,9 +34,9 @@ from pydantic import BaseModel, Field
 from tqdm import tqdm
 
 from index.chunks import chunk_trial
-from index.errors import TrialsError
+from index.errors import IndexBusyError, TrialsError
 from index.models import Chunk, Trial
-from index.store import RecordEntry, TrialStore, TrialWrite
+from index.store import IndexCheck, RecordEntry, TrialStore, TrialWrite
 
 # Chunks embedded per model call: many of the model's own batches, spanning records. The model
 # sorts each call's texts by length, so bigger calls pad less (32 batches measured ~10% faster
@@ -362,14 +362,23 @@ def _report(summary: IndexSummary, line: str) -> None:
 
 
 def index_command(paths: Iterable[str]) -> int:
-    """`trials index PATH...`: 0 when every file indexed, 1 when any failed, 2 when the store failed."""
+    """`trials index PATH...`: 0 when every file indexed, 1 when any failed, 2 when the store failed,
+    3 when another `trials index` holds the index lock."""
     from index.settings import get_settings
-    from index.store import open_store
+    from index.store import index_lock, open_store
 
     settings = get_settings()
     try:
-        store = open_store(settings)
-        summary = index_paths([Path(p) for p in paths], store, show_progress=sys.stderr.isatty())
+        with index_lock(settings):
+            store = open_store(settings)
+            if store.looks_damaged():
+                # The manifest would call damaged trials unchanged: repair them before indexing.
+                print("trials index: the index does not match its manifest; checking it", file=sys.stderr)
+                _print_check(store.check(repair=True))
+            summary = index_paths([Path(p) for p in paths], store, show_progress=sys.stderr.isatty())
+    except IndexBusyError as exc:
+        print(f"trials index: {exc}", file=sys.stderr)
+        return 3
     except TrialsError as exc:
         print(f"trials index: {exc}", file=sys.stderr)
         return 2
@@ -380,3 +389,50 @@ def index_command(paths: Iterable[str]) -> int:
         print(f"duplicate: {note}")
     print(summary.line())
     return 1 if summary.failed else 0
+
+
+def check_command() -> int:
+    """`trials index --check`: 0 when the index is sound or was repaired, 1 when damage remains,
+    2 when the store failed, 3 when another `trials index` holds the index lock."""
+    from index.settings import get_settings
+    from index.store import index_lock, open_store
+
+    settings = get_settings()
+    try:
+        with index_lock(settings):
+            store = open_store(settings)
+            found = store.check(repair=True)
+            _print_check(found)
+            if found.clean:
+                return 0
+            after = store.check(repair=False)
+    except IndexBusyError as exc:
+        print(f"trials index --check: {exc}", file=sys.stderr)
+        return 3
+    except TrialsError as exc:
+        print(f"trials index --check: {exc}", file=sys.stderr)
+        return 2
+    if after.clean:
+        print(f"index verified after repair: {after.trials} trials, {after.chunks} chunks")
+        return 0
+    for line in after.lines():
+        print(f"still damaged: {line}", file=sys.stderr)
+    return 1
+
+
+def _print_check(found: IndexCheck) -> None:
+    note = found.note()
+    if note:
+        print(note)
+    if found.clean:
+        print(f"index checked: {found.trials} trials, {found.chunks} chunks, no damage")
+        return
+    for line in found.lines():
+        print(f"damaged: {line}")
+    dropped = (
+        f"; {len(found.unreadable_records)} unreadable records dropped (re-run `trials index` on "
+        "their folders to read them again)"
+        if found.unreadable_records
+        else ""
+    )
+    print(f"repaired {len(found.repaired)} trials from their stored records{dropped}")

@@ -7,12 +7,16 @@ settings change never reuses a stale index.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Bump when the chunk/record layout written to the store changes shape.
 # What a stored record is made from besides its source file: the readers, the criteria splitter,
@@ -43,6 +47,32 @@ def extraction_version() -> str:
             digest.update(file.relative_to(root).as_posix().encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9.-]+")  # a DNS name or an IPv4 address
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text.strip("[]")).version == 6
+    except ValueError:
+        return False
+
+
+def origin_problem(entry: str) -> str | None:
+    """Why `entry` is not a web origin `http(s)://host[:port]`, or None when it is one."""
+    try:
+        parts = urlsplit(entry.strip().rstrip("/"))
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme not in ("http", "https"):
+        return "the scheme must be http or https"
+    if not parts.hostname:
+        return "it names no host"
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        return "an origin is scheme://host[:port] only, without a path, query or user"
+    return None
 
 
 class Settings(BaseSettings):
@@ -80,9 +110,43 @@ class Settings(BaseSettings):
         ge=0,
         description="How often a long-running reader checks the index for other processes' writes.",
     )
-    allowed_origins: list[str] = Field(default_factory=lambda: ["http://127.0.0.1", "http://localhost"])
+    # NoDecode: pydantic-settings would otherwise parse the variable as JSON before any validator
+    # runs, and the documented comma-separated form would be a SettingsError in every command.
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["http://127.0.0.1", "http://localhost"],
+        description="Portal origins (scheme://host[:port]) that may embed the widget and call the API.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "::1"],
+        description="Host names this server answers to (the Host header); others are refused, "
+        "which stops DNS-rebinding pages from reaching it.",
+    )
+    # Limits of `trials serve` (README: "Limits").
+    max_body_bytes: int = Field(default=64 * 1024, description="Largest request body accepted.")
+    header_timeout_seconds: float = Field(
+        default=10.0, description="Time a client has to send a request's line and headers."
+    )
+    body_timeout_seconds: float = Field(default=20.0, description="Time a client has to send a request body.")
+    max_connections: int = Field(default=256, description="Connections and requests at once (503 beyond).")
+    chat_concurrency: int = Field(default=4, description="Chat answers computed at once.")
+    chat_queue_size: int = Field(default=32, description="Chat questions waiting; more get a 'busy' message.")
+    max_sessions: int = Field(default=1000, description="Conversations remembered in all.")
+    max_sessions_per_client: int = Field(
+        default=20, description="Conversations remembered per client address; its oldest expires first."
+    )
 
-    @field_validator("embedding_batch_size", "max_chunk_chars", "top_k", "max_question_chars")
+    @field_validator(
+        "embedding_batch_size",
+        "max_chunk_chars",
+        "top_k",
+        "max_question_chars",
+        "max_body_bytes",
+        "max_connections",
+        "chat_concurrency",
+        "chat_queue_size",
+        "max_sessions",
+        "max_sessions_per_client",
+    )
     @classmethod
     def _positive(cls, value: int, info: object) -> int:
         if value <= 0:
@@ -90,12 +154,47 @@ class Settings(BaseSettings):
             raise ValueError(f"{name} must be greater than 0. Currently, {name} is {value}.")
         return value
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("header_timeout_seconds", "body_timeout_seconds")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
-        # TRIALS_ALLOWED_ORIGINS="https://a.example,https://b.example" as well as JSON lists.
-        if isinstance(value, str) and not value.strip().startswith("["):
-            return [v.strip() for v in value.split(",") if v.strip()]
+    def _positive_time(cls, value: float, info: object) -> float:
+        if value <= 0:
+            name = getattr(info, "field_name", "value")
+            raise ValueError(f"{name} must be greater than 0 seconds. Currently, {name} is {value}.")
+        return value
+
+    @field_validator("allowed_origins", "allowed_hosts", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        # "https://a.example,https://b.example" as well as the JSON list '["https://a.example"]'.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    return json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"not a JSON list ({exc.msg}) nor a comma-separated list") from exc
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            # A host name or address, "*" (any: no protection) or "*.example.org" (its subdomains).
+            bare = "any" if entry == "*" else entry.removeprefix("*.")
+            if not (_HOST_NAME.fullmatch(bare) or _is_ipv6(bare)):
+                raise ValueError(
+                    f"{entry!r} is not a host name (example.org, *.example.org, 10.0.0.5 or ::1)"
+                )
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            problem = origin_problem(entry)
+            if problem:
+                raise ValueError(f"{entry!r} is not an origin: {problem}")
         return value
 
     def index_fingerprint(self) -> str:
@@ -114,3 +213,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_error_line(exc: Exception) -> str:
+    """One line naming each bad setting by its environment variable, and what is wrong with it."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return f"invalid settings: {exc}"
+    problems = []
+    for error in errors():
+        field = str(error.get("loc", ("?",))[0])
+        variable = "CHROMA_URL" if field == "chroma_url" else f"TRIALS_{field.upper()}"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        problems.append(f"{variable}: {message}")
+    return "invalid setting " + "; ".join(problems)

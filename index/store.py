@@ -23,8 +23,12 @@ so changing either starts a new index instead of mixing vectors from two models.
 
 from __future__ import annotations
 
+import math
+import shutil
 import time
 import uuid
+from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,16 +40,22 @@ import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError
+from filelock import FileLock, Timeout
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from index.errors import IndexStoreError
+from index.errors import IndexBusyError, IndexStoreError
 from index.models import Chunk, Trial
 from index.seams import Embedder
 from index.settings import Settings, get_settings
 
 _STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
+# Below this much free space a failed write is reported as a full disk (Chroma says only
+# "Error in compaction" or "database or disk is full").
+_LOW_DISK_BYTES = 32 * 1024 * 1024
+_CHECK_BATCH = 100
+_READ_PAGE = 5000
 _COSINE: Any = {"hnsw": {"space": "cosine"}}
 T = TypeVar("T")
 _GENERATION_ID = "generation"
@@ -87,6 +97,51 @@ class SourceEntry(BaseModel):
     nct_ids: list[str]
 
 
+class IndexCheck(BaseModel):
+    """What `TrialStore.check` found (and repaired)."""
+
+    trials: int = 0
+    chunks: int = 0
+    damaged: dict[str, list[str]] = Field(default_factory=dict)  # NCT ID -> what is wrong
+    unreadable_records: list[str] = Field(default_factory=list)  # records that do not parse
+    chunks_unreadable: str | None = None  # the whole chunk collection failed to read: why
+    orphan_chunks: int = 0
+    # Readable chunks a search for their own vector does not return. Not damage: the vector index
+    # is approximate, and with many near-identical texts (boilerplate criteria) a healthy index has
+    # some (6.5% of 33,255 chunks with the test embedder; none of 2,194 with the real model). Keyword
+    # search still finds them.
+    unsearchable: set[str] = Field(default_factory=set)
+    repaired: list[str] = Field(default_factory=list)
+
+    def damage(self, nct_id: str, reason: str) -> None:
+        self.damaged.setdefault(nct_id, []).append(reason)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.damaged or self.unreadable_records or self.chunks_unreadable or self.orphan_chunks)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{nct_id}: "
+            + "; ".join(f"{n} × {reason}" if n > 1 else reason for reason, n in Counter(reasons).items())
+            for nct_id, reasons in sorted(self.damaged.items())
+        ]
+        lines += [f"{nct_id}: stored record does not parse" for nct_id in self.unreadable_records]
+        if self.chunks_unreadable:
+            lines.append(f"the chunk collection cannot be read: {self.chunks_unreadable}")
+        if self.orphan_chunks:
+            lines.append(f"{self.orphan_chunks} chunks belong to no indexed trial")
+        return lines
+
+    def note(self) -> str | None:
+        if not self.unsearchable:
+            return None
+        return (
+            f"note: {len(self.unsearchable)} of {self.chunks} chunks are readable but not returned by a "
+            "search for their own vector (the vector index is approximate; keyword search finds them)"
+        )
+
+
 class TrialWrite(BaseModel):
     """Everything needed to commit one trial: its chunks with vectors, then its record."""
 
@@ -126,15 +181,18 @@ class TrialStore:
             self._chunks = self._collection(settings.collection_name("chunks"))
             self._records = self._collection(settings.collection_name("trials"))
             self._meta = self._collection(settings.collection_name("meta"))
-            langchain_embeddings = (
-                embedder if isinstance(embedder, Embeddings) else _EmbeddingsAdapter(embedder)
-            )
-            self.vectorstore = Chroma(
-                client=client,
-                collection_name=self._chunks.name,
-                embedding_function=langchain_embeddings,
-                collection_configuration=_COSINE,
-            )
+            self.vectorstore = self._langchain_store()
+
+    def _langchain_store(self) -> Chroma:
+        embeddings = (
+            self.embedder if isinstance(self.embedder, Embeddings) else _EmbeddingsAdapter(self.embedder)
+        )
+        return Chroma(
+            client=self._client,
+            collection_name=self._chunks.name,
+            embedding_function=embeddings,
+            collection_configuration=_COSINE,
+        )
 
     def _collection(self, name: str) -> Collection:
         # embedding_function=None: Chroma's default downloads a model, and we embed ourselves.
@@ -154,7 +212,8 @@ class TrialStore:
         try:
             yield
         except _STORE_FAILURES as exc:
-            raise IndexStoreError(f"index store {self.location}: cannot {what}: {exc}") from exc
+            hint = _failure_hint(exc, None if self.settings.chroma_url else Path(self.location))
+            raise IndexStoreError(f"index store {self.location}: cannot {what}: {exc}{hint}") from exc
 
     def _call(self, what: str, operation: Callable[[], T]) -> T:
         with self._failing(what):
@@ -362,6 +421,198 @@ class TrialStore:
         """(trial records, chunks) stored."""
         return self._call("count", lambda: (self._records.count(), self._chunks.count()))
 
+    # ---- integrity -----------------------------------------------------------------------------
+
+    def check(self, repair: bool) -> IndexCheck:
+        """Find damage the manifest cannot show (and repair it when asked): records that do not
+        parse, vectors that cannot be read or are not found by a search for themselves, and chunks
+        missing or left over against what each stored record chunks into. Repair rebuilds a damaged
+        trial's chunks and vectors from its stored record, so no source file is read."""
+        from index.chunks import chunk_trial  # the chunker imports LangChain's splitters: only here
+
+        report = IndexCheck()
+        self._invalidate()
+        trials, entries = self._check_records(report)
+        stored_chunks = self._stored_chunk_ids(report)
+        if stored_chunks is not None:
+            owner = {ident: nct_id for nct_id in trials for ident in stored_chunks.get(nct_id, ())}
+            for nct_id, trial in trials.items():
+                expected = {c.id for c in chunk_trial(trial, self.settings)}
+                held = stored_chunks.pop(nct_id, set())
+                if expected - held:
+                    report.damage(nct_id, f"{len(expected - held)} of {len(expected)} chunks missing")
+                if held - expected:
+                    report.damage(nct_id, f"{len(held - expected)} chunks not made from its record")
+            orphans = [ident for held in stored_chunks.values() for ident in held]
+            report.orphan_chunks = len(orphans)
+            damage, report.unsearchable = self._vector_damage(self._chunks, list(owner))
+            for ident, reason in damage.items():
+                report.damage(owner[ident], f"chunk {reason}")
+            if repair and orphans:
+                self._call("delete orphan chunks", lambda: self._chunks.delete(ids=orphans))
+        for ident, reason in self._vector_damage(self._records, list(trials))[0].items():
+            report.damage(ident, f"record {reason}")
+        report.trials = len(trials)
+        if repair and (report.damaged or stored_chunks is None):
+            self._repair(report, trials, entries, rebuild_chunks=stored_chunks is None)
+        return report
+
+    def _check_records(self, report: IndexCheck) -> tuple[dict[str, Trial], dict[str, RecordEntry]]:
+        try:
+            got = _paged(self._records, ["documents", "metadatas"])
+        except _STORE_FAILURES as exc:
+            raise IndexStoreError(
+                f"index store {self.location}: the trial records cannot be read ({exc}); the index "
+                "cannot be repaired from itself: move TRIALS_HOME aside and run `trials index` on the "
+                "record folders again"
+            ) from exc
+        trials: dict[str, Trial] = {}
+        entries: dict[str, RecordEntry] = {}
+        for ident, document, meta in zip(
+            got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+        ):
+            try:
+                trials[ident] = Trial.model_validate_json(document or "")
+                entries[ident] = RecordEntry.model_validate(meta)
+            except ValidationError:
+                report.unreadable_records.append(ident)
+        return trials, entries
+
+    def _stored_chunk_ids(self, report: IndexCheck) -> dict[str, set[str]] | None:
+        """Chunk ids by NCT ID, or None when the chunk collection cannot be read at all."""
+        try:
+            got = _paged(self._chunks, ["metadatas"])
+        except _STORE_FAILURES as exc:
+            report.chunks_unreadable = str(exc)
+            return None
+        held: dict[str, set[str]] = {}
+        for ident, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            held.setdefault(str((meta or {}).get("nct_id", "")), set()).add(ident)
+        report.chunks = len(got["ids"])
+        return held
+
+    def _vector_damage(self, collection: Collection, ids: list[str]) -> tuple[dict[str, str], set[str]]:
+        """Entries whose vector cannot be read or is not a finite vector of the collection's size
+        (an entry missing from the vector index cannot be read: Chroma reads vectors from it), and
+        apart, the readable entries a search for their own vector does not return."""
+        damage: dict[str, str] = {}
+        # Entries with the same vector (the same text, or texts the model cannot tell apart) come
+        # back from a search in any order: they are searched for once, as a group, deep enough to
+        # hold them all. One compact copy of each distinct vector is kept, not one per entry.
+        groups: dict[bytes, list[str]] = {}
+        distinct: dict[bytes, array[float]] = {}
+        sizes: dict[str, int] = {}
+        for start in range(0, len(ids), _CHECK_BATCH):
+            for ident, vector in self._read_vectors(collection, ids[start : start + _CHECK_BATCH], damage):
+                values = array("f", (float(v) for v in vector)) if vector is not None else array("f")
+                if not values or not all(math.isfinite(v) for v in values):
+                    damage[ident] = "vector missing or not finite"
+                    continue
+                key = array("f", (round(v, 5) for v in values)).tobytes()
+                groups.setdefault(key, []).append(ident)
+                distinct.setdefault(key, values)
+                sizes[ident] = len(values)
+        if sizes:
+            common = Counter(sizes.values()).most_common(1)[0][0]
+            for key in [k for k, v in distinct.items() if len(v) != common]:
+                damage.update({ident: "vector of the wrong size" for ident in groups.pop(key)})
+                del distinct[key]
+        return damage, self._unreachable(collection, groups, distinct)
+
+    def _read_vectors(
+        self, collection: Collection, batch: list[str], damage: dict[str, str]
+    ) -> list[tuple[str, Any]]:
+        """(id, vector) of a batch; an entry whose vector cannot be read goes to `damage`."""
+        try:
+            got = collection.get(ids=batch, include=["embeddings"])
+            return list(zip(got["ids"], _vectors(got["embeddings"]), strict=True))
+        except _STORE_FAILURES:
+            rows: list[tuple[str, Any]] = []
+            for ident in batch:  # one bad entry fails its whole batch: find which
+                try:
+                    one = collection.get(ids=[ident], include=["embeddings"])
+                    rows.extend(zip(one["ids"], _vectors(one["embeddings"]), strict=True))
+                except _STORE_FAILURES:
+                    damage[ident] = "vector unreadable"
+            return rows
+
+    def _unreachable(
+        self, collection: Collection, groups: dict[bytes, list[str]], distinct: dict[bytes, array[float]]
+    ) -> set[str]:
+        total = self._call("count", collection.count)
+        keys = sorted(groups, key=lambda k: len(groups[k]))  # a batch of similar depths
+        missing: set[str] = set()
+        for start in range(0, len(keys), _CHECK_BATCH):
+            batch = keys[start : start + _CHECK_BATCH]
+            found = self._search(collection, batch, distinct, min(total, len(groups[batch[-1]]) + 10))
+            for key, hits in zip(batch, found, strict=True):
+                missing |= set(groups[key]) - hits
+        return missing
+
+    def _search(
+        self, collection: Collection, keys: list[bytes], distinct: dict[bytes, array[float]], depth: int
+    ) -> list[set[str]]:
+        """The ids a search finds for each of these vectors (none when the search fails)."""
+        try:
+            found = collection.query(
+                query_embeddings=[list(distinct[key]) for key in keys],  # type: ignore[arg-type]
+                n_results=depth,
+                include=[],
+            )["ids"]
+        except _STORE_FAILURES:
+            return [set() for _ in keys]
+        return [set(hits) for hits in found]
+
+    def _repair(
+        self,
+        report: IndexCheck,
+        trials: dict[str, Trial],
+        entries: dict[str, RecordEntry],
+        rebuild_chunks: bool,
+    ) -> None:
+        from index.chunks import chunk_trial
+
+        if rebuild_chunks:
+            name = self._chunks.name
+            self._call("drop the unreadable chunk collection", lambda: self._client.delete_collection(name))
+            self._chunks = self._call("recreate the chunk collection", lambda: self._collection(name))
+            self.vectorstore = self._langchain_store()
+            for nct_id in trials:
+                report.damage(nct_id, "chunk collection unreadable: rebuilt")
+        if report.unreadable_records:
+            # A record that does not parse cannot be rebuilt from itself: dropping it makes the
+            # next `trials index` of its folder read the source file again.
+            self.delete_trials(report.unreadable_records)
+        for nct_id in [n for n in report.damaged if n in trials]:
+            self._rebuild(trials[nct_id], entries[nct_id], chunk_trial(trials[nct_id], self.settings))
+            report.repaired.append(nct_id)
+
+    def _rebuild(self, trial: Trial, entry: RecordEntry, chunks: list[Chunk]) -> None:
+        """Write one trial's chunks and record again with fresh vectors."""
+        vectors = self.embedder.embed_documents([*(c.text for c in chunks), trial.title])
+        nct_id = trial.nct_id
+        old = self._call(
+            "list damaged chunks", lambda: self._chunks.get(where={"nct_id": nct_id}, include=[])
+        )
+        # Delete, then add: an update of an entry the vector index lost would fail again.
+        if old["ids"]:
+            self._call("delete damaged chunks", lambda: self._chunks.delete(ids=old["ids"]))
+        self._call("delete the damaged record", lambda: self._records.delete(ids=[nct_id]))
+        write = TrialWrite(
+            trial=trial,
+            chunks=chunks,
+            chunk_vectors=vectors[:-1],
+            title_vector=vectors[-1],
+            entry=entry.model_copy(update={"chunk_count": len(chunks)}),
+        )
+        self.write_trials([write])
+
+    def looks_damaged(self) -> bool:
+        """A cheap test for the commonest damage: the manifest counts more or fewer chunks than
+        are stored (vectors lost while the manifest says the trial is indexed)."""
+        expected = sum(entry.chunk_count for entry in self.records().values())
+        return expected != self.counts()[1]
+
     def _bump_generation(self) -> None:
         """Mark a committed write, so every reader's caches (in any process) are re-read."""
         new = uuid.uuid4().hex
@@ -375,6 +626,28 @@ class TrialStore:
     def _invalidate(self) -> None:
         self._trials_cache = None
         self._chunks_cache = None
+
+
+def _paged(collection: Collection, include: list[str]) -> dict[str, list[Any]]:
+    """Every entry's id and `include` fields, read a page at a time: one read of a whole large
+    collection fails in SQLite ("too many SQL variables")."""
+    rows: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        # Any: chromadb types `include` as a list of literals, which a list[str] is not.
+        fields: Any = include
+        got: Any = collection.get(include=fields, limit=_READ_PAGE, offset=offset)
+        rows["ids"] += got["ids"]
+        for field in include:
+            rows[field] += got[field] or []
+        if len(got["ids"]) < _READ_PAGE:
+            return rows
+        offset += _READ_PAGE
+
+
+def _vectors(embeddings: Any) -> list[Any]:
+    # Chroma returns a list of arrays, an array, or None: one row per entry, or nothing.
+    return [] if embeddings is None else list(embeddings)
 
 
 def _where_in(field: str, values: Sequence[str], negate: bool = False) -> Any:
@@ -416,7 +689,60 @@ def _client_for(settings: Settings) -> tuple[ClientAPI, str]:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=telemetry_off), str(path)
     except _STORE_FAILURES as exc:
-        raise IndexStoreError(f"cannot open the local index at {path}: {exc}") from exc
+        hint = _failure_hint(exc, path)
+        raise IndexStoreError(f"cannot open the local index at {path}: {exc}{hint}") from exc
+
+
+def _failure_hint(exc: BaseException, folder: Path | None) -> str:
+    """What the user can do about a store failure, when its cause can be told (a local index only)."""
+    if folder is None:
+        return ""
+    text = str(exc).lower()
+    database = folder / "chroma.sqlite3"
+    if "not a database" in text or "malformed" in text:
+        return (
+            f" ({database} is damaged or not a Chroma index: move {folder} aside and run "
+            "`trials index` again to rebuild it)"
+        )
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError):
+        return f" ({folder} is read-only: TRIALS_HOME must be a writable folder)"
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    if free < _LOW_DISK_BYTES or "disk is full" in text:
+        free_mib = free // (1024 * 1024)
+        return f" (the disk holding {folder} is full: {free_mib} MiB free; free some space and re-run)"
+    return ""
+
+
+@contextmanager
+def index_lock(settings: Settings) -> Iterator[None]:
+    """Held by every process that writes the index (`trials index`, its --check), so two never
+    write at once: Chroma's local files are not safe for two writers, and interleaved runs left
+    vectors unreadable while the manifest said they were indexed. Readers (`serve`, `ask`) take no
+    lock. The lock file lives in TRIALS_HOME, so it also orders writers on this machine that share
+    a Chroma server through CHROMA_URL with the same home."""
+    home = Path(settings.home)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexStoreError(f"cannot create TRIALS_HOME {home}: {exc.strerror or exc}") from exc
+    path = home / "index.lock"
+    lock = FileLock(str(path))
+    try:
+        lock.acquire(blocking=False)
+    except Timeout:
+        raise IndexBusyError(
+            f"another `trials index` is writing to the index in {home} (it holds {path}); "
+            "wait for it to finish, then run this again"
+        ) from None
+    except OSError as exc:
+        raise IndexStoreError(f"cannot take the index lock {path}: {exc.strerror or exc}") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def open_store(settings: Settings | None = None, embedder: Embedder | None = None) -> TrialStore:

@@ -39,7 +39,12 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def settings(home: Path) -> Settings:
-    return Settings(home=home, max_question_chars=MAX_CHARS, allowed_origins=[PORTAL, "http://localhost"])
+    return Settings(
+        home=home,
+        max_question_chars=MAX_CHARS,
+        allowed_origins=[PORTAL, "http://localhost"],
+        allowed_hosts=["testserver"],
+    )
 
 
 @pytest.fixture(scope="module")

@@ -298,3 +298,61 @@ def test_widget_options_set_position_title_and_no_initial_question(
         frame_box = page.locator("#trials-widget iframe").bounding_box()
         assert launcher_box is not None and frame_box is not None
         assert launcher_box["x"] < 40 and frame_box["x"] < 40  # bottom-left, 20 px from the edge
+
+
+def test_deep_links_and_uploads_are_refused_from_the_chat_page(server: str, context: BrowserContext) -> None:
+    """A conversation cannot be saved as a deep link nor reloaded from one, and the page cannot
+    upload a file: whoever holds a session hash must not read a patient's description."""
+    from gradio.utils import get_upload_folder
+
+    upload_folder = Path(get_upload_folder())
+    before = set(upload_folder.rglob("*")) if upload_folder.exists() else set()
+    joins: list[dict[str, object]] = []
+    context.on(
+        "request",
+        lambda request: (
+            joins.append(request.post_data_json) if "/gradio_api/queue/join" in request.url else None
+        ),
+    )
+    page = context.new_page()
+    page.goto(server + "/")
+    ask_in_chat(page, "Could a 68-year-old woman, ECOG 1, platelets 45 x10^9/L, enter any trial?", 0)
+    session_hash = str(joins[0]["session_hash"])
+
+    saved = page.evaluate(
+        "async h => { const r = await fetch('/gradio_api/deep_link?session_hash=' + h);"
+        " return [r.status, await r.text()]; }",
+        session_hash,
+    )
+    assert saved[0] == 404 and "turned off" in saved[1]
+    uploaded = page.evaluate(
+        "async () => { const form = new FormData();"
+        " form.append('files', new Blob(['44F, ECOG 1, plt 45'], {type: 'text/plain'}), 'patient.txt');"
+        " const r = await fetch('/gradio_api/upload', {method: 'POST', body: form}); return r.status; }"
+    )
+    assert uploaded == 404
+    after = set(upload_folder.rglob("*")) if upload_folder.exists() else set()
+    assert not {p for p in after - before if "deep_links" in p.parts or p.name == "patient.txt"}
+
+    # A deep link made before (by an older server) is not loaded: the page opens a new conversation.
+    planted = upload_folder / "deep_links" / "plantedlink" / "state.json"
+    planted.parent.mkdir(parents=True, exist_ok=True)
+    planted.write_text(json.dumps([{"id": 1, "props": {"value": "PLANTED 77F"}}]), encoding="utf-8")
+    try:
+        linked = context.new_page()
+        linked.goto(server + "/?deep_link=plantedlink")
+        linked.wait_for_selector("#question textarea")
+        assert "PLANTED" not in linked.content()
+        config = linked.evaluate("async () => (await fetch('/config?deep_link=plantedlink')).json()")
+        assert "deep_link_state" not in config
+    finally:
+        planted.unlink()
+
+
+def test_docs_render_offline(server: str, context: BrowserContext) -> None:
+    traffic = Traffic(context)
+    page = context.new_page()
+    page.goto(server + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Clinical-trial assistant")
+    expect(page.locator(".opblock-summary-path", has_text="/api/ask")).to_have_count(1)
+    assert traffic.hosts() == {"127.0.0.1"}, traffic.urls

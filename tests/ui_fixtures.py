@@ -16,6 +16,8 @@ from fastapi import FastAPI
 from assistant.models import Answer, Citation
 from index.errors import QuestionError
 from index.models import Criterion, Fact, FactKind, Trial
+from index.settings import Settings
+from ui.server import uvicorn_config
 
 HOSTILE_NCT = "NCT09990001"
 HOSTILE_SCRIPT = "<script>window.__pwned = 1</script>"
@@ -119,11 +121,13 @@ class ScriptedAssistant:
     def __init__(self, reply: Callable[[str], Answer] = ecog_answer) -> None:
         self.reply = reply
         self.calls: list[tuple[str, str | None]] = []
+        self.clients: list[str | None] = []
         self.resets: list[str] = []
         self.fail_with: Exception | None = None
 
-    def ask(self, question: str, session_id: str | None = None) -> Answer:
+    def ask(self, question: str, session_id: str | None = None, client: str | None = None) -> Answer:
         self.calls.append((question, session_id))
+        self.clients.append(client)
         if self.fail_with is not None:
             raise self.fail_with
         if not question.strip():
@@ -141,10 +145,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(app: FastAPI, start_timeout_s: float = 60.0) -> Iterator[str]:
-    """Serve `app` with uvicorn on a free 127.0.0.1 port in a thread; yields the base URL."""
+def running_server(
+    app: FastAPI, start_timeout_s: float = 60.0, settings: Settings | None = None
+) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free 127.0.0.1 port in a thread; yields the base URL. With
+    `settings`, it is served exactly as `trials serve` serves it (timeouts, limits, log filter)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    if settings is not None:
+        config = uvicorn_config(app, "127.0.0.1", port, settings)
+    else:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s

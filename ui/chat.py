@@ -148,9 +148,10 @@ class ChatHandlers:
         return panel, {nct_id: trial.title for nct_id, trial in known.items()}
 
     def respond(
-        self, question: str, session_id: str | None, turns: list[ChatTurn]
+        self, question: str, session_id: str | None, turns: list[ChatTurn], request: gr.Request | None = None
     ) -> Iterator[tuple[Any, ...]]:
-        """Ask, then stream the answer in; outputs: chatbot, question box, panel, session, turns, copy."""
+        """Ask, then stream the answer in; outputs: chatbot, question box, panel, session, turns, copy.
+        `request` (given by Gradio) names the client, which bounds the conversations it keeps."""
         question = (question or "").strip()
         if not question:
             yield _messages(turns), "", gr.skip(), session_id, turns, gr.skip()
@@ -163,8 +164,9 @@ class ChatHandlers:
         yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
 
         # Only the first update empties the question box: the clinician may already be typing the next one.
+        client = request.client.host if request is not None and request.client else None
         answer, failure, streamed = None, "", False
-        for update in with_claims(lambda: self._ask(question, session_id)):
+        for update in with_claims(lambda: self._ask(question, session_id, client)):
             if isinstance(update, Claims):  # the chat model's wording, shown claim by claim once checked
                 streamed = True
                 body = render_answer_body("\n".join(update), Answer(answer=""))
@@ -187,13 +189,13 @@ class ChatHandlers:
         panel = render_side_panel(answer, shown)
         yield _messages(done), gr.skip(), panel, session_id, done, answer_plain_text(answer)
 
-    def _ask(self, question: str, session_id: str) -> tuple[Answer | None, str]:
+    def _ask(self, question: str, session_id: str, client: str | None) -> tuple[Answer | None, str]:
         """The answer, or None and the message to show instead."""
         problem = question_problem(question, self.settings.max_question_chars)
         if problem:
             return None, problem
         try:
-            return self.assistant.ask(question, session_id=session_id), ""
+            return self.assistant.ask(question, session_id=session_id, client=client), ""
         except QuestionError as exc:
             return None, str(exc)
         except Exception:
@@ -201,9 +203,13 @@ class ChatHandlers:
             return None, INTERNAL_ERROR
 
     def ask_example(
-        self, session_id: str | None, turns: list[ChatTurn], selected: gr.SelectData
+        self,
+        session_id: str | None,
+        turns: list[ChatTurn],
+        selected: gr.SelectData,
+        request: gr.Request | None = None,
     ) -> Iterator[tuple[Any, ...]]:
-        yield from self.respond(str(selected.value.get("text", "")), session_id, turns)
+        yield from self.respond(str(selected.value.get("text", "")), session_id, turns, request)
 
     def new_conversation(self, session_id: str | None) -> tuple[Any, ...]:
         """Forget the conversation on both sides; outputs as `respond`, plus the comment box."""
@@ -229,7 +235,14 @@ class ChatHandlers:
             answer=turn.answer.answer,
             trials=turn.answer.trials,
         )
-        append_feedback(feedback_path(self.settings.home), record)
+        path = feedback_path(self.settings.home)
+        try:
+            append_feedback(path, record)
+        except OSError as exc:
+            # Say so: a rating that silently vanishes is worse than one refused.
+            log.error("feedback not saved to %s: %s", path, exc.strerror or exc)
+            gr.Warning(f"Your feedback could not be saved ({exc.strerror or 'write failed'} on the server).")
+            return comment
         gr.Info("Thank you: feedback saved.")
         return ""
 
@@ -284,12 +297,25 @@ def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings
                 panel = gr.HTML(render_side_panel(None, []), elem_id="trial-panel")
 
         outputs = [chatbot, question, panel, session, turns, copy_text]
+        # Every event is private: the page runs them through the queue, nothing else may call them.
         # A question sent while an answer is still streaming runs right after it, not dropped.
-        question.submit(handlers.respond, [question, session, turns], outputs, trigger_mode="always_last")
-        ask_button.click(handlers.respond, [question, session, turns], outputs, trigger_mode="always_last")
-        chatbot.example_select(handlers.ask_example, [session, turns], outputs)
-        new_button.click(handlers.new_conversation, [session], [*outputs, comment])
-        chatbot.clear(handlers.new_conversation, [session], [*outputs, comment])
+        question.submit(
+            handlers.respond,
+            [question, session, turns],
+            outputs,
+            trigger_mode="always_last",
+            api_visibility="private",
+        )
+        ask_button.click(
+            handlers.respond,
+            [question, session, turns],
+            outputs,
+            trigger_mode="always_last",
+            api_visibility="private",
+        )
+        chatbot.example_select(handlers.ask_example, [session, turns], outputs, api_visibility="private")
+        new_button.click(handlers.new_conversation, [session], [*outputs, comment], api_visibility="private")
+        chatbot.clear(handlers.new_conversation, [session], [*outputs, comment], api_visibility="private")
         copy_button.click(None, [copy_text], None, js=COPY_JS)
-        chatbot.like(handlers.record_feedback, [session, turns, comment], [comment])
+        chatbot.like(handlers.record_feedback, [session, turns, comment], [comment], api_visibility="private")
     return chat

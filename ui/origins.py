@@ -49,6 +49,8 @@ def _csp_source(entry: str) -> str:
     return entry if _has_port(entry) else f"{entry}:*"
 
 
-def is_same_origin(origin: str, host_header: str | None) -> bool:
-    """A page served by this server (the Gradio chat, /embed) calling its own API."""
-    return host_header is not None and urlsplit(origin).netloc == host_header
+def is_same_origin(origin: str, scheme: str, host_header: str | None) -> bool:
+    """A page served by this server (the Gradio chat, /embed) calling its own API: the same scheme
+    and the same host and port (an https:// or ftp:// page on this host is another origin)."""
+    parts = urlsplit(origin)
+    return host_header is not None and parts.scheme == scheme and parts.netloc == host_header

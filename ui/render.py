@@ -23,8 +23,9 @@ _BLOCK_STARTS = ("<p>", "<li>", "<br", "<h", "\n")
 
 # Without raw HTML, links, images, autolinks and fences (whose info string becomes a class
 # attribute), the rendered answer has no attribute a record could write into.
+# Entities stay text too: "&lt;" in a record shows as "&lt;" in the answer, as in its reference.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
-    ["link", "image", "autolink", "html_inline", "html_block", "fence"]
+    ["link", "image", "autolink", "html_inline", "html_block", "fence", "entity"]
 )
 
 # Facts shown on a trial card, in display order, with their clinical labels. The first group is
@@ -93,7 +94,7 @@ def render_answer_body(text: str, answer: Answer) -> str:
 
     def link(match: re.Match[str]) -> str:
         nct_id = match.group(1)
-        if nct_id not in numbers:
+        if nct_id not in numbers or _inside_quote(_line_before(match.string, match.start())):
             return match.group(0)
         cite = _citation_link(nct_id, numbers[nct_id], grouped.get(nct_id, []))
         # "NCT06433830: ECOG 0-2 [NCT06433830]" reads better without the ID twice.
@@ -104,6 +105,12 @@ def render_answer_body(text: str, answer: Answer) -> str:
     # Newlines between block tags are dropped: the Chatbot shows messages with pre-wrap.
     rendered = re.sub(r">\n+", ">", _MARKDOWN.render(text)).strip()
     return CITATION_MARKER.sub(link, rendered)
+
+
+def _inside_quote(before: str) -> bool:
+    """Whether a marker follows an opened “ quote: the record's own words, where a "[NCT…]" is
+    text the record wrote, not a citation the answer made."""
+    return before.count("“") > before.count("”")
 
 
 def _line_before(rendered: str, position: int) -> str:

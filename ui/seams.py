@@ -1,4 +1,5 @@
-"""What the UI needs from the assistant: ask within a conversation, and forget one.
+"""What the UI needs from the assistant: ask within a conversation (`client`: the caller's address,
+which bounds how many conversations one caller keeps), and forget one.
 
 `assistant.service.Assistant` implements it; tests can pass a small fake.
 """
@@ -11,6 +12,6 @@ from assistant.models import Answer
 
 
 class ConversationalAssistant(Protocol):
-    def ask(self, question: str, session_id: str | None = None) -> Answer: ...
+    def ask(self, question: str, session_id: str | None = None, client: str | None = None) -> Answer: ...
 
     def reset(self, session_id: str) -> None: ...

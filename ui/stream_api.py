@@ -10,12 +10,12 @@ import json
 import logging
 from collections.abc import Iterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from index.errors import QuestionError
 from index.settings import Settings
-from ui.api import INTERNAL_ERROR, AskRequest, question_problem
+from ui.api import INTERNAL_ERROR, AskRequest, client_address, question_problem
 from ui.model_stream import Claims, with_claims
 from ui.seams import ConversationalAssistant
 
@@ -26,7 +26,7 @@ def stream_router(assistant: ConversationalAssistant, settings: Settings) -> API
     router = APIRouter()
 
     @router.post("/api/ask/stream", response_model=None, tags=["assistant"])
-    def ask_stream(request: AskRequest) -> JSONResponse | StreamingResponse:
+    def ask_stream(request: AskRequest, http: Request) -> JSONResponse | StreamingResponse:
         """As /api/ask, streamed: the model's checked claims as they come, then the answer."""
         problem = question_problem(request.question, settings.max_question_chars)
         if problem:
@@ -34,7 +34,10 @@ def stream_router(assistant: ConversationalAssistant, settings: Settings) -> API
 
         def events() -> Iterator[str]:
             try:
-                for update in with_claims(lambda: assistant.ask(request.question, request.session_id)):
+                client = client_address(http)  # bounds the conversations one caller keeps open
+                for update in with_claims(
+                    lambda: assistant.ask(request.question, request.session_id, client)
+                ):
                     event = (
                         {"claims": update} if isinstance(update, Claims) else {"answer": update.contract()}
                     )

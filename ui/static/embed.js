@@ -49,11 +49,20 @@
   }
 
   // Plain text, **bold** and [NCT…] citation markers of one line, as DOM nodes.
+  // Inside a “quote” the words are the record's: a "[NCT…]" there is text, not a citation.
+  function insideQuote(text) {
+    return text.split("“").length > text.split("”").length;
+  }
+
   function appendInline(parent, line, answer, numbers) {
     let before = "";
     line.split(CITATION).forEach((part, i) => {
       if (i % 2 === 1) {
-        if (!numbers.has(part)) { parent.append("[" + part + "]"); return; }
+        if (!numbers.has(part) || insideQuote(before)) {
+          before += "[" + part + "]";
+          parent.append("[" + part + "]");
+          return;
+        }
         const link = studyLink(part, "[" + numbers.get(part) + "]");
         link.className = "cite";
         link.title = quotesOf(answer, part).map((c) => c.section + ": “" + c.quote + "”").join("\n") || part;
