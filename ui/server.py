@@ -108,8 +108,9 @@ def create_app(
         on_startup=[readiness.start],
     )
     install_error_handlers(app, settings)
+    # the widget's streamed answers; before the API's catch-all for unknown /api paths
+    app.include_router(stream_router(assistant, settings))
     app.include_router(api_router(assistant, trials, settings, readiness))
-    app.include_router(stream_router(assistant, settings))  # the widget's streamed answers
     app.include_router(widget_router(policy))
     # Outermost last: hosts are checked first, then CORS, origins, the Gradio refusals, body size.
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
