@@ -93,7 +93,8 @@ def mentions(text: str | None, term: str | None) -> bool:
         return True
     if _all_words_in(text, term):
         return True
-    wanted = vocabulary_terms(term) if vocabulary_covers(term) else frozenset()
+    # "cytomegalovirus infection" asks for cytomegalovirus: the filler words name nothing more
+    wanted = vocabulary_terms(_FILLER.sub(" ", term)) if vocabulary_covers(term) else frozenset()
     return bool(wanted) and wanted <= vocabulary_terms(text)
 
 
