@@ -24,6 +24,7 @@ from index.language.vocabulary import (
     find_terms,
     negated_by_some,
 )
+from index.language.words import body_sites
 from index.models import Criterion, Fact, FactKind, Trial
 
 _VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
@@ -54,6 +55,8 @@ def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Ci
         *_prior_treatment_checks(trial, patient),
         *_concept_checks(trial, patient),
     ]:
+        if any((c.criterion, c.quote) == (check.criterion, check.quote) for c in checks):
+            continue  # one criterion reached two ways (a prior treatment and a concept): judged once
         checks.append(check)
         citations += cites
     unsaid = _unsaid_requirements(trial, patient)
@@ -248,23 +251,15 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
     return None
 
 
-# Body sites a treatment window can be limited to ("pelvic and spinal radiation within 3 months").
-_SITE = re.compile(
-    r"\b(?:pelvi\w*|spin\w*|vertebr\w*|bone|large[- ]field|whole[- ]brain|brain|chest|thora\w*|abdom\w*|"
-    r"head|neck|laryn\w*|pharyn\w*|oropharyn\w*|breast|liver|lung|mediastin\w*|T\d{1,2}|L\d)\b",
-    re.IGNORECASE,
-)
-
-
 def _window_check(
     name: str, trial: Trial, prior: PriorTreatment, days: float, source: str, cites: list[Citation]
 ) -> tuple[CriterionCheck, list[Citation]]:
     detail = f"patient had it {prior.days_ago:g} days ago; window {days:g} days"
     if source != "exclusion":
         return _check(name, "unknown", trial, cites, detail)
-    limited_to = {m.group(0).lower()[:4] for c in cites for m in _SITE.finditer(c.quote)}
+    limited_to = {site for c in cites for site in body_sites(c.quote)}
     if limited_to and prior.days_ago < days:
-        given_to = {m.group(0).lower()[:4] for m in _SITE.finditer(prior.clause)}
+        given_to = body_sites(prior.clause)
         if not given_to:
             return _check(name, "unknown", trial, cites, detail + "; confirm the site it was given to")
         if not given_to & limited_to:
@@ -445,9 +440,18 @@ def _excluding_check(
         cue = _CURRENT_USE.search(text, max(0, item_start - 20), match.start) or _CURRENT_USE.search(
             text, match.end, item_end
         )
-        if cue is None or _CAUSE_OF.search(text[max(0, match.start - 40) : match.start]):
+        if _CAUSE_OF.search(text[max(0, match.start - 40) : match.start]):
             return None
-        return _current_use_check(trial, criterion, name, state)
+        if cue is not None:
+            return _current_use_check(trial, criterion, name, state)
+        window = _window_days(text, name) if _WINDOW.search(text) else None
+        if window is not None and state.present and state.days_ago is not None:
+            # "radiotherapy to the spine within 3 months" against "RT to T12, completed 5 wks ago"
+            given = PriorTreatment(term=name, days_ago=state.days_ago, clause=state.clause)
+            return _window_check(
+                f"{name} washout", trial, given, window, "exclusion", [criterion_citation(trial, criterion)]
+            )
+        return None
     around = criterion.text[max(0, match.start - 40) : match.end + 40]
     as_risk = named_as_risk(criterion.text, match.start, match.end)
     if as_risk or (_RISK_OF.search(around) and not state.present):

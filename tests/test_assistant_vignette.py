@@ -323,3 +323,27 @@ def test_a_negative_result_after_a_plus_joined_list_covers_every_item() -> None:
         "HIV": False,
         "hepatitis C": False,
     }
+
+
+def test_a_site_limited_window_reads_the_site_in_clinicians_words() -> None:
+    assistant = Assistant(InMemoryTrialReader([GASTRIC, BREAST_HER2]))
+    vignette = "57M gastric ca on chemo, plt 60, radiotherapy to the {site} finished 2 months ago. Trials?"
+    there = _checks(assistant, vignette.format(site="upper abdomen"), GASTRIC.nct_id)
+    elsewhere = _checks(assistant, vignette.format(site="L3 vertebra"), GASTRIC.nct_id)
+    assert there["radiotherapy washout"] == "not met"  # "Prior abdominal radiation within 6 months"
+    assert elsewhere["radiotherapy washout"] == "met"  # the spine is not the abdomen
+
+
+@pytest.mark.parametrize(
+    ("text", "sites"),
+    [
+        ("palliative RT to a T12 vertebral met", {"spine"}),
+        ("whole-brain radiotherapy", {"brain"}),
+        ("chest wall and supraclavicular RT", {"chest"}),
+        ("RT for lung cancer", set()),  # a disease named by its organ is not a site limit
+    ],
+)
+def test_body_sites_as_clinicians_name_them(text: str, sites: set[str]) -> None:
+    from index.language.words import body_sites
+
+    assert body_sites(text) == sites

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib import resources
@@ -67,3 +68,17 @@ def _stem_word(word: str) -> str:
 
 def stems(words: Iterable[str]) -> set[str]:
     return {stem(w) for w in words}
+
+
+@cache
+def _site_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    sites = _data()["body_sites"]
+    return tuple(
+        (str(site), re.compile(r"\b(?:" + "|".join(map(str, patterns)) + r")\b", re.IGNORECASE))
+        for site, patterns in sites.items()
+    )
+
+
+def body_sites(text: str) -> set[str]:
+    """The body sites `text` names, by their words.yaml names ("RT to a T12 vertebral met" -> spine)."""
+    return {site for site, pattern in _site_patterns() if pattern.search(text)}
