@@ -347,3 +347,9 @@ def test_body_sites_as_clinicians_name_them(text: str, sites: set[str]) -> None:
     from index.language.words import body_sites
 
     assert body_sites(text) == sites
+
+
+def test_pe_is_a_pulmonary_embolism_in_a_vignette_not_a_product_code() -> None:
+    states = {s.name: s.days_ago for s in read_concepts("62F, PE 6 wks ago on apixaban, plt 80")}
+    assert states.get("thrombosis") == 42.0
+    assert "thrombosis" not in {s.name for s in read_concepts("received Exotoxin PE 38 in a prior trial")}
