@@ -507,8 +507,10 @@ ATTRIBUTES: list[Attribute] = [
         label="dates",
         # a bare "when" asks about the study's own course only ("when is it expected to be over?");
         # "when is the drug stopped?" is asked of the record's text
-        trigger=r"\bdates?\b|\bstart(?:s|ed|ing)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b"
-        r"|\bwhen\b(?=[^?.;]*\b(?:done|over|complete\w*|run\w*|open\w*|clos\w*|begin\w*|began|launch\w*)\b)",
+        # "before starting the trial" is the patient's start, not the study's
+        trigger=r"\bdates?\b|\bstart(?:s|ed)?\b|\bcompletion\b|\bfinish|\btimeline\b|\bend\b"
+        r"|\bwhen\b(?=[^?.;]*\b(?:done|over|complete\w*|run\w*|open\w*|clos\w*|begin\w*|began|launch\w*"
+        r"|start\w*)\b)",
         extract=_dates,
     ),
     Attribute(

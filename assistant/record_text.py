@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from assistant.evidence import sentences
 from assistant.retrieve import content_words, shared_words
 from assistant.verify import quote_in_record
-from index.language.canonical import named_spans
+from index.language.canonical import in_canonical_words, named_spans
+from index.language.vocabulary import concept
 from index.language.words import NUMBER_WORDS, stem, stems
 from index.models import Trial
 
@@ -98,6 +99,8 @@ def asked_units(question: str) -> list[AskedUnit]:
         if word not in content_words(word) or word in _SCAFFOLD or word in _SHAPE_WORDS:
             continue
         names = [name for start, end, name in named if start <= match.start() < end]
+        # "ibuprofen" is also said by a sentence about "NSAIDs", the class it belongs to
+        names += [broader for name in names if (entry := concept(name)) for broader in entry.broader]
         alternatives = (frozenset({stem(word)}), *(frozenset(stems(content_words(n))) for n in names))
         units.append(AskedUnit(word, alternatives))
     shapes = ANSWER_SHAPES.items()
@@ -124,7 +127,8 @@ def best_sentences(
     lines = [s for s in dict.fromkeys(sentences(trial.text)) if quote_in_record(s, trial.text)]
     if not units or not lines:
         return []
-    words_of = {line: stems(content_words(line)) for line in lines}
+    # each sentence's words, and the canonical names of what it names ("NSAIDS" -> "nonsteroidal ...")
+    words_of = {line: stems(content_words(line) | content_words(in_canonical_words(line))) for line in lines}
 
     def says(unit: AskedUnit, line: str) -> bool:
         if unit.shape is not None:

@@ -1086,6 +1086,8 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
                 continue  # "the herombopag study set ...": "study" names the trial here
             if mode == "gives" and _PATIENT_OBLIGATION.search(body[: match.start()]):
                 continue  # "does she have to use contraception?": the patient's duty, not a drug given
+            if re.match(r"to\s+\w", match.group(1), re.IGNORECASE):
+                continue  # "does he need to be off it": a duty of the patient's, not a term
             # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
             tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
             for names in _split_terms(tail):

@@ -237,3 +237,25 @@ def test_words_naming_the_trial_do_not_make_an_unrelated_question_answerable() -
 def test_a_cut_off_asks_for_a_limit_without_naming_one() -> None:
     found = best_sentences(LILLE, "what's the platelet cut-off for stopping?", ())
     assert found and "150" in found[0].text
+
+
+def test_a_drug_is_also_said_by_a_sentence_about_its_class() -> None:
+    trial = _trial(
+        "NCT91000006",
+        "Celecoxib Gel for Hand Osteoarthritis",
+        "celecoxib",
+        "Dijon",
+        "CHU Dijon",
+        "Participants taking NSAIDs must stop them 5 days before the first visit. "
+        "The gel is applied twice daily.",
+    )
+    question = "she takes naproxen, how long must she be off it before the first visit?"
+    found = best_sentences(trial, question, ())
+    assert found and found[0].text.startswith("Participants taking NSAIDs must stop them 5 days")
+
+
+def test_before_starting_a_trial_is_not_asking_its_start_date() -> None:
+    from assistant.attributes import attributes_in
+
+    assert "dates" not in attributes_in("how long must he stop aspirin before starting NCT91000001?")
+    assert "dates" in attributes_in("when does NCT91000001 start?")
