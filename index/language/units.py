@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -156,20 +156,34 @@ def to_canonical(kind: FactKind, value: float, family: str | None) -> Amount | N
 def convert(value: float, from_family: str, to_family: str, kind: FactKind | None = None) -> float:
     """`value` from one unit family to another through pint; a mass <-> molar conversion uses the
     analyte's molar mass. Raises pint.DimensionalityError when the two cannot be compared."""
+    factor = _factor(from_family, to_family, kind)
+    if factor is None:
+        raise pint.DimensionalityError(from_family, to_family)
+    return round(value * factor, 6)
+
+
+@lru_cache(maxsize=4096)
+def _factor(from_family: str, to_family: str, kind: FactKind | None) -> float | None:
+    """What one unit of `from_family` is in `to_family`, None when they cannot be compared: lab
+    units are all proportional (no offsets), so pint is asked once per pair, not once per value
+    (a patient matched against 1,000 trials)."""
     registry = _registry()
-    quantity = value * registry.Quantity(_family(from_family).pint)
+    quantity = 1.0 * registry.Quantity(_family(from_family).pint)
     target: pint.Quantity[Any] = registry.Quantity(
         _family(to_family).pint
     )  # may carry a factor: "1e9 / liter"
     if quantity.dimensionality != target.dimensionality:
         analyte_ = analyte(kind) if kind is not None else None
         if analyte_ is None or analyte_.molar_mass is None:
-            raise pint.DimensionalityError(quantity.units, target.units)
+            return None
         molar_mass: pint.Quantity[Any] = registry.Quantity(analyte_.molar_mass)
         quantity = (
             quantity * molar_mass if quantity.check("[substance]/[length]**3") else quantity / molar_mass
         )
-    return round(float((quantity / target).to("dimensionless").magnitude), 6)
+    try:
+        return float((quantity / target).to("dimensionless").magnitude)
+    except pint.DimensionalityError:  # "x ULN" against mg/dL: no molar mass makes them comparable
+        return None
 
 
 def display_family(display: str) -> str | None:
