@@ -326,7 +326,9 @@ class AnswerChain:
         query = _query(state)
         notes = list(answer.notes)
         if query.ignored_instructions:
-            notes.append("The question contained instructions to the assistant; they were ignored.")
+            notes.append(
+                "The question contained instructions or markup for the assistant; they were ignored."
+            )
         if query.unknown_ids and query.kind != QuestionKind.CANNOT_ANSWER:
             notes.append(f"Not in the index: {', '.join(query.unknown_ids)}.")
         return self._with(state, verify(answer.model_copy(update={"notes": notes}), self.reader))

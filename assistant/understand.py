@@ -119,6 +119,7 @@ _EACH = re.compile(r"\b(?:each|both|all of them|each of them|every one of them|t
 # "the dose", "the sponsor": a definite attribute with no trial named continues the earlier subject.
 _DEFINITE = re.compile(r"\bthe\b", re.IGNORECASE)
 _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|same for|and what about|now)\b", re.IGNORECASE)
+_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
 # Instructions aimed at the assistant rather than questions about trials. They are removed, never obeyed.
 _INSTRUCTION = re.compile(
     r"[^.?!\n]*\b(?:ignore|disregard|forget|override)\b[^.?!\n]*\b(?:instructions?|rules?|prompts?|above|previous|"
@@ -326,7 +327,9 @@ def understand(
     """Read one question in the light of the conversation so far. `directory` finds a trial the
     question describes instead of naming ("the Tianjin herombopag study")."""
     text = " ".join(question.split())
-    stripped = " ".join(_INSTRUCTION.sub(" ", _ADDRESSED_TO_MODEL.sub(" ", text)).split())
+    # instructions addressed to the model, then any markup left ("<img src=x onerror=...>"): neither
+    # is read as part of the question
+    stripped = " ".join(_MARKUP.sub(" ", _INSTRUCTION.sub(" ", _ADDRESSED_TO_MODEL.sub(" ", text))).split())
     ignored = stripped != text
     if ignored:
         query = (

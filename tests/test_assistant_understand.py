@@ -246,3 +246,11 @@ def test_a_restriction_written_after_the_term() -> None:
     assert [(t.term, t.mode) for t in read("which trials are lung cancer only?").terms] == [
         ("lung cancer", "requires")
     ]
+
+
+def test_markup_in_a_question_is_not_read() -> None:
+    query = read('<svg onload="x()"> which trials accept ECOG 2?')
+    assert query.ignored_instructions
+    assert [t.value for t in query.numeric] == [2.0]
+    # a comparator is not markup
+    assert not read("which trials accept platelets <50 and ANC >1.0?").ignored_instructions
