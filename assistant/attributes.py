@@ -319,6 +319,17 @@ def _duration(trial: Trial) -> AttributeResult:
     return result
 
 
+def _other_ids(trial: Trial) -> AttributeResult:
+    """The organisation's study ID and other registry numbers, each quoted where the record gives it."""
+    result = AttributeResult(label="other identifiers")
+    for identifier in trial.other_ids:
+        citations = _cite(trial, "Other Identifiers", [identifier])
+        if citations:
+            result.lines.append(identifier)
+            result.citations += citations
+    return result
+
+
 def _comparator(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="comparator")
     for arm in trial.arms:
@@ -605,6 +616,14 @@ ATTRIBUTES: list[Attribute] = [
         trigger=r"\beligibility\b|\binclusion\b|\bexclusion\b|\bcriteria\b"
         r"|\bwho can (?:join|enrol|take part)\b",
         extract=_criteria,
+    ),
+    Attribute(
+        key="other_ids",
+        label="other identifiers",
+        # "org study ID", "protocol number", "secondary IDs": the numbers a trial is filed under elsewhere
+        trigger=r"\borg(?:ani[sz]ation(?:al)?)?'?s?\.?\s+(?:study\s+)?id\b|\bprotocol\s+(?:number|no\.?|id|code)\b"
+        r"|\bother\s+identifiers?\b|\bsecondary\s+ids?\b|\bstudy\s+code\b|\bsponsor'?s?\s+(?:protocol|study)\s+(?:number|id)\b",
+        extract=_other_ids,
     ),
     Attribute(
         key="title", label="title", trigger=r"\btitle\b|\bwhat is it called\b|\bname of\b", extract=_title

@@ -140,6 +140,8 @@ class Trial(_Record):
     last_updated: str | None = None
     conditions: list[str] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
+    # the organisation's own study ID and other registry numbers, as written ("QL-CTIT-RULS-1002")
+    other_ids: list[str] = Field(default_factory=list)
     brief_summary: str | None = None
     detailed_description: str | None = None
     arms: list[Arm] = Field(default_factory=list)

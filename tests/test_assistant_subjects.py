@@ -259,3 +259,13 @@ def test_before_starting_a_trial_is_not_asking_its_start_date() -> None:
 
     assert "dates" not in attributes_in("how long must he stop aspirin before starting NCT91000001?")
     assert "dates" in attributes_in("when does NCT91000001 start?")
+
+
+def test_the_organisations_study_id_is_quoted() -> None:
+    trial = _trial("NCT91000007", "Eltrombopag in Aplastic Anaemia", "eltrombopag", "Caen", "CHU Caen", "x")
+    trial = trial.model_copy(update={"other_ids": ["CHUC-2024-17"], "text": f"{trial.text}\nCHUC-2024-17"})
+    answer = Assistant(InMemoryTrialReader([trial, NANTES])).ask(
+        "What's the sponsor protocol number of NCT91000007?"
+    )
+    assert "CHUC-2024-17" in answer.answer
+    assert [c.quote for c in answer.citations] == ["CHUC-2024-17"]

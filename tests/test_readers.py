@@ -850,3 +850,13 @@ def test_registry_page_arms_without_an_interventions_section(tmp_path: Path) -> 
         ("Drug X", "DRUG", ["Combination", "Monotherapy"]),
         ("Drug Y", "BIOLOGICAL", ["Combination"]),
     ]
+
+
+def test_other_identifiers_in_every_format(seeds_dir: Path, ctgov_dir: Path) -> None:
+    # seeds/004: "Other Identifiers / QL-CTIT-RULS-1002 / Identifier Source: org_study_id"
+    assert read_one(next(seeds_dir.glob("004_*.txt"))).other_ids == ["QL-CTIT-RULS-1002"]
+    # <id_info><org_study_id>06254</org_study_id><secondary_id>NCI-2010-00353</secondary_id>...
+    xml = read_one(ctgov_dir / "xml_classic_1000" / "NCT00499655.xml")
+    assert xml.other_ids == ["06254", "NCI-2010-00353", "CDR0000549751"]
+    # identificationModule.secondaryIdInfos: [{"id": "2015-001894-41", "type": "EUDRACT_NUMBER"}]
+    assert read_one(ctgov_dir / "api_v2" / "NCT02278341.json").other_ids == ["2015-001894-41"]

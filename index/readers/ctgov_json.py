@@ -113,6 +113,14 @@ def study_to_trial(study: Any, source_path: str) -> Trial:
         last_updated=_date(status, "lastUpdatePostDateStruct") or _str(status, "lastUpdateSubmitDate"),
         conditions=_strs(conditions, "conditions"),
         keywords=_strs(conditions, "keywords"),
+        other_ids=[
+            i
+            for i in [
+                _str(_obj(ident, "orgStudyInfo"), "id"),
+                *(_str(x, "id") for x in _objs(ident, "secondaryIdInfos")),
+            ]
+            if i
+        ],
         brief_summary=_str(description, "briefSummary"),
         detailed_description=_str(description, "detailedDescription"),
         arms=_arms(_obj(protocol, "armsInterventionsModule")),

@@ -70,6 +70,7 @@ def _trial(root: ET.Element, source_path: str) -> Trial:
         last_updated=normalise.iso_date(_text(root, "last_update_posted") or _text(root, "lastchanged_date")),
         conditions=_texts(root, "condition"),
         keywords=_texts(root, "keyword"),
+        other_ids=_texts(root, "id_info/org_study_id") + _texts(root, "id_info/secondary_id"),
         brief_summary=_block(root, "brief_summary"),
         detailed_description=_block(root, "detailed_description"),
         arms=[_arm(item) for item in root.iterfind("arm_group") if _text(item, "arm_group_label")],

@@ -32,6 +32,7 @@ def render_trial_text(trial: Trial) -> str:
         ),
         _list_section("Conditions", trial.conditions),
         _list_section("Keywords", trial.keywords),
+        _list_section("Other Identifiers", trial.other_ids),
         _section(
             "Study Design",
             _fields(

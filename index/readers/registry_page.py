@@ -115,6 +115,11 @@ def read_registry_page(text: str, source_path: str) -> Trial:
         last_updated=_last_updated(header),
         conditions=[line.text for line in lines(_data(sections, "Conditions"))],
         keywords=[line.text for line in lines(_data(sections, "Keywords"))],
+        other_ids=[
+            line.text
+            for line in lines(_data(sections, "Other Identifiers"))
+            if not line.text.startswith("Identifier ")  # "Identifier Source: org_study_id"
+        ],
         brief_summary=_data(sections, "Brief Summary").text or None,
         detailed_description=_data(sections, "Detailed Description").text or None,
         arms=arms,
