@@ -11,12 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import pint
-import yaml
 
+from index.language.data import load
 from index.models import FactKind
 
 BARE = "bare"  # the unit family of a number written without a unit
@@ -54,11 +53,8 @@ class Amount:
     unit: str
 
 
-@cache
 def _data() -> dict[str, Any]:
-    text = resources.files("index.language").joinpath("analytes.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return load("analytes.yaml")
 
 
 @cache

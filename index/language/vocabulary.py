@@ -14,10 +14,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, Literal
 
-import yaml
+from index.language.data import load
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,8 @@ class Term:
         object.__setattr__(self, "regex", re.compile(rf"(?<![\w-])(?:{joined})(?![\w])", re.IGNORECASE))
 
 
-@cache
 def _data() -> dict[str, Any]:
-    text = resources.files("index.language").joinpath("vocabulary.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return load("vocabulary.yaml")
 
 
 def _terms(section: str) -> tuple[Term, ...]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 import snowballstemmer
-import yaml
+
+from index.language.data import load
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -26,11 +26,8 @@ NUMBER_WORDS: dict[str, str] = (
 )
 
 
-@cache
 def _data() -> dict[str, Any]:
-    text = resources.files("index.language").joinpath("words.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return load("words.yaml")
 
 
 @cache
