@@ -31,6 +31,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -56,6 +57,7 @@ _STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
 _LOW_DISK_BYTES = 32 * 1024 * 1024
 _CHECK_BATCH = 100
 _READ_PAGE = 5000
+_WRITE_BATCH = 1000  # IDs per delete: SQLite allows ~32k variables in one statement
 _COSINE: Any = {"hnsw": {"space": "cosine"}}
 T = TypeVar("T")
 _GENERATION_ID = "generation"
@@ -239,7 +241,7 @@ class TrialStore:
         self._drop_stale_caches()
         if self._chunks_cache is None:
             committed = set(self.records())
-            got = self._call("read chunks", lambda: self._chunks.get(include=["documents", "metadatas"]))
+            got = self._call("read chunks", lambda: _paged(self._chunks, ["documents", "metadatas"]))
             chunks = [
                 _chunk(ident, document, meta)
                 for ident, document, meta in zip(
@@ -312,7 +314,7 @@ class TrialStore:
 
     def _trials(self) -> dict[str, Trial]:
         if self._trials_cache is None:
-            got = self._call("read trial records", lambda: self._records.get(include=["documents"]))
+            got = self._call("read trial records", lambda: _paged(self._records, ["documents"]))
             self._trials_cache = {
                 ident: self._parse_trial(ident, document)
                 for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
@@ -332,7 +334,7 @@ class TrialStore:
 
     def records(self) -> dict[str, RecordEntry]:
         """Every committed trial record's manifest line, by NCT ID."""
-        got = self._call("read the manifest", lambda: self._records.get(include=["metadatas"]))
+        got = self._call("read the manifest", lambda: _paged(self._records, ["metadatas"]))
         return {
             ident: RecordEntry.model_validate(meta)
             for ident, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
@@ -360,7 +362,7 @@ class TrialStore:
         )
         stale = [ident for ident in existing["ids"] if ident not in new_ids]
         if stale:
-            self._call("delete old chunks", lambda: self._chunks.delete(ids=stale))
+            self._delete_chunks("delete old chunks", stale)
         chunks = [c for w in writes for c in w.chunks]
         vectors = [v for w in writes for v in w.chunk_vectors]
         if chunks:
@@ -402,20 +404,29 @@ class TrialStore:
         if not nct_ids:
             return
         self._invalidate()
-        ids = list(nct_ids)
-        self._call("delete trial records", lambda: self._records.delete(ids=ids))
-        self._call("delete chunks", lambda: self._chunks.delete(where=_where_in("nct_id", ids)))
+        for ids in _batches(nct_ids):
+            self._call("delete trial records", partial(self._records.delete, ids=ids))
+            self._call("delete chunks", partial(self._chunks.delete, where=_where_in("nct_id", ids)))
         self._bump_generation()
 
     def delete_orphan_chunks(self) -> None:
         """Drop chunks left by an interrupted run whose trial was never committed."""
-        committed = list(self.records())
-        where = _where_in("nct_id", committed, negate=True) if committed else None
-        orphans = self._call("list orphan chunks", lambda: self._chunks.get(where=where, include=[]))["ids"]
+        committed = set(self.records())
+        # Paged, and filtered here: a "$nin" of every committed NCT ID is one SQL variable each.
+        got = self._call("list orphan chunks", lambda: _paged(self._chunks, ["metadatas"]))
+        orphans = [
+            ident
+            for ident, meta in zip(got["ids"], got["metadatas"], strict=True)
+            if (meta or {}).get("nct_id") not in committed
+        ]
         if orphans:
             self._invalidate()
             # No new generation: readers never see uncommitted chunks, so what they read is unchanged.
-            self._call("delete orphan chunks", lambda: self._chunks.delete(ids=orphans))
+            self._delete_chunks("delete orphan chunks", orphans)
+
+    def _delete_chunks(self, what: str, ids: Sequence[str]) -> None:
+        for batch in _batches(ids):
+            self._call(what, partial(self._chunks.delete, ids=batch))
 
     def counts(self) -> tuple[int, int]:
         """(trial records, chunks) stored."""
@@ -449,7 +460,7 @@ class TrialStore:
             for ident, reason in damage.items():
                 report.damage(owner[ident], f"chunk {reason}")
             if repair and orphans:
-                self._call("delete orphan chunks", lambda: self._chunks.delete(ids=orphans))
+                self._delete_chunks("delete orphan chunks", orphans)
         for ident, reason in self._vector_damage(self._records, list(trials))[0].items():
             report.damage(ident, f"record {reason}")
         report.trials = len(trials)
@@ -643,6 +654,12 @@ def _paged(collection: Collection, include: list[str]) -> dict[str, list[Any]]:
         if len(got["ids"]) < _READ_PAGE:
             return rows
         offset += _READ_PAGE
+
+
+def _batches(ids: Sequence[str]) -> Iterator[list[str]]:
+    """IDs a statement's worth at a time: Chroma's SQLite takes one variable per ID, ~32k at most."""
+    for start in range(0, len(ids), _WRITE_BATCH):
+        yield list(ids[start : start + _WRITE_BATCH])
 
 
 def _vectors(embeddings: Any) -> list[Any]:

@@ -9,7 +9,7 @@ from fake_embedder import HashingEmbedder
 
 from index.chunks import chunk_trial
 from index.errors import IndexStoreError
-from index.models import Criterion, Trial
+from index.models import Chunk, Criterion, Trial
 from index.settings import Settings
 from index.store import RecordEntry, TrialStore, TrialWrite, open_store
 
@@ -205,3 +205,51 @@ def test_other_writes_are_looked_for_at_most_every_refresh_seconds(tmp_path: Pat
     assert reader.all_trials() == []  # within the refresh interval the cache is served as it is
     reader.settings = settings.model_copy(update={"refresh_seconds": 0})
     assert reader.all_trials() == [LUNG]
+
+
+@pytest.mark.slow
+def test_reads_and_deletes_past_sqlites_variable_limit(store: TrialStore) -> None:
+    # 1,100 trials of 32 chunks: 35,200 chunks, more than the ~32k variables SQLite takes in one
+    # statement, which a whole-collection read or a "$nin" of every NCT ID needs (a real index of
+    # 1,000 CT.gov records holds 33,252 chunks).
+    trials, per_trial = 1100, 32
+    writes = []
+    for n in range(trials):
+        nct_id = f"NCT{n:08d}"
+        trial = make_trial(nct_id, ["Adults"], ["Pregnancy"], f"Trial {n}")
+        chunks = [
+            Chunk(
+                id=f"{nct_id}-{i}",
+                nct_id=nct_id,
+                section="Brief Summary",
+                text=f"passage {i}",
+                metadata={"nct_id": nct_id, "section": "Brief Summary", "position": i},
+            )
+            for i in range(per_trial)
+        ]
+        entry = RecordEntry(
+            nct_id=nct_id,
+            source=trial.source_path,
+            source_hash="f" * 16,
+            content_hash=trial.content_hash,
+            chunk_count=per_trial,
+        )
+        writes.append(
+            TrialWrite(
+                trial=trial,
+                chunks=chunks,
+                chunk_vectors=[[1.0, 0.0]] * per_trial,
+                title_vector=[0.0, 1.0],
+                entry=entry,
+            )
+        )
+    for start in range(0, trials, 100):
+        store.write_trials(writes[start : start + 100])
+
+    assert len(store.records()) == trials
+    assert len(store.all_trials()) == trials
+    assert len(store.all_chunks()) == trials * per_trial
+    store.delete_orphan_chunks()  # every chunk has its committed trial: nothing to drop
+    assert store.counts() == (trials, trials * per_trial)
+    store.delete_trials([t.trial.nct_id for t in writes])
+    assert store.counts() == (0, 0)
