@@ -518,6 +518,8 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
 
 def _sentences_naming_both(trial: Trial, names: Sequence[str], term: str) -> list[Citation]:
     """Record sentences that name one of the trial's interventions and the term together."""
+    if not mentions(trial.text, term):  # one look at the whole record spares reading each sentence
+        return []
     found = [
         s
         for s in sentences(trial.text)

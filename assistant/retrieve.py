@@ -1,4 +1,4 @@
-"""Hybrid retrieval for open questions: dense (store.search) + BM25 over every chunk, fused by rank.
+"""Hybrid retrieval for open questions: dense (store.search) + BM25 keyword search, fused by rank.
 
 Reciprocal-rank fusion needs no score calibration between the two, and BM25 keeps exact drug
 names and NCT-specific wording that a small embedding model blurs. Only open questions come
@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
-from rank_bm25 import BM25Okapi
 
 from index.errors import IndexStoreError
+from index.keywords import tokens
 from index.models import Chunk
 from index.seams import TrialReader
 
@@ -63,10 +63,6 @@ class RankedSentence(BaseModel):
     text: str
     score: float
     explains: bool  # may stand as the direct answer: not a topic restatement when a reason is asked
-
-
-def tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
 
 
 def content_words(text: str) -> set[str]:
@@ -125,46 +121,25 @@ def singular(word: str) -> str:
 
 
 class HybridRetriever:
-    """Dense + BM25 over one reader's chunks. The BM25 index is built once per chunk set."""
+    """Dense search + the reader's persistent keyword (BM25) index, fused by rank."""
 
     def __init__(self, reader: TrialReader, use_dense: bool = True) -> None:
         self._reader = reader
         self._use_dense = use_dense
-        self._chunks: list[Chunk] = []
-        self._bm25: BM25Okapi | None = None
-        self._key: tuple[int, str] | None = None
-        self._by_deletion: dict[str, list[str]] = {}
-
-    def _index(self) -> tuple[list[Chunk], BM25Okapi | None]:
-        chunks = self._reader.all_chunks()
-        key = (len(chunks), chunks[-1].id if chunks else "")
-        if key != self._key:
-            self._chunks = chunks
-            self._bm25 = BM25Okapi([tokens(c.text) for c in chunks]) if chunks else None
-            self._by_deletion = _deletion_index(self._bm25.idf if self._bm25 is not None else ())
-            self._key = key
-        return self._chunks, self._bm25
+        # other spellings of long words, from the keyword index's vocabulary at one generation
+        self._by_deletion: tuple[str | None, dict[str, list[str]]] | None = None
 
     def retrieve(
         self, question: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None
     ) -> list[Passage]:
-        chunks, bm25 = self._index()
-        if bm25 is None:
-            return []
-        allowed = [
-            i
-            for i, c in enumerate(chunks)
-            if (not nct_ids or c.nct_id in nct_ids) and (section is None or c.section == section)
-        ]
-        scores = bm25.get_scores(self._spellings(tokens(question)))
-        lexical = sorted((i for i in allowed if scores[i] > 0), key=lambda i: -scores[i])[: k * 3]
+        keywords = self._reader.keywords()
+        lexical = keywords.search(self._spellings(tokens(question)), k * 3, nct_ids=nct_ids, section=section)
         fused: dict[str, float] = {}
-        by_id = {c.id: c for c in chunks}
-        for rank, index in enumerate(lexical):
-            fused[chunks[index].id] = fused.get(chunks[index].id, 0.0) + 1 / (RRF_K + rank + 1)
-        for rank, chunk in enumerate(self._dense(question, k * 3, nct_ids, section)):
-            by_id.setdefault(chunk.id, chunk)
-            fused[chunk.id] = fused.get(chunk.id, 0.0) + 1 / (RRF_K + rank + 1)
+        by_id: dict[str, Chunk] = {}
+        for ranking in ([c for c, _ in lexical], self._dense(question, k * 3, nct_ids, section)):
+            for rank, chunk in enumerate(ranking):
+                by_id.setdefault(chunk.id, chunk)
+                fused[chunk.id] = fused.get(chunk.id, 0.0) + 1 / (RRF_K + rank + 1)
         wanted = content_words(question)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
         return [
@@ -178,21 +153,30 @@ class HybridRetriever:
 
     def _spellings(self, query: list[str]) -> list[str]:
         """The query's words plus the corpus's other spellings of them, so a record that writes
-        "Herombopag" is found by a question about "hetrombopag". Needs `_index()` to have run."""
+        "Herombopag" is found by a question about "hetrombopag"."""
+        long_words = [w for w in query if len(w) >= NEAR_SPELLING_MIN]
+        if not long_words:
+            return query
+        by_deletion = self._deletion_index()
         variants = {
             other
-            for word in query
-            if len(word) >= NEAR_SPELLING_MIN
+            for word in long_words
             for key in _one_letter_dropped(word) | {word}
-            for other in self._by_deletion.get(key, ())
+            for other in by_deletion.get(key, ())
             if other != word and near_spelling(word, other)
         }
         return query + sorted(variants)
 
+    def _deletion_index(self) -> dict[str, list[str]]:
+        keywords = self._reader.keywords()
+        keywords.sync()
+        if self._by_deletion is None or self._by_deletion[0] != keywords.generation:
+            self._by_deletion = (keywords.generation, _deletion_index(keywords.vocabulary(NEAR_SPELLING_MIN)))
+        return self._by_deletion[1]
+
     def weight(self, word: str) -> float:
         """How telling a word is in this corpus (BM25 idf; 0 for words no chunk holds)."""
-        _, bm25 = self._index()
-        return max(bm25.idf.get(word, 0.0), 0.0) if bm25 is not None else 0.0
+        return self._reader.keywords().weight(word)
 
     def _dense(
         self, question: str, k: int, nct_ids: Sequence[str] | None, section: str | None

@@ -3,17 +3,20 @@ that ask set, filter, one-trial and matching questions (none of which search vec
 tests of parts that only look trials up.
 
 `read_records` reads record files as the indexer does (readers, then criteria, facts and conflicts)
-without embedding; `RecordsReader` serves them through the TrialReader seam.
+without embedding; `RecordsReader` serves them through the TrialReader seam, with keyword search
+from an in-memory FTS index.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from index.chunks import chunk_trial
 from index.enrich import enrich
+from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
 from index.readers import read_file
 from index.settings import Settings
@@ -25,7 +28,8 @@ class RecordsReader:
     def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
         self._settings = settings or Settings(chroma_url=None)
         self._trials = {t.nct_id: t for t in trials}
-        self._chunks: list[Chunk] | None = None
+        self._generation = uuid.uuid4().hex  # the trials never change
+        self._keywords: KeywordIndex | None = None
 
     def all_trials(self) -> list[Trial]:
         return list(self._trials.values())
@@ -33,10 +37,19 @@ class RecordsReader:
     def get_trial(self, nct_id: str) -> Trial | None:
         return self._trials.get(nct_id)
 
-    def all_chunks(self) -> list[Chunk]:
-        if self._chunks is None:  # only open questions ask, for BM25
-            self._chunks = [c for t in self._trials.values() for c in chunk_trial(t, self._settings)]
-        return list(self._chunks)
+    def generation(self) -> str | None:
+        return self._generation
+
+    def trial_hashes(self) -> dict[str, str]:
+        return {nct_id: trial.content_hash for nct_id, trial in self._trials.items()}
+
+    def chunks_of(self, nct_ids: Sequence[str]) -> list[Chunk]:
+        return [c for n in nct_ids if (t := self._trials.get(n)) for c in chunk_trial(t, self._settings)]
+
+    def keywords(self) -> KeywordIndex:
+        if self._keywords is None:  # only open questions ask; chunks are made then
+            self._keywords = KeywordIndex(None, self)
+        return self._keywords
 
     def search(
         self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None

@@ -7,6 +7,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 from langchain_core.language_models import BaseChatModel
 
+from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
 
 
@@ -31,7 +32,7 @@ class TrialReader(Protocol):
 
     def get_trial(self, nct_id: str) -> Trial | None: ...
 
-    def all_chunks(self) -> list[Chunk]: ...
+    def keywords(self) -> KeywordIndex: ...
 
     def search(
         self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None

@@ -23,6 +23,7 @@ so changing either starts a new index instead of mixing vectors from two models.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import shutil
 import time
@@ -47,6 +48,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field, ValidationError
 
 from index.errors import IndexBusyError, IndexStoreError
+from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
 from index.seams import Embedder
 from index.settings import Settings, get_settings
@@ -179,6 +181,7 @@ class TrialStore:
         self._chunks_cache: list[Chunk] | None = None
         self._cached_generation: str | None = None  # the index generation the caches were read at
         self._generation_checked_at: float | None = None
+        self._keywords: KeywordIndex | None = None
         with self._failing("open the collections"):
             self._chunks = self._collection(settings.collection_name("chunks"))
             self._records = self._collection(settings.collection_name("trials"))
@@ -286,6 +289,37 @@ class TrialStore:
             (_chunk(ident, document, meta), 1.0 - float(distance))
             for ident, document, meta, distance in zip(ids, documents, metadatas, distances, strict=True)
         ]
+
+    def trial_hashes(self) -> dict[str, str]:
+        """Every committed trial's record content hash, by NCT ID."""
+        return {nct_id: entry.content_hash for nct_id, entry in self.records().items()}
+
+    def chunks_of(self, nct_ids: Sequence[str]) -> list[Chunk]:
+        """The stored chunks of these trials (committed or not: the caller names committed ones)."""
+        chunks: list[Chunk] = []
+        for batch in _batches(nct_ids):
+            got = self._call(
+                "read chunks",
+                partial(
+                    self._chunks.get, where=_where_in("nct_id", batch), include=["documents", "metadatas"]
+                ),
+            )
+            chunks += [
+                _chunk(ident, document, meta)
+                for ident, document, meta in zip(
+                    got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+                )
+            ]
+        return chunks
+
+    def keywords(self) -> KeywordIndex:
+        """Keyword search over this index's chunks: an FTS file in TRIALS_HOME, derived from the
+        chunks and kept in step with them (also when they live on a Chroma server)."""
+        if self._keywords is None:
+            where = hashlib.sha256(self.location.encode()).hexdigest()[:12]
+            path = Path(self.settings.home) / "keywords" / f"{self._chunks.name}-{where}.sqlite3"
+            self._keywords = KeywordIndex(path, self, self.settings.refresh_seconds)
+        return self._keywords
 
     def generation(self) -> str | None:
         """The id of the index's last committed write (None before any): changes on every write,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from fake_embedder import HashingEmbedder
 
-from index.chunks import chunk_trial
 from index.enrich import enrich
+from index.memory import RecordsReader
 from index.models import Chunk, Criterion, Fact, Trial
 from index.readers import read_file
 from index.settings import Settings
@@ -18,25 +18,15 @@ from index.settings import Settings
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
-class InMemoryTrialReader:
-    """A TrialReader over a list of enriched Trials; `search` ranks chunks with a hashing embedder."""
+class InMemoryTrialReader(RecordsReader):
+    """A RecordsReader whose `search` also ranks chunks, with a hashing embedder."""
 
     def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
-        self._settings = settings or Settings()
-        self._trials = {t.nct_id: t for t in trials}
-        self._chunks = [c for t in trials for c in chunk_trial(t, self._settings)]
+        super().__init__(trials, settings or Settings())
+        self._chunks = self.chunks_of(list(self._trials))
         self._embedder = HashingEmbedder()
         self._vectors = self._embedder.embed_documents([c.text for c in self._chunks])
         self.search_calls = 0
-
-    def all_trials(self) -> list[Trial]:
-        return list(self._trials.values())
-
-    def get_trial(self, nct_id: str) -> Trial | None:
-        return self._trials.get(nct_id)
-
-    def all_chunks(self) -> list[Chunk]:
-        return list(self._chunks)
 
     def search(
         self, query: str, k: int, nct_ids: Sequence[str] | None = None, section: str | None = None

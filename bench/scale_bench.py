@@ -1,0 +1,128 @@
+"""How answering grows with the corpus: the 5 seeds, the 1,170 real CT.gov records, and ~10k trials
+made by replicating those records under new NCT IDs (copies of real records, not new ones).
+
+Per question kind: the first answer and warm p50/p95 latency, and the answer JSON's size; per
+corpus: the keyword index build and the memory the process holds. Answers come from an in-memory
+reader (records enriched once, no vectors), so the figures are the assistant's own reading,
+evaluation and keyword search; open questions use the persistent keyword (FTS5) index, without the
+dense half. 100k is not run (it would need ~10x the 10k memory): its line is a linear estimate from
+the 10k figures, and says so.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.service import Assistant
+from index.memory import RecordsReader, read_records
+from index.models import Trial
+
+REPO = Path(__file__).resolve().parent.parent
+CTGOV = REPO.parent / "shared" / "data" / "ctgov"
+SEEDS = REPO / "seeds"
+REPLICATED = 10_000
+QUESTIONS = {
+    "set": "Which studies take patients with a performance status of ECOG 2?",
+    "set-concept": "Which studies rule out people whose cancer has spread to the brain?",
+    "filter": "Which studies are recruiting in the United States and started after 2015?",
+    "open": "Why are pregnant women kept out of these studies?",
+    "one-trial": "What is the maximum age in {nct_id}?",
+    "vignette": "61M NSCLC, ECOG 1, plt 120, ANC 2.0, creat nl, treated brain mets, on no other study drug. "
+    "Which studies could he enter?",
+}
+
+
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def replicate(trials: Sequence[Trial], size: int) -> list[Trial]:
+    """`size` trials: the real ones, then copies of them under new NCT IDs (NCT9 + copy + position)."""
+    out = list(trials)
+    copy = 0
+    while len(out) < size:
+        copy += 1
+        out += [
+            t.model_copy(update={"nct_id": f"NCT9{copy:01d}{n:06d}"})
+            for n, t in enumerate(trials[: size - len(out)])
+        ]
+    return out
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _measure(assistant: Assistant, question: str, rounds: int) -> tuple[float, list[float], int]:
+    started = time.perf_counter()
+    answer = assistant.ask(question, session_id=uuid.uuid4().hex)
+    first = (time.perf_counter() - started) * 1000
+    warm = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        assistant.ask(question, session_id=uuid.uuid4().hex)
+        warm.append((time.perf_counter() - started) * 1000)
+    return first, warm, len(answer.model_dump_json().encode())
+
+
+def _corpus_lines(name: str, trials: list[Trial], rounds: int) -> tuple[list[str], dict[str, float]]:
+    gc.collect()
+    before = _rss_mib()
+    reader = RecordsReader(trials)
+    started = time.perf_counter()
+    reader.keywords().sync()
+    keyword_seconds = time.perf_counter() - started
+    assistant = Assistant(reader)
+    lines, p50s = [], {}
+    for kind, question in QUESTIONS.items():
+        first, warm, size = _measure(assistant, question.format(nct_id=trials[0].nct_id), rounds)
+        p50s[kind] = statistics.median(warm)
+        lines.append(
+            f"{name:<14} {kind:<12} {first:>9.0f} {p50s[kind]:>9.1f} {_percentile(warm, 0.95):>9.1f} "
+            f"{size / 1024:>8.1f}"
+        )
+    lines.append(
+        f"{name:<14} keyword index built in {keyword_seconds:.1f} s; process holds "
+        f"{_rss_mib() - before:.0f} MiB more with this corpus loaded ({_rss_mib():.0f} MiB in all)"
+    )
+    return lines, p50s
+
+
+def run() -> list[str]:
+    if not CTGOV.is_dir():
+        return [f"skipped: {CTGOV} is absent"]
+    started = time.perf_counter()
+    real = read_records(CTGOV, pattern="*")[0]
+    corpora = {
+        "seeds": (read_records(SEEDS, pattern="*.txt")[0], 20),
+        f"real {len(real)}": (real, 10),
+        f"replicated {REPLICATED // 1000}k": (replicate(real, REPLICATED), 3),
+    }
+    lines = [
+        f"read + enrich {len(real)} CT.gov records: {time.perf_counter() - started:.1f} s; "
+        f"the {REPLICATED // 1000}k corpus repeats them under new NCT IDs",
+        f"{'corpus':<14} {'kind':<12} {'first ms':>9} {'p50 ms':>9} {'p95 ms':>9} {'JSON KiB':>8}",
+    ]
+    measured: dict[str, tuple[int, dict[str, float]]] = {}
+    for name, (trials, rounds) in corpora.items():
+        corpus_lines, p50s = _corpus_lines(name, trials, rounds)
+        lines += corpus_lines
+        measured[name] = (len(trials), p50s)
+    (small_n, small), (big_n, big) = list(measured.values())[1:]
+    growth = ", ".join(f"{kind} x{big[kind] / small[kind]:.1f}" for kind in QUESTIONS if small[kind])
+    lines.append(f"p50 growth from {small_n} to {big_n} trials (x{big_n / small_n:.1f}): {growth}")
+    estimate = ", ".join(f"{kind} ~{big[kind] * 100_000 / big_n / 1000:.1f} s" for kind in QUESTIONS)
+    lines.append(f"100k estimate (linear from {big_n}, not measured): {estimate}")
+    lines.append(
+        f"p95 over {corpora[f'replicated {REPLICATED // 1000}k'][1]} warm rounds at 10k is their maximum"
+    )
+    return lines
