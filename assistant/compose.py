@@ -91,7 +91,8 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
             "",
             f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}.",
         ]
-    matched_trials = [t for t in trials if t.nct_id in {e.nct_id for e in matches}]
+    matched_ids = {e.nct_id for e in matches}
+    matched_trials = [t for t in trials if t.nct_id in matched_ids]
     aggregate_lines, aggregate_citations = _aggregate_lines(query, matched_trials)
     lines = aggregate_lines + lines if aggregate_lines else lines
     lines += _block(_conflict_lines(matched_trials))

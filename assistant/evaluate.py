@@ -249,20 +249,20 @@ def _scenarios(facts: Sequence[Fact], circumstances: Sequence[str]) -> list[list
     ("ALT <= 3 x ULN; <= 5 x ULN with liver metastases"); a limit for patients without X applies
     only when X is absent.
     """
+    general = [f for f in facts if not f.qualifier]
+    qualified = [(f, *_topic(f.qualifier)) for f in facts if f.qualifier]
+    if not qualified:  # the common case: one scenario, every limit applies
+        return [general]
     stated = dict(_topic(c) for c in circumstances)
-    topics = sorted({_topic(f.qualifier)[0] for f in facts if f.qualifier})
     worlds: list[dict[str, bool]] = [{}]
-    for topic in topics:
+    for topic in sorted({topic for _, topic, _ in qualified}):
         options = [stated[topic]] if topic in stated else [True, False]
         worlds = [{**world, topic: present} for world in worlds for present in options]
     scenarios = []
     for world in worlds:
-        conditional = [
-            f for f in facts if f.qualifier and world[_topic(f.qualifier)[0]] == _topic(f.qualifier)[1]
-        ]
-        exception_holds = any(_topic(f.qualifier)[1] for f in conditional if f.qualifier)
-        general = [] if exception_holds else [f for f in facts if not f.qualifier]
-        scenarios.append([*general, *conditional])
+        conditional = [(f, with_it) for f, topic, with_it in qualified if world[topic] == with_it]
+        exception_holds = any(with_it for _, with_it in conditional)
+        scenarios.append([*([] if exception_holds else general), *(f for f, _ in conditional)])
     return scenarios
 
 

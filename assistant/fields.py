@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from datetime import date
+from functools import lru_cache
 
 from dateutil import parser as dateparser
 
@@ -127,6 +128,7 @@ def _date_filters(text: str) -> list[FieldTest]:
     return tests
 
 
+@lru_cache(maxsize=65_536)  # each trial's dates are read again by every date question
 def _parse_date(written: str, end_of_period: bool) -> date | None:
     """'31 dec 2026', 'December 2026', '2026-12', '2026' -> a date; a month or year alone is its last
     day when the bound includes it ("by 2026" is "on or before 2026-12-31"), else its first."""

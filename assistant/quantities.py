@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pint
 from pydantic import BaseModel
 
 from index.language import units
@@ -120,10 +119,7 @@ def convert(quantity: Quantity, unit: str | None, kind: FactKind | None = None) 
     source, target = display_family(quantity.unit), display_family(unit)
     if source is None or target is None:
         return None
-    try:
-        return units.convert(quantity.value, source, target, kind)
-    except pint.DimensionalityError:
-        return None
+    return units.convert(quantity.value, source, target, kind)
 
 
 def compare(value: float, comparator: str, bound: float) -> bool:

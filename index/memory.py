@@ -16,6 +16,7 @@ from pathlib import Path
 
 from index.chunks import chunk_trial
 from index.enrich import enrich
+from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
 from index.readers import read_file
@@ -29,6 +30,7 @@ class RecordsReader:
         self._settings = settings or Settings(chroma_url=None)
         self._trials = {t.nct_id: t for t in trials}
         self._generation = uuid.uuid4().hex  # the trials never change
+        keep_from_collector()
         self._keywords: KeywordIndex | None = None
 
     def all_trials(self) -> list[Trial]:

@@ -32,9 +32,9 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import chromadb
@@ -43,11 +43,14 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.errors import ChromaError
 from filelock import FileLock, Timeout
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, Field, ValidationError
 
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
+
 from index.errors import IndexBusyError, IndexStoreError
+from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
 from index.seams import Embedder
@@ -186,9 +189,13 @@ class TrialStore:
             self._chunks = self._collection(settings.collection_name("chunks"))
             self._records = self._collection(settings.collection_name("trials"))
             self._meta = self._collection(settings.collection_name("meta"))
-            self.vectorstore = self._langchain_store()
 
-    def _langchain_store(self) -> Chroma:
+    @cached_property
+    def vectorstore(self) -> Chroma:
+        """The chunk collection as a LangChain vector store (made on first use: langchain_chroma
+        takes a while to import and answering never needs it)."""
+        from langchain_chroma import Chroma
+
         embeddings = (
             self.embedder if isinstance(self.embedder, Embeddings) else _EmbeddingsAdapter(self.embedder)
         )
@@ -353,6 +360,7 @@ class TrialStore:
                 ident: self._parse_trial(ident, document)
                 for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
             }
+            keep_from_collector()
         return self._trials_cache
 
     def _parse_trial(self, nct_id: str, document: str | None) -> Trial:
@@ -621,7 +629,6 @@ class TrialStore:
             name = self._chunks.name
             self._call("drop the unreadable chunk collection", lambda: self._client.delete_collection(name))
             self._chunks = self._call("recreate the chunk collection", lambda: self._collection(name))
-            self.vectorstore = self._langchain_store()
             for nct_id in trials:
                 report.damage(nct_id, "chunk collection unreadable: rebuilt")
         if report.unreadable_records:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
-
-import pint
+from typing import TYPE_CHECKING, Any
 
 from index.language.data import load
 from index.models import FactKind
+
+if TYPE_CHECKING:
+    import pint
 
 BARE = "bare"  # the unit family of a number written without a unit
 AS_WRITTEN = "as_written"  # facts of this analyte keep the unit the record wrote
@@ -59,6 +60,8 @@ def _data() -> dict[str, Any]:
 
 @cache
 def _registry() -> pint.UnitRegistry[Any]:
+    import pint  # here: its import (0.4 s) is paid only by a question or record that converts units
+
     registry: pint.UnitRegistry[Any] = pint.UnitRegistry()
     registry.define("ULN = [upper_limit_of_normal]")  # a multiple of the laboratory's upper limit
     return registry
@@ -93,6 +96,7 @@ def analytes() -> tuple[Analyte, ...]:
     )
 
 
+@cache
 def analyte(kind: FactKind) -> Analyte | None:
     return next((a for a in analytes() if a.kind == kind), None)
 
@@ -146,16 +150,15 @@ def to_canonical(kind: FactKind, value: float, family: str | None) -> Amount | N
     if analyte_.canonical == AS_WRITTEN:
         return Amount(value, _family(family).display)
     target = _family(analyte_.canonical)
-    return Amount(convert(value, family, target.key, kind), target.display)
+    converted = convert(value, family, target.key, kind)
+    return Amount(converted, target.display) if converted is not None else None
 
 
-def convert(value: float, from_family: str, to_family: str, kind: FactKind | None = None) -> float:
+def convert(value: float, from_family: str, to_family: str, kind: FactKind | None = None) -> float | None:
     """`value` from one unit family to another through pint; a mass <-> molar conversion uses the
-    analyte's molar mass. Raises pint.DimensionalityError when the two cannot be compared."""
+    analyte's molar mass. None when the two cannot be compared."""
     factor = _factor(from_family, to_family, kind)
-    if factor is None:
-        raise pint.DimensionalityError(from_family, to_family)
-    return round(value * factor, 6)
+    return round(value * factor, 6) if factor is not None else None
 
 
 @lru_cache(maxsize=4096)
@@ -176,10 +179,10 @@ def _factor(from_family: str, to_family: str, kind: FactKind | None) -> float | 
         quantity = (
             quantity * molar_mass if quantity.check("[substance]/[length]**3") else quantity / molar_mass
         )
-    try:
-        return float((quantity / target).to("dimensionless").magnitude)
-    except pint.DimensionalityError:  # "x ULN" against mg/dL: no molar mass makes them comparable
+    ratio = quantity / target
+    if not ratio.dimensionless:  # "x ULN" against mg/dL: no molar mass makes them comparable
         return None
+    return float(ratio.to("dimensionless").magnitude)
 
 
 def display_family(display: str) -> str | None:
