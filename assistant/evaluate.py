@@ -457,7 +457,7 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
             reason=f"mentions {term}",
             citations=[Citation(nct_id=trial.nct_id, section="Record", quote=quote)],
         )
-    return TestResult(outcome="no match", reason=f"does not mention {term}")
+    return TestResult(outcome="not stated", reason=f"does not mention {term}")
 
 
 def _washout_result(trial: Trial, term: str) -> TestResult:

@@ -58,12 +58,14 @@ _SET_CUE = re.compile(
     # "which platelet studies", "which of the thrombocytopenia trials", "wich studies": up to three
     # words may say what kind of trials
     r"\b(?:which|wich|whcih|what|list|show|find|any|all|how many|name)\s+"
-    r"(?:(?:of\s+)?(?:the|those|these|them|your)\s+)?(?:[\w/+-]+\s+){0,3}?(?:trials|studies|protocols|ones)\b"
+    r"(?:(?:of\s+)?(?:the|those|these|them|your)\s+)?(?:[\w/+-]+\s+){0,3}?(?:trials|studies|protocols|records|ones)\b"
     r"|\b(?:which|wich|whcih|what|list|show|find|any|all|name)\s+(?:(?:of\s+)?(?:the|those|these)\s+)?"
     r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trial|study|protocol|one)\b"
     r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study|protocols?)\b"
     r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
-    r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b",
+    r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b"
+    # "do the trials say anything on X": a question to every trial
+    r"|^\s*(?:do|did)\s+(?:the|these|those|all(?:\s+the)?)\s+(?:trials|studies|protocols|records)\b",
     re.IGNORECASE,
 )
 _LIST_ALL = re.compile(
@@ -260,7 +262,13 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
         "gives",
     ),
     (r"stud(?:y|ies|ying)|target(?:s|ing)?|focus(?:es)? on|treat(?:s|ing)?", "studies"),
-    (r"mention(?:s|ing)?|refer(?:s)? to|talk about", "mentions"),
+    (
+        r"mention(?:s|ing)?|refer(?:s)? to|talk(?:s)? about|discuss(?:es)?|address(?:es)?"
+        # "what do the trials say about X", "is anything said on X": what the records hold on X
+        r"|(?:say|says|said|state|states|stated|write|writes|written|note|notes|noted)\s+(?:anything\s+)?"
+        r"(?:about|regarding|concerning|on)|anything\s+(?:about|regarding|concerning|on)",
+        "mentions",
+    ),
     # bare prepositions: set questions only; not "on", which puts a patient on a drug ("on filgrastim")
     (r"(?:are|is) (?:for|in|about|on)|for|in|about", "studies"),
 ]
@@ -273,7 +281,9 @@ _TERM_STOP = re.compile(
     # people and pronouns name the patient, not the condition: "exclude her because of the AF"
     r"her|him|his|them|their|she|he|they|pts?|someone|somebody|anyone|people|persons?|wom[ae]n|m[ae]n|"
     r"who (?:are|is|need|needs|has|have)|are|is|needs?|need(?:ing)?|because of|bc of|b/c|due to|"
-    r"e\.?g\.?|such as|like|including|actually|also|still|currently)\b",
+    r"e\.?g\.?|such as|like|including|actually|also|still|currently|"
+    # what the question is about, never part of the term: "require regarding contraception"
+    r"regarding|concerning|with (?:regard|respect) to|in terms of|as regards|anything|something)\b",
     re.IGNORECASE,
 )
 # Time phrases belong to the window, not the term: "rhTPO within the last 3 months".

@@ -254,3 +254,24 @@ def test_markup_in_a_question_is_not_read() -> None:
     assert [t.value for t in query.numeric] == [2.0]
     # a comparator is not markup
     assert not read("which trials accept platelets <50 and ANC >1.0?").ignored_instructions
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("What have these studies got to say about hepatitis B?", "hepatitis B"),
+        ("Do the protocols say anything on contraception?", "contraception"),
+        ("Which records discuss tumour biopsies?", "tumour biopsies"),
+        ("Do the trials state anything concerning grapefruit juice?", "grapefruit juice"),
+    ],
+)
+def test_asking_what_the_records_say_on_a_topic_is_a_mention_search(question: str, term: str) -> None:
+    # "say about X" asks what the records hold on X, not which trials are for X as a condition
+    query = read(question)
+    assert query.kind == QuestionKind.SET
+    assert [(t.mode, t.term.lower()) for t in query.terms] == [("mentions", term.lower())]
+
+
+def test_words_saying_what_a_question_is_about_are_not_part_of_the_term() -> None:
+    query = read("Which trials require anything with regard to breastfeeding?")
+    assert [t.term.lower() for t in query.terms] == ["breastfeeding"]
