@@ -104,6 +104,10 @@ def filter_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
             if " ".join(w.group() for w in words[:n]).lower() in places:
                 spans.append((cue.start(), cue.end() + words[n - 1].end()))
                 break
+    conflict = _CONFLICT.search(text)
+    if conflict:  # "disagree with themselves about sex": the topic of the conflict, not a condition
+        topic = _CONFLICT_TOPIC.search(text, conflict.end())
+        spans.append((conflict.start(), topic.end() if topic else conflict.end()))
     return spans
 
 

@@ -221,7 +221,7 @@ _FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
     (r"\bobservational\b", "study_type", ["OBSERVATIONAL"], "observational"),
     (r"\bopen[- ]label\b|\bunblinded\b|\bno masking\b", "masking", ["NONE"], "open-label"),
     (
-        r"\b(?:double|triple|quadruple)[- ]blind(?:ed)?\b|\bplacebo[- ]controlled\b",
+        r"\b(?:double|triple|quadruple)[- ]blind(?:ed)?\b",
         "masking",
         ["DOUBLE", "TRIPLE", "QUADRUPLE"],
         "double-blind or more",
@@ -681,7 +681,9 @@ _ECOG = re.compile(
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
-    r"|\b(?:patients?|people|adults|someone|person)\s+(?:over|above|older than)\s+(\d{1,3})\b"
+    r"|\b(?:patients?|people|adults|someone|person|children|child|kids?|adolescents?|teen(?:ager)?s?|infants?"
+    r"|toddlers?|bab(?:y|ies)|elderly)\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+"
+    r"(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter)\s+is\s+(\d{1,3})\b"
     # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
     r"(?!\s*(?:x|%|mg|g/|\.\d|×))(?!\s*(?:yrs?|years?|y|months?|mos?|weeks?|wks?|days?)\s+(?!old\b)\w)",
@@ -700,6 +702,8 @@ _AGE_LIMIT = re.compile(
 )
 # "someone over 75", "patients older than 80": an age above the number, in whole years.
 _OVER_AGE = re.compile(r"\b(?:over|above|older than)\s+$", re.IGNORECASE)
+# "children under 12", "kids younger than 5": an age below the number, in whole years.
+_UNDER_AGE = re.compile(r"\b(?:under|below|younger than)\s+$", re.IGNORECASE)
 # A comparator written after the number: "60 mL/min or less", "12 weeks or more".
 _TRAILING_COMPARATOR = re.compile(
     r"^\s*(?:or\s+(?P<le>less|lower|below|fewer|under)|or\s+(?P<ge>more|greater|higher|above|over))\b",
@@ -807,6 +811,10 @@ def _age_test(text: str) -> NumericTest | None:
     if _OVER_AGE.search(text[:number_at]):
         return NumericTest(
             kind=FactKind.AGE, mode="accepts", value=age + 1, unit="years", label=f"age over {age:g}"
+        )
+    if _UNDER_AGE.search(text[:number_at]) and age >= 1:
+        return NumericTest(
+            kind=FactKind.AGE, mode="accepts", value=age - 1, unit="years", label=f"age under {age:g}"
         )
     return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
 
@@ -1127,7 +1135,9 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
 _CONTROL_ARM = re.compile(
     r"\b(?:an?|the|any)\s+(?P<before>[\w+\-/]+(?:\s+(?:or\s+)?[\w+\-/]+){0,3}?)\s+"
     r"(?:control|comparator)\s+(?:arms?|groups?)\b"
-    r"|\b(?:control|comparator)\s+(?:arms?|groups?)\s+(?:of|with|using|giving|receiving|on)\s+(?P<after>.+)",
+    r"|\b(?:control|comparator)\s+(?:arms?|groups?)\s+(?:of|with|using|giving|receiving|on)\s+(?P<after>.+)"
+    # "placebo-controlled", "sham controlled": the control named in one adjective
+    r"|\b(?P<adjective>placebo|sham|vehicle|saline)[- ]controlled\b",
     re.IGNORECASE,
 )
 
@@ -1137,7 +1147,11 @@ def _control_arm_tests(text: str) -> list[TermTest]:
     match = _CONTROL_ARM.search(NCT_ID.sub(" ", text))
     if match is None:
         return []
-    tail = match.group("before") or _TERM_END.split(match.group("after"), maxsplit=1)[0]
+    tail = (
+        match.group("before")
+        or match.group("adjective")
+        or _TERM_END.split(match.group("after"), maxsplit=1)[0]
+    )
     return [TermTest(term=names[0], alternatives=names[1:], mode="controls") for names in _split_terms(tail)]
 
 

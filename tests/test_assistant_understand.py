@@ -275,3 +275,24 @@ def test_asking_what_the_records_say_on_a_topic_is_a_mention_search(question: st
 def test_words_saying_what_a_question_is_about_are_not_part_of_the_term() -> None:
     query = read("Which trials require anything with regard to breastfeeding?")
     assert [t.term.lower() for t in query.terms] == ["breastfeeding"]
+
+
+@pytest.mark.parametrize(
+    ("question", "age", "label"),
+    [
+        ("Which trials enrol kids under 12?", 11, "age under 12"),
+        ("Are there studies open to teenagers younger than 16?", 15, "age under 16"),
+        ("Any trials taking elderly over 80?", 81, "age over 80"),
+    ],
+)
+def test_people_under_or_over_an_age_are_an_age_test(question: str, age: float, label: str) -> None:
+    query = read(question)
+    assert [(n.kind, n.value, n.label) for n in query.numeric] == [(FactKind.AGE, age, label)]
+    assert query.terms == [] and query.fields == []  # not a term "kids", nor an enrolment size
+
+
+@pytest.mark.parametrize("question", ["Which trials are placebo-controlled?", "Any sham controlled studies?"])
+def test_a_control_named_in_an_adjective_is_a_control_arm_test(question: str) -> None:
+    query = read(question)
+    assert [t.mode for t in query.terms] == ["controls"]
+    assert query.fields == []  # a placebo control says nothing about masking
