@@ -21,7 +21,8 @@ from index.models import Criterion, Section
 _HEADING = re.compile(
     r"""^[ \t]*(?:[-*•]\s*)?
     (?:
-        (?:(?:key|main|general|additional|major|other|specific)\s+)?(?P<kind>i+nclusion|exclusion)
+        (?:(?:key|main|general|additional|major|other|specific)\s+)?
+            (?P<kind>(?:non[- ]?)?i+nclusion|exclusion)
             (?P<criteria>\s+criteri(?:a|on)s?)?
       | (?-i:(?:[A-Z][A-Za-z]+[ \t]+){1,2})(?P<kind_led>inclusion|exclusion)
             [ \t]+criteri(?:a|on)s?(?=[ \t]*:?[ \t]*$)
@@ -144,7 +145,8 @@ class _Builder:
     def _switch_section(self, heading: re.Match[str]) -> None:
         kind = (heading.group("kind") or heading.group("kind_led") or heading.group("kind_for") or "").lower()
         tail = heading.group("tail").lower()
-        if heading.group("ineligible") or kind == "exclusion":
+        # "Non-inclusion criteria" (a French registry's usual heading) are exclusions
+        if heading.group("ineligible") or kind == "exclusion" or kind.startswith("non"):
             new: Section | None = "exclusion"
         elif heading.group("eligible") or kind.endswith("nclusion"):
             new = "inclusion"

@@ -353,3 +353,39 @@ def test_pe_is_a_pulmonary_embolism_in_a_vignette_not_a_product_code() -> None:
     states = {s.name: s.days_ago for s in read_concepts("62F, PE 6 wks ago on apixaban, plt 80")}
     assert states.get("thrombosis") == 42.0
     assert "thrombosis" not in {s.name for s in read_concepts("received Exotoxin PE 38 in a prior trial")}
+
+
+MELANOMA = hand_trial("NCT93000011", ["Histologically confirmed cutaneous melanoma, stage III or IV"], [], [])
+CML = hand_trial("NCT93000012", ["Diagnosis of chronic myelogenous leukemia in chronic phase"], [], [])
+ANY_LEUKAEMIA = hand_trial("NCT93000013", ["Patients with a confirmed diagnosis of leukemia"], [], [])
+
+
+@pytest.mark.parametrize(
+    ("vignette", "excluded", "not_excluded"),
+    [
+        (
+            "45M Ph+ CML in chronic phase, on imatinib, plt 250k. Which studies?",
+            {"NCT93000011"},
+            {"NCT93000012", "NCT93000013"},
+        ),
+        (
+            "70F metastatic melanoma, ECOG 1. Anything for her?",
+            {"NCT93000012", "NCT93000013"},
+            {"NCT93000011"},
+        ),
+        (
+            "52M renal cell carcinoma with lung mets. Trials?",
+            {"NCT93000011", "NCT93000012", "NCT93000013"},
+            set(),
+        ),
+    ],
+)
+def test_the_patients_cancer_must_be_the_one_a_trial_is_for(
+    vignette: str, excluded: set[str], not_excluded: set[str]
+) -> None:
+    # a patient has one primary cancer: a trial for another one does not take them; a specific
+    # leukaemia is still a leukaemia
+    assistant = Assistant(InMemoryTrialReader([MELANOMA, CML, ANY_LEUKAEMIA]))
+    verdicts = _verdicts(assistant, vignette)
+    assert {n for n, v in verdicts.items() if v == "excluded"} == excluded
+    assert not_excluded.isdisjoint({n for n, v in verdicts.items() if v == "excluded"})

@@ -83,3 +83,25 @@ def test_real_record_with_a_led_exclusion_heading_and_a_not_eligible_sentence(ct
     assert any(t.endswith("are not eligible for this trial.") for t in texts(inclusion))
     assert texts(exclusion)[0].startswith("Patients who have had chemotherapy or radiotherapy within 4 weeks")
     assert "No other investigational agents." in texts(exclusion)
+
+
+@pytest.mark.parametrize(
+    "heading", ["Non-inclusion criteria:", "NON INCLUSION CRITERIA", "Noninclusion criteria:"]
+)
+def test_non_inclusion_criteria_are_exclusions(heading: str) -> None:
+    text = f"Inclusion criteria:\n1. Adults with asthma\n{heading}\n1. Current smokers\n2. Pregnancy"
+    inclusion, exclusion = split_criteria(text)
+    assert texts(inclusion) == ["Adults with asthma"]
+    assert texts(exclusion) == ["Current smokers", "Pregnancy"]
+
+
+def test_real_record_headed_non_inclusion(ctgov_dir: Path) -> None:
+    from index.readers import read_file
+
+    # NCT02679963 (a French registry record) heads its exclusions "Non-inclusion criteria:"; its
+    # 16th is "Patients with myelodysplastic syndrome/acute myeloid leukaemia."
+    trial = read_file(ctgov_dir / "xml_classic" / "NCT02679963.xml").trials[0]
+    inclusion, exclusion = split_criteria(trial.criteria_text or "")
+    assert "Histological diagnosis of NSCLC" in texts(inclusion)
+    assert "Patients with myelodysplastic syndrome/acute myeloid leukaemia." in texts(exclusion)
+    assert not any("myelodysplastic" in t for t in texts(inclusion))

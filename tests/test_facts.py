@@ -462,6 +462,9 @@ def test_lab_threshold_shapes(text: str, expected: list[str]) -> None:
         ("Patients 35 years of age and under must have a matched donor", "inclusion", None, []),
         ("Consent of parent or guardian in patients less than 18 years of age", "inclusion", None, []),
         ("At least 1 year of amenorrhea", "inclusion", None, []),
+        # an age inside a definition of menopause is not an age limit of the trial
+        ("Aged over 50 with no menses for a year, or FSH in the postmenopausal range", "inclusion", None, []),
+        ("Younger than 60 and post-menopausal by bilateral oophorectomy", "inclusion", None, []),
         ("Postnatal age <= 72 h", "inclusion", None, []),
     ],
 )

@@ -272,6 +272,7 @@ def _conditions(text: str, section: Section = "inclusion") -> list[str]:
             "Acute myeloid leukaemia in relapse; no acute promyelocytic leukaemia",
             "inclusion",
             [
+                "acute myeloid leukaemia",
                 "leukaemia",
                 "haematological disease",
             ],

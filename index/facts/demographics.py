@@ -81,7 +81,9 @@ _AGE_LEADS = re.compile(
 _AGE_LEAD_CHARS = 45
 _CONDITIONAL_AGE = re.compile(
     r"\bif\b|\bwhen\b|\bmust have\b|\bconsent of\b|\bdonors?\b|\bpriority\b|\bstratum\b|"
-    r"\bfor (?:patients|subjects|participants|those|children|women|men|adults)\b",
+    r"\bfor (?:patients|subjects|participants|those|children|women|men|adults)\b|"
+    # "under 55 years of age and amenorrheic for 12 months OR FSH >= 40": a menopause definition
+    r"\bamenorrh\w*|\bmenopaus\w*|\bFSH\b|follicle[- ]stimulating|\boophorectomy\b",
     re.IGNORECASE,
 )
 # "at least 1 year of amenorrhea", "2 years since diagnosis": a duration, not an age.
