@@ -667,6 +667,10 @@ def without_attribute_words(question: str, keys: list[str]) -> str:
     return question
 
 
+def label_of(key: str) -> str:
+    return BY_KEY[key].label
+
+
 def extract(key: str, trial: Trial) -> AttributeResult:
     return BY_KEY[key].extract(trial)
 

@@ -37,7 +37,7 @@ def _conflict_lines(trials: Sequence[Trial]) -> list[str]:
     return [f"- ⚠️ {ref(t.nct_id)} record conflict: {c}" for t in trials for c in t.conflicts]
 
 
-_PARTICIPLES = ("with ", "listing ", "contradicting ", "giving ", "sponsored ")
+_PARTICIPLES = ("with ", "listing ", "contradicting ", "giving ", "sponsored ", "stating ")
 
 
 def question_phrase(query: Query) -> str:
@@ -74,7 +74,8 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
         more = f" and {len(matches) - LIST_LIMIT} more" if len(matches) > LIST_LIMIT else ""
         lines = [f"**{len(matches)} of {len(evaluations)} trials{scope} {phrase}:** {ids}{more}."]
     else:
-        lines = [f"**No trial{scope} is stated to {phrase}.**"]
+        stated = f"found {phrase}" if phrase.startswith(_PARTICIPLES) else f"is stated to {phrase}"
+        lines = [f"**No trial{scope} {stated}.**"]
     lines += ["", *[_evaluation_line(e) for e in matches[:LIST_LIMIT]]]
     if len(matches) > LIST_LIMIT:
         lines.append(f"- …and {len(matches) - LIST_LIMIT} more; the full list is in `trials`.")

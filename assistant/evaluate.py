@@ -665,6 +665,8 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
 
 
 def field_result(trial: Trial, test: FieldTest) -> TestResult:
+    if test.field == "states":
+        return _states_result(trial, test)
     if test.field in ("sex", "accepts_sex"):
         return _sex_result(trial, test)
     if test.field in FIELDS:
@@ -685,6 +687,21 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
         reason=f"{test.field.replace('_', ' ')}: {readable}",
         citations=cites,
     )
+
+
+def _states_result(trial: Trial, test: FieldTest) -> TestResult:
+    """Whether the record states an attribute at all ("sets a maximum age"), with its words."""
+    found = extract(test.values[0], trial)
+    stated = bool(found.lines and found.citations)
+    outcome: Outcome = "match" if stated != test.negated else "no match"
+    if stated:
+        return TestResult(
+            outcome=outcome, reason=f"{found.label}: {found.lines[0]}", citations=found.citations
+        )
+    # nothing to quote for what a record leaves out: its title says which record was read
+    title = find_quote(trial, [trial.title])
+    cites = [Citation(nct_id=trial.nct_id, section="Title", quote=title)] if title else []
+    return TestResult(outcome=outcome, reason=f"states no {found.label}", citations=cites)
 
 
 def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:

@@ -86,6 +86,7 @@ FieldName = Literal[
     "conflict",
     "dose",
     "sponsor_name",
+    "states",  # values: [attribute key]; the record states it (negated: does not)
 ]
 
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Literal
 
-from assistant.attributes import attributes_in
+from assistant.attributes import attributes_in, label_of
 from assistant.fields import DATE_PHRASE, filter_spans, read_field_filters
 from assistant.quantities import (
     COMPARATOR_PATTERN,
@@ -442,6 +442,10 @@ def understand(
                 "patient_text": text,
             }
         )
+    if previous is not None and not query.has_tests() and _COMPLEMENT.match(text):
+        complement = _complement(previous, text)
+        if complement is not None:
+            return complement
     earlier = _subjects(previous) if previous else []
     if _COMPARE_CUE.search(text) and len(known) == 1 and _IT.search(text) and len(earlier) == 1:
         known = list(dict.fromkeys([*earlier, *known]))  # "how do its rules compare with <trial>?"
@@ -603,6 +607,46 @@ def _set_question(query: Query, text: str, previous: Turn | None) -> Query:
             "wants_excluded": refuses_value,
         }
     )
+
+
+# "and which ones don't?", "the rest?": the trials of the previous set question's scope it left out.
+_COMPLEMENT = re.compile(
+    r"^\s*(?:and|but|so|ok(?:ay)?)?[\s,]*(?:(?:what|how) about\s+)?(?:which|what)?\s*(?:ones?|trials?|studies"
+    r"|of them)?\s*(?:don'?t|do not|doesn'?t|does not|aren'?t|are not|won'?t|can'?t|cannot|haven'?t"
+    r"|have not|lack it|without (?:it|one|that))\b[\w\s]{0,25}\??\s*$"
+    r"|^\s*(?:and\s+)?(?:(?:what|how) about\s+)?the (?:others|rest|remaining (?:ones|trials|studies))"
+    r"\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def _complement(previous: Turn, text: str) -> Query | None:
+    """The previous set question turned round: its one filter or term negated ("which ones don't
+    [set a maximum age]"), or the limits it checked turned into what they rule out."""
+    asked = previous.query
+    if asked.kind != QuestionKind.SET:
+        return None
+    update: dict[str, object] = {"question": text, "follow_up": True}
+    one_test = len(asked.fields) + len(asked.terms) == 1 and not asked.numeric and not asked.counts
+    if one_test and asked.fields:
+        field = asked.fields[0]
+        update["fields"] = [field.model_copy(update={"negated": not field.negated, "label": _turned(field)})]
+        return asked.model_copy(update=update)
+    if one_test:
+        update["terms"] = [asked.terms[0].model_copy(update={"negated": not asked.terms[0].negated})]
+        return asked.model_copy(update=update)
+    if asked.numeric and not asked.fields and not asked.terms and not asked.counts:
+        # "which don't accept ECOG 2": the trials that refuse it
+        return asked.model_copy(update={**update, "wants_excluded": not asked.wants_excluded})
+    return None
+
+
+def _turned(test: FieldTest) -> str:
+    """The label of a field test negated: "not recruiting", "stating no maximum age"."""
+    if test.field == "states":
+        said, unsaid = "stating a ", "stating no "
+        return test.label.replace(*((unsaid, said) if test.negated else (said, unsaid)), 1)
+    return test.label.removeprefix("not ") if test.negated else f"not {test.label}"
 
 
 # "in that city", "the same country": a place the previous answer named.
@@ -963,6 +1007,32 @@ _DESIGN_FIELDS = frozenset(field for _, field, _, _ in _FIELD_PATTERNS)
 _WH_QUESTION = re.compile(r"^\W*(?:[^,:?]{0,30}[,:]\s+)?(?:which|what|how|when|where|who|whose)\b", re.I)
 
 
+# "which trials set a maximum age", "trials that don't state their enrolment": whether a record
+# states an attribute at all; any attribute of the catalogue can be named after the verb.
+_STATES_ATTRIBUTE = re.compile(
+    r"\b(?:(?P<lacks>don'?t|do not|does not|doesn'?t|never|lack(?:s|ing)?|without|no)\s+)?"
+    r"(?:have|has|having|state|states|stating|list|lists|listing|set|sets|setting|give|gives|giving|specify"
+    r"|specifies|impose|imposes)\s+(?:an?\s+|any\s+|their\s+|its\s+|the\s+)?"
+    r"(?P<rest>[^?.;]*)",
+    re.IGNORECASE,
+)
+
+
+def _stated_attribute_filters(text: str) -> list[FieldTest]:
+    tests: list[FieldTest] = []
+    for match in _STATES_ATTRIBUTE.finditer(text):
+        # the attribute is all that follows the verb ("set a maximum age"); "set a separate ALT limit
+        # for patients with liver metastases" asks about those patients, not whether a limit exists
+        rest = match.group("rest").split()
+        keys = attributes_in(" ".join(rest)) if len(rest) <= 4 else []
+        if not keys or any(t.field == "states" for t in tests):
+            continue
+        lacks = match.group("lacks") is not None
+        label = f"stating {'no' if lacks else 'a'} {label_of(keys[0])}"
+        tests.append(FieldTest(field="states", values=[keys[0]], label=label, negated=lacks))
+    return tests
+
+
 def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
     tests: list[FieldTest] = []
     used_fields: set[str] = set()
@@ -988,6 +1058,7 @@ def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
             tests.append(FieldTest(field=sponsor_field, values=[agency_class], label=label))  # type: ignore[arg-type]
             break
     tests += read_field_filters(text, places)
+    tests += _stated_attribute_filters(text)
     phase = _PHASE.search(text)
     if phase:
         early, first, second = phase.groups()

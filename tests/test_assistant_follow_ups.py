@@ -96,3 +96,28 @@ def test_in_that_one_asks_the_one_earlier_trial_not_every_trial() -> None:
     answer = assistant.ask("In that one, which patients are excluded for transfusions?", session_id="one")
     assert answer.trials == ["NCT92000003"]
     assert any("14 days" in c.quote for c in answer.citations)
+
+
+def _seeds() -> Assistant:
+    from fakes import seed_trials
+
+    return Assistant(InMemoryTrialReader(seed_trials()))
+
+
+def test_whether_a_record_states_an_attribute_and_the_complement() -> None:
+    # Seeds 000 (NCT05394285) and 004 (NCT07162519) give "Maximum Eligible Age 75 Years" and an
+    # 18-75 criterion; the other three give no upper age.
+    assistant = _seeds()
+    first = assistant.ask("Which studies list an upper age limit?", session_id="s")
+    assert sorted(first.trials) == ["NCT05394285", "NCT07162519"]
+    rest = assistant.ask("and the others?", session_id="s")
+    assert sorted(rest.trials) == ["NCT05236582", "NCT06433830", "NCT07198672"]
+    assert "no maximum age" in rest.answer
+
+
+def test_which_ones_dont_turns_a_limit_into_what_it_rules_out() -> None:
+    # NCT05394285 asks for "ECOG: 0-1"; three others allow 0-2 (read from the seed records)
+    assistant = _seeds()
+    assistant.ask("Which trials take a performance status of 2?", session_id="e")
+    refusing = assistant.ask("which ones don't?", session_id="e")
+    assert refusing.trials == ["NCT05394285"]
