@@ -392,9 +392,15 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     """The deciding criteria first: what excludes, then what to confirm; what is met is named."""
     lines = [f"**{ref(verdict.nct_id)} — {verdict.verdict}**"]
     for status in ("not met", "unknown"):
-        for check in (c for c in verdict.checks if c.status == status):
+        for check in (c for c in verdict.checks if c.status == status and (c.quote or status == "not met")):
             quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
             lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
+    # "no ECOG criterion in the record" for each lab the patient gave: one line, not one each
+    unstated = list(
+        dict.fromkeys(c.criterion for c in verdict.checks if c.status == "unknown" and not c.quote)
+    )
+    if unstated:
+        lines.append(f"- {_STATUS_MARK['unknown']}, no criterion in the record: {', '.join(unstated)}")
     met = list(dict.fromkeys(c.criterion for c in verdict.checks if c.status == "met"))
     if met:
         lines.append(f"- {_STATUS_MARK['met']}: {', '.join(met)} (details in the verdict table)")

@@ -92,6 +92,8 @@ class Answer(BaseModel):
         page_ids = set(self.trials[offset : offset + size])
         data = self.model_dump(mode="json", exclude={"results", "verdicts"})
         data["results"] = [r.model_dump(mode="json") for r in self.results if r.nct_id in page_ids]
-        data["verdicts"] = [v.model_dump(mode="json") for v in self.verdicts if v.nct_id in page_ids]
+        data["verdicts"] = [
+            v.model_dump(mode="json", exclude_none=True) for v in self.verdicts if v.nct_id in page_ids
+        ]
         data["page"] = Page(offset=offset, limit=size, total=total).model_dump()
         return data
