@@ -7,10 +7,12 @@ ones state "ECOG performance status 0-2", the even-numbered ones "ECOG performan
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fakes import read_trials
@@ -22,6 +24,9 @@ from assistant.service import Assistant
 from index.memory import RecordsReader
 from index.models import Trial
 from index.settings import Settings
+from ui.api import _REFUSED_GRADIO
+from ui.chat import ChatHandlers
+from ui.render import results_csv
 from ui.server import create_app
 
 SHOWN = 3
@@ -237,3 +242,61 @@ def test_fixture_records_read_as_written(trials: list[Trial]) -> None:
     """The expectations above rest on these readings of the hand-written records."""
     ecog = {t.nct_id: [(f.low, f.high) for f in t.facts if f.kind.value == "ecog"] for t in trials}
     assert all(ecog[n] == [(0, 2)] for n in ACCEPTING) and all(ecog[n] == [(0, 1)] for n in REFUSING)
+
+
+# ---- chat side panel ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def handlers(assistant: Assistant, trials: list[Trial], settings: Settings) -> ChatHandlers:
+    return ChatHandlers(assistant, RecordsReader(trials, settings), settings)
+
+
+def test_chat_panel_tables_every_result_with_a_csv(handlers: ChatHandlers) -> None:
+    *_, last = handlers.respond(MAN_ECOG_2, None, [])
+    panel, table, download = last[2], last[6], last[7]
+    assert table.visible is True and table.label == "All 7 results"
+    assert table.value["headers"] == ["NCT ID", "Title", "Status", "Phase", "Location", "Verdict"]
+    assert [row[0] for row in table.value["data"]] == ACCEPTING
+    assert table.value["data"][0] == [
+        "NCT90000001",
+        "Trial <b>1</b>",
+        "recruiting",
+        "PHASE3",
+        "France, Norway",
+        "likely eligible",
+    ]
+    rows = list(csv.reader(io.StringIO(Path(download.value["path"]).read_text(encoding="utf-8"))))
+    assert rows[0][-1] == "Verdict" and [r[0] for r in rows[1:]] == ACCEPTING
+    # the cards and verdict tables are those of the trials the text shows, escaped
+    assert re.findall(r'data-nct="(NCT\d{8})"', panel) == ACCEPTING[:SHOWN]
+    assert panel.count('<section class="verdict">') == SHOWN
+    assert "Trial &lt;b&gt;1&lt;/b&gt;" in panel and "<b>1</b>" not in panel
+
+
+def test_set_table_gives_the_deciding_criterion(handlers: ChatHandlers) -> None:
+    *_, last = handlers.respond(ECOG_2_SET, None, [])
+    table = last[6]
+    assert table.value["headers"][-1] == "Key criterion"
+    assert all("ECOG" in row[-1] for row in table.value["data"])
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_made_text() -> None:
+    text = results_csv(
+        ["NCT ID", "Title"], [["NCT1", '=HYPERLINK("https://evil.example")'], ["NCT2", "-2+3"]]
+    )
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][1] == '\'=HYPERLINK("https://evil.example")' and rows[2][1] == "'-2+3"
+
+
+@pytest.mark.parametrize(
+    ("path", "served"),
+    [
+        (f"/gradio_api/file=/tmp/gradio/abc/trial-results-{'0a' * 16}.csv", True),
+        ("/gradio_api/file=/tmp/gradio/abc/trial-results-zz.csv", False),
+        ("/gradio_api/file=/etc/passwd", False),
+        (f"/gradio_api/file=/tmp/gradio/abc/trial-results-{'0a' * 16}.csv/../x.txt", False),
+    ],
+)
+def test_only_results_csvs_are_served_as_files(path: str, served: bool) -> None:
+    assert (_REFUSED_GRADIO.match(path) is None) == served

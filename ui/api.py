@@ -331,13 +331,19 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+# The one kind of file the chat hands out: a results CSV (ui.chat.RESULTS_CSV_NAME, named with a
+# random token), which Gradio serves from its cache.
+_RESULTS_CSV = r"[^?#]*/trial-results-[0-9a-f]{32}\.csv$"
 # Gradio endpoints the chat does not use and that must not be reachable: deep links save a
 # conversation to disk and give it to whoever holds the session hash; uploads store files from
 # anyone; the /call, /run and /api routes would run the chat outside its bounded queue; the rest
-# serve files, streams, run history, monitoring and the development editor.
+# serve files (but for the results CSVs), streams, run history, monitoring and the development editor.
 _REFUSED_GRADIO = re.compile(
     r"^/(?:gradio_api/(?:deep_link|upload|upload_progress|process_recording|run-history|runs|"
-    r"vibe-edit|undo-vibe-edit|vibe-code|proxy=|file=|file/|stream/|call/|run/|api/|mcp|dev/)|monitoring)"
+    r"vibe-edit|undo-vibe-edit|vibe-code|proxy=|file=(?!"
+    + _RESULTS_CSV
+    + r")|file/|stream/|call/|run/|api/|mcp|"
+    r"dev/)|monitoring)"
 )
 
 
