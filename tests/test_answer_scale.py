@@ -255,10 +255,10 @@ def handlers(assistant: Assistant, trials: list[Trial], settings: Settings) -> C
 def test_chat_panel_tables_every_result_with_a_csv(handlers: ChatHandlers) -> None:
     *_, last = handlers.respond(MAN_ECOG_2, None, [])
     panel, table, download = last[2], last[6], last[7]
-    assert table.visible is True and table.label == "All 7 results"
-    assert table.value["headers"] == ["NCT ID", "Title", "Status", "Phase", "Location", "Verdict"]
-    assert [row[0] for row in table.value["data"]] == ACCEPTING
-    assert table.value["data"][0] == [
+    assert table["visible"] is True and table["label"] == "All 7 results"
+    assert table["value"]["headers"] == ["NCT ID", "Title", "Status", "Phase", "Location", "Verdict"]
+    assert [row[0] for row in table["value"]["data"]] == ACCEPTING
+    assert table["value"]["data"][0] == [
         "NCT90000001",
         "Trial <b>1</b>",
         "recruiting",
@@ -266,7 +266,7 @@ def test_chat_panel_tables_every_result_with_a_csv(handlers: ChatHandlers) -> No
         "France, Norway",
         "likely eligible",
     ]
-    rows = list(csv.reader(io.StringIO(Path(download.value["path"]).read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(Path(download["value"]).read_text(encoding="utf-8"))))
     assert rows[0][-1] == "Verdict" and [r[0] for r in rows[1:]] == ACCEPTING
     # the cards and verdict tables are those of the trials the text shows, escaped
     assert re.findall(r'data-nct="(NCT\d{8})"', panel) == ACCEPTING[:SHOWN]
@@ -277,8 +277,8 @@ def test_chat_panel_tables_every_result_with_a_csv(handlers: ChatHandlers) -> No
 def test_set_table_gives_the_deciding_criterion(handlers: ChatHandlers) -> None:
     *_, last = handlers.respond(ECOG_2_SET, None, [])
     table = last[6]
-    assert table.value["headers"][-1] == "Key criterion"
-    assert all("ECOG" in row[-1] for row in table.value["data"])
+    assert table["value"]["headers"][-1] == "Key criterion"
+    assert all("ECOG" in row[-1] for row in table["value"]["data"])
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_made_text() -> None:

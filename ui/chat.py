@@ -50,7 +50,7 @@ EXAMPLE_QUESTIONS = (
 )
 STREAM_STEPS = 12  # the answer appears in about this many growing pieces
 STREAM_PAUSE_S = 0.03
-# A results CSV lives in Gradio's cache, deleted once this old (the conversation is in memory only).
+# A results CSV is deleted once this old (the conversation itself is kept in memory only).
 # ui.api.GradioGuard serves no other file than those named like RESULTS_CSV_NAME.
 RESULTS_CSV_KEEP_S = 3600
 RESULTS_CSV_NAME = "trial-results-{token}.csv"
@@ -146,6 +146,7 @@ class ChatHandlers:
         self.assistant = assistant
         self.trials = trials
         self.settings = settings
+        self.csv_folder = Path(tempfile.mkdtemp(prefix="trials-results-"))
 
     def answer_trials(self, answer: Answer) -> tuple[list[Trial], dict[str, str]]:
         """The trials for the side panel's cards and the titles of every cited trial (references).
@@ -164,18 +165,23 @@ class ChatHandlers:
         """The sortable table of every result and the button that downloads it as CSV; both hidden
         for an answer without a result list."""
         if answer is None or not answer.results:
-            return gr.Dataframe(value=None, visible=False), gr.DownloadButton(value=None, visible=False)
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
         headers, rows = result_table(answer)
-        table = gr.Dataframe(
+        table = gr.update(
             value={"data": rows, "headers": headers}, label=f"All {len(rows)} results", visible=True
         )
-        with tempfile.TemporaryDirectory(prefix="trials-results-") as folder:
-            path = Path(folder) / RESULTS_CSV_NAME.format(token=uuid4().hex)
-            path.write_text(results_csv(headers, rows), encoding="utf-8")
-            # the button copies the file into Gradio's cache (deleted after RESULTS_CSV_KEEP_S)
-            label = f"Download all {len(rows)} results (CSV)"
-            download = gr.DownloadButton(label, value=str(path), visible=True)
-        return table, download
+        label = f"Download all {len(rows)} results (CSV)"
+        return table, gr.update(value=self._write_csv(results_csv(headers, rows)), label=label, visible=True)
+
+    def _write_csv(self, text: str) -> str:
+        """A new CSV file (Gradio serves it from where it is); those older than RESULTS_CSV_KEEP_S go."""
+        cutoff = time.time() - RESULTS_CSV_KEEP_S
+        for old in self.csv_folder.glob("*.csv"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        path = self.csv_folder / RESULTS_CSV_NAME.format(token=uuid4().hex)
+        path.write_text(text, encoding="utf-8")
+        return str(path)
 
     def respond(
         self, question: str, session_id: str | None, turns: list[ChatTurn], request: gr.Request | None = None
@@ -288,11 +294,7 @@ class ChatHandlers:
 
 def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings: Settings) -> gr.Blocks:
     handlers = ChatHandlers(assistant, trials, settings)
-    with gr.Blocks(
-        title="Clinical-trial assistant",
-        analytics_enabled=False,
-        delete_cache=(RESULTS_CSV_KEEP_S, RESULTS_CSV_KEEP_S),
-    ) as chat:
+    with gr.Blocks(title="Clinical-trial assistant", analytics_enabled=False) as chat:
         session = gr.State(None)
         turns = gr.State([])
         gr.Markdown(
