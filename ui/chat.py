@@ -345,6 +345,7 @@ def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings
                     datatype="str",
                     wrap=True,
                     max_height=360,
+                    column_widths=[120, 300, 120, 80, 130, 170],  # px: the title wraps, the rest fit
                     show_search="search",
                     visible=False,
                     elem_id="results-table",
