@@ -191,14 +191,14 @@ class ChatHandlers:
         `request` (given by Gradio) names the client, which bounds the conversations it keeps."""
         question = (question or "").strip()
         if not question:
-            yield _messages(turns), "", gr.skip(), session_id, turns, gr.skip(), gr.skip(), gr.skip()
+            yield _messages(turns), "", gr.skip(), session_id, turns, *_SKIP_REST
             return
         session_id = session_id or uuid4().hex
         pending = [
             *turns,
             ChatTurn(question=question, reply_html='<p class="note">Searching the records…</p>'),
         ]
-        yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip(), gr.skip(), gr.skip()
+        yield _messages(pending), "", gr.skip(), session_id, turns, *_SKIP_REST
 
         # Only the first update empties the question box: the clinician may already be typing the next one.
         client = request.client.host if request is not None and request.client else None
