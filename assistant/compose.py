@@ -77,7 +77,10 @@ def compose_set(
         lines = [f"**No trial{scope} is stated to {phrase}.**"]
     lines += ["", *[_evaluation_line(e) for e in head]]
     if len(matches) > len(head):
-        lines.append(f"- …and {len(matches) - len(head)} more: all {len(matches)} are in `trials`.")
+        rest = len(matches) - len(head)
+        lines.append(
+            f"- …and {rest} more: all {len(matches)} are in the results table (`trials` in the JSON)."
+        )
     if refused and not query.count_only:
         lines += ["", f"**Not matching: {trials_count(len(refused))}** (counted, not listed)."]
     if unstated:
