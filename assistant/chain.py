@@ -194,7 +194,7 @@ class AnswerChain:
             searched = self._open(state)
             if searched.answer is not None and not searched.answer.abstained:
                 return searched
-        return self._with(state, compose.compose_set(query, evaluations, trials))
+        return self._with(state, compose.compose_set(query, evaluations, trials, self.settings.answer_shown))
 
     def _attribute(self, state: PipelineState) -> PipelineState:
         query = _query(state)
@@ -252,7 +252,9 @@ class AnswerChain:
         scope = set(query.scope) if query.scope is not None else None
         trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
         verdicts = match_patient(trials, query.patient)
-        return self._with(state, compose.compose_match(verdicts, trials, query.wants_excluded))
+        return self._with(
+            state, compose.compose_match(verdicts, trials, self.settings.answer_shown, query.wants_excluded)
+        )
 
     def _open(self, state: PipelineState) -> PipelineState:
         query = _query(state)

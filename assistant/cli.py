@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # Nothing reaches the network at run time: set before any ML or UI library is imported.
 for _name, _value in {
@@ -33,6 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_ask = sub.add_parser("ask", help="ask one question")
     p_ask.add_argument("question")
     p_ask.add_argument("--json", action="store_true", help="print the Answer JSON")
+    paging = p_ask.add_mutually_exclusive_group()
+    paging.add_argument(
+        "--all", action="store_true", help="every result row and verdict, not only those shown"
+    )
+    paging.add_argument("--limit", type=_count(1), help="this many result rows and verdicts (a page)")
+    p_ask.add_argument("--offset", type=_count(0), default=0, help="the first result of the page (0-based)")
 
     p_chat = sub.add_parser("chat", help="interactive conversation")
     p_chat.add_argument("--jsonl", action="store_true", help="one question per stdin line, JSON out")
@@ -44,6 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     p_eval = sub.add_parser("eval", help="run the eval suite; non-zero exit when a gate fails")
     p_eval.add_argument("--report", default=None, help="folder for the JSON/markdown/HTML report")
     return parser
+
+
+def _count(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `least` (argparse names the option in its error)."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or int(text) < least:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least {least}")
+        return int(text)
+
+    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,9 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return check_command() if args.check else index_command(args.paths)
     if args.command == "ask":
-        from assistant.commands import ask_command
+        from assistant.commands import Paging, ask_command
 
-        return ask_command(args.question, as_json=args.json)
+        return ask_command(args.question, as_json=args.json, page=Paging(args.offset, args.limit, args.all))
     if args.command == "chat":
         from assistant.commands import chat_command
 

@@ -7,14 +7,31 @@ import os
 import sys
 import uuid
 from collections.abc import Callable
-from typing import TextIO
+from dataclasses import dataclass
+from typing import Any, TextIO
 
 from assistant.models import Answer
 from assistant.service import Assistant, build_assistant
 from index.errors import QuestionError, TrialsError
 
 
-def ask_command(question: str, as_json: bool = False) -> int:
+@dataclass(frozen=True)
+class Paging:
+    """Which result rows and verdicts `trials ask` prints: by default those the answer text shows."""
+
+    offset: int = 0
+    limit: int | None = None
+    everything: bool = False
+
+    def bounds(self, answer: Answer) -> tuple[int, int | None]:
+        return self.offset, (len(answer.trials) if self.everything else self.limit)
+
+    @property
+    def asked(self) -> bool:
+        return self.everything or self.limit is not None or self.offset > 0
+
+
+def ask_command(question: str, as_json: bool = False, page: Paging = Paging()) -> int:
     try:
         assistant = build_assistant()
         answer = assistant.ask(question)
@@ -26,7 +43,7 @@ def ask_command(question: str, as_json: bool = False) -> int:
         return 1
 
     def print_answer() -> int:
-        _print_answer(answer, as_json, sys.stdout)
+        _print_answer(answer, as_json, sys.stdout, page)
         return 0
 
     return until_reader_leaves(print_answer)
@@ -98,10 +115,34 @@ def _interactive(assistant: Assistant) -> int:
             print(f"(question not taken: {exc})")
 
 
-def _print_answer(answer: Answer, as_json: bool, out: TextIO) -> None:
+def _print_answer(answer: Answer, as_json: bool, out: TextIO, page: Paging = Paging()) -> None:
+    contract = answer.contract(*page.bounds(answer))
     if as_json:
-        out.write(json.dumps(answer.contract(), ensure_ascii=False, indent=2) + "\n")
+        out.write(json.dumps(contract, ensure_ascii=False, indent=2) + "\n")
         return
     out.write(answer.answer + "\n")
     for note in answer.notes:
         out.write(f"\nNote: {note}\n")
+    if page.asked:
+        _print_rows(contract, out)
+
+
+def _print_rows(contract: dict[str, Any], out: TextIO) -> None:
+    """The page of result rows, one tab-separated line each, under a line saying which they are."""
+    rows, page = contract["results"], contract["page"]
+    first = page["offset"] + 1
+    out.write(
+        f"\nResults {first}-{page['offset'] + len(rows)} of {page['total']}:\n"
+        if rows
+        else "\nNo results on this page.\n"
+    )
+    for row in rows:
+        cells = [
+            row["nct_id"],
+            row["title"],
+            row["status"],
+            row["phase"],
+            row["location"],
+            row["verdict"] or row["criterion"],
+        ]
+        out.write("\t".join(cell or "" for cell in cells) + "\n")

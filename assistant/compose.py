@@ -11,22 +11,18 @@ from collections.abc import Callable, Sequence
 from assistant.attributes import BY_KEY, AttributeResult
 from assistant.evaluate import TestResult, TrialEvaluation
 from assistant.evidence import find_quote, md_quote
-from assistant.models import Answer, Citation, Verdict
+from assistant.models import Answer, Citation, Status, Verdict
 from assistant.query import Query, QuestionKind
 from assistant.record_text import RecordSentence
+from assistant.results import counted_group, listed, ref, result_row, trials_count
 from assistant.retrieve import Passage, RankedSentence, rank_sentences
 from index.models import Trial
 
 OPEN_SENTENCES = 3  # at most this many verbatim sentences form an open question's direct answer
 OPEN_SUPPORT = 3  # further passages quoted beneath the direct answer
 DIRECT_SHARE = 0.6  # a sentence joins the direct answer only when it scores this share of the best
-LIST_LIMIT = 15  # evidence lines shown before a long result set is summarised
 _NOT_STATED_LIMIT = 25
 _STATUS_MARK = {"met": "✅ met", "not met": "❌ not met", "unknown": "❓ unknown"}
-
-
-def ref(nct_id: str) -> str:
-    return f"[{nct_id}]"
 
 
 def _first_quote(citations: Sequence[Citation]) -> str:
@@ -63,44 +59,40 @@ def question_phrase(query: Query) -> str:
 # ---- set questions ---------------------------------------------------------------------------
 
 
-def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Sequence[Trial]) -> Answer:
+def compose_set(
+    query: Query, evaluations: Sequence[TrialEvaluation], trials: Sequence[Trial], shown: int
+) -> Answer:
+    """The matching trials: the first `shown` named with their evidence and cited, the rest counted
+    (all of them in `trials` and `results`); trials that do not match are counted, not cited."""
     matches = [e for e in evaluations if e.outcome == "match"]
     refused = [e for e in evaluations if e.outcome == "no match"]
     unstated = [e for e in evaluations if e.outcome == "not stated"]
+    head = matches[:shown]
     phrase = question_phrase(query)
     scope = f" (of the {len(evaluations)} trials from the previous answer)" if query.scope is not None else ""
     if matches:
-        ids = ", ".join(ref(e.nct_id) for e in matches[:LIST_LIMIT])
-        more = f" and {len(matches) - LIST_LIMIT} more" if len(matches) > LIST_LIMIT else ""
-        lines = [f"**{len(matches)} of {len(evaluations)} trials{scope} {phrase}:** {ids}{more}."]
+        ids = listed([e.nct_id for e in head], len(matches))
+        lines = [f"**{len(matches)} of {len(evaluations)} trials{scope} {phrase}:** {ids}."]
     else:
         stated = f"found {phrase}" if phrase.startswith(_PARTICIPLES) else f"is stated to {phrase}"
         lines = [f"**No trial{scope} {stated}.**"]
-    lines += ["", *[_evaluation_line(e) for e in matches[:LIST_LIMIT]]]
-    if len(matches) > LIST_LIMIT:
-        lines.append(f"- …and {len(matches) - LIST_LIMIT} more; the full list is in `trials`.")
+    lines += ["", *[_evaluation_line(e) for e in head]]
+    if len(matches) > len(head):
+        rest = len(matches) - len(head)
+        lines.append(
+            f"- …and {rest} more: all {len(matches)} are in the results table (`trials` in the JSON)."
+        )
     if refused and not query.count_only:
-        lines += ["", f"**Not matching ({len(refused)}):**"]
-        lines += [_evaluation_line(e) for e in refused[:LIST_LIMIT]]
-        if len(refused) > LIST_LIMIT:
-            lines.append(f"- …and {len(refused) - LIST_LIMIT} more.")
+        lines += ["", f"**Not matching: {trials_count(len(refused))}** (counted, not listed)."]
     if unstated:
-        shown = ", ".join(e.nct_id for e in unstated[:_NOT_STATED_LIMIT])
-        more = f" and {len(unstated) - _NOT_STATED_LIMIT} more" if len(unstated) > _NOT_STATED_LIMIT else ""
-        reasons = sorted({r.reason for e in unstated for r in e.results if r.outcome == "not stated"})
-        lines += [
-            "",
-            f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}.",
-        ]
-    matched_ids = {e.nct_id for e in matches}
-    matched_trials = [t for t in trials if t.nct_id in matched_ids]
-    aggregate_lines, aggregate_citations = _aggregate_lines(query, matched_trials)
+        lines += ["", _unstated_line(unstated)]
+    by_id = {t.nct_id: t for t in trials}
+    head_trials = [by_id[e.nct_id] for e in head if e.nct_id in by_id]
+    aggregate_lines, aggregate_citations = _aggregate_lines(
+        query, [by_id[e.nct_id] for e in matches if e.nct_id in by_id], shown
+    )
     lines = aggregate_lines + lines if aggregate_lines else lines
-    lines += _block(_conflict_lines(matched_trials))
-    citations = [c for e in matches for c in e.citations] + [
-        c for e in refused[:LIST_LIMIT] for c in e.citations
-    ]
-    citations += aggregate_citations
+    lines += _block(_conflict_lines(head_trials))
     notes = (
         [f"{len(unstated)} trial(s) do not state this: listed as not stated, neither included nor excluded."]
         if unstated
@@ -109,14 +101,24 @@ def compose_set(query: Query, evaluations: Sequence[TrialEvaluation], trials: Se
     return Answer(
         answer="\n".join(lines).strip(),
         trials=[e.nct_id for e in matches],
-        citations=citations,
+        citations=[c for e in head for c in e.citations] + aggregate_citations,
         kind=QuestionKind.SET,
         notes=notes,
+        shown=len(head),
+        results=[result_row(by_id[e.nct_id], criterion=_decisive(e)) for e in matches if e.nct_id in by_id],
     )
 
 
-def _aggregate_lines(query: Query, trials: Sequence[Trial]) -> tuple[list[str], list[Citation]]:
-    """'The combined target enrolment is 273': the number first, then each trial's part, cited."""
+def _unstated_line(unstated: Sequence[TrialEvaluation]) -> str:
+    shown = ", ".join(e.nct_id for e in unstated[:_NOT_STATED_LIMIT])
+    more = f" and {len(unstated) - _NOT_STATED_LIMIT} more" if len(unstated) > _NOT_STATED_LIMIT else ""
+    reasons = sorted({r.reason for e in unstated for r in e.results if r.outcome == "not stated"})
+    return f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}."
+
+
+def _aggregate_lines(query: Query, trials: Sequence[Trial], shown: int) -> tuple[list[str], list[Citation]]:
+    """'The combined target enrolment is 273': the number first, then each trial's part, the first
+    `shown` of them named and cited, the rest summed."""
     if query.aggregate is None:
         return [], []
     stated = [(t, t.enrollment) for t in trials if t.enrollment is not None]
@@ -130,17 +132,28 @@ def _aggregate_lines(query: Query, trials: Sequence[Trial]) -> tuple[list[str], 
         if query.aggregate == "sum"
         else f"**The mean enrolment of these {len(stated)} trials is {total / len(stated):.1f}**"
     )
-    parts = " + ".join(f"{n} ({ref(t.nct_id)})" for t, n in stated)
+    parts = " + ".join(f"{n} ({ref(t.nct_id)})" for t, n in stated[:shown])
+    rest = stated[shown:]
+    if rest:
+        parts += f" + {sum(n for _, n in rest)} (the other {len(rest)} trials)"
     lines = [f"{headline} = {parts}."]
     if missing:
-        lines.append(f"Not stated, so not counted: {', '.join(missing)}.")
-    citations = [c for t, _ in stated for c in BY_KEY["enrollment"].extract(t).citations]
+        more = f" and {len(missing) - shown} more" if len(missing) > shown else ""
+        lines.append(f"Not stated, so not counted: {', '.join(missing[:shown])}{more}.")
+    citations = [c for t, _ in stated[:shown] for c in BY_KEY["enrollment"].extract(t).citations]
     return [*lines, ""], citations
 
 
+def _decisive_results(evaluation: TrialEvaluation) -> list[TestResult]:
+    return [r for r in evaluation.results if r.outcome == evaluation.outcome] or evaluation.results
+
+
+def _decisive(evaluation: TrialEvaluation) -> str:
+    return "; ".join(r.reason for r in _decisive_results(evaluation))
+
+
 def _evaluation_line(evaluation: TrialEvaluation) -> str:
-    decisive = [r for r in evaluation.results if r.outcome == evaluation.outcome] or evaluation.results
-    parts = [f"{r.reason}{_first_quote(r.citations)}" for r in decisive]
+    parts = [f"{r.reason}{_first_quote(r.citations)}" for r in _decisive_results(evaluation)]
     return f"- {ref(evaluation.nct_id)} {evaluation.title}: " + "; ".join(parts)
 
 
@@ -309,62 +322,93 @@ def _cell(result: AttributeResult) -> str:
 
 
 def compose_match(
-    verdicts: Sequence[tuple[Verdict, list[Citation]]], trials: Sequence[Trial], wants_excluded: bool = False
+    verdicts: Sequence[tuple[Verdict, list[Citation]]],
+    trials: Sequence[Trial],
+    shown: int,
+    wants_excluded: bool = False,
 ) -> Answer:
-    """Verdict groups first, then each trial's checks. A trial none of whose criteria could be checked
-    against the patient is reported as such, not offered as a candidate. `wants_excluded` ("which
-    trials does that rule out?") makes the excluded trials the result."""
+    """Verdict groups first, then the checks of the first `shown` result trials, which alone are
+    cited; the other groups are counted, with the criteria that decided them. A trial none of whose
+    criteria could be checked against the patient is reported as such, not offered as a candidate.
+    `wants_excluded` ("which trials does that rule out?") makes the excluded trials the result."""
     cited = {v.nct_id: cites for v, cites in verdicts}
-    order = (
-        ("excluded", "needs checking", "likely eligible")
-        if wants_excluded
-        else ("likely eligible", "needs checking", "excluded")
-    )
+    result_labels = ("excluded",) if wants_excluded else ("likely eligible", "needs checking")
+    order = (*result_labels, *(label for label in _GROUP_ORDER if label not in result_labels))
     groups: dict[str, list[Verdict]] = {label: [] for label in order}  # what was asked for leads
     unchecked: list[Verdict] = []
     for verdict, cites in verdicts:
         (groups[verdict.verdict] if cites else unchecked).append(verdict)
-    lines = []
-    for label, members in groups.items():
-        ids = ", ".join(ref(v.nct_id) for v in members[:LIST_LIMIT]) or "none"
-        more = f" and {len(members) - LIST_LIMIT} more (all in `trials`)" if len(members) > LIST_LIMIT else ""
-        lines.append(f"**{label.capitalize()} ({len(members)}):** {ids}{more}")
-    if unchecked:
-        shown = ", ".join(v.nct_id for v in unchecked[:_NOT_STATED_LIMIT])
-        more = f" and {len(unchecked) - _NOT_STATED_LIMIT} more" if len(unchecked) > _NOT_STATED_LIMIT else ""
-        lines.append(f"**Nothing checkable in the record ({len(unchecked)}):** {shown}{more}")
+    results = [v for label in result_labels for v in groups[label]]
+    head = results[:shown]
+    head_ids = {v.nct_id for v in head}
+    lines = [_result_group_line(label, groups[label], head_ids) for label in result_labels]
+    citations = [c for v in head for c in cited[v.nct_id]]
+    for label in order[len(result_labels) :]:
+        counted, examples = counted_group(label, groups[label], _DECIDED_BY[label])
+        lines += ["", *counted]
+        citations += examples
+    lines += _unchecked_lines(unchecked)
     lines += [
         "",
         "Only criteria the patient's details can be checked against were checked; unknowns are not "
         "counted as met. Confirm every criterion against the full record.",
         "",
     ]
-    candidates = [v.nct_id for v in groups["likely eligible"] + groups["needs checking"]]
-    if wants_excluded:
-        candidates = [v.nct_id for v in groups["excluded"]]
-    shown_verdicts = [v for members in groups.values() for v in members][: LIST_LIMIT * 2]
-    citations = [c for nct_id in candidates for c in cited[nct_id]]
-    for verdict in shown_verdicts:
-        # the deciding criteria first: what excludes, then what to confirm; what is met is named
-        lines.append(f"**{ref(verdict.nct_id)} — {verdict.verdict}**")
-        for status in ("not met", "unknown"):
-            for check in (c for c in verdict.checks if c.status == status):
-                quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
-                lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
-        met = list(dict.fromkeys(c.criterion for c in verdict.checks if c.status == "met"))
-        if met:
-            lines.append(f"- {_STATUS_MARK['met']}: {', '.join(met)} (details in the verdict table)")
-        lines.append("")
-        if verdict.nct_id not in candidates:
-            citations += cited[verdict.nct_id]
-    lines += _conflict_lines([t for t in trials if t.nct_id in candidates])
+    for verdict in head:
+        lines += _verdict_lines(verdict)
+    by_id = {t.nct_id: t for t in trials}
+    lines += _conflict_lines([by_id[v.nct_id] for v in head if v.nct_id in by_id])
     return Answer(
         answer="\n".join(lines).strip(),
-        trials=candidates,
+        trials=[v.nct_id for v in results],
         citations=citations,
         kind=QuestionKind.MATCH,
         verdicts=[v for v, _ in verdicts],
+        shown=len(head),
+        results=[result_row(by_id[v.nct_id], verdict=v.verdict) for v in results if v.nct_id in by_id],
     )
+
+
+_GROUP_ORDER = ("likely eligible", "needs checking", "excluded")
+# What a group that is not the result is counted by: the checks that put its trials there.
+_DECIDED_BY: dict[str, Status] = {
+    "excluded": "not met",
+    "needs checking": "unknown",
+    "likely eligible": "met",
+}
+
+
+def _result_group_line(label: str, members: Sequence[Verdict], head: set[str]) -> str:
+    return f"**{label.capitalize()} ({len(members)}):** " + listed(
+        [v.nct_id for v in members if v.nct_id in head], len(members)
+    )
+
+
+def _unchecked_lines(unchecked: Sequence[Verdict]) -> list[str]:
+    if not unchecked:
+        return []
+    shown = ", ".join(v.nct_id for v in unchecked[:_NOT_STATED_LIMIT])
+    more = f" and {len(unchecked) - _NOT_STATED_LIMIT} more" if len(unchecked) > _NOT_STATED_LIMIT else ""
+    return ["", f"**Nothing checkable in the record ({len(unchecked)}):** {shown}{more}"]
+
+
+def _verdict_lines(verdict: Verdict) -> list[str]:
+    """The deciding criteria first: what excludes, then what to confirm; what is met is named."""
+    lines = [f"**{ref(verdict.nct_id)} — {verdict.verdict}**"]
+    for status in ("not met", "unknown"):
+        for check in (c for c in verdict.checks if c.status == status and (c.quote or status == "not met")):
+            quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
+            lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
+    # "no ECOG criterion in the record" for each lab the patient gave: one line, not one each
+    unstated = list(
+        dict.fromkeys(c.criterion for c in verdict.checks if c.status == "unknown" and not c.quote)
+    )
+    if unstated:
+        lines.append(f"- {_STATUS_MARK['unknown']}, no criterion in the record: {', '.join(unstated)}")
+    met = list(dict.fromkeys(c.criterion for c in verdict.checks if c.status == "met"))
+    if met:
+        lines.append(f"- {_STATUS_MARK['met']}: {', '.join(met)} (details in the verdict table)")
+    return [*lines, ""]
 
 
 # ---- open questions and abstention -----------------------------------------------------------

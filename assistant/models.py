@@ -1,6 +1,8 @@
 """The Answer contract (DESIGN.md): CLI --json, HTTP API, widget and evals all use this shape.
 
 The four keys `answer`, `trials`, `citations`, `abstained` never change; extra keys may be added.
+An Answer in the process holds its whole result (a row and a verdict per trial); its JSON holds one
+page of those (README, "Answer JSON"), so an answer over thousands of trials stays small.
 """
 
 from __future__ import annotations
@@ -43,6 +45,30 @@ class Verdict(BaseModel):
     checks: list[CriterionCheck] = Field(default_factory=list)
 
 
+class ResultRow(BaseModel):
+    """One result trial as a table lists it: the chat's side panel, a portal paging the results."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nct_id: str
+    title: str
+    status: str | None = None
+    phase: str | None = None
+    location: str | None = None  # the countries of its sites, as the record states them
+    verdict: VerdictLabel | None = None  # patient matching
+    criterion: str | None = None  # set questions: what decided the match, e.g. "ECOG 0-2 includes 2"
+
+
+class Page(BaseModel):
+    """Which results a JSON answer holds: `limit` of `total` from `offset`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    offset: int
+    limit: int
+    total: int
+
+
 class Answer(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -54,7 +80,20 @@ class Answer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     verdicts: list[Verdict] = Field(default_factory=list)
     timing_ms: float | None = None
+    # The first `shown` of `trials` are the ones the text shows and cites; None: all of them.
+    shown: int | None = None
+    results: list[ResultRow] = Field(default_factory=list)  # one per trial in `trials`, in order
 
-    def contract(self) -> dict[str, object]:
-        """The JSON form: the four contract keys first, extra keys after."""
-        return self.model_dump(mode="json")
+    def contract(self, offset: int = 0, limit: int | None = None) -> dict[str, object]:
+        """The JSON form: the four contract keys first, extra keys after; `results` and `verdicts`
+        only for the `limit` result trials from `offset` (by default those the text shows)."""
+        total = len(self.trials)
+        size = limit if limit is not None else (self.shown if self.shown is not None else total)
+        page_ids = set(self.trials[offset : offset + size])
+        data = self.model_dump(mode="json", exclude={"results", "verdicts"})
+        data["results"] = [r.model_dump(mode="json") for r in self.results if r.nct_id in page_ids]
+        data["verdicts"] = [
+            v.model_dump(mode="json", exclude_none=True) for v in self.verdicts if v.nct_id in page_ids
+        ]
+        data["page"] = Page(offset=offset, limit=size, total=total).model_dump()
+        return data

@@ -3,7 +3,8 @@
 A citation whose NCT ID is not in the index, or whose quote does not occur verbatim in that
 trial's record text (whitespace and markdown escapes like `\\<` normalised), is removed and the
 answer says so; a `[NCT…]` reference to an unindexed trial is struck from the text; an ID in
-`trials` left without any verified citation is dropped from `trials`.
+`trials` that the text shows (all of them, or the first `Answer.shown`) left without any verified
+citation is dropped from `trials`. Results the text only counts carry no citations.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ def verify(answer: Answer, reader: TrialReader) -> Answer:
 
     text = _strike_unknown_references(answer.answer, reader, removed)
     cited = {c.nct_id for c in kept}
-    dropped = [t for t in answer.trials if t not in cited]
-    trials = [t for t in answer.trials if t in cited]
+    shown = answer.trials if answer.shown is None else answer.trials[: answer.shown]
+    dropped = [t for t in shown if t not in cited]
+    trials = [t for t in answer.trials if t not in dropped]
     notes = list(answer.notes)
     if removed:
         notes.append(
@@ -71,9 +73,11 @@ def verify(answer: Answer, reader: TrialReader) -> Answer:
             "I can't answer that from the indexed trial records: "
             "none of the supporting quotes could be verified."
         )
-    return answer.model_copy(
-        update={"answer": text, "citations": kept, "trials": trials, "notes": notes, "abstained": abstained}
-    )
+    update = {"answer": text, "citations": kept, "trials": trials, "notes": notes, "abstained": abstained}
+    if answer.shown is not None:
+        update["shown"] = answer.shown - len(dropped)
+        update["results"] = [r for r in answer.results if r.nct_id not in dropped]
+    return answer.model_copy(update=update)
 
 
 def _strike_unknown_references(text: str, reader: TrialReader, removed: list[str]) -> str:

@@ -154,7 +154,9 @@ def _citation_problems(answer: Answer, records: RecordTexts) -> list[str]:
         elif not records.contains_quote(citation.nct_id, citation.quote):
             problems.append(f"quote not in {citation.nct_id}: {_clip(citation.quote)!r}")
     cited = {citation.nct_id for citation in answer.citations}
-    problems.extend(f"{nct} is in trials but not cited" for nct in answer.trials if nct not in cited)
+    # Results the text only counts (beyond `Answer.shown`) carry no citations by design.
+    shown = answer.trials if answer.shown is None else answer.trials[: answer.shown]
+    problems.extend(f"{nct} is in trials but not cited" for nct in shown if nct not in cited)
     return problems
 
 

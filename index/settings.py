@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     llm_parse: bool = Field(default=True, description="The model may read what the rules left unread.")
     llm_write: bool = Field(default=True, description="The model may word answers as cited claims.")
     top_k: int = 8
+    # How large an answer grows with the corpus: a set or patient-matching answer shows (and cites,
+    # with verdict details) only its first results; every result stays in `trials`, counted in the text.
+    # 10: at 10k trials a matching answer's `trials` alone can take ~65 KB of the 100 KB its JSON may
+    # use, and each detailed trial adds ~2 KB (text, citations, verdict checks).
+    answer_shown: int = Field(
+        default=10, description="Results a set or matching answer shows, cites and details in its text."
+    )
+    max_page_limit: int = Field(
+        default=1000, description="Most results one page of an answer's result list may hold (API limit=)."
+    )
     max_question_chars: int = 2000
     refresh_seconds: float = Field(
         default=1.0,
@@ -139,6 +149,8 @@ class Settings(BaseSettings):
         "embedding_batch_size",
         "max_chunk_chars",
         "top_k",
+        "answer_shown",
+        "max_page_limit",
         "max_question_chars",
         "max_body_bytes",
         "max_connections",

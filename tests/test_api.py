@@ -450,8 +450,9 @@ def test_chat_streams_a_growing_answer_then_fills_the_panel(handlers: ChatHandle
     assert len(replies) >= 3  # placeholder, at least one partial text, the final answer
     assert len(replies[1]) < len(replies[-1])
     assert updates[0][1] == ""  # the question box is emptied once, at the start
-    messages, box, panel, session_id, turns, copy_text = updates[-1]
+    messages, box, panel, session_id, turns, copy_text, table, download = updates[-1]
     assert box != ""  # and not again: the clinician may be typing the next question
+    assert table["visible"] is False and download["visible"] is False  # this answer has no result rows
     assert [m["role"] for m in messages] == ["user", "assistant"]
     assert 'data-nct="NCT09990002"' in panel and "ECOG 0–2" in panel
     assert session_id and len(turns) == 1

@@ -10,6 +10,7 @@ Screenshots go to test-output/ (chat.png, chat-follow-up.png, chat-hostile.png, 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterator
@@ -41,6 +42,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 ECOG_2_TRIALS = {"NCT06433830", "NCT07198672", "NCT07162519"}
+HOSTILE_NCT = "NCT09990001"
+HOSTILE_TITLE = 'Supportive Care Study <img src=x onerror="window.__pwned=2"> for Thrombocytopenia'
 ANSWER_TIMEOUT_MS = 60_000
 
 pytestmark = [
@@ -358,3 +361,39 @@ def test_docs_render_offline(server: str, context: BrowserContext) -> None:
     # exactly "/api/ask" (the streamed "/api/ask/stream" is listed too)
     expect(page.locator(".opblock-summary-path", has_text=re.compile(r"^/api/ask$"))).to_have_count(1)
     assert traffic.hosts() == {"127.0.0.1"}, traffic.urls
+
+
+def test_results_table_sorts_shows_record_text_as_text_and_downloads(
+    server: str, context: BrowserContext
+) -> None:
+    """ "ECOG 1" is accepted by the three ECOG 0-2 seeds, NCT05394285 ("ECOG: 0-1") and the hostile
+    record ("ECOG performance status 0-1"), whose title carries an <img onerror>."""
+    page = context.new_page()
+    page.goto(server + "/")
+    ask_in_chat(page, "Which trials accept ECOG 1?", answers_before=0)
+    table = page.locator("#results-table")
+    expect(table).to_contain_text("All 5 results")
+    ids = table.locator("[role='gridcell'][data-col='0']")
+    assert set(ids.all_inner_texts()) == {*ECOG_2_TRIALS, "NCT05394285", HOSTILE_NCT}
+
+    # sorted by NCT ID from the column's menu
+    table.locator("th[data-testid='header-0']").hover()
+    table.locator("th[data-testid='header-0'] button[aria-label='Open cell menu']").click()
+    page.locator(":text('Sort descending')").click()
+    expect(ids.first).to_have_text(HOSTILE_NCT)
+    assert ids.all_inner_texts() == sorted(ids.all_inner_texts(), reverse=True)
+
+    # the hostile title is text in the table: no element made, nothing run
+    expect(table).to_contain_text(HOSTILE_TITLE)
+    page.wait_for_timeout(500)
+    assert table.locator("img, script").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    screenshot(page, "chat-results-table.png")
+
+    with page.expect_download() as download:
+        page.locator("#results-csv").click()
+    rows = list(csv.reader(Path(download.value.path()).read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == ["NCT ID", "Title", "Status", "Phase", "Location", "Key criterion"]
+    by_id = {row[0]: row for row in rows[1:]}
+    assert set(by_id) == {*ECOG_2_TRIALS, "NCT05394285", HOSTILE_NCT}
+    assert by_id[HOSTILE_NCT][1:4] == [HOSTILE_TITLE, "recruiting", "PHASE2"]

@@ -26,12 +26,11 @@ from index.settings import Settings
 
 ECOG2 = "Which trials accept ECOG 2?"
 ECOG2_RESULT = ["NCT06433830", "NCT07198672", "NCT07162519"]
-# Quote numbers in the order the ECOG 2 answer cites them (the fourth is the ECOG 0-1 trial's).
+# Quote numbers in the order the ECOG 2 answer cites them (the ECOG 0-1 trial is counted, not cited).
 FAITHFUL = (
     "- [NCT06433830] requires an ECOG PS score for physical condition of 0-2 points [1]\n"
     "- [NCT07198672] requires an ECOG PS score of 0-2 [2]\n"
-    "- [NCT07162519] requires an ECOG PS score of 0-2 [3]\n"
-    "- [NCT05394285] requires ECOG 0-1 [4]"
+    "- [NCT07162519] requires an ECOG PS score of 0-2 [3]"
 )
 # "zubrod" is not in the rules' vocabulary: they leave its number unread.
 ZUBROD = "Could my patient enter any trial? 70-year-old man, zubrod 2, platelets 60 x10^9/L, s/p 3 cycles"
@@ -147,10 +146,10 @@ def test_faithful_claims_word_the_answer_under_the_engines_result(reader: InMemo
         # a comparator the quote does not hold
         (FAITHFUL.replace("of 0-2 [2]", "of less than 2 [2]"), "comparator"),
         # a drug the quote does not name
-        (FAITHFUL.replace("0-1 [4]", "0-1 and no eltrombopag [4]"), "eltrombopag"),
+        (FAITHFUL.replace("0-2 [3]", "0-2 and no eltrombopag [3]"), "eltrombopag"),
         # a line without a citation, a quote that does not exist, a cited trial left out
         (FAITHFUL + "\nAll of them are good trials.", "cites no quote"),
-        (FAITHFUL.replace("[4]", "[9]"), "does not exist"),
+        (FAITHFUL.replace("[3]", "[9]"), "does not exist"),
         ("\n".join(FAITHFUL.splitlines()[:2]), "left out cited trial(s) NCT07162519"),
         # invalid output: nothing at all
         ("", "wrote no claim"),

@@ -35,7 +35,7 @@ def test_claims_stream_one_by_one_once_checked(reader: InMemoryTrialReader) -> N
     streamed: list[list[str]] = []
     answer = write(draft, ECOG2, scripted([FAITHFUL]), SETTINGS, Budget(5), streamed.append)
     # the fake model streams word by word; the claims arrive a line at a time, growing
-    assert [len(s) for s in streamed] == [0, 1, 2, 3, 4]
+    assert [len(s) for s in streamed] == [0, 1, 2, 3]
     assert streamed[-1] == answer.answer.split("\n\n")[1].splitlines()  # the claims, under the lead
 
 
@@ -57,7 +57,7 @@ def test_the_chat_shows_streamed_claims_then_the_cited_answer(
     replies = [update[0][-1]["content"] for update in updates]
     # the claims alone, before the engine's result line and the citations are attached
     streamed = [r for r in replies if r.startswith("<ul><li>[NCT06433830] requires")]
-    assert len(streamed) == 4 and not any('class="cite"' in r for r in streamed)
+    assert len(streamed) == 3 and not any('class="cite"' in r for r in streamed)
     assert "requires an ECOG PS score of 0-2" in replies[-1] and 'class="cite"' in replies[-1]
     assert "NCT07162519" in replies[-1] and "Worded by the chat model" in replies[-1]
 
@@ -72,7 +72,7 @@ def _events(client: TestClient, question: str) -> list[dict[str, Any]]:
 def test_the_widget_stream_sends_checked_claims_then_the_answer(reader: InMemoryTrialReader) -> None:
     model = Assistant(reader, SETTINGS, chat_model=scripted([FAITHFUL]))
     *claims, last = _events(TestClient(_app(model)), ECOG2)
-    assert [len(event["claims"]) for event in claims] == [0, 1, 2, 3, 4]
+    assert [len(event["claims"]) for event in claims] == [0, 1, 2, 3]
     answer = last["answer"]
     assert list(answer)[:4] == ["answer", "trials", "citations", "abstained"]  # the Answer contract
     assert answer["trials"] == ["NCT06433830", "NCT07198672", "NCT07162519"]

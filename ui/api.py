@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,6 +49,13 @@ class AskRequest(BaseModel):
         description="Continue this conversation (follow-ups such as 'which of those...'); "
         "omit to start a new one.",
     )
+    limit: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="Results (rows and verdicts) to return, for paging through a long result; "
+        "omit for those the answer text shows. At most TRIALS_MAX_PAGE_LIMIT.",
+    )
+    offset: StrictInt = Field(default=0, ge=0, description="The first result to return (0-based).")
 
 
 class Health(BaseModel):
@@ -96,6 +103,19 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def page_problem(limit: int | None, max_limit: int) -> str | None:
+    """Why a page of results cannot be given (the bounds pydantic does not know), or None."""
+    if limit is not None and limit > max_limit:
+        return f"limit is {limit}; one page holds at most {max_limit} results (TRIALS_MAX_PAGE_LIMIT)"
+    return None
+
+
+def request_problem(request: AskRequest, settings: Settings) -> str | None:
+    return question_problem(request.question, settings.max_question_chars) or page_problem(
+        request.limit, settings.max_page_limit
+    )
+
+
 def question_problem(question: str, max_chars: int) -> str | None:
     """Why a question cannot be taken, or None when it can."""
     if not question.strip():
@@ -111,14 +131,18 @@ def api_router(
     router = APIRouter()
     errors: dict[int | str, dict[str, Any]] = {
         400: {"model": ErrorDetail, "description": "Body is not valid JSON"},
-        422: {"model": ErrorDetail, "description": "Question empty, too long, or fields of the wrong type"},
+        422: {
+            "model": ErrorDetail,
+            "description": "Question empty or too long, bad limit/offset, or a field of the wrong type",
+        },
         500: {"model": ErrorDetail, "description": "The assistant failed"},
     }
 
     @router.post("/api/ask", response_model=Answer, responses=errors, tags=["assistant"])
     def ask(request: AskRequest, http: Request) -> JSONResponse:
-        """Answer a question about the indexed trials, with citations (the Answer contract)."""
-        problem = question_problem(request.question, settings.max_question_chars)
+        """Answer a question about the indexed trials, with citations (the Answer contract); the
+        result rows and verdicts from `offset`, `limit` of them (`page` gives the total)."""
+        problem = request_problem(request, settings)
         if problem:
             return _error(422, problem)
         try:
@@ -130,7 +154,7 @@ def api_router(
         except Exception:
             log.exception("assistant failed on a question of %d characters", len(request.question))
             return _error(500, INTERNAL_ERROR)
-        return JSONResponse(answer.contract())
+        return JSONResponse(answer.contract(request.offset, request.limit))
 
     @router.get(
         "/api/trials/{nct_id}",
@@ -307,13 +331,19 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+# The one kind of file the chat hands out: a results CSV (ui.chat.RESULTS_CSV_NAME, named with a
+# random token), which Gradio serves from its cache.
+_RESULTS_CSV = r"[^?#]*/trial-results-[0-9a-f]{32}\.csv$"
 # Gradio endpoints the chat does not use and that must not be reachable: deep links save a
 # conversation to disk and give it to whoever holds the session hash; uploads store files from
 # anyone; the /call, /run and /api routes would run the chat outside its bounded queue; the rest
-# serve files, streams, run history, monitoring and the development editor.
+# serve files (but for the results CSVs), streams, run history, monitoring and the development editor.
 _REFUSED_GRADIO = re.compile(
     r"^/(?:gradio_api/(?:deep_link|upload|upload_progress|process_recording|run-history|runs|"
-    r"vibe-edit|undo-vibe-edit|vibe-code|proxy=|file=|file/|stream/|call/|run/|api/|mcp|dev/)|monitoring)"
+    r"vibe-edit|undo-vibe-edit|vibe-code|proxy=|file=(?!"
+    + _RESULTS_CSV
+    + r")|file/|stream/|call/|run/|api/|mcp|"
+    r"dev/)|monitoring)"
 )
 
 

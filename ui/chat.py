@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -32,6 +34,9 @@ from ui.render import (
     render_error,
     render_side_panel,
     render_user_message,
+    result_table,
+    results_csv,
+    shown_trials,
 )
 from ui.seams import ConversationalAssistant
 
@@ -45,6 +50,10 @@ EXAMPLE_QUESTIONS = (
 )
 STREAM_STEPS = 12  # the answer appears in about this many growing pieces
 STREAM_PAUSE_S = 0.03
+# A results CSV is deleted once this old (the conversation itself is kept in memory only).
+# ui.api.GradioGuard serves no other file than those named like RESULTS_CSV_NAME.
+RESULTS_CSV_KEEP_S = 3600
+RESULTS_CSV_NAME = "trial-results-{token}.csv"
 WORD = re.compile(r"\S+\s*")
 
 # Clipboard access needs a secure context (https or localhost); elsewhere fall back to a selection copy.
@@ -101,6 +110,9 @@ def chat_theme() -> gr.themes.Base:
     return gr.themes.Default(primary_hue="blue", font=SYSTEM_FONTS, font_mono=MONO_FONTS)
 
 
+_SKIP_REST = (gr.skip(), gr.skip(), gr.skip())  # copy text, results table, results download
+
+
 class ChatTurn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -134,34 +146,59 @@ class ChatHandlers:
         self.assistant = assistant
         self.trials = trials
         self.settings = settings
+        self.csv_folder = Path(tempfile.mkdtemp(prefix="trials-results-"))
 
     def answer_trials(self, answer: Answer) -> tuple[list[Trial], dict[str, str]]:
-        """The trials for the side panel and the titles of every cited trial (for references).
+        """The trials for the side panel's cards and the titles of every cited trial (references).
 
-        The panel shows the trials the answer gives as its result; when it gives none (nothing
-        matched), the trials it cites to show why.
+        The cards show the result trials the answer text shows (every result is a row of the
+        results table); when it gives none (nothing matched), the trials it cites to show why.
         """
         cited = list(dict.fromkeys(c.nct_id for c in answer.citations))
-        found = {nct_id: self.trials.get_trial(nct_id) for nct_id in dict.fromkeys([*answer.trials, *cited])}
+        shown = shown_trials(answer)
+        found = {nct_id: self.trials.get_trial(nct_id) for nct_id in dict.fromkeys([*shown, *cited])}
         known = {nct_id: trial for nct_id, trial in found.items() if trial is not None}
-        panel = [known[nct_id] for nct_id in (answer.trials or cited) if nct_id in known]
+        panel = [known[nct_id] for nct_id in (shown or cited) if nct_id in known]
         return panel, {nct_id: trial.title for nct_id, trial in known.items()}
+
+    def results_outputs(self, answer: Answer | None) -> tuple[Any, Any]:
+        """The sortable table of every result and the button that downloads it as CSV; both hidden
+        for an answer without a result list."""
+        if answer is None or not answer.results:
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
+        headers, rows = result_table(answer)
+        table = gr.update(
+            value={"data": rows, "headers": headers}, label=f"All {len(rows)} results", visible=True
+        )
+        label = f"Download all {len(rows)} results (CSV)"
+        return table, gr.update(value=self._write_csv(results_csv(headers, rows)), label=label, visible=True)
+
+    def _write_csv(self, text: str) -> str:
+        """A new CSV file (Gradio serves it from where it is); those older than RESULTS_CSV_KEEP_S go."""
+        cutoff = time.time() - RESULTS_CSV_KEEP_S
+        for old in self.csv_folder.glob("*.csv"):
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        path = self.csv_folder / RESULTS_CSV_NAME.format(token=uuid4().hex)
+        path.write_text(text, encoding="utf-8")
+        return str(path)
 
     def respond(
         self, question: str, session_id: str | None, turns: list[ChatTurn], request: gr.Request | None = None
     ) -> Iterator[tuple[Any, ...]]:
-        """Ask, then stream the answer in; outputs: chatbot, question box, panel, session, turns, copy.
+        """Ask, then stream the answer in; outputs: chatbot, question box, panel, session, turns, copy,
+        results table, results download.
         `request` (given by Gradio) names the client, which bounds the conversations it keeps."""
         question = (question or "").strip()
         if not question:
-            yield _messages(turns), "", gr.skip(), session_id, turns, gr.skip()
+            yield _messages(turns), "", gr.skip(), session_id, turns, *_SKIP_REST
             return
         session_id = session_id or uuid4().hex
         pending = [
             *turns,
             ChatTurn(question=question, reply_html='<p class="note">Searching the records…</p>'),
         ]
-        yield _messages(pending), "", gr.skip(), session_id, turns, gr.skip()
+        yield _messages(pending), "", gr.skip(), session_id, turns, *_SKIP_REST
 
         # Only the first update empties the question box: the clinician may already be typing the next one.
         client = request.client.host if request is not None and request.client else None
@@ -171,23 +208,31 @@ class ChatHandlers:
                 streamed = True
                 body = render_answer_body("\n".join(update), Answer(answer=""))
                 pending[-1] = ChatTurn(question=question, reply_html=body)
-                yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, gr.skip()
+                yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, *_SKIP_REST
             else:
                 answer, failure = update
         if answer is None:
             done = [*turns, ChatTurn(question=question, reply_html=render_error(failure))]
-            yield _messages(done), gr.skip(), gr.skip(), session_id, done, ""
+            yield _messages(done), gr.skip(), gr.skip(), session_id, done, "", gr.skip(), gr.skip()
             return
 
         shown, titles = self.answer_trials(answer)
         for prefix in [answer.answer] if streamed else _prefixes(answer.answer):
             pending[-1] = ChatTurn(question=question, reply_html=render_answer(answer, titles, text=prefix))
-            yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, gr.skip()
+            yield _messages(pending), gr.skip(), gr.skip(), session_id, turns, *_SKIP_REST
             time.sleep(STREAM_PAUSE_S)
         final = ChatTurn(question=question, reply_html=render_answer(answer, titles), answer=answer)
         done = [*turns, final]
         panel = render_side_panel(answer, shown)
-        yield _messages(done), gr.skip(), panel, session_id, done, answer_plain_text(answer)
+        yield (
+            _messages(done),
+            gr.skip(),
+            panel,
+            session_id,
+            done,
+            answer_plain_text(answer),
+            *self.results_outputs(answer),
+        )
 
     def _ask(self, question: str, session_id: str, client: str | None) -> tuple[Answer | None, str]:
         """The answer, or None and the message to show instead."""
@@ -215,7 +260,7 @@ class ChatHandlers:
         """Forget the conversation on both sides; outputs as `respond`, plus the comment box."""
         if session_id:
             self.assistant.reset(session_id)
-        return [], "", render_side_panel(None, []), None, [], "", ""
+        return [], "", render_side_panel(None, []), None, [], "", *self.results_outputs(None), ""
 
     def record_feedback(
         self, session_id: str | None, turns: list[ChatTurn], comment: str, liked: gr.LikeData
@@ -294,9 +339,21 @@ def build_chat(assistant: ConversationalAssistant, trials: TrialReader, settings
                 copy_text = gr.Textbox(visible="hidden", elem_id="copy-text")
             with gr.Column(scale=2):
                 gr.Markdown("### Trials in this answer")
+                # every result, sortable by any column (the text shows and cites the first ones)
+                results_table = gr.Dataframe(
+                    interactive=False,
+                    datatype="str",
+                    wrap=True,
+                    max_height=360,
+                    column_widths=[120, 300, 120, 80, 130, 170],  # px: the title wraps, the rest fit
+                    show_search="search",
+                    visible=False,
+                    elem_id="results-table",
+                )
+                results_download = gr.DownloadButton(visible=False, size="sm", elem_id="results-csv")
                 panel = gr.HTML(render_side_panel(None, []), elem_id="trial-panel")
 
-        outputs = [chatbot, question, panel, session, turns, copy_text]
+        outputs = [chatbot, question, panel, session, turns, copy_text, results_table, results_download]
         # Every event is private: the page runs them through the queue, nothing else may call them.
         # A question sent while an answer is still streaming runs right after it, not dropped.
         question.submit(

@@ -8,9 +8,11 @@ The only links on the page are the ones built here, to ClinicalTrials.gov.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from markdown_it import MarkdownIt
 
@@ -273,12 +275,53 @@ def render_verdict(verdict: Verdict) -> str:
     )
 
 
+def shown_trials(answer: Answer) -> list[str]:
+    """The result trials the answer text shows (the rest are rows of the results table)."""
+    return answer.trials if answer.shown is None else answer.trials[: answer.shown]
+
+
 def render_side_panel(answer: Answer | None, trials: Iterable[Trial]) -> str:
-    """The side panel: verdict tables for patient-matching answers, then one card per trial."""
+    """The side panel under the results table: the verdict tables of the result trials the text
+    shows (patient matching), then one card per trial shown."""
     if answer is None:
         return '<p class="panel-empty">Trials cited in an answer appear here.</p>'
-    verdicts = "".join(render_verdict(v) for v in answer.verdicts)
+    shown = set(shown_trials(answer))
+    verdicts = "".join(render_verdict(v) for v in answer.verdicts if v.nct_id in shown)
     cards = "".join(render_trial_card(t) for t in trials)
     if not verdicts and not cards:
         return '<p class="panel-empty">No trials in this answer.</p>'
     return verdicts + cards
+
+
+RESULT_HEADERS = ["NCT ID", "Title", "Status", "Phase", "Location"]
+# A cell starting with one of these is run as a formula by spreadsheet programs ("=HYPERLINK(...)"
+# in a record title): the CSV gives it a leading apostrophe, which shows it as the text it is.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def result_table(answer: Answer) -> tuple[list[str], list[list[str]]]:
+    """Every result as a table row (headers, rows): the verdict for patient matching, the deciding
+    criterion for set questions. Plain strings: the table shows them as text, never as markup."""
+    last = "Verdict" if answer.kind == "match" else "Key criterion"
+    rows = [
+        [
+            r.nct_id,
+            r.title,
+            (r.status or "").replace("_", " ").lower(),
+            r.phase or "",
+            r.location or "",
+            r.verdict or r.criterion or "",
+        ]
+        for r in answer.results
+    ]
+    return [*RESULT_HEADERS, last], rows
+
+
+def results_csv(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(
+        [f"'{cell}" if cell.startswith(_FORMULA_START) else cell for cell in row] for row in rows
+    )
+    return out.getvalue()

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from index.errors import QuestionError
 from index.settings import Settings
-from ui.api import INTERNAL_ERROR, AskRequest, client_address, question_problem
+from ui.api import INTERNAL_ERROR, AskRequest, client_address, request_problem
 from ui.model_stream import Claims, with_claims
 from ui.seams import ConversationalAssistant
 
@@ -28,7 +28,7 @@ def stream_router(assistant: ConversationalAssistant, settings: Settings) -> API
     @router.post("/api/ask/stream", response_model=None, tags=["assistant"])
     def ask_stream(request: AskRequest, http: Request) -> JSONResponse | StreamingResponse:
         """As /api/ask, streamed: the model's checked claims as they come, then the answer."""
-        problem = question_problem(request.question, settings.max_question_chars)
+        problem = request_problem(request, settings)
         if problem:
             return JSONResponse(status_code=422, content={"detail": problem})
 
@@ -39,7 +39,9 @@ def stream_router(assistant: ConversationalAssistant, settings: Settings) -> API
                     lambda: assistant.ask(request.question, request.session_id, client)
                 ):
                     event = (
-                        {"claims": update} if isinstance(update, Claims) else {"answer": update.contract()}
+                        {"claims": update}
+                        if isinstance(update, Claims)
+                        else {"answer": update.contract(request.offset, request.limit)}
                     )
                     yield json.dumps(event) + "\n"
             except QuestionError as exc:

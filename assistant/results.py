@@ -1,0 +1,78 @@
+"""The result list of a set or patient-matching answer: a row per result trial, and how the text
+names the first results and counts the rest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from assistant.evidence import md_quote
+from assistant.models import Citation, CriterionCheck, ResultRow, Status, Verdict, VerdictLabel
+from index.models import Trial
+
+LOCATIONS_NAMED = 3  # countries a row names before counting the rest
+REASONS_NAMED = 5  # deciding reasons a counted verdict group names, each with one cited example
+
+
+def ref(nct_id: str) -> str:
+    return f"[{nct_id}]"
+
+
+def result_row(trial: Trial, verdict: VerdictLabel | None = None, criterion: str | None = None) -> ResultRow:
+    return ResultRow(
+        nct_id=trial.nct_id,
+        title=trial.title,
+        status=trial.status,
+        phase=", ".join(trial.phases) or None,
+        location=location(trial),
+        verdict=verdict,
+        criterion=criterion,
+    )
+
+
+def location(trial: Trial) -> str | None:
+    """Where its sites are: "China", or "United States, Canada, France and 4 more"."""
+    places = list(dict.fromkeys(place for s in trial.sites if (place := s.country or s.city)))
+    if not places:
+        return None
+    named = ", ".join(places[:LOCATIONS_NAMED])
+    rest = len(places) - LOCATIONS_NAMED
+    return f"{named} and {rest} more" if rest > 0 else named
+
+
+def listed(nct_ids: Sequence[str], total: int) -> str:
+    """The shown IDs as references, then how many of `total` are not shown: exact counts always."""
+    more = total - len(nct_ids)
+    if not nct_ids:
+        return f"{total} not listed here (all in `trials` and the results table)" if total else "none"
+    return ", ".join(ref(i) for i in nct_ids) + (f" and {more} more" if more else "")
+
+
+def trials_count(n: int) -> str:
+    return f"{n} trial" if n == 1 else f"{n} trials"
+
+
+def counted_group(label: str, members: Sequence[Verdict], status: Status) -> tuple[list[str], list[Citation]]:
+    """A verdict group that is not the result, counted: the commonest deciding reasons with how many
+    trials each decided and one cited example, so the answer says why without citing every trial."""
+    heading = f"**{label.capitalize()} ({len(members)}):**"
+    if not members:
+        return [f"{heading} none"], []
+    counts: Counter[tuple[str, str | None]] = Counter()
+    examples: dict[tuple[str, str | None], tuple[str, CriterionCheck]] = {}
+    for verdict in members:
+        for check in {(c.criterion, c.detail): c for c in verdict.checks if c.status == status}.values():
+            key = (check.criterion, check.detail)
+            counts[key] += 1
+            examples.setdefault(key, (verdict.nct_id, check))
+    lines = [f"{heading} counted, not listed; what decided them:"]
+    citations = []
+    for key, n in counts.most_common(REASONS_NAMED):
+        nct_id, check = examples[key]
+        example = f" — e.g. {ref(nct_id)} {md_quote(check.quote, 200)}" if check.quote else ""
+        lines.append(f"- {check.criterion}: {check.detail or check.status} ({trials_count(n)}){example}")
+        if check.quote:
+            citations.append(Citation(nct_id=nct_id, section=check.section or "", quote=check.quote))
+    if len(counts) > REASONS_NAMED:
+        lines.append(f"- …and {len(counts) - REASONS_NAMED} other reasons")
+    return lines, citations
