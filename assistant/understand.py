@@ -84,7 +84,7 @@ _RULED_OUT = re.compile(
     r"\b(?:rule|knock|keep)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
     r"\s*out\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
-    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b",
+    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -146,7 +146,7 @@ _ADDRESSED_TO_MODEL = re.compile(
 )
 # Requests for personal medical advice are out of scope: the assistant reports what records say.
 _ADVICE = re.compile(
-    r"\b(?:should (?:i|we|my patient|the patient|she|he|they) (?!be eligible|qualify|enrol|enter|join)\w+"
+    r"\b(?:should (?:i|we|she|he|they|(?:my|our|the|this) [\w-]+) (?!be eligible|qualify|enrol|enter|join)\w+"
     # the assistant's own practice: "what threshold do you use?", "what would you do?"
     r"|(?:what|which) (?:[\w-]+ )?(?:do|would) you (?:use|do|give|recommend|suggest|prefer)"
     r"|what is the best (?:treatment|drug|therapy)|recommended (?:dose|dosage|dosing|treatment|therapy)"
@@ -160,7 +160,13 @@ _GREETING_OR_META = re.compile(r"^\s*(?:hi|hello|hey|thanks?|thank you)\b[\s!.]*
 # Structured-field filters: pattern -> (field, values, label). Order matters: "not yet recruiting"
 # before "recruiting", "non-randomized" before "randomized".
 _FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
-    (r"\bnot (?:yet )?recruiting\b", "status", ["NOT_YET_RECRUITING"], "not yet recruiting"),
+    (
+        r"\bnot (?:yet )?(?:recruiting|open(?:ed)?)\b|\b(?:haven'?t|have not|hasn'?t|has not)\s+(?:\w+\s+)?"
+        r"(?:opened|started recruiting|begun recruiting)\b|\byet to (?:open|recruit|start)",
+        "status",
+        ["NOT_YET_RECRUITING"],
+        "not yet recruiting",
+    ),
     (r"\bactive,? (?:but )?not recruiting\b", "status", ["ACTIVE_NOT_RECRUITING"], "active, not recruiting"),
     (
         r"\b(?:currently )?recruiting\b|\benrolling\b|\bopen (?:to|for) (?:enrol|recruit)",
@@ -283,7 +289,9 @@ _TERM_STOP = re.compile(
     r"who (?:are|is|need|needs|has|have)|are|is|needs?|need(?:ing)?|because of|bc of|b/c|due to|"
     r"e\.?g\.?|such as|like|including|actually|also|still|currently|"
     # what the question is about, never part of the term: "require regarding contraception"
-    r"regarding|concerning|with (?:regard|respect) to|in terms of|as regards|anything|something)\b",
+    r"regarding|concerning|with (?:regard|respect) to|in terms of|as regards|anything|something|"
+    # words of the registry's fields, never a clinical term: "opened for recruitment yet"
+    r"recruitment|yet|sponsors?|collaborators?|funders?|involved|of these|of those)\b",
     re.IGNORECASE,
 )
 # Time phrases belong to the window, not the term: "rhTPO within the last 3 months".
@@ -728,7 +736,8 @@ _AGE = re.compile(
     r"|\b(?:patients?|people|adults|someone|person|children|child|kids?|adolescents?|teen(?:ager)?s?|infants?"
     r"|toddlers?|bab(?:y|ies)|elderly)\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+"
     r"(\d{1,3})\b"
-    r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter)\s+is\s+(\d{1,3})\b"
+    r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter|aunt|uncle|sister"
+    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)\s+is\s+(\d{1,3})\b"
     # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
     r"(?!\s*(?:x|%|mg|g/|\.\d|×))(?!\s*(?:yrs?|years?|y|months?|mos?|weeks?|wks?|days?)\s+(?!old\b)\w)",
     re.IGNORECASE,
@@ -978,7 +987,8 @@ def _count_tests(text: str) -> list[CountTest]:
 # only: "any other trial" is not the class OTHER).
 _SPONSOR_CLASSES: tuple[tuple[str, str, str], ...] = (
     (
-        r"(?i)\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor",
+        r"(?i)\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor"
+        r"|\bdrug (?:compan(?:y|ies)|makers?|manufacturers?)\b",
         "INDUSTRY",
         "industry-sponsored",
     ),

@@ -296,3 +296,30 @@ def test_a_control_named_in_an_adjective_is_a_control_arm_test(question: str) ->
     query = read(question)
     assert [t.mode for t in query.terms] == ["controls"]
     assert query.fields == []  # a placebo control says nothing about masking
+
+
+def test_a_question_asking_what_someone_should_do_is_advice() -> None:
+    query = read("Should our patient stop her anticoagulant to get into a trial?")
+    assert query.kind == QuestionKind.CANNOT_ANSWER
+    assert read("Could my dad be eligible for any trial at 70?").kind != QuestionKind.CANNOT_ANSWER
+
+
+@pytest.mark.parametrize(
+    "question", ["Which trials are yet to open?", "Which studies haven't started recruiting?"]
+)
+def test_trials_not_open_yet(question: str) -> None:
+    query = read(question)
+    assert [(f.field, f.values) for f in query.fields] == [("status", ["NOT_YET_RECRUITING"])]
+    assert query.terms == []
+
+
+def test_a_relatives_age_and_too_old_ask_which_trials_refuse_it() -> None:
+    query = read("my grandfather is 81 - which studies would turn him away for being too old?")
+    assert query.kind == QuestionKind.MATCH and query.wants_excluded
+    assert query.patient is not None and query.patient.age == 81
+
+
+def test_a_drug_company_is_an_industry_sponsor() -> None:
+    query = read("Is a drug company behind any of these trials as a sponsor or collaborator?")
+    assert [(f.field, f.values) for f in query.fields] == [("sponsor_class", ["INDUSTRY"])]
+    assert query.terms == []
