@@ -542,7 +542,19 @@ def _control_arm_result(trial: Trial, term: str) -> TestResult:
             return TestResult(
                 outcome="match", reason=f"control arm {arm.label} ({kind}) gives {term}", citations=cites
             )
+    if _INERT_CONTROL.fullmatch(term.strip()):
+        # a placebo given at all is a control, whatever the arms are typed: "Arm I (Experimental):
+        # letrozole and placebo", "a randomized, double-blind, placebo-controlled study"
+        named = [i.name for i in trial.interventions if mentions(i.name, term)]
+        written = re.search(rf"\b{re.escape(term.strip())}[- ]controlled\b", trial.text, re.IGNORECASE)
+        quote = find_quote(trial, [written.group(0)]) if written else find_quote(trial, named)
+        if quote:
+            cites = [Citation(nct_id=trial.nct_id, section="Study Design", quote=quote)]
+            return TestResult(outcome="match", reason=f"{term}-controlled", citations=cites)
     return TestResult(outcome="no match", reason=f"no control arm gives {term}")
+
+
+_INERT_CONTROL = re.compile(r"placebos?|sham(?: procedure| surgery)?|vehicle|saline", re.IGNORECASE)
 
 
 def _arm_citations(trial: Trial, arm: Arm, term: str) -> list[Citation]:

@@ -130,3 +130,20 @@ def test_a_limit_only_for_patients_without_the_condition_does_not_study_it() -> 
 def test_fact_descriptions_use_the_shared_display_names(kind: FactKind, name: str) -> None:
     fact = Fact(kind=kind, source="inclusion", quote="q", comparator="<=", value=3, unit="ULN")
     assert describe_fact(fact) == f"{name} <= 3 ULN (inclusion)"
+
+
+def test_a_placebo_given_in_arms_typed_experimental_is_still_a_placebo_control() -> None:
+    # both arms typed Experimental (older records type every arm so); one of them gets a placebo
+    arms = [
+        Arm(
+            label="Arm A", type="EXPERIMENTAL", description="Anastrozole plus matching placebo tablets daily"
+        ),
+        Arm(label="Arm B", type="EXPERIMENTAL", description="Anastrozole plus celecoxib daily"),
+    ]
+    trial = _hand_trial(arms).model_copy(
+        update={"text": _hand_trial(arms).text + "\nA double-blind, placebo-controlled study."}
+    )
+    result = term_result(trial, TermTest(term="placebo", mode="controls"))
+    assert result.outcome == "match" and "placebo-controlled" in result.citations[0].quote
+    active = term_result(trial, TermTest(term="celecoxib", mode="controls"))
+    assert active.outcome == "no match"  # a drug in an experimental arm is not a control
