@@ -466,6 +466,16 @@ def understand(
         return _about_trials(query, asked, previous)
     if previous is not None and _THAT_ONE.search(text) and len(_subjects(previous)) == 1:
         return _about_previous_subject(query, text, previous)  # "in that one, which pts get ...?"
+    if previous is not None and query.attributes and _FOR_EACH.search(text) and previous.trials:
+        # "for each of those, what ECOG is allowed?": the attribute, asked of every earlier result
+        return query.model_copy(
+            update={
+                "kind": QuestionKind.ATTRIBUTE,
+                "nct_ids": list(previous.trials),
+                "terms": [],
+                "follow_up": True,
+            }
+        )
     if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
@@ -617,6 +627,11 @@ def _set_question(query: Query, text: str, previous: Turn | None) -> Query:
     )
 
 
+_FOR_EACH = re.compile(
+    r"\b(?:for|of|in)\s+(?:each|every one|all)\s+(?:of\s+)?(?:those|these|them|the (?:trials|studies))\b"
+    r"|\beach of (?:those|these|them)\b",
+    re.IGNORECASE,
+)
 # "and which ones don't?", "the rest?": the trials of the previous set question's scope it left out.
 _COMPLEMENT = re.compile(
     r"^\s*(?:and|but|so|ok(?:ay)?)?[\s,]*(?:(?:what|how) about\s+)?(?:which|what)?\s*(?:ones?|trials?|studies"

@@ -121,3 +121,13 @@ def test_which_ones_dont_turns_a_limit_into_what_it_rules_out() -> None:
     assistant.ask("Which trials take a performance status of 2?", session_id="e")
     refusing = assistant.ask("which ones don't?", session_id="e")
     assert refusing.trials == ["NCT05394285"]
+
+
+def test_for_each_of_those_asks_the_attribute_of_every_earlier_result() -> None:
+    # seeds: 0-1 in NCT05394285; 0-2 in NCT06433830, NCT07198672, NCT07162519 (read from the records)
+    assistant = _seeds()
+    assistant.ask("Which trials accept ECOG 2?", session_id="each")
+    answer = assistant.ask("and for every one of them, what is the maximum age?", session_id="each")
+    assert answer.kind == "attribute"
+    assert sorted(answer.trials) == ["NCT06433830", "NCT07162519", "NCT07198672"]
+    assert "75" in answer.answer  # NCT07162519: "Aged 18-75 years"
