@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
+from index.embedding_cache import CachingEmbedder, EmbeddingCache
 from index.errors import TrialsError
 from index.seams import Embedder
 from index.settings import Settings
@@ -113,4 +114,8 @@ class SentenceTransformerEmbedder(Embeddings):
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    """The model behind the embedding cache. The cache wraps the seam rather than sitting in the
+    pipeline so every caller that embeds documents shares it: indexing, the repair of
+    `trials index --check`, and the evals' baseline; the store and pipeline stay unaware of it."""
+    model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    return CachingEmbedder(model, EmbeddingCache(settings.embedding_cache_file()))

@@ -206,6 +206,11 @@ class Settings(BaseSettings):
         }
         return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]
 
+    def embedding_cache_file(self) -> Path:
+        """Vectors by chunk text and model (index/embedding_cache.py). Local even with CHROMA_URL:
+        it is only a cache, so a shared server never depends on one machine's file."""
+        return Path(self.home) / "embedding-cache.sqlite3"
+
     def collection_name(self, kind: str) -> str:
         return f"{self.collection_prefix}-{kind}-{self.index_fingerprint()}"
 
