@@ -117,5 +117,12 @@ def get_embedder(settings: Settings) -> Embedder:
     """The model behind the embedding cache. The cache wraps the seam rather than sitting in the
     pipeline so every caller that embeds documents shares it: indexing, the repair of
     `trials index --check`, and the evals' baseline; the store and pipeline stay unaware of it."""
-    model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    # Imported here: index.onnx_embedding builds on this module.
+    from index.onnx_embedding import OnnxEmbedder
+
+    model: Embedder
+    if settings.embedding_backend == "onnx":
+        model = OnnxEmbedder(settings.embedding_model, settings.embedding_batch_size, settings.model_cache)
+    else:
+        model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
     return CachingEmbedder(model, EmbeddingCache(settings.embedding_cache_file()))
