@@ -1,8 +1,8 @@
 """The embedding model run by ONNX Runtime: the vectors of the PyTorch path, computed faster.
 
-Measured on 2,000 CT.gov chunk texts on these 2-core machines (bench/onnx_bench.py): cosine to
-the PyTorch vectors >= 0.99999 for every text, the same top-10 neighbours, and 1.3-1.7x the
-texts per second. sentence-transformers' own `backend="onnx"` needs optimum-onnx, whose newest
+Measured on 2,000 CT.gov chunk texts on these 2-core machines (bench/embedding_backends_bench.py):
+cosine to the PyTorch vectors >= 0.99999 for every text, the same top-10 neighbours, and 1.3-1.7x
+the texts per second. sentence-transformers' own `backend="onnx"` needs optimum-onnx, whose newest
 release requires transformers<4.58 (we pin 5.23), so the local model folder is exported here with
 `torch.onnx` once per model into `Settings.model_cache` (a user cache folder, never inside an
 installed package), then run with onnxruntime and the model's own tokenizer.json. Neither torch
