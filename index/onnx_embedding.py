@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,21 +50,27 @@ class OnnxEmbedder(Embeddings):
         self.batch_size = batch_size
         self.cache_dir = cache_dir
         self._runner: _OnnxRunner | SentenceTransformerEmbedder | None = None
+        # `serve` warms the model up in a thread while the first questions may arrive: one export.
+        self._loading = threading.Lock()
 
     @property
     def runner(self) -> _OnnxRunner | SentenceTransformerEmbedder:
-        if self._runner is None:
-            folder = resolve_model_path(self.name)
-            try:
-                self._runner = _OnnxRunner(folder, exported_model(folder, self.cache_dir))
-            except Exception as exc:  # any failure of this faster path leaves the PyTorch one
-                print(
-                    f"warning: embedding model {self.name!r} cannot run on ONNX Runtime ({exc}); "
-                    "using PyTorch (set TRIALS_EMBEDDING_BACKEND=torch to skip this attempt)",
-                    file=sys.stderr,
-                )
-                self._runner = SentenceTransformerEmbedder(self.name, self.batch_size)
-        return self._runner
+        with self._loading:
+            if self._runner is None:
+                self._runner = self._load()
+            return self._runner
+
+    def _load(self) -> _OnnxRunner | SentenceTransformerEmbedder:
+        folder = resolve_model_path(self.name)
+        try:
+            return _OnnxRunner(folder, exported_model(folder, self.cache_dir))
+        except Exception as exc:  # any failure of this faster path leaves the PyTorch one
+            print(
+                f"warning: embedding model {self.name!r} cannot run on ONNX Runtime ({exc}); "
+                "using PyTorch (set TRIALS_EMBEDDING_BACKEND=torch to skip this attempt)",
+                file=sys.stderr,
+            )
+            return SentenceTransformerEmbedder(self.name, self.batch_size)
 
     def encode(self, texts: Sequence[str]) -> Any:
         """The raw model call (a numpy array), for benchmarks that compare against it."""
