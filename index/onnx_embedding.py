@@ -106,7 +106,7 @@ class _OnnxRunner:
             raise OnnxUnsupported(f"its pad token {pad!r} is not in {folder / 'tokenizer.json'}")
         self.tokenizer.enable_padding(pad_id=pad_id, pad_token=pad)
         options = onnxruntime.SessionOptions()
-        options.log_severity_level = 3  # its warnings about unused initialisers are not ours to fix
+        options.log_severity_level = 3  # errors only: its warnings concern the graph, nothing to act on
         self.session = onnxruntime.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )
@@ -115,10 +115,9 @@ class _OnnxRunner:
     def encode(self, texts: Sequence[str], batch_size: int) -> Any:
         # Longest first, like sentence-transformers: a batch of similar lengths pads little.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors = np.zeros((len(texts), 0), dtype=np.float32)
+        parts = []
         for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in batch])
+            encodings = self.tokenizer.encode_batch([texts[i] for i in order[start : start + batch_size]])
             arrays = {
                 "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
@@ -127,10 +126,10 @@ class _OnnxRunner:
             hidden = self.session.run(None, {name: arrays[name] for name in self.inputs})[0]
             mask = arrays["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-            normalised = pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            if vectors.shape[1] == 0:
-                vectors = np.zeros((len(texts), normalised.shape[1]), dtype=np.float32)
-            vectors[batch] = normalised
+            parts.append(pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None))
+        in_length_order = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+        vectors = np.empty_like(in_length_order)
+        vectors[order] = in_length_order
         return vectors
 
 
