@@ -3,17 +3,15 @@
 Many chunk texts recur across trials (headings and boilerplate such as "PATIENT CHARACTERISTICS:"
 or "Minimum age: 18 Years / Sex: ALL / Healthy volunteers: No": 10,132 of the 33,255 chunk texts
 of the 1,000-record ClinicalTrials.gov sample repeat one seen before; being short, they are 8% of
-its tokens, so the model's work falls by ~8%), and a re-index after a
-settings change that keeps the model re-embeds the same texts. `CachingEmbedder` wraps any
-`Embedder`: it embeds each distinct text of a call once, looks the rest up here, and stores what
-it computed.
+its tokens, so the model's work falls by ~8%), and a re-index after a settings change that keeps
+the model re-embeds the same texts. `CachingEmbedder` wraps any `Embedder`: it embeds each
+distinct text of a call once, looks the rest up here, and stores what it computed.
 
 The file lives in TRIALS_HOME even when the index is on a Chroma server: it is only a cache, and
-losing it costs time, never data. Two `trials index` runs on different homes may share nothing;
-two processes on one home may write it at once (WAL journal, `INSERT OR IGNORE`: both compute
-the same vector for the same key, so whichever lands first is right). A cache file that cannot
-be opened, read or written (damaged, not a database, read-only) is reported once and indexing
-goes on without it.
+losing it costs time, never data. Two processes on one home may write it at once (WAL journal,
+`INSERT OR IGNORE`: both compute the same vector for the same key, so whichever lands first is
+right). A cache file that cannot be opened, read or written (damaged, not a database, read-only)
+is reported once and indexing goes on without it.
 """
 
 from __future__ import annotations
