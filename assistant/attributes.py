@@ -506,7 +506,11 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="enrollment",
         label="enrolment",
-        trigger=r"\benrol?l?ment\b|\bsample size\b|\bhow many (?:participants|patients|subjects|people)"
+        trigger=r"\benrol?l?ment\b|\bsample size\b|\btarget accrual\b"
+        # "how many women is NCT… planning to enrol?": any people, any wording up to the verb
+        r"|\bhow many (?:[\w-]+ )?(?:participants|patients|pts|subjects|people|women|men|children|kids|adults"
+        r"|volunteers)\b[^?]{0,40}?\b(?:enrol|enroll|recruit|accrue|randomi[sz]e|sign up|take on)\w*"
+        r"|\bhow many (?:participants|patients|subjects|people)"
         r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
         r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|"
         r"involved|"

@@ -741,7 +741,7 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
 
 _ECOG = re.compile(
     r"\b(?:ecog(?:\s*(?:ps|performance status|score|grade))?|performance status|ps)"
-    r"\s*(?:of|=|:|is|was|score)?\s*"
+    r"\s*(?:(?:of|=|:|is|was|score|now|actually|really|currently|only)\s*){0,3}"
     r"(?:(" + COMPARATOR_PATTERN + r")\s*)?([0-5])(?:\s*(?:-|–|to|or)\s*([0-5]))?\b",
     re.IGNORECASE,
 )
@@ -1461,7 +1461,8 @@ def _as_patient_value(quantity: Quantity, comparator: str | None) -> Quantity:
 
 
 def _patient(text: str) -> PatientProfile:
-    ecog = _ECOG.search(text)
+    # the last ECOG written: a later turn's "her ECOG is 2, not 1" corrects the first
+    ecog = next(reversed(list(_ECOG.finditer(text))), None)
     labs = _normal_labs(text) | {
         kind: _as_patient_value(normalise(kind, value, unit), comparator)
         for kind, value, comparator, unit in _lab_values(text)

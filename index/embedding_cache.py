@@ -25,6 +25,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from index.local_db import connect_wal
 from index.seams import Embedder
 
 # SQLite binds at most 32,766 variables per statement (999 before 3.32); a lookup of a whole
@@ -99,13 +100,11 @@ class EmbeddingCache:
         if self._connection is not None or self._failed:
             return self._connection
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=_BUSY_SECONDS)
+            # WAL: readers never block the writer, and a second process's writes queue on the busy
+            # timeout instead of failing. Both statements read the header, so a file that is not a
+            # database fails here, before any vector is looked up.
+            connection = connect_wal(self.path, _BUSY_SECONDS)
             try:
-                # WAL: readers never block the writer, and a second process's writes queue on the
-                # busy timeout instead of failing. Both statements read the header, so a file that
-                # is not a database fails here, before any vector is looked up.
-                connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(_SCHEMA)
             except sqlite3.Error:
                 connection.close()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from index.errors import IndexStoreError
+from index.local_db import connect_wal
 from index.models import Chunk
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -76,13 +77,11 @@ class KeywordIndex:
     def _connect(self) -> sqlite3.Connection:
         where = ":memory:" if self.path is None else str(self.path)
         try:
-            if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(
-                where, check_same_thread=False, isolation_level=None, timeout=_BUSY_MS / 1000
+            db = (
+                sqlite3.connect(where, check_same_thread=False, isolation_level=None)
+                if self.path is None
+                else connect_wal(self.path, _BUSY_MS / 1000, autocommit=True)  # readers never wait for a sync
             )
-            if self.path is not None:
-                db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a sync
             for statement in _SCHEMA:
                 db.execute(statement)
         except sqlite3.Error as exc:

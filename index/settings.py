@@ -98,8 +98,9 @@ class Settings(BaseSettings):
         default_factory=lambda: (
             Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trials-assistant"
         ),
-        description="Where models converted for ONNX Runtime are kept: per user, shared by every "
-        "TRIALS_HOME, so a test or a new index does not export the model again.",
+        description="Per-user cache, shared by every TRIALS_HOME: models converted for ONNX Runtime "
+        "(so a test or a new index does not export the model again) and the keyword indexes of "
+        "Chroma servers (derived from the server, so nothing is kept in TRIALS_HOME for them).",
     )
     embedding_batch_size: int = 64
     max_chunk_chars: int = 1200

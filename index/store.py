@@ -320,11 +320,14 @@ class TrialStore:
         return chunks
 
     def keywords(self) -> KeywordIndex:
-        """Keyword search over this index's chunks: an FTS file in TRIALS_HOME, derived from the
-        chunks and kept in step with them (also when they live on a Chroma server)."""
+        """Keyword search over this index's chunks: an FTS file derived from them and kept in step
+        with them (in TRIALS_HOME; in the per-user cache for an index on a Chroma server)."""
         if self._keywords is None:
             where = hashlib.sha256(self.location.encode()).hexdigest()[:12]
-            path = Path(self.settings.home) / "keywords" / f"{self._chunks.name}-{where}.sqlite3"
+            # an index on a Chroma server keeps nothing in TRIALS_HOME: its keyword index is a
+            # per-user cache of this machine's, like a converted model
+            folder = self.settings.model_cache if self.settings.chroma_url else Path(self.settings.home)
+            path = folder / "keywords" / f"{self._chunks.name}-{where}.sqlite3"
             self._keywords = KeywordIndex(path, self, self.settings.refresh_seconds)
         return self._keywords
 

@@ -323,3 +323,13 @@ def test_a_drug_company_is_an_industry_sponsor() -> None:
     query = read("Is a drug company behind any of these trials as a sponsor or collaborator?")
     assert [(f.field, f.values) for f in query.fields] == [("sponsor_class", ["INDUSTRY"])]
     assert query.terms == []
+
+
+@pytest.mark.parametrize(
+    "question", ["How many women does NCT05394285 hope to enrol?", "how many kids will the trial recruit?"]
+)
+def test_how_many_people_a_trial_enrols_is_its_enrolment(question: str) -> None:
+    from assistant.attributes import attributes_in
+
+    assert "enrollment" in attributes_in(question)
+    assert "enrollment" not in attributes_in("How many trials enrol women?")  # a count of trials

@@ -389,3 +389,14 @@ def test_the_patients_cancer_must_be_the_one_a_trial_is_for(
     verdicts = _verdicts(assistant, vignette)
     assert {n for n, v in verdicts.items() if v == "excluded"} == excluded
     assert not_excluded.isdisjoint({n for n, v in verdicts.items() if v == "excluded"})
+
+
+def test_a_corrected_performance_status_replaces_the_first() -> None:
+    from fakes import seed_trials
+
+    # NCT05394285 asks for "ECOG: 0-1" (seed record)
+    assistant = Assistant(InMemoryTrialReader(seed_trials()))
+    first = assistant.ask("57F breast cancer, ECOG 1, plt 48. Could she join a trial?", "ps")
+    assert {v.nct_id: v.verdict for v in first.verdicts}["NCT05394285"] != "excluded"
+    corrected = assistant.ask("my mistake - her ECOG is actually 2, not 1", "ps")
+    assert {v.nct_id: v.verdict for v in corrected.verdicts}["NCT05394285"] == "excluded"
