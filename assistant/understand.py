@@ -252,7 +252,7 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"exclud(?:e|es|ing|ed)", "excludes"),
     (
         r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)|disqualif(?:y|ies)"
-        r"|(?:knock|keep)s?(?:\s+\w+)?\s+out",
+        r"|(?:knock|keep)s?(?:\s+\w+)?\s+out|turns?\s+away|reject(?:s)?|screens?\s+out",
         "excludes",
     ),
     (

@@ -131,3 +131,9 @@ def test_for_each_of_those_asks_the_attribute_of_every_earlier_result() -> None:
     assert answer.kind == "attribute"
     assert sorted(answer.trials) == ["NCT06433830", "NCT07162519", "NCT07198672"]
     assert "75" in answer.answer  # NCT07162519: "Aged 18-75 years"
+
+
+def test_cancer_spread_to_the_brain_is_brain_metastases() -> None:
+    # NCT07162519 excludes "Brain tumors or brain metastases" (seed record); no other seed does
+    answer = _seeds().ask("Which trials turn away patients whose tumour has spread into the brain?")
+    assert answer.trials == ["NCT07162519"]
