@@ -31,7 +31,7 @@ from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.language.units import analyte
-from index.language.vocabulary import drug_matches
+from index.language.vocabulary import concept_is_treatment, concept_matches, drug_matches
 from index.models import Arm, Fact, FactKind, Trial
 
 Outcome = Literal["match", "no match", "not stated"]
@@ -579,10 +579,27 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     ]
     if cites or affirmed:
         return cites
-    return [
+    facts = [
         fact_citation(trial, f)
         for f in trial.facts_of(FactKind.CONDITION)
         if f.source == section and mentions(f.term, term)
+    ]
+    return facts or (_class_citations(trial, term) if section == "exclusion" else [])
+
+
+def _class_citations(trial: Trial, term: str) -> list[Citation]:
+    """Exclusions naming a drug class the term belongs to: "antiplatelet drugs" excludes aspirin.
+    Only exclusions (an inclusion asking for the class is met by other members too), and only drug
+    classes: a disease class is excluded with qualifiers ("serious cardiac disease") a member need
+    not meet."""
+    named = [m for m in concept_matches(term) if concept_is_treatment(m.term)]
+    classes = {b for m in named for b in m.term.broader} - {m.term.name for m in named}
+    if not classes:
+        return []
+    return [
+        criterion_citation(trial, c)
+        for c in trial.exclusion
+        if classes & {m.term.name for m in concept_matches(c.text)}
     ]
 
 

@@ -291,7 +291,9 @@ _TERM_STOP = re.compile(
     # what the question is about, never part of the term: "require regarding contraception"
     r"regarding|concerning|with (?:regard|respect) to|in terms of|as regards|anything|something|"
     # words of the registry's fields, never a clinical term: "opened for recruitment yet"
-    r"recruitment|yet|sponsors?|collaborators?|funders?|involved|of these|of those)\b",
+    r"recruitment|yet|sponsors?|collaborators?|funders?|involved|of these|of those|"
+    # how often or how much, not what: "a baby aspirin every day" is aspirin
+    r"every day|each day|daily|(?:once|twice) (?:a day|daily)|a day|low[- ]dose|baby)\b",
     re.IGNORECASE,
 )
 # Time phrases belong to the window, not the term: "rhTPO within the last 3 months".

@@ -147,3 +147,13 @@ def test_a_placebo_given_in_arms_typed_experimental_is_still_a_placebo_control()
     assert result.outcome == "match" and "placebo-controlled" in result.citations[0].quote
     active = term_result(trial, TermTest(term="celecoxib", mode="controls"))
     assert active.outcome == "no match"  # a drug in an experimental arm is not a control
+
+
+def test_an_exclusion_of_a_class_excludes_its_members_but_not_a_siblings_exclusion() -> None:
+    from fakes import hand_trial
+
+    by_class = hand_trial("NCT20000031", ["Adults"], ["Ongoing treatment with antiplatelet agents"], [])
+    by_sibling = hand_trial("NCT20000032", ["Adults"], ["Current use of clopidogrel"], [])
+    assistant = Assistant(InMemoryTrialReader([by_class, by_sibling]))
+    answer = assistant.ask("Which trials exclude someone taking a low-dose aspirin daily?")
+    assert answer.trials == ["NCT20000031"]
