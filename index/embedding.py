@@ -60,7 +60,24 @@ def resolve_model_path(model_name: str) -> Path:
     return path
 
 
-class SentenceTransformerEmbedder(Embeddings):
+class EncodingEmbeddings(Embeddings):
+    """Embeddings from a model's `encode(texts)` (a numpy array of normalised rows): the LangChain and
+    `Embedder` methods every backend shares."""
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors: list[list[float]] = self.encode(texts).tolist()
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+class SentenceTransformerEmbedder(EncodingEmbeddings):
     """Normalised sentence-transformers embeddings (cosine = dot product); also a LangChain Embeddings."""
 
     def __init__(self, model_name: str, batch_size: int = 64) -> None:
@@ -102,15 +119,6 @@ class SentenceTransformerEmbedder(Embeddings):
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors: list[list[float]] = self.encode(texts).tolist()
-        return vectors
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
 
 
 def get_embedder(settings: Settings) -> Embedder:

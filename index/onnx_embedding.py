@@ -25,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
-from index.embedding import SentenceTransformerEmbedder, resolve_model_path
+from index.embedding import EncodingEmbeddings, SentenceTransformerEmbedder, resolve_model_path
 
 # The sentence-transformers modules this file re-implements, in order (modules.json).
 _LAYOUT = [
@@ -42,7 +41,7 @@ class OnnxUnsupported(Exception):
     """The model folder is not one this module can run; PyTorch embeds instead."""
 
 
-class OnnxEmbedder(Embeddings):
+class OnnxEmbedder(EncodingEmbeddings):
     """Normalised mean-pooled embeddings from an ONNX export of a local sentence-transformers model."""
 
     def __init__(self, model_name: str, batch_size: int, cache_dir: Path) -> None:
@@ -78,15 +77,6 @@ class OnnxEmbedder(Embeddings):
         if isinstance(runner, SentenceTransformerEmbedder):
             return runner.encode(texts)
         return runner.encode(texts, self.batch_size)
-
-    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors: list[list[float]] = self.encode(texts).tolist()
-        return vectors
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
 
 
 class _OnnxRunner:
