@@ -250,14 +250,19 @@ def _results(trial: Trial) -> AttributeResult:
     )
 
 
-def _conditions(trial: Trial) -> AttributeResult:
-    result = AttributeResult(label="conditions")
-    for condition in trial.conditions:
-        citations = _cite(trial, "Conditions", [condition])
-        if citations:
-            result.lines.append(condition)
-            result.citations += citations[:1]
-    return result
+def _listed(label: str, section: str, values: Callable[[Trial], Iterable[str]]) -> Extractor:
+    """Each listed value the record's text gives, quoted where it gives it (conditions, other IDs)."""
+
+    def extract(trial: Trial) -> AttributeResult:
+        result = AttributeResult(label=label)
+        for value in values(trial):
+            citations = _cite(trial, section, [value])
+            if citations:
+                result.lines.append(value)
+                result.citations += citations
+        return result
+
+    return extract
 
 
 def _interventions(trial: Trial) -> AttributeResult:
@@ -316,17 +321,6 @@ def _duration(trial: Trial) -> AttributeResult:
             if found and citations and citations[0] not in result.citations:
                 result.lines.append(found.group(0))
                 result.citations += citations
-    return result
-
-
-def _other_ids(trial: Trial) -> AttributeResult:
-    """The organisation's study ID and other registry numbers, each quoted where the record gives it."""
-    result = AttributeResult(label="other identifiers")
-    for identifier in trial.other_ids:
-        citations = _cite(trial, "Other Identifiers", [identifier])
-        if citations:
-            result.lines.append(identifier)
-            result.citations += citations
     return result
 
 
@@ -606,7 +600,7 @@ ATTRIBUTES: list[Attribute] = [
         label="conditions",
         trigger=r"\bconditions?\b|\bdiseases?\b|\bindications?\b"
         r"|\bwhat (?:does|do) (?:it|they) (?:treat|study)\b",
-        extract=_conditions,
+        extract=_listed("conditions", "Conditions", lambda t: t.conditions),
     ),
     Attribute(
         key="interventions",
@@ -627,7 +621,8 @@ ATTRIBUTES: list[Attribute] = [
         # "org study ID", "protocol number", "secondary IDs": the numbers a trial is filed under elsewhere
         trigger=r"\borg(?:ani[sz]ation(?:al)?)?'?s?\.?\s+(?:study\s+)?id\b|\bprotocol\s+(?:number|no\.?|id|code)\b"
         r"|\bother\s+identifiers?\b|\bsecondary\s+ids?\b|\bstudy\s+code\b|\bsponsor'?s?\s+(?:protocol|study)\s+(?:number|id)\b",
-        extract=_other_ids,
+        # the organisation's study ID and other registry numbers
+        extract=_listed("other identifiers", "Other Identifiers", lambda t: t.other_ids),
     ),
     Attribute(
         key="title", label="title", trigger=r"\btitle\b|\bwhat is it called\b|\bname of\b", extract=_title
