@@ -5,8 +5,8 @@ controlled, read clause by clause the way clinicians write ("no AF, no stents", 
 Concepts come from the shared vocabulary (index/language/vocabulary.yaml), so a patient's "AF" is
 the record's "atrial fibrillation". Negation and time are read inside the clause that names the
 concept: a cue reaches across a list ("never had rhTPO/IL-11/any TPO-RA") but not past a comma-
-separated new finding. This is a rule-based reader in the manner of NegEx/ConText; medspaCy was
-not adopted here (see the session note).
+separated new finding. Negation is NegEx (index/language/negation.py, negspacy with a clinical
+termset); when and how controlled are read here.
 """
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ import re
 
 from assistant.quantities import to_days
 from assistant.query import ConceptState
+from index.language.negation import denial_only, negated
 from index.language.vocabulary import concept_matches
 
 # Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
 _CLAUSE = re.compile(r"[;,()\n]|(?<!\d)\.(?!\d)|\s[-–—]\s|\.\s")
-_NEGATION_BEFORE = re.compile(
-    r"\b(?:no|not|never|without|denies|denied|nil|free of|negative for|neg for|absence of|ruled out|none|"
-    r"hasn'?t|hasnt|has not|had no|never had|not on)\b",
-    re.IGNORECASE,
-)
-_NEGATION_AFTER = re.compile(
-    r"^[\s/\w+&-]{0,40}?(?:\b(?:neg(?:ative)?|not detected|ruled out|never)\b|-ve\b)", re.IGNORECASE
-)
 # A clause that dates the treatment before it: "last dose 8 wks ago", "stopped 5 weeks ago".
 _WHEN_GIVEN = re.compile(r"\b(?:last|stopped|finished|completed|ended|since)\b", re.IGNORECASE)
 _ALL_NEGATIVE = re.compile(r"^[\s\w-]{0,20}?\b(?:all|both|each)\s+(?:neg(?:ative)?|-ve|normal)\b", re.I)
-_UNCERTAIN = re.compile(r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown)\b", re.I)
+# "r/o brain mets" is a question still open: neither present nor absent (NegEx reads it as absent)
+_UNCERTAIN = re.compile(
+    r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown|r/o|rule out|evaluate for)\b",
+    re.I,
+)
 _CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)
 _UNCONTROLLED = re.compile(r"\b(?:un|poorly |not )controlled\b|\bunstable\b|\buntreated\b|\bactive\b", re.I)
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
@@ -90,16 +87,14 @@ def read_concepts(text: str) -> list[ConceptState]:
             residue = residue[: match.start] + residue[match.end :]
         continues_list = bool(matches) and bool(_LIST_ONLY.match(residue))
         clause_negated = carried if continues_list else False
-        for match in matches:
+        denied = negated(clause, [(m.start, m.end) for m in matches])
+        for match, match_denied in zip(matches, denied, strict=True):
             before, after = clause[: match.start], clause[match.end :]
             if _UNCERTAIN.search(after[:30]) or _UNCERTAIN.search(before[-20:]):
                 continue  # "FISH pending": says nothing yet
             if _NAMES_A_TRIAL.match(after):
                 continue  # "any thrombocytopenia prevention trial for her?": the trial's topic, not hers
-            absent = (
-                clause_negated or bool(_NEGATION_BEFORE.search(before)) or bool(_NEGATION_AFTER.match(after))
-            )
-            clause_negated = clause_negated or bool(_NEGATION_BEFORE.search(before))
+            absent = clause_negated or match_denied
             controlled = (
                 False if _UNCONTROLLED.search(clause) else True if _CONTROLLED.search(clause) else None
             )
@@ -140,7 +135,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             # "all"/"both": in "AF, HIV neg" the AF is not negative)
             for name in listed:
                 states[name] = states[name].model_copy(update={"present": False, "days_ago": None})
-        short_item = not matches and len(clause.split()) <= 2 and not _NEGATION_AFTER.match(clause)
+        short_item = not matches and len(clause.split()) <= 2 and not denial_only(clause)
         if matches and _LIST_ONLY.match(residue):
             listed = [*listed, *(m.term.name for m in matches)]
         elif not short_item:  # an item no vocabulary names ("HDV") keeps the list going
@@ -160,5 +155,10 @@ def read_concepts(text: str) -> list[ConceptState]:
                 if states[name].present:
                     states[name] = states[name].model_copy(update={"controlled": controlled})
         previous = [m.term.name for m in matches] if matches else previous
-        carried = clause_negated if matches else False
+        # a denial before the clause's last concept goes on to a next clause that only lists more
+        if matches:
+            last = matches[-1]
+            carried = clause_negated or negated(clause[: last.end], [(last.start, last.end)])[0]
+        else:
+            carried = False
     return list(states.values())
