@@ -6,17 +6,18 @@ Concepts come from the shared vocabulary (index/language/vocabulary.yaml), so a 
 the record's "atrial fibrillation". Negation and time are read inside the clause that names the
 concept: a cue reaches across a list ("never had rhTPO/IL-11/any TPO-RA") but not past a comma-
 separated new finding. Negation is NegEx (index/language/negation.py, negspacy with a clinical
-termset); when and how controlled are read here.
+termset), when is index/language/when.py (dateparser after clinicians' shorthand); how controlled
+is read here.
 """
 
 from __future__ import annotations
 
 import re
 
-from assistant.quantities import to_days
 from assistant.query import ConceptState
 from index.language.negation import denial_only, negated
 from index.language.vocabulary import concept_matches
+from index.language.when import days_ago
 
 # Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
 _CLAUSE = re.compile(r"[;,()\n]|(?<!\d)\.(?!\d)|\s[-–—]\s|\.\s")
@@ -30,20 +31,6 @@ _UNCERTAIN = re.compile(
 )
 _CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)
 _UNCONTROLLED = re.compile(r"\b(?:un|poorly |not )controlled\b|\bunstable\b|\buntreated\b|\bactive\b", re.I)
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "eight": 8}
-_AGO = re.compile(
-    r"\b(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|eight)\s*"
-    r"(hrs?|hours?|h|days?|d|wks?|weeks?|months?|mos?|mo|yrs?|years?)\s+(?:ago|before|prior|earlier)\b",
-    re.IGNORECASE,
-)
-_RELATIVE_DAY = (
-    (re.compile(r"\b(?:today|this (?:morning|afternoon|evening))\b", re.I), 0.0),
-    (re.compile(r"\byesterday\b", re.I), 1.0),
-    (re.compile(r"\blast (?:week|wk)\b", re.I), 7.0),
-    (re.compile(r"\blast month\b", re.I), 30.0),
-    (re.compile(r"\blast (?:year|yr)\b", re.I), 365.0),
-)
-_HOURS = {"h", "hr", "hrs", "hour", "hours"}
 # A concept naming a kind of trial ("a breast cancer study", "any ITP prevention trials?").
 _NAMES_A_TRIAL = re.compile(
     r"^(?:[\s-]+\w+){0,2}?[\s-]+(?:trials?|stud(?:y|ies)|protocols?)\b", re.IGNORECASE
@@ -57,21 +44,6 @@ _LIST_ONLY = re.compile(r"^(?:\s|\b(?:or|and|nor|any|other|the|a|an|ever|either)
 
 def _clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE.split(text) if clause.strip()]
-
-
-def _days_ago(clause: str) -> float | None:
-    match = _AGO.search(clause)
-    if match:
-        number = match.group(1).lower()
-        value = float(_NUMBER_WORDS.get(number, 0) or number)
-        unit = match.group(2).lower()
-        if unit in _HOURS:
-            return value / 24
-        unit = {"d": "day", "wk": "week", "wks": "week", "mo": "month", "mos": "month", "yr": "year"}.get(
-            unit, unit
-        )
-        return to_days(value, unit)
-    return next((days for pattern, days in _RELATIVE_DAY if pattern.search(clause)), None)
 
 
 def read_concepts(text: str) -> list[ConceptState]:
@@ -114,7 +86,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             if not absent and earlier is not None and earlier.present:
                 # "MI ~9 months ago ... whose MI window excludes her?": a later bare mention keeps
                 # what the earlier one said of when and how controlled
-                days = _days_ago(clause)
+                days = days_ago(clause)
                 states[name] = earlier.model_copy(
                     update={
                         "days_ago": earlier.days_ago if days is None else days,
@@ -125,7 +97,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             states[name] = ConceptState(
                 name=name,
                 present=not absent,
-                days_ago=None if absent else _days_ago(clause),
+                days_ago=None if absent else days_ago(clause),
                 controlled=None if absent else controlled,
                 clause=clause.strip(),
             )
@@ -140,7 +112,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             listed = [*listed, *(m.term.name for m in matches)]
         elif not short_item:  # an item no vocabulary names ("HDV") keeps the list going
             listed = []
-        timing = _days_ago(clause) if not matches and _WHEN_GIVEN.search(clause) else None
+        timing = days_ago(clause) if not matches and _WHEN_GIVEN.search(clause) else None
         if timing is not None and previous:
             # "came off a trial drug (investigational), last dose 8 wks ago": when, for the clause before
             for name in previous:
