@@ -117,15 +117,15 @@ def _criteria_matching(trial: Trial, pattern: str) -> list[Criterion]:
 def _scalar(
     label: str,
     section: str,
-    value: Callable[[Trial], str | None],
+    field: str,
     near: str | None = None,
     shown: Callable[[str], str] = str,
 ) -> Extractor:
     def extract(trial: Trial) -> AttributeResult:
-        raw = value(trial)
+        raw = getattr(trial, field)
         if raw is None:
             return AttributeResult(label=label)
-        citations = _cite(trial, section, [raw, raw.replace("_", " ")], near=near)
+        citations = _cite(trial, section, [trial.written.get(field), raw, raw.replace("_", " ")], near=near)
         return AttributeResult(label=label, lines=[shown(raw)] if citations else [], citations=citations)
 
     return extract
@@ -168,7 +168,7 @@ def _age_range(trial: Trial) -> AttributeResult:
 
 
 def _sex(trial: Trial) -> AttributeResult:
-    result = _scalar("sex", "Eligibility", lambda t: t.sex, near="Sex", shown=_enum)(trial)
+    result = _scalar("sex", "Eligibility", "sex", near="Sex", shown=_enum)(trial)
     extra = _facts([FactKind.SEX], None, "sex")(trial)
     return AttributeResult(
         label="sex", lines=result.lines + extra.lines, citations=result.citations + extra.citations
@@ -205,11 +205,12 @@ def _enrollment(trial: Trial) -> AttributeResult:
 
 def _dates(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="dates")
-    for name, value, near in (
-        ("Start", trial.start_date, "Start"),
-        ("Primary completion", trial.primary_completion_date, "Primary Completion"),
-        ("Completion", trial.completion_date, "Completion"),
+    for name, field, near in (
+        ("Start", "start_date", "Start"),
+        ("Primary completion", "primary_completion_date", "Primary Completion"),
+        ("Completion", "completion_date", "Completion"),
     ):
+        value = trial.written.get(field) or getattr(trial, field)
         citations = _cite(trial, "Basic Information", [value], near=near) if value else []
         if citations:
             result.lines.append(f"{name}: {value}")
@@ -229,9 +230,7 @@ def _sponsor(trial: Trial) -> AttributeResult:
 
 
 def _status(trial: Trial) -> AttributeResult:
-    return _scalar("recruitment status", "Basic Information", lambda t: t.status, near="Status", shown=_enum)(
-        trial
-    )
+    return _scalar("recruitment status", "Basic Information", "status", near="Status", shown=_enum)(trial)
 
 
 def _results(trial: Trial) -> AttributeResult:
@@ -366,23 +365,21 @@ def _objective(trial: Trial) -> AttributeResult:
 
 
 def _purpose(trial: Trial) -> AttributeResult:
-    return _scalar(
-        "primary purpose", "Study Design", lambda t: t.primary_purpose, near="Purpose", shown=_enum
-    )(trial)
+    return _scalar("primary purpose", "Study Design", "primary_purpose", near="Purpose", shown=_enum)(trial)
 
 
 def _design(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="design")
-    for name, value, near in (
-        ("Study type", trial.study_type, "Study"),
-        ("Allocation", trial.allocation, "Allocation"),
-        ("Intervention model", trial.intervention_model, "Model"),
-        ("Masking", trial.masking, "Masking"),
-        ("Primary purpose", trial.primary_purpose, "Purpose"),
+    for name, field, near in (
+        ("Study type", "study_type", "Study"),
+        ("Allocation", "allocation", "Allocation"),
+        ("Intervention model", "intervention_model", "Model"),
+        ("Masking", "masking", "Masking"),
+        ("Primary purpose", "primary_purpose", "Purpose"),
     ):
-        citations = (
-            _cite(trial, "Study Design", [value, (value or "").replace("_", " ")], near=near) if value else []
-        )
+        value = getattr(trial, field)
+        candidates = [trial.written.get(field), value, (value or "").replace("_", " ")]
+        citations = _cite(trial, "Study Design", candidates, near=near) if value else []
         if citations and value:
             result.lines.append(f"{name}: {_enum(value)}")
             result.citations += citations

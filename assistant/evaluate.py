@@ -738,7 +738,8 @@ def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
         names = [s.name for s in trial.sponsors if (s.agency_class or "").upper() in values]
         return find_quote(trial, names)
     if field in ("start_year", "completion_year"):
-        date = trial.start_date if field == "start_year" else trial.completion_date
+        stored = "start_date" if field == "start_year" else "completion_date"
+        date = trial.written.get(stored) or getattr(trial, stored)
         return find_quote(trial, [date], near="Start" if field == "start_year" else "Completion")
     if field == "results_posted":
         cites = extract("results", trial).citations
@@ -746,7 +747,8 @@ def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
     if field == "healthy_volunteers":
         return find_quote(trial, ["Healthy Volunteers"])
     candidates = [c for v in values for c in (v, v.replace("_", " "), v.replace("PHASE", "Phase "))]
-    return find_quote(trial, candidates, near=_FIELD_LABELS[field])
+    written = trial.written.get("phases" if field == "phase" else field)  # "Active, not recruiting"
+    return find_quote(trial, [written, *candidates], near=_FIELD_LABELS[field])
 
 
 _SEXES = {"female": {"FEMALE"}, "male": {"MALE"}, "all": {"FEMALE", "MALE"}}

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from assistant.models import Citation
 from index.models import Criterion, Fact, Trial
+from index.readers.record_text import without_label
 
 SECTION_OF_SOURCE = {
     "inclusion": "Inclusion Criteria",
@@ -29,6 +30,11 @@ def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None 
     the line is long). `near` names the label the value belongs to ("Enrollment"): a value written
     right after it ("Enrollment50 (estimated)", "Total Enrollment\n\n60 participants") is quoted with
     its label; otherwise an occurrence after the label is preferred."""
+    quote = _record_words(trial, candidates, near)
+    return without_label(quote) if quote is not None and trial.structured else quote
+
+
+def _record_words(trial: Trial, candidates: Iterable[str | None], near: str | None) -> str | None:
     text = trial.text
     for candidate in candidates:
         if not candidate or not candidate.strip():

@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from assistant.models import Answer, Citation
 from index.language.words import NUMBER_WORDS, stem
+from index.readers.record_text import without_label
 from index.seams import TrialReader
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|^~=])")
@@ -32,16 +33,25 @@ def quote_in_record(quote: str, record_text: str) -> bool:
     return bool(needle) and needle in normalise_text(record_text)
 
 
+def _values_only(quote: str) -> str:
+    return "\n".join(without_label(line) for line in quote.split("\n"))
+
+
 def verify(answer: Answer, reader: TrialReader) -> Answer:
     kept: list[Citation] = []
     seen: set[tuple[str, str, str]] = set()
     removed: list[str] = []
     texts: dict[str, str | None] = {}
+    structured: set[str] = set()
     for citation in answer.citations:
         if citation.nct_id not in texts:
             trial = reader.get_trial(citation.nct_id)
             texts[citation.nct_id] = trial.text if trial else None
+            if trial is not None and trial.structured:
+                structured.add(citation.nct_id)
         record = texts[citation.nct_id]
+        if citation.nct_id in structured:  # the view's labels are ours: the record holds only values
+            citation = citation.model_copy(update={"quote": _values_only(citation.quote)})
         if record is None:
             removed.append(f"{citation.nct_id} is not in the index")
         elif not quote_in_record(citation.quote, record):

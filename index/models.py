@@ -168,9 +168,18 @@ class Trial(_Record):
     exclusion: list[Criterion] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list)
+    # The record's own words for values stored normalised, by field name (classic XML writes
+    # "Active, not recruiting" for ACTIVE_NOT_RECRUITING, "Phase 1/Phase 2", "April 2007"): the
+    # record's view and its quotes show these, so a quote is the record's words, not ours.
+    written: dict[str, str] = Field(default_factory=dict)
     source_path: str
     source_format: str  # registry_page | summary_page | ctgov_json | ctgov_xml
     text: str  # the full record text; every citation quote must occur in it
+
+    @property
+    def structured(self) -> bool:
+        """Read from a registry's data (JSON, XML): `text` is a labelled view whose labels are ours."""
+        return self.source_format in ("ctgov_json", "ctgov_xml")
 
     @property
     def content_hash(self) -> str:

@@ -108,3 +108,38 @@ def test_completed_set_over_the_whole_sample(
     _verified(answer)
     assert set(answer.trials) == expected
     assert f"{len(expected)} of {len(xml_fields)} trials" in answer.answer
+
+
+@pytest.fixture(scope="module")
+def raw_records(sample_files: list[Path]) -> dict[str, str]:
+    """Each record's own words: the XML's element text with its entities decoded, whitespace collapsed."""
+    return {
+        (root := ET.parse(path).getroot()).findtext("id_info/nct_id") or "": " ".join(
+            " ".join(root.itertext()).split()
+        ).lower()
+        for path in sample_files
+    }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which trials are phase 2?",
+        "Which trials have completed?",
+        "Which studies are observational?",
+        "Which trials are open label?",
+        "Which trials are randomized?",
+        "Which trials started in 1999?",
+        "Which trials are for treatment?",
+    ],
+)
+def test_field_quotes_are_the_records_own_words(
+    assistant: Assistant, raw_records: dict[str, str], question: str
+) -> None:
+    """Structured fields are stored normalised (PHASE2, COMPLETED) and shown in a labelled view: a
+    quote holds neither our labels nor our normalised values, only words the XML itself holds."""
+    answer = assistant.ask(question)
+    assert answer.trials, question
+    for citation in answer.citations:
+        quote = " ".join(citation.quote.split()).lower()
+        assert quote in raw_records[citation.nct_id], (question, citation)

@@ -42,8 +42,9 @@ def strings(value: object) -> Iterator[str]:
 
 
 def assert_fields_verbatim_in_text(trial: Trial) -> None:
-    """Every text value the Trial carries occurs in its text (doses are '; '-joined phrases)."""
-    dumped = trial.model_dump(exclude={"text", "source_path", "source_format"})
+    """Every text value the Trial carries occurs in its text (doses are '; '-joined phrases); a value
+    stored normalised occurs as the record wrote it (`written`), which is in the dump too."""
+    dumped = trial.model_dump(exclude={"text", "source_path", "source_format", *trial.written})
     for value in strings(dumped):
         for piece in value.split("; "):
             assert piece in trial.text, f"{trial.nct_id}: {piece[:80]!r} not in text"

@@ -95,10 +95,40 @@ def _trial(root: ET.Element, source_path: str) -> Trial:
         contacts=_contacts(root),
         results_posted=root.find("clinical_results") is not None,
         criteria_text=_block(eligibility, "criteria"),
+        written=_written(root, design, eligibility, enrollment),
         source_path=source_path,
         source_format=FORMAT,
         text="",
     )
+
+
+# Fields stored normalised, and where classic XML writes each (its own words are kept for quotes).
+_WRITTEN_AT = {
+    "status": "overall_status",
+    "phases": "phase",
+    "study_type": "study_type",
+    "start_date": "start_date",
+    "primary_completion_date": "primary_completion_date",
+    "completion_date": "completion_date",
+    "last_updated": "last_update_posted",
+}
+_DESIGN_WRITTEN_AT = {f: f for f in ("allocation", "intervention_model", "primary_purpose", "masking")}
+_ELIGIBILITY_WRITTEN_AT = {"sex": "gender", "healthy_volunteers": "healthy_volunteers"}
+
+
+def _written(
+    root: ET.Element, design: ET.Element | None, eligibility: ET.Element | None, enrollment: ET.Element | None
+) -> dict[str, str]:
+    where = ((root, _WRITTEN_AT), (design, _DESIGN_WRITTEN_AT), (eligibility, _ELIGIBILITY_WRITTEN_AT))
+    written = {
+        field: value
+        for element, places in where
+        for field, path in places.items()
+        if (value := _text(element, path))
+    }
+    if enrollment is not None and enrollment.get("type"):
+        written["enrollment_type"] = str(enrollment.get("type"))
+    return written
 
 
 def _nct_id(root: ET.Element, source_path: str) -> str:

@@ -7,27 +7,31 @@ summaries, descriptions) as its own block.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from index.models import Arm, Contact, Intervention, Outcome, Site, Sponsor, Trial
 
 
 def render_trial_text(trial: Trial) -> str:
-    """The record as labelled sections; sections the record leaves empty are left out."""
+    """The record as labelled sections; sections the record leaves empty are left out. A value the
+    record wrote in other words than the stored one (`Trial.written`) is shown as written."""
+    said = trial.written.get
     blocks = [
         trial.title,
         _fields(
             ("NCT ID", trial.nct_id),
             ("Brief Title", trial.brief_title),
             ("Official Title", trial.official_title),
-            ("Recruitment Status", trial.status),
-            ("Phases", ", ".join(trial.phases)),
-            ("Study Type", trial.study_type),
-            ("Enrollment", _enrollment(trial)),
-            ("Start Date", trial.start_date),
-            ("Primary Completion Date", trial.primary_completion_date),
-            ("Completion Date", trial.completion_date),
-            ("Last Updated", trial.last_updated),
+            ("Recruitment Status", said("status", trial.status)),
+            ("Phases", said("phases", ", ".join(trial.phases))),
+            ("Study Type", said("study_type", trial.study_type)),
+            ("Enrollment", None if trial.enrollment is None else str(trial.enrollment)),
+            ("Enrollment Type", said("enrollment_type", trial.enrollment_type)),
+            ("Start Date", said("start_date", trial.start_date)),
+            ("Primary Completion Date", said("primary_completion_date", trial.primary_completion_date)),
+            ("Completion Date", said("completion_date", trial.completion_date)),
+            ("Last Updated", said("last_updated", trial.last_updated)),
             ("Results Posted", _yes_no(trial.results_posted)),
         ),
         _list_section("Conditions", trial.conditions),
@@ -36,10 +40,10 @@ def render_trial_text(trial: Trial) -> str:
         _section(
             "Study Design",
             _fields(
-                ("Allocation", trial.allocation),
-                ("Intervention Model", trial.intervention_model),
-                ("Primary Purpose", trial.primary_purpose),
-                ("Masking", trial.masking),
+                ("Allocation", said("allocation", trial.allocation)),
+                ("Intervention Model", said("intervention_model", trial.intervention_model)),
+                ("Primary Purpose", said("primary_purpose", trial.primary_purpose)),
+                ("Masking", said("masking", trial.masking)),
             ),
         ),
         _section("Arms", *(_arm(arm) for arm in trial.arms)),
@@ -51,8 +55,8 @@ def render_trial_text(trial: Trial) -> str:
             _fields(
                 ("Minimum Age", trial.min_age),
                 ("Maximum Age", trial.max_age),
-                ("Sex", trial.sex),
-                ("Accepts Healthy Volunteers", _yes_no(trial.healthy_volunteers)),
+                ("Sex", said("sex", trial.sex)),
+                ("Accepts Healthy Volunteers", said("healthy_volunteers", _yes_no(trial.healthy_volunteers))),
             ),
         ),
         _section("Eligibility Criteria", trial.criteria_text),
@@ -64,6 +68,24 @@ def render_trial_text(trial: Trial) -> str:
         _section("Detailed Description", trial.detailed_description),
     ]
     return "\n\n".join(block for block in blocks if block) + "\n"
+
+
+# Every label this view writes before a value, and the "- " of its list items: words of ours, which a
+# quote from a structured record leaves out (the record itself holds only the values).
+_LABELS = (
+    "NCT ID", "Brief Title", "Official Title", "Recruitment Status", "Phases", "Study Type",
+    "Enrollment Type", "Enrollment", "Start Date", "Primary Completion Date", "Completion Date",
+    "Last Updated", "Results Posted", "Allocation", "Intervention Model", "Primary Purpose", "Masking",
+    "Minimum Age", "Maximum Age", "Sex", "Accepts Healthy Volunteers", "Arm", "Type", "Interventions",
+    "Intervention", "Dose", "Arms", "Measure", "Time Frame", "Role", "Class", "Affiliation", "Phone",
+    "Email", "City", "State", "Country", "Site Status",
+)  # fmt: skip
+_OUR_PREFIX = re.compile(r"^\s*(?:- |(?:" + "|".join(map(re.escape, _LABELS)) + r"): )")
+
+
+def without_label(line: str) -> str:
+    """A line of the view without the label or list dash this view put before its value."""
+    return _OUR_PREFIX.sub("", line, count=1)
 
 
 def _fields(*pairs: tuple[str, str | None]) -> str:
@@ -79,13 +101,6 @@ def _list_section(heading: str, items: list[str]) -> str:
     return f"{heading}\n" + "\n".join(f"- {item}" for item in items) if items else ""
 
 
-def _enrollment(trial: Trial) -> str | None:
-    if trial.enrollment is None:
-        return None
-    kind = f" ({trial.enrollment_type})" if trial.enrollment_type else ""
-    return f"{trial.enrollment}{kind}"
-
-
 def _yes_no(value: bool | None) -> str | None:
     return None if value is None else ("Yes" if value else "No")
 
@@ -96,7 +111,7 @@ def _lines(*parts: str | None) -> str:
 
 def _arm(arm: Arm) -> str:
     return _lines(
-        f"Arm: {arm.label}",
+        _fields(("Arm", arm.label)),
         _fields(("Type", arm.type), ("Interventions", "; ".join(arm.interventions))),
         arm.description,
     )
@@ -104,14 +119,14 @@ def _arm(arm: Arm) -> str:
 
 def _intervention(item: Intervention) -> str:
     return _lines(
-        f"Intervention: {item.name}",
+        _fields(("Intervention", item.name)),
         _fields(("Type", item.type), ("Dose", item.dose_text), ("Arms", "; ".join(item.arm_labels))),
         item.description,
     )
 
 
 def _outcome(item: Outcome) -> str:
-    return _lines(f"Measure: {item.measure}", _fields(("Time Frame", item.time_frame)), item.description)
+    return _lines(_fields(("Measure", item.measure), ("Time Frame", item.time_frame)), item.description)
 
 
 def _sponsor(item: Sponsor) -> str:
