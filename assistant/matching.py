@@ -15,10 +15,12 @@ from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
 from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
+from index.facts.reading import denied_by_lead_in
 from index.language.vocabulary import (
     Term,
     TermMatch,
     concept,
+    concept_is_condition,
     concept_is_treatment,
     concept_matches,
     find_terms,
@@ -365,15 +367,19 @@ _OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|different)\s+(?:\w+\s
 
 def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
     """Each criterion naming a concept the patient's description states (present or absent)."""
-    checks = []
+    checks: list[tuple[CriterionCheck, list[Citation]]] = []
     for criterion in trial.criteria:
         judged: set[str] = set()
+        requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
         for match in concept_matches(criterion.text):
+            before = criterion.text[max(0, match.start - 60) : match.start]
+            denied = bool(_CRITERION_NEGATION.search(before)) or denied_by_lead_in(criterion, trial.criteria)
+            excluding = (criterion.section == "exclusion") != denied
             state, how = _state_for(patient.concepts, match.term)
+            if state is None and not excluding:
+                state, how = _nothing_else(trial, patient, match.term)
             if state is None or match.term.name in judged:
                 continue
-            before = criterion.text[max(0, match.start - 60) : match.start]
-            excluding = (criterion.section == "exclusion") != bool(_CRITERION_NEGATION.search(before))
             check = (
                 _excluding_check(trial, criterion, match, state, how)
                 if excluding
@@ -381,8 +387,65 @@ def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Criteri
             )
             if check is not None:  # else a later mention may still decide ("..., or current RT")
                 judged.add(match.term.name)
-                checks.append(check)
+                if excluding:
+                    checks.append(check)
+                else:
+                    requirements.append((match, check))
+        checks += _either_met(criterion, requirements)
     return checks
+
+
+_EITHER = re.compile(r"\b(?:or|either)\b|/", re.IGNORECASE)
+
+
+def _either_met(
+    criterion: Criterion, requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]]
+) -> list[tuple[CriterionCheck, list[Citation]]]:
+    """One inclusion asking for one of several of a kind ("melanoma or renal cell carcinoma") is met
+    by any: the alternatives the patient lacks are then not failures. Requirements of different
+    kinds in one criterion ("cancer patients receiving chemoradiotherapy") are each required."""
+    met = [m for m, (c, _) in requirements if c.status == "met"]
+    return [
+        check
+        for match, check in requirements
+        if check[0].status != "not met" or not any(_alternatives(criterion.text, match, m) for m in met)
+    ]
+
+
+def _alternatives(text: str, first: TermMatch, second: TermMatch) -> bool:
+    """Two concepts of one family written as choices: "melanoma or RCC", "AML/ALL"."""
+    family = first.term.family
+    if family is None or family != second.term.family:
+        return False
+    start, end = sorted(((first.start, first.end), (second.start, second.end)))
+    return _EITHER.search(text[start[1] : end[0]]) is not None
+
+
+def _opens(criterion: Criterion, match: TermMatch) -> bool:
+    return not criterion.text[: match.start].strip()
+
+
+def _conditions_studied(trial: Trial) -> set[str]:
+    return {name for condition in trial.conditions for name in find_terms(condition)}
+
+
+def _absent(how: str, name: str) -> str:
+    """How the patient is known to lack a concept, in words: "no AF", "HER2-negative"."""
+    return how if how and how != "stated" else f"no {name}"
+
+
+def _nothing_else(trial: Trial, patient: PatientProfile, term: Term) -> tuple[ConceptState | None, str]:
+    """A condition the description does not name, when it says there is nothing else ("otherwise
+    well"): absent. Asked only of what a trial requires, and only of a condition the registry lists
+    the trial as being for (its heart failure, not the "intracranial lesions" that a brain-metastases
+    trial asks for, which a description may call by a name the vocabulary lacks); an exclusion needs
+    the patient's own word."""
+    if not patient.nothing_else or not concept_is_condition(term):
+        return None, ""
+    if not {term.name, *term.broader} & _conditions_studied(trial):
+        return None, ""
+    absent = ConceptState(name=term.name, present=False, clause="otherwise well")
+    return absent, f"no {term.name} (otherwise well)"
 
 
 # A treatment last given longer ago than this is not the one the patient is on now.
@@ -466,7 +529,7 @@ def _excluding_check(
         detail = f"confirm the patient's {name} is not the kind this exclusion means"
         return _check(name, "unknown", trial, cites, detail)
     if not state.present:
-        return _check(name, "met", trial, cites, f"patient: {how or 'no ' + name}; criterion excludes {name}")
+        return _check(name, "met", trial, cites, f"patient: {_absent(how, name)}; criterion excludes {name}")
     qualifier = _qualifier(criterion.text, match.start, match.end)
     if qualifier:
         if state.controlled is True:
@@ -523,7 +586,9 @@ def _current_use_check(
 
 def _required_by_inclusion(trial: Trial, name: str) -> bool:
     return any(
-        m.term.name == name and not _CRITERION_NEGATION.search(c.text[max(0, m.start - 60) : m.start])
+        m.term.name == name
+        and not _CRITERION_NEGATION.search(c.text[max(0, m.start - 60) : m.start])
+        and not denied_by_lead_in(c, trial.criteria)
         for c in trial.inclusion
         for m in concept_matches(c.text)
     )
@@ -535,15 +600,65 @@ def _is_requirement(trial: Trial, criterion: Criterion, match: TermMatch) -> boo
     term = match.term
     if _CONDITIONAL.search(criterion.text[: match.start][-80:]):
         return False  # "(if it is intrahepatic cholangiocarcinoma, bilirubin ...)": not a requirement
-    if term.family is not None and not _DIAGNOSIS.search(criterion.text):
-        return False
+    if term.family is not None and not (_DIAGNOSIS.search(criterion.text) or _opens(criterion, match)):
+        return False  # a criterion that opens with the disease ("AML requiring HSCT") is about it
     treatment = concept_is_treatment(term)
     if treatment and any(mentions(i.name, term.name) for i in trial.interventions):
         return False  # the trial's own study drug: given in the trial, not asked of the patient
     current = treatment and _TREATMENT_REQUIRED.search(criterion.text) is not None
     before_entry = treatment and _TREATMENT_BEFORE.search(criterion.text) is not None
-    judged = term.family is not None or negated_by_some(term.name) or current or before_entry
+    judged = (
+        term.family is not None
+        or negated_by_some(term.name)
+        or current
+        or before_entry
+        or (concept_is_condition(term) and _names_the_patients_condition(criterion.text, match))
+    )
     return judged and match.term.only_in != "exclusion"
+
+
+# An inclusion naming a condition as the patient's own: "men and women with class III-IV heart
+# failure", "a current diagnosis of essential hypertension", "must have had paroxysmal AF" ...
+_HAS_CONDITION = re.compile(
+    r"\b(?:with|diagnos\w*|must have(?: had)?|ha(?:ve|s) had|history of|suffer\w* from|documented|"
+    r"confirmed|presenting with)\b[^.;:]{0,60}$",
+    re.IGNORECASE,
+)
+# ... but not one the trial only allows ("patients with treated brain metastases are eligible"),
+# nor the subject of a rule for those who have it ("patients with hypertension must be controlled").
+_ALLOWED_ONLY = re.compile(
+    r"\b(?:eligible|allowed|permitted|acceptable|(?:may|can) be (?:included|enrolled|entered))\b",
+    re.IGNORECASE,
+)
+_RULE_FOR_THOSE_WITH = re.compile(
+    r"^[^.;]{0,40}?\b(?:must|should|needs?|(?:are|is) required)\b", re.IGNORECASE
+)
+
+
+# ... or the condition first, as the criterion's subject ("CHF patients with lower limb oedema").
+_ITS_PATIENTS = re.compile(r"^\s*(?:patients?|subjects?|participants?|cases?)\b", re.IGNORECASE)
+
+
+# ... or opening the criterion after only its grade ("NYHA class III or IV chronic heart failure").
+_GRADE_ONLY = re.compile(
+    r"^(?:\s|[,/()-]|\b(?:nyha|class|stage|grade|functional|chronic|acute|symptomatic|persistent|"
+    r"paroxysmal|documented|confirmed|advanced|metastatic|recurrent|relapsed|refractory|[ivx]+|[a-d]|\d+|"
+    r"or|and|to)\b)*$",
+    re.IGNORECASE,
+)
+
+
+def _names_the_patients_condition(text: str, match: TermMatch) -> bool:
+    said_first = (
+        _GRADE_ONLY.match(text[: match.start]) is not None
+        or _ITS_PATIENTS.match(text[match.end :]) is not None
+    )
+    return (
+        (said_first or _HAS_CONDITION.search(text[: match.start]) is not None)
+        and _ALLOWED_ONLY.search(text) is None
+        and _RULE_FOR_THOSE_WITH.search(text[match.end :]) is None
+        and not named_as_risk(text, match.start, match.end)
+    )
 
 
 def _unsaid_requirements(
@@ -560,9 +675,12 @@ def _unsaid_requirements(
             before = criterion.text[max(0, match.start - 60) : match.start]
             if match.term.name in named or _state_for(patient.concepts, match.term)[0] is not None:
                 continue
+            if _nothing_else(trial, patient, match.term)[0] is not None:
+                continue  # judged as absent by _concept_checks
             if classes & set(match.term.broader):
                 continue  # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
-            if _CRITERION_NEGATION.search(before) or not _is_requirement(trial, criterion, match):
+            denied = _CRITERION_NEGATION.search(before) or denied_by_lead_in(criterion, trial.criteria)
+            if denied or not _is_requirement(trial, criterion, match):
                 continue
             named.add(match.term.name)
             detail = f"the description does not say; the trial requires {match.term.name}"
@@ -595,5 +713,5 @@ def _requiring_check(
         "not met",
         trial,
         cites,
-        f"patient: {how or 'no ' + term.name}; the trial requires {term.name}",
+        f"patient: {_absent(how, term.name)}; the trial requires {term.name}",
     )

@@ -134,6 +134,8 @@ class PatientProfile(_Model):
     prior_treatments: list[PriorTreatment] = Field(default_factory=list)
     circumstances: list[str] = Field(default_factory=list)  # as NumericTest.circumstances
     concepts: list[ConceptState] = Field(default_factory=list)  # everything else the vignette says
+    # "otherwise healthy": no condition beyond those named (judged only where a trial requires one)
+    nothing_else: bool = False
 
     def stated(self) -> int:
         """How many patient attributes the question gives."""

@@ -40,6 +40,7 @@ from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
+from index.language.negation import denies_everything_else
 from index.language.vocabulary import (
     CONDITIONS,
     DRUG_CLASSES,
@@ -1502,4 +1503,5 @@ def _patient(text: str) -> PatientProfile:
         prior_treatments=priors,
         circumstances=_circumstances(text),
         concepts=concepts,
+        nothing_else=denies_everything_else(text),
     )

@@ -10,7 +10,7 @@ from fakes import InMemoryTrialReader, hand_trial
 from assistant.service import Assistant
 from assistant.understand import understand
 from assistant.vignette import read_concepts
-from index.models import FactKind
+from index.models import Criterion, FactKind, Trial
 
 
 def _states(text: str) -> dict[str, tuple[bool, float | None, bool | None]]:
@@ -400,3 +400,102 @@ def test_a_corrected_performance_status_replaces_the_first() -> None:
     assert {v.nct_id: v.verdict for v in first.verdicts}["NCT05394285"] != "excluded"
     corrected = assistant.ask("my mistake - her ECOG is actually 2, not 1", "ps")
     assert {v.nct_id: v.verdict for v in corrected.verdicts}["NCT05394285"] == "excluded"
+
+
+# A trial for heart failure and one for either of two cancers: inclusions that name the condition the
+# patient must have, in the ways records write it.
+HEART_FAILURE_TRIAL = hand_trial(
+    "NCT93200001",
+    ["NYHA class III or IV chronic heart failure", "Aged 40 to 80"],
+    ["Pregnancy"],
+    [],
+).model_copy(update={"conditions": ["Heart Failure"]})
+EITHER_CANCER_TRIAL = hand_trial(
+    "NCT93200002",
+    ["Histologically confirmed melanoma or renal cell carcinoma", "ECOG 0-1"],
+    ["HIV infection"],
+    [],
+).model_copy(update={"conditions": ["Melanoma", "Kidney Cancer"]})
+HF_PATIENTS_TRIAL = hand_trial(
+    "NCT93200003",
+    ["Heart failure patients with peripheral oedema despite loop diuretics"],
+    [],
+    [],
+).model_copy(update={"conditions": ["Cardiac Oedema"]})
+
+
+def _verdict_of(question: str, *trials: Trial) -> dict[str, str]:
+    answer = Assistant(InMemoryTrialReader(list(trials))).ask(question)
+    return {v.nct_id: v.verdict for v in answer.verdicts}
+
+
+def test_a_required_condition_the_patient_denies_excludes() -> None:
+    verdicts = _verdict_of(
+        "61F metastatic breast ca, ECOG 1, no heart failure, no diabetes. Any trial?",
+        HEART_FAILURE_TRIAL,
+        HF_PATIENTS_TRIAL,
+    )
+    assert verdicts == {"NCT93200001": "excluded", "NCT93200003": "excluded"}
+
+
+def test_a_required_condition_the_patient_has_is_met() -> None:
+    verdicts = _verdict_of("72M, NYHA III heart failure on furosemide. Trials?", HEART_FAILURE_TRIAL)
+    assert verdicts["NCT93200001"] != "excluded"
+
+
+def test_one_of_several_cancers_asked_for_is_met_by_either() -> None:
+    verdicts = _verdict_of("55M metastatic RCC, ECOG 1, HIV negative. Any trials?", EITHER_CANCER_TRIAL)
+    assert verdicts["NCT93200002"] != "excluded"
+
+
+def test_otherwise_well_denies_the_condition_a_trial_is_for() -> None:
+    question = "my daughter is 14 with type 1 diabetes, otherwise she's a very healthy girl. any study?"
+    assert _verdict_of(question, HEART_FAILURE_TRIAL)["NCT93200001"] == "excluded"
+    # without it, the heart failure is not said either way: to confirm, not a reason to exclude
+    unsaid = _verdict_of("my daughter is 14 with type 1 diabetes. any study?", HEART_FAILURE_TRIAL)
+    assert unsaid["NCT93200001"] != "excluded"
+
+
+def test_otherwise_well_does_not_meet_an_exclusion() -> None:
+    """'Otherwise well' only rules out what a trial is for; an exclusion still needs the patient's word."""
+    answer = Assistant(InMemoryTrialReader([EITHER_CANCER_TRIAL])).ask(
+        "49F melanoma, ECOG 0, otherwise fit and well. Trials?"
+    )
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert "HIV" not in checks
+
+
+LISTED_DENIALS_TRIAL = hand_trial(
+    "NCT93200004",
+    [
+        "Adults with advanced solid tumours",
+        "None of the following within the past 6 months:",
+        "Myocardial infarction",
+        "Unstable angina",
+    ],
+    [],
+    [],
+).model_copy(
+    update={
+        "inclusion": [
+            Criterion(section="inclusion", number=1, text="Adults with advanced solid tumours"),
+            Criterion(section="inclusion", number=2, text="None of the following within the past 6 months:"),
+            Criterion(section="inclusion", number=3, text="Myocardial infarction", parent=2),
+            Criterion(section="inclusion", number=4, text="Unstable angina", parent=2),
+        ],
+        "conditions": ["Solid Tumours"],
+    }
+)
+
+
+def test_items_under_a_denying_lead_in_are_exclusions() -> None:
+    recent = _verdict_of("59M NSCLC, MI 2 months ago. Trials?", LISTED_DENIALS_TRIAL)
+    assert recent["NCT93200004"] == "excluded"
+    # and the patient is not asked to have had one
+    clean = _verdict_of("59M NSCLC, no MI, no angina. Trials?", LISTED_DENIALS_TRIAL)
+    assert clean["NCT93200004"] != "excluded"
+
+
+def test_never_had_cancer_denies_every_cancer() -> None:
+    verdicts = _verdict_of("67M with COPD, never had cancer. Trials?", LISTED_DENIALS_TRIAL)
+    assert verdicts["NCT93200004"] == "excluded"  # the trial requires a solid tumour

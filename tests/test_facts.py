@@ -73,7 +73,7 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
     "NCT05394285": {
         ("inclusion", 1): [],
         ("inclusion", 2): ["age years [18-75]", "sex all"],  # "Age 18-75 years old, male or female"
-        ("inclusion", 3): ["condition breast cancer"],
+        ("inclusion", 3): ["condition breast cancer", "condition solid tumour", "condition malignant tumour"],
         ("inclusion", 4): [],  # platinum regimen for 2 cycles: no window, nothing typed
         ("inclusion", 5): ["platelets < 50 x10^9/L"],  # "\<50×109/L", 109 = mangled 10⁹
         ("inclusion", 6): [],
@@ -183,7 +183,7 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
     },
     "NCT07198672": {
         ("inclusion", 1): ["age >= 18 years [18-]", "sex female"],
-        ("inclusion", 2): ["condition breast cancer"],
+        ("inclusion", 2): ["condition breast cancer", "condition solid tumour", "condition malignant tumour"],
         ("inclusion", 3): ["condition HER2-positive"],
         ("inclusion", 4): [],
         ("inclusion", 5): ["ecog ECOG [0-2]"],
@@ -262,9 +262,11 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
     "NCT07162519": {
         ("inclusion", 1): [],
         ("inclusion", 2): ["age years [18-75]"],
-        ("inclusion", 3): ["condition breast cancer"],
+        ("inclusion", 3): ["condition breast cancer", "condition solid tumour", "condition malignant tumour"],
         ("inclusion", 4): [
             "condition breast cancer",
+            "condition solid tumour",  # breast cancer is one, and a malignant tumour
+            "condition malignant tumour",
             "condition chemotherapy-induced thrombocytopenia",
             "condition thrombocytopenia",
         ],
@@ -456,7 +458,12 @@ def test_lab_threshold_shapes(text: str, expected: list[str]) -> None:
         ("Known CNS metastases", "exclusion", None, ["condition brain metastases"]),
         ("Women who are nursing", "exclusion", None, ["condition breastfeeding"]),
         ("Haemorrhage within 4 weeks", "exclusion", None, ["condition bleeding"]),
-        ("Female patients with breast cancer", "inclusion", None, ["sex female", "condition breast cancer"]),
+        (
+            "Female patients with breast cancer",
+            "inclusion",
+            None,
+            ["sex female", "condition breast cancer", "condition solid tumour", "condition malignant tumour"],
+        ),
         ("Women of child-bearing potential must use contraception", "inclusion", None, []),
         ("Boys and girls aged 6-17 years", "inclusion", None, ["age years [6-17]", "sex all"]),
         ("Patients 35 years of age and under must have a matched donor", "inclusion", None, []),

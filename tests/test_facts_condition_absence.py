@@ -249,7 +249,7 @@ def _conditions(text: str, section: Section = "inclusion") -> list[str]:
         # in an exclusion a denial repeats that the condition excludes
         ("Patients with brain metastases are not eligible.", "exclusion", [BM]),
         # "non-" is a prefix, not a negation
-        ("Non-Hodgkin's lymphoma in first relapse", "inclusion", ["lymphoma"]),
+        ("Non-Hodgkin's lymphoma in first relapse", "inclusion", ["lymphoma", "malignant tumour"]),
         # a test's timing or who must take it limits nobody with the condition
         ("Negative pregnancy test within 7 days of the first dose", "inclusion", [f"pregnancy ({ABSENT})"]),
         ("Not pregnant (if female)", "inclusion", [f"pregnancy ({ABSENT})"]),
@@ -275,6 +275,7 @@ def _conditions(text: str, section: Section = "inclusion") -> list[str]:
                 "acute myeloid leukaemia",
                 "leukaemia",
                 "haematological disease",
+                "malignant tumour",
             ],
         ),
         # "eligible for" something else admits nothing
@@ -284,6 +285,7 @@ def _conditions(text: str, section: Section = "inclusion") -> list[str]:
             [
                 "multiple myeloma",
                 "haematological disease",
+                "malignant tumour",
             ],
         ),
     ],

@@ -23,7 +23,7 @@ from functools import cache
 
 from index.facts.labs import limit_qualifier_spans
 from index.facts.reading import Reading
-from index.language.vocabulary import Term, TermMatch, _data, condition_matches
+from index.language.vocabulary import Term, TermMatch, _data, concept, condition_matches
 from index.models import Fact, FactKind
 
 ABSENT = "absent"  # qualifier of an inclusion CONDITION the criterion requires to be absent
@@ -174,9 +174,18 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
         qualifier = _qualifier(reading.section, mentions)
         term = mentions[0].term
         for name in (term.name, *term.broader):
+            if name != term.name and not _may_stand_in(name, reading.section, mentions):
+                continue  # an exclusion of leukaemia is no exclusion of every malignancy
             if name not in emitted:
                 emitted.add(name)
                 yield reading.fact(FactKind.CONDITION, term=name, qualifier=qualifier)
+
+
+def _may_stand_in(broader: str, section: str, mentions: list[_Mention]) -> bool:
+    """A broader term is stated by a narrower one only where the broader term itself would be read."""
+    entry = concept(broader)
+    only_in = entry.only_in if entry is not None else None
+    return not only_in or only_in == section or all(m.negated for m in mentions)
 
 
 def _qualifier(section: str, mentions: list[_Mention]) -> str | None:

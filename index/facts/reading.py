@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.models import Criterion, Fact, FactKind, Section
@@ -37,3 +39,24 @@ def heading_of(parent: Criterion | None) -> str:
         return ""
     text = parent.text.strip()
     return text.lower() if len(text) < 60 and text.endswith(":") else ""
+
+
+# A lead-in that denies every item listed under it: "None of the following within the past 6 months:",
+# "No uncontrolled illness including, but not limited to, any of the following:".
+_DENYING_LEAD_IN = re.compile(
+    r"^\s*(?:no|none|not|without|absence of|free of)\b.*:\s*$", re.IGNORECASE | re.DOTALL
+)
+
+
+def denied_by_lead_in(criterion: Criterion, siblings: Sequence[Criterion]) -> bool:
+    """Whether a criterion is an item of a list whose lead-in (a parent criterion, at any depth)
+    denies what it lists: "Myocardial infarction" under "None of the following:" means no MI."""
+    by_number = {c.number: c for c in siblings if c.section == criterion.section}
+    seen: set[int] = set()
+    parent = by_number.get(criterion.parent) if criterion.parent is not None else None
+    while parent is not None and parent.number not in seen:
+        if _DENYING_LEAD_IN.match(parent.text):
+            return True
+        seen.add(parent.number)
+        parent = by_number.get(parent.parent) if parent.parent is not None else None
+    return False

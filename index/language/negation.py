@@ -15,6 +15,7 @@ descriptions need it; other questions do not).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -86,3 +87,15 @@ def denial_only(text: str) -> bool:
 @cache
 def _following_cues() -> frozenset[str]:
     return frozenset(termset()["following_negations"])
+
+
+def denies_everything_else(text: str) -> bool:
+    """Whether `text` says the person has no condition beyond those it names ("otherwise well")."""
+    return _nothing_else().search(text) is not None
+
+
+@cache
+def _nothing_else() -> re.Pattern[str]:
+    patterns = [str(p).replace(" ", r"\s+") for p in load("negation.yaml")["nothing_else"]]
+    alternatives = "|".join(sorted(patterns, key=len, reverse=True))
+    return re.compile(r"\b(?:" + alternatives + r")\b", re.IGNORECASE)

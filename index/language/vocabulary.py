@@ -134,6 +134,11 @@ def concept(name: str) -> Term | None:
     return next((t for t in _all_terms() if t.name == name), None)
 
 
+def concept_is_condition(term: Term) -> bool:
+    """Diseases, findings and states a patient has (the conditions section)."""
+    return any(t.name == term.name for t in CONDITIONS)
+
+
 def concept_is_treatment(term: Term) -> bool:
     """Drugs, drug classes, regimens and procedures given to a patient (the drug_classes section)."""
     return any(t.name == term.name for t in DRUG_CLASSES)
