@@ -614,7 +614,9 @@ def _is_requirement(trial: Trial, criterion: Criterion, match: TermMatch) -> boo
         or before_entry
         or (concept_is_condition(term) and _names_the_patients_condition(criterion.text, match))
     )
-    return judged and match.term.only_in != "exclusion"
+    # a treatment the wording asks the patient to be on or to have had is required whatever the
+    # vocabulary says of its bare mentions ("chemotherapy" alone is read only in exclusions)
+    return judged and (match.term.only_in != "exclusion" or current or before_entry)
 
 
 # An inclusion naming a condition as the patient's own: "men and women with class III-IV heart

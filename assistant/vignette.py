@@ -22,7 +22,13 @@ from index.language.when import days_ago
 # Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
 _CLAUSE = re.compile(r"[;,()\n]|(?<!\d)\.(?!\d)|\s[-–—]\s|\.\s")
 # A clause that dates the treatment before it: "last dose 8 wks ago", "stopped 5 weeks ago".
-_WHEN_GIVEN = re.compile(r"\b(?:last|stopped|finished|completed|ended|since)\b", re.IGNORECASE)
+_WHEN_GIVEN = re.compile(
+    r"\b(?:last|stopped|finished|completed|ended|since)\b"
+    # ... or one that opens with when: "(PE) about 4 months ago", "- 3 wks ago"
+    r"|^\W*(?:(?:about|around|approx\.?|approximately|roughly|nearly|almost|over|some|~)\s*)?"
+    r"(?:\d|an?\b|one|two|three|four|five|six|seven|eight|nine|ten|twelve|yesterday|the day)",
+    re.IGNORECASE,
+)
 _ALL_NEGATIVE = re.compile(r"^[\s\w-]{0,20}?\b(?:all|both|each)\s+(?:neg(?:ative)?|-ve|normal)\b", re.I)
 # "r/o brain mets" is a question still open: neither present nor absent (NegEx reads it as absent)
 _UNCERTAIN = re.compile(

@@ -499,3 +499,31 @@ def test_items_under_a_denying_lead_in_are_exclusions() -> None:
 def test_never_had_cancer_denies_every_cancer() -> None:
     verdicts = _verdict_of("67M with COPD, never had cancer. Trials?", LISTED_DENIALS_TRIAL)
     assert verdicts["NCT93200004"] == "excluded"  # the trial requires a solid tumour
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "days"),
+    [
+        ("47F, ovarian ca on carbo, plt 60", "ovarian cancer", None),
+        ("71F ER+ metastatic breast, bone only", "breast cancer", None),
+        ("last carbo 2 wks ago", "carboplatin", 14),
+        ("docetaxel finished 10 weeks ago", "cytotoxic drug", 70),
+        ("gem/nab-paclitaxel, C2", "cytotoxic drug", None),
+        ("DVT (left leg) about 3 months ago, on rivaroxaban", "thrombosis", 90),
+    ],
+)
+def test_clinicians_shorthand_for_cancers_drugs_and_when(text: str, name: str, days: float | None) -> None:
+    states = {s.name: s for s in read_concepts(text)}
+    assert states[name].present
+    assert states[name].days_ago == days
+
+
+def test_chemotherapy_stopped_weeks_ago_is_not_the_regimen_a_trial_requires_now() -> None:
+    trial = hand_trial(
+        "NCT93200005",
+        ["Patients with advanced breast cancer who are receiving the same chemotherapy regimen"],
+        [],
+        [],
+    )
+    verdicts = _verdict_of("66F metastatic breast, last capecitabine 7 wks ago, plt 30. Trials?", trial)
+    assert verdicts["NCT93200005"] == "excluded"
