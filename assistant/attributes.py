@@ -179,7 +179,7 @@ def _phase(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="phase")
     for phase in trial.phases:
         spaced = re.sub(r"(PHASE)(\d)", r"Phase \2", phase)
-        citations = _cite(trial, "Study Design", [phase, spaced], near="Phase")
+        citations = _cite(trial, "Study Design", [phase, spaced, trial.written.get("phases")], near="Phase")
         if citations:
             result.lines.append("Not applicable (NA)" if phase == "NA" else spaced)
             result.citations += citations
