@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fakes import hand_trial
 
 from index.enrich import enrich
 from index.facts import criterion_facts, extract_facts
@@ -312,3 +313,18 @@ def test_a_trial_for_patients_with_the_condition_does_not_exclude_it() -> None:
 )
 def test_limits_over_several_sites(text: str) -> None:
     assert _brain(text) == [PARTLY_ABSENT]
+
+
+def test_items_of_a_denying_list_are_absences() -> None:
+    """'None of the following within the past 6 months:' over 'Myocardial infarction', 'Stroke': an
+    inclusion that the patient has had none of them, as an exclusion of each would say."""
+    lead_in = Criterion(section="inclusion", number=1, text="None of the following within the past 6 months:")
+    items = [
+        Criterion(section="inclusion", number=2, text="Myocardial infarction", parent=1),
+        Criterion(section="inclusion", number=3, text="Stroke", parent=1),
+    ]
+    plain = Criterion(section="inclusion", number=4, text="Symptomatic heart failure")
+    trial = hand_trial("NCT93300001", [], [], []).model_copy(update={"inclusion": [lead_in, *items, plain]})
+    facts = {f.term: f.qualifier for f in extract_facts(trial) if f.kind == FactKind.CONDITION}
+    assert facts["myocardial infarction"] == ABSENT
+    assert facts["heart failure"] != ABSENT  # not under the lead-in

@@ -18,7 +18,7 @@ from index.facts.conditions import ABSENT, condition_facts
 from index.facts.demographics import age_facts, sex_facts, structured_facts
 from index.facts.labs import lab_facts
 from index.facts.performance import performance_facts
-from index.facts.reading import Reading, heading_of
+from index.facts.reading import Reading, denied_by_lead_in, heading_of
 from index.facts.windows import life_expectancy_facts, window_facts
 from index.models import Criterion, Fact, Trial
 
@@ -43,11 +43,14 @@ def extract_facts(trial: Trial) -> list[Fact]:
         by_number = {c.number: c for c in section}
         for criterion in section:
             parent = by_number.get(criterion.parent) if criterion.parent is not None else None
-            facts.extend(criterion_facts(criterion, parent))
+            facts.extend(criterion_facts(criterion, parent, denied_by_lead_in(criterion, section)))
     return facts
 
 
-def criterion_facts(criterion: Criterion, parent: Criterion | None = None) -> list[Fact]:
-    """The facts one criterion states. `parent` gives context to sub-items ("Age:" -> "18 and over")."""
-    reading = Reading(criterion, heading_of(parent))
+def criterion_facts(
+    criterion: Criterion, parent: Criterion | None = None, denied: bool = False
+) -> list[Fact]:
+    """The facts one criterion states. `parent` gives context to sub-items ("Age:" -> "18 and over");
+    `denied`: the item sits in a list whose lead-in denies what it lists ("None of the following:")."""
+    reading = Reading(criterion, heading_of(parent), denied)
     return [fact for family in _FAMILIES for fact in family(reading)]

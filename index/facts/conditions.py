@@ -150,7 +150,11 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
             continue
         if _IF_BEFORE.search(text[max(0, match.start - 40) : match.start]):
             continue  # "(If it is intrahepatic cholangiocarcinoma, bilirubin ...)": a case, not a rule
-        negated = _negated(text, match.start) or _NEGATIVE_AFTER.match(text, match.end) is not None
+        negated = (
+            reading.denied
+            or _negated(text, match.start)
+            or _NEGATIVE_AFTER.match(text, match.end) is not None
+        )
         if reading.section == "inclusion" and _DENIED_AFTER.match(text, match.end):
             negated = True
         if reading.section == "exclusion" and negated:

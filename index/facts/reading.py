@@ -13,6 +13,7 @@ from index.models import Criterion, Fact, FactKind, Section
 class Reading:
     criterion: Criterion
     heading: str  # the parent sub-heading, lower-cased, or ""
+    denied: bool = False  # an item of a list whose lead-in denies it ("None of the following:")
 
     @property
     def text(self) -> str:
