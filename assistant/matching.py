@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
@@ -371,9 +372,10 @@ def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Criteri
     for criterion in trial.criteria:
         judged: set[str] = set()
         requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
+        listed_as_denied = denied_by_lead_in(criterion, trial.criteria)
         for match in concept_matches(criterion.text):
             before = criterion.text[max(0, match.start - 60) : match.start]
-            denied = bool(_CRITERION_NEGATION.search(before)) or denied_by_lead_in(criterion, trial.criteria)
+            denied = listed_as_denied or bool(_CRITERION_NEGATION.search(before))
             excluding = (criterion.section == "exclusion") != denied
             state, how = _state_for(patient.concepts, match.term)
             if state is None and not excluding:
@@ -426,7 +428,12 @@ def _opens(criterion: Criterion, match: TermMatch) -> bool:
 
 
 def _conditions_studied(trial: Trial) -> set[str]:
-    return {name for condition in trial.conditions for name in find_terms(condition)}
+    return {
+        n
+        for condition in trial.conditions
+        for m in concept_matches(condition)
+        for n in (m.term.name, *m.term.broader)
+    }
 
 
 def _absent(how: str, name: str) -> str:
@@ -612,7 +619,10 @@ def _is_requirement(trial: Trial, criterion: Criterion, match: TermMatch) -> boo
         or negated_by_some(term.name)
         or current
         or before_entry
-        or (concept_is_condition(term) and _names_the_patients_condition(criterion.text, match))
+        or (
+            concept_is_condition(term)
+            and _names_the_patients_condition(criterion.text, match.start, match.end)
+        )
     )
     # a treatment the wording asks the patient to be on or to have had is required whatever the
     # vocabulary says of its bare mentions ("chemotherapy" alone is read only in exclusions)
@@ -650,16 +660,18 @@ _GRADE_ONLY = re.compile(
 )
 
 
-def _names_the_patients_condition(text: str, match: TermMatch) -> bool:
-    said_first = (
-        _GRADE_ONLY.match(text[: match.start]) is not None
-        or _ITS_PATIENTS.match(text[match.end :]) is not None
-    )
+@lru_cache(maxsize=200_000)
+def _names_the_patients_condition(text: str, start: int, end: int) -> bool:
+    # criteria repeat across questions: each mention is read once per process
+    before = text[max(0, start - 100) : start]
+    said_first = (start <= 100 and _GRADE_ONLY.match(before) is not None) or _ITS_PATIENTS.match(
+        text[end:]
+    ) is not None
     return (
-        (said_first or _HAS_CONDITION.search(text[: match.start]) is not None)
+        (said_first or _HAS_CONDITION.search(before) is not None)
         and _ALLOWED_ONLY.search(text) is None
-        and _RULE_FOR_THOSE_WITH.search(text[match.end :]) is None
-        and not named_as_risk(text, match.start, match.end)
+        and _RULE_FOR_THOSE_WITH.search(text[end:]) is None
+        and not named_as_risk(text, start, end)
     )
 
 

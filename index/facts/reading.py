@@ -52,6 +52,8 @@ _DENYING_LEAD_IN = re.compile(
 def denied_by_lead_in(criterion: Criterion, siblings: Sequence[Criterion]) -> bool:
     """Whether a criterion is an item of a list whose lead-in (a parent criterion, at any depth)
     denies what it lists: "Myocardial infarction" under "None of the following:" means no MI."""
+    if criterion.parent is None:  # most criteria: no list above them
+        return False
     by_number = {c.number: c for c in siblings if c.section == criterion.section}
     seen: set[int] = set()
     parent = by_number.get(criterion.parent) if criterion.parent is not None else None

@@ -65,6 +65,8 @@ def _terms(section: str) -> tuple[Term, ...]:
 
 CONDITIONS: tuple[Term, ...] = _terms("conditions")
 DRUG_CLASSES: tuple[Term, ...] = _terms("drug_classes")
+_CONDITION_NAMES = frozenset(t.name for t in CONDITIONS)
+_TREATMENT_NAMES = frozenset(t.name for t in DRUG_CLASSES)
 ROUTES: tuple[Term, ...] = _terms("routes")
 # International Nonproprietary Name stems: a word ending in one of these names a drug of that
 # family. Used to spot drug names no list knows and to compare drugs of one family.
@@ -136,12 +138,12 @@ def concept(name: str) -> Term | None:
 
 def concept_is_condition(term: Term) -> bool:
     """Diseases, findings and states a patient has (the conditions section)."""
-    return any(t.name == term.name for t in CONDITIONS)
+    return term.name in _CONDITION_NAMES
 
 
 def concept_is_treatment(term: Term) -> bool:
     """Drugs, drug classes, regimens and procedures given to a patient (the drug_classes section)."""
-    return any(t.name == term.name for t in DRUG_CLASSES)
+    return term.name in _TREATMENT_NAMES
 
 
 @cache
