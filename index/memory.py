@@ -4,7 +4,7 @@ tests of parts that only look trials up.
 
 `read_records` reads record files as the indexer does (readers, then criteria, facts and conflicts)
 without embedding; `RecordsReader` serves them through the TrialReader seam, with keyword search
-from an in-memory FTS index.
+from an in-memory FTS index and facts in an in-memory SQLite fact store.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from index.chunks import chunk_trial
 from index.enrich import enrich
+from index.fact_store import FactStore, sqlite_engine
 from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
@@ -32,9 +33,16 @@ class RecordsReader:
         self._generation = uuid.uuid4().hex  # the trials never change
         keep_from_collector()
         self._keywords: KeywordIndex | None = None
+        self._facts: FactStore | None = None
 
     def all_trials(self) -> list[Trial]:
         return list(self._trials.values())
+
+    def trials_at(self) -> tuple[list[Trial], str | None]:
+        return self.all_trials(), self._generation
+
+    def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
+        return [t for n in nct_ids if (t := self._trials.get(n)) is not None]
 
     def get_trial(self, nct_id: str) -> Trial | None:
         return self._trials.get(nct_id)
@@ -47,6 +55,11 @@ class RecordsReader:
 
     def chunks_of(self, nct_ids: Sequence[str]) -> list[Chunk]:
         return [c for n in nct_ids if (t := self._trials.get(n)) for c in chunk_trial(t, self._settings)]
+
+    def facts(self) -> FactStore:
+        if self._facts is None:  # filled on the first question that asks it
+            self._facts = FactStore(sqlite_engine(None), "memory", self, "in memory")
+        return self._facts
 
     def keywords(self) -> KeywordIndex:
         if self._keywords is None:  # only open questions ask; chunks are made then

