@@ -62,13 +62,15 @@ class TrialEvaluation(BaseModel):
 
 def evaluate(trials: Iterable[Trial], query: Query) -> list[TrialEvaluation]:
     """Every trial (within the query's scope) against every test of the query."""
+    return [evaluate_trial(t, query) for t in in_scope(trials, query)]
+
+
+def in_scope(trials: Iterable[Trial], query: Query) -> list[Trial]:
+    """The trials a set question is about: those of its scope ("which of those"), but the others
+    it sets aside ("any other trial")."""
     scope = set(query.scope) if query.scope is not None else None
     others = set(query.others_than)
-    return [
-        evaluate_trial(t, query)
-        for t in trials
-        if (scope is None or t.nct_id in scope) and t.nct_id not in others
-    ]
+    return [t for t in trials if (scope is None or t.nct_id in scope) and t.nct_id not in others]
 
 
 def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:

@@ -281,6 +281,7 @@ class FactStore:
         self._lock = threading.RLock()
         self._synced_generation: str | None = None
         self._checked_at: float | None = None
+        self._units: tuple[str | None, dict[str, list[str | None]]] = (None, {})
         with self._failing("create its tables"), self._writing() as connection:
             metadata.create_all(connection)
 
@@ -412,6 +413,20 @@ class FactStore:
                 return None
             query = conditions[0] if len(conditions) == 1 else union(*conditions)
             return set(connection.scalars(query).all())
+
+    def units_of(self, kind: str) -> list[str | None]:
+        """The units this kind's limits are written in (None: written without one), as of the
+        generation last synced (kept until the next one)."""
+        self.sync()
+        with self._lock:
+            if self._units[0] != self._synced_generation:
+                self._units = (self._synced_generation, {})
+            known = self._units[1]
+            if kind not in known:
+                with self._failing("read it"), self._reading() as connection:
+                    query = select(facts.c.unit).where(self.owned(facts), facts.c.kind == kind).distinct()
+                    known[kind] = list(connection.scalars(query).all())
+            return known[kind]
 
     def count(self) -> int:
         """Trials the tables hold for this index."""

@@ -27,13 +27,18 @@ from index.settings import Settings
 class RecordsReader:
     """A TrialReader over enriched Trials in memory: no vectors (dense search finds nothing)."""
 
-    def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
+    def __init__(
+        self, trials: Sequence[Trial], settings: Settings | None = None, with_fact_store: bool = True
+    ) -> None:
+        """`with_fact_store=False`: no fact store, so every set and matching question evaluates every
+        trial (what the store's answers are compared with, in tests and the scale bench)."""
         self._settings = settings or Settings(chroma_url=None)
         self._trials = {t.nct_id: t for t in trials}
         self._generation = uuid.uuid4().hex  # the trials never change
         keep_from_collector()
         self._keywords: KeywordIndex | None = None
         self._facts: FactStore | None = None
+        self._with_fact_store = with_fact_store
 
     def all_trials(self) -> list[Trial]:
         return list(self._trials.values())
@@ -56,7 +61,9 @@ class RecordsReader:
     def chunks_of(self, nct_ids: Sequence[str]) -> list[Chunk]:
         return [c for n in nct_ids if (t := self._trials.get(n)) for c in chunk_trial(t, self._settings)]
 
-    def facts(self) -> FactStore:
+    def facts(self) -> FactStore | None:
+        if not self._with_fact_store:
+            return None
         if self._facts is None:  # filled on the first question that asks it
             self._facts = FactStore(sqlite_engine(None), "memory", self, "in memory")
         return self._facts
