@@ -62,7 +62,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from index.errors import IndexStoreError
+from index.errors import IndexBusyError, IndexStoreError
 from index.local_db import connect_wal
 from index.models import Trial
 from index.trial_fields import (
@@ -307,7 +307,7 @@ class FactStore:
             connection.begin(),
         ):
             if self.postgres:
-                lock = int(self.key[:15], 16)  # fits a bigint
+                lock = int(hashlib.sha256(self.key.encode()).hexdigest()[:15], 16)  # fits a bigint
                 connection.execute(select(func.pg_advisory_xact_lock(lock)))
             yield connection
 
@@ -435,6 +435,41 @@ class FactStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+# ---- the writers' lock of a shared index ----------------------------------------------------------
+
+
+@contextmanager
+def shared_writer_lock(url: str, index: str) -> Iterator[None]:
+    """Held by the one process writing an index that servers share through a PostgreSQL database
+    (TRIALS_DATABASE_URL), whatever machine it runs on: a session advisory lock on the index's name,
+    on a connection of its own, so a writer that dies frees it with its connection. Raises
+    IndexBusyError while another writer holds it. Nothing to take for another database (SQLite is
+    one machine's file: the index lock file in TRIALS_HOME orders its writers)."""
+    engine, where = database_engine(url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        yield
+        return
+    lock = int(hashlib.sha256(f"writer|{index}".encode()).hexdigest()[:15], 16)
+    try:
+        connection = engine.connect()
+        taken = connection.scalar(select(func.pg_try_advisory_lock(lock)))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        cause = getattr(exc, "orig", None) or exc
+        raise IndexStoreError(f"cannot take the writers' lock in the database {where}: {cause}") from exc
+    try:
+        if not taken:
+            raise IndexBusyError(
+                f"another `trials index` is writing to the shared index {index} (it holds the writers' "
+                f"lock in the database {where}); wait for it to finish, then run this again"
+            )
+        yield
+    finally:
+        connection.close()  # ends the session, and with it the lock
+        engine.dispose()
 
 
 # ---- engines -----------------------------------------------------------------------------------

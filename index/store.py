@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 from index.errors import IndexBusyError, IndexStoreError
-from index.fact_store import FactStore, database_engine, sqlite_engine, store_key
+from index.fact_store import FactStore, database_engine, shared_writer_lock, sqlite_engine, store_key
 from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
@@ -832,7 +832,8 @@ def index_lock(settings: Settings) -> Iterator[None]:
     write at once: Chroma's local files are not safe for two writers, and interleaved runs left
     vectors unreadable while the manifest said they were indexed. Readers (`serve`, `ask`) take no
     lock. The lock file lives in TRIALS_HOME, so it also orders writers on this machine that share
-    a Chroma server through CHROMA_URL with the same home."""
+    a Chroma server through CHROMA_URL with the same home. A shared deployment (CHROMA_URL and a
+    PostgreSQL TRIALS_DATABASE_URL) orders writers on every machine by a lock in that database too."""
     home = Path(settings.home)
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -850,7 +851,12 @@ def index_lock(settings: Settings) -> Iterator[None]:
     except OSError as exc:
         raise IndexStoreError(f"cannot take the index lock {path}: {exc.strerror or exc}") from exc
     try:
-        yield
+        if settings.database_url is not None and settings.chroma_url:
+            index = f"{settings.collection_name('trials')} on {settings.chroma_url}"
+            with shared_writer_lock(settings.database_url.get_secret_value(), index):
+                yield
+        else:
+            yield
     finally:
         lock.release()
 
