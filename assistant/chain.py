@@ -189,8 +189,10 @@ class AnswerChain:
 
     def _narrowed(self, conditions: Callable[[FactStore], list[Select[Any]]]) -> tuple[list[Trial], set[str]]:
         """Every trial, and those the fact store shows the question's tests rule out (none when it
-        cannot answer for these very records)."""
+        cannot answer for these very records, or for fewer trials than make asking it worth while)."""
         trials, generation = self.reader.trials_at()
+        if len(trials) < self.settings.fact_store_min_trials:
+            return trials, set()
         store = self.reader.facts()
         return trials, candidates.ruled_out(store, conditions(store) if store else [], generation)
 

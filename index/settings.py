@@ -124,6 +124,14 @@ class Settings(BaseSettings):
     llm_parse: bool = Field(default=True, description="The model may read what the rules left unread.")
     llm_write: bool = Field(default=True, description="The model may word answers as cited claims.")
     top_k: int = 8
+    # Asking the fact store costs a few ms a question (building and running its queries): over a
+    # handful of trials, evaluating them all is cheaper (seeds: ~5 ms more a question with the store).
+    fact_store_min_trials: int = Field(
+        default=100,
+        ge=0,
+        description="Set and matching questions ask the fact store which trials to leave out only over "
+        "at least this many trials; over fewer, every trial is evaluated.",
+    )
     # How large an answer grows with the corpus: a set or patient-matching answer shows (and cites,
     # with verdict details) only its first results; every result stays in `trials`, counted in the text.
     # 10: at 10k trials a matching answer's `trials` alone can take ~65 KB of the 100 KB its JSON may

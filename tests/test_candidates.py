@@ -17,6 +17,7 @@ from assistant.query import FieldTest, NumericTest, PatientProfile, Query, Quest
 from assistant.service import Assistant
 from index.memory import RecordsReader, read_records
 from index.models import Fact, FactKind, Site, Trial
+from index.settings import Settings
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -304,7 +305,7 @@ def test_narrowed_answers_are_the_answers_over_every_trial(every_record: list[Tr
 
 def test_hand_trials_answer_alike_with_and_without_the_store() -> None:
     questions = [q for conversation, _ in BATTERY for q in conversation]
-    narrowed = Assistant(InMemoryTrialReader(CORPUS))
+    narrowed = Assistant(InMemoryTrialReader(CORPUS), Settings(fact_store_min_trials=0))
     everything = Assistant(RecordsReader(CORPUS, with_fact_store=False))
     for question in questions:
         assert contract(narrowed.ask(question, "s")) == contract(everything.ask(question, "s")), question
