@@ -328,11 +328,6 @@ class FactStore:
 
     # ---- keeping in step with the source ---------------------------------------------------------
 
-    @property
-    def generation(self) -> str | None:
-        """The source generation this process last brought the tables up to (after `sync`)."""
-        return self._synced_generation
-
     def sync(self, force: bool = False) -> int:
         """Bring the tables up to the source's current generation; returns the trials re-read.
 
@@ -432,9 +427,6 @@ class FactStore:
         """Trials the tables hold for this index."""
         with self._failing("read it"), self._reading() as connection:
             return int(connection.scalar(select(func.count()).where(self.owned(trials))) or 0)
-
-    def close(self) -> None:
-        self._engine.dispose()
 
 
 # ---- the writers' lock of a shared index ----------------------------------------------------------
