@@ -13,13 +13,15 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select
 
-from assistant import compose
+from assistant import candidates, compose
 from assistant.attributes import criterion_item, extract, numbered_criterion, without_attribute_words
-from assistant.evaluate import evaluate, evaluate_trial
+from assistant.evaluate import evaluate, evaluate_trial, in_scope
 from assistant.evidence import sentences
 from assistant.llm.steps import ModelSteps, ModelTurn
 from assistant.matching import match_patient
@@ -30,6 +32,7 @@ from assistant.retrieve import HybridRetriever, Passage, content_words, shared_w
 from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
+from index.fact_store import FactStore
 from index.language.canonical import in_canonical_words
 from index.language.vocabulary import find_terms
 from index.language.words import stem, stems
@@ -184,9 +187,20 @@ class AnswerChain:
     def _trials(self, query: Query) -> list[Trial]:
         return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
 
+    def _narrowed(self, conditions: Callable[[FactStore], list[Select[Any]]]) -> tuple[list[Trial], set[str]]:
+        """Every trial, and those the fact store shows the question's tests rule out (none when it
+        cannot answer for these very records, or for fewer trials than make asking it worth while)."""
+        trials, generation = self.reader.trials_at()
+        if len(trials) < self.settings.fact_store_min_trials:
+            return trials, set()
+        store = self.reader.facts()
+        return trials, candidates.ruled_out(store, conditions(store) if store else [], generation)
+
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)
-        trials = self.reader.all_trials()
+        every, ruled_out = self._narrowed(lambda store: candidates.set_conditions(store, query))
+        scoped = in_scope(every, query)
+        trials = [t for t in scoped if t.nct_id not in ruled_out]
         evaluations = evaluate(trials, query)
         if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
             # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term any
@@ -194,7 +208,12 @@ class AnswerChain:
             searched = self._open(state)
             if searched.answer is not None and not searched.answer.abstained:
                 return searched
-        return self._with(state, compose.compose_set(query, evaluations, trials, self.settings.answer_shown))
+        return self._with(
+            state,
+            compose.compose_set(
+                query, evaluations, trials, self.settings.answer_shown, ruled_out=len(scoped) - len(trials)
+            ),
+        )
 
     def _attribute(self, state: PipelineState) -> PipelineState:
         query = _query(state)
@@ -249,9 +268,14 @@ class AnswerChain:
         query = _query(state)
         if query.patient is None or not (query.patient.stated() or query.patient.concepts):
             return self._with(state, compose.abstain("the question gives no patient details to check"))
+        patient = query.patient
         scope = set(query.scope) if query.scope is not None else None
-        trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
-        verdicts = match_patient(trials, query.patient)
+        if query.wants_excluded:  # the excluded trials are the result: each is worked out in full
+            every, excluded = self.reader.all_trials(), set[str]()
+        else:
+            every, excluded = self._narrowed(lambda store: candidates.patient_conditions(store, patient))
+        trials = [t for t in every if scope is None or t.nct_id in scope]
+        verdicts = match_patient(trials, patient, excluded)
         return self._with(
             state, compose.compose_match(verdicts, trials, self.settings.answer_shown, query.wants_excluded)
         )

@@ -60,19 +60,26 @@ def question_phrase(query: Query) -> str:
 
 
 def compose_set(
-    query: Query, evaluations: Sequence[TrialEvaluation], trials: Sequence[Trial], shown: int
+    query: Query,
+    evaluations: Sequence[TrialEvaluation],
+    trials: Sequence[Trial],
+    shown: int,
+    ruled_out: int = 0,
 ) -> Answer:
     """The matching trials: the first `shown` named with their evidence and cited, the rest counted
-    (all of them in `trials` and `results`); trials that do not match are counted, not cited."""
+    (all of them in `trials` and `results`); trials that do not match are counted, not cited.
+    `ruled_out`: trials of the question's scope not evaluated because the fact store showed they do
+    not match (assistant/candidates.py); they are counted with the others that do not match."""
     matches = [e for e in evaluations if e.outcome == "match"]
-    refused = [e for e in evaluations if e.outcome == "no match"]
+    refused = len([e for e in evaluations if e.outcome == "no match"]) + ruled_out
     unstated = [e for e in evaluations if e.outcome == "not stated"]
+    total = len(evaluations) + ruled_out
     head = matches[:shown]
     phrase = question_phrase(query)
-    scope = f" (of the {len(evaluations)} trials from the previous answer)" if query.scope is not None else ""
+    scope = f" (of the {total} trials from the previous answer)" if query.scope is not None else ""
     if matches:
         ids = listed([e.nct_id for e in head], len(matches))
-        lines = [f"**{len(matches)} of {len(evaluations)} trials{scope} {phrase}:** {ids}."]
+        lines = [f"**{len(matches)} of {total} trials{scope} {phrase}:** {ids}."]
     else:
         stated = f"found {phrase}" if phrase.startswith(_PARTICIPLES) else f"is stated to {phrase}"
         lines = [f"**No trial{scope} {stated}.**"]
@@ -83,7 +90,7 @@ def compose_set(
             f"- …and {rest} more: all {len(matches)} are in the results table (`trials` in the JSON)."
         )
     if refused and not query.count_only:
-        lines += ["", f"**Not matching: {trials_count(len(refused))}** (counted, not listed)."]
+        lines += ["", f"**Not matching: {trials_count(refused)}** (counted, not listed)."]
     if unstated:
         lines += ["", _unstated_line(unstated)]
     by_id = {t.nct_id: t for t in trials}

@@ -33,6 +33,7 @@ from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.language.units import analyte
 from index.language.vocabulary import concept_is_treatment, concept_matches, drug_matches
 from index.models import Arm, Fact, FactKind, Trial
+from index.trial_fields import SEXES, field_values
 
 Outcome = Literal["match", "no match", "not stated"]
 
@@ -61,13 +62,15 @@ class TrialEvaluation(BaseModel):
 
 def evaluate(trials: Iterable[Trial], query: Query) -> list[TrialEvaluation]:
     """Every trial (within the query's scope) against every test of the query."""
+    return [evaluate_trial(t, query) for t in in_scope(trials, query)]
+
+
+def in_scope(trials: Iterable[Trial], query: Query) -> list[Trial]:
+    """The trials a set question is about: those of its scope ("which of those"), but the others
+    it sets aside ("any other trial")."""
     scope = set(query.scope) if query.scope is not None else None
     others = set(query.others_than)
-    return [
-        evaluate_trial(t, query)
-        for t in trials
-        if (scope is None or t.nct_id in scope) and t.nct_id not in others
-    ]
+    return [t for t in trials if (scope is None or t.nct_id in scope) and t.nct_id not in others]
 
 
 def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
@@ -675,24 +678,6 @@ def count_result(trial: Trial, test: CountTest) -> TestResult:
     )
 
 
-def _field_values(trial: Trial, test: FieldTest) -> list[str]:
-    if test.field == "phase":
-        return list(trial.phases)
-    if test.field == "sponsor_class":
-        return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
-    if test.field == "lead_sponsor_class":
-        return [s.agency_class.upper() for s in trial.sponsors if s.agency_class and s.role == "lead"]
-    if test.field in ("start_year", "completion_year"):
-        date = trial.start_date if test.field == "start_year" else trial.completion_date
-        return [date[:4]] if date else []
-    value = getattr(trial, test.field)
-    if value is None:
-        return []
-    if isinstance(value, bool):
-        return ["TRUE" if value else "FALSE"]
-    return [str(value).upper()]
-
-
 def field_result(trial: Trial, test: FieldTest) -> TestResult:
     if test.field == "states":
         return _states_result(trial, test)
@@ -701,7 +686,7 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
     if test.field in FIELDS:
         outcome, reason, cites = judge(trial, test)
         return TestResult(outcome=outcome, reason=reason, citations=cites)  # type: ignore[arg-type]
-    values = _field_values(trial, test)
+    values = field_values(trial, test.field)
     if not values:
         return TestResult(
             outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}"
@@ -751,9 +736,6 @@ def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
     return find_quote(trial, [written, *candidates], near=_FIELD_LABELS[field])
 
 
-_SEXES = {"female": {"FEMALE"}, "male": {"MALE"}, "all": {"FEMALE", "MALE"}}
-
-
 def allowed_sexes(trial: Trial) -> tuple[set[str] | None, list[Citation]]:
     """The sexes a trial enrols: the registry field and any inclusion criterion restricting sex, both
     applied (a conflict between them narrows the set and is reported separately). None: not stated."""
@@ -761,12 +743,12 @@ def allowed_sexes(trial: Trial) -> tuple[set[str] | None, list[Citation]]:
     cites: list[Citation] = []
     facts = [f for f in trial.facts_of(FactKind.SEX) if f.source in ("structured", "inclusion")]
     for fact in facts:
-        sexes = _SEXES.get((fact.term or "").lower())
+        sexes = SEXES.get((fact.term or "").lower())
         if sexes is not None:
             allowed = sexes if allowed is None else allowed & sexes
             cites.append(fact_citation(trial, fact))
     if not any(f.source == "structured" for f in facts) and trial.sex:
-        sexes = _SEXES.get(trial.sex.lower())
+        sexes = SEXES.get(trial.sex.lower())
         quote = find_quote(trial, [trial.sex], near="Sex")
         if sexes is not None and quote:
             allowed = sexes if allowed is None else allowed & sexes

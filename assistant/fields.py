@@ -11,15 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection
 from datetime import date
-from functools import lru_cache
-
-from dateutil import parser as dateparser
 
 from assistant.evidence import find_quote, sentences
 from assistant.models import Citation
 from assistant.query import FieldTest
 from index.models import Trial
 from index.readers.dose import dose_phrases
+from index.trial_fields import listed_names, parse_date
 
 _DATE_FIELDS: dict[str, tuple[str, str]] = {
     # question word -> (field, how the answer names it)
@@ -118,7 +116,7 @@ def _date_filters(text: str) -> list[FieldTest]:
         operator = next(
             op for pattern, op in _DATE_OPERATORS if re.fullmatch(pattern, match.group("op"), re.I)
         )
-        bound = _parse_date(match.group("date"), end_of_period=operator in ("<=", ">"))
+        bound = parse_date(match.group("date"), end_of_period=operator in ("<=", ">"))
         if bound is None:
             continue
         tests.append(
@@ -130,35 +128,6 @@ def _date_filters(text: str) -> list[FieldTest]:
             )
         )
     return tests
-
-
-@lru_cache(maxsize=65_536)  # each trial's dates are read again by every date question
-def _parse_date(written: str, end_of_period: bool) -> date | None:
-    """'31 dec 2026', 'December 2026', '2026-12', '2026' -> a date; a month or year alone is its last
-    day when the bound includes it ("by 2026" is "on or before 2026-12-31"), else its first."""
-    written = written.strip()
-    try:
-        if re.fullmatch(r"\d{4}", written):
-            return date(int(written), 12, 31) if end_of_period else date(int(written), 1, 1)
-        first = dateparser.parse(written, default=_MARKER_FIRST)
-        if first is None:
-            return None
-        parsed_day = (
-            first.day != _MARKER_FIRST.day
-            or dateparser.parse(written, default=_MARKER_OTHER).day == first.day
-        )
-        if parsed_day:
-            return first.date()
-        month_end = dateparser.parse(written, default=_MARKER_FIRST.replace(day=28))
-        assert month_end is not None
-        next_month = date(month_end.year + month_end.month // 12, month_end.month % 12 + 1, 1)
-        return date.fromordinal(next_month.toordinal() - 1) if end_of_period else first.date().replace(day=1)
-    except (ValueError, OverflowError):
-        return None
-
-
-_MARKER_FIRST = dateparser.parse("2000-01-01")
-_MARKER_OTHER = dateparser.parse("2000-01-02")
 
 
 def _place_filters(text: str, places: Collection[str]) -> list[FieldTest]:
@@ -237,12 +206,6 @@ def _judge_dose(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]
     return "no match", f"no {test.values[0]} {test.values[1]} dose in the record", []
 
 
-def places_of(trial: Trial) -> set[str]:
-    """The places a record names for where it runs, lower-cased."""
-    names = {p for s in trial.sites for p in (s.city, s.state, s.country) if p}
-    return {n.lower() for n in names}
-
-
 # ---- judging a trial -------------------------------------------------------------------------
 
 Judge = Callable[[Trial, FieldTest], tuple[str, str, list[Citation]]]
@@ -258,7 +221,7 @@ def _judge_date(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]
     name = test.field.replace("_", " ")
     if not written:
         return "not stated", f"the record does not state its {name}", []
-    stated = _parse_date(written, end_of_period=test.operator in ("<", "<="))
+    stated = parse_date(written, end_of_period=test.operator in ("<", "<="))
     if stated is None:
         return "not stated", f"its {name} '{written}' is not a date", []
     bound = date.fromisoformat(test.values[0])
@@ -284,12 +247,7 @@ def _judge_location(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citat
 
 
 def _judge_part(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
-    listed = {
-        "has_sites": [s.facility or s.city or s.country for s in trial.sites],
-        "has_investigator": [c.name for c in trial.investigators],
-        "has_contacts": [c.name or c.phone or c.email for c in trial.contacts],
-    }[test.field]
-    names = [n for n in listed if n]
+    names = listed_names(trial, test.field)  # type: ignore[arg-type]
     wanted = test.values == ["TRUE"]
     part = test.field.removeprefix("has_").replace("_", " ")
     if names:

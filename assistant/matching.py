@@ -7,7 +7,7 @@ one unknown makes the verdict "needs checking", one "not met" makes it "excluded
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import lru_cache
 
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
@@ -40,13 +40,27 @@ _WINDOW = re.compile(
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 12}
 
 
-def match_patient(trials: Iterable[Trial], patient: PatientProfile) -> list[tuple[Verdict, list[Citation]]]:
-    """Verdicts for every trial, likely eligible first, with the citations behind each."""
-    verdicts = [check_trial(trial, patient) for trial in trials]
+def match_patient(
+    trials: Iterable[Trial], patient: PatientProfile, excluded: Collection[str] = frozenset()
+) -> list[tuple[Verdict, list[Citation]]]:
+    """Verdicts for every trial, likely eligible first, with the citations behind each.
+
+    `excluded`: trials already known to refuse the patient (the fact store's answer,
+    assistant/candidates.py). Their checks are worked out without the inclusion requirements the
+    description does not speak to: those are only ever unknowns, which neither change an excluded
+    verdict nor count among its reasons. Should such a trial not come out excluded after all, it is
+    checked in full."""
+    verdicts = []
+    for trial in trials:
+        verdict = check_trial(trial, patient, unsaid=False) if trial.nct_id in excluded else None
+        if verdict is None or verdict[0].verdict != "excluded":
+            verdict = check_trial(trial, patient)
+        verdicts.append(verdict)
     return sorted(verdicts, key=lambda pair: _VERDICT_ORDER[pair[0].verdict])
 
 
-def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Citation]]:
+def check_trial(trial: Trial, patient: PatientProfile, unsaid: bool = True) -> tuple[Verdict, list[Citation]]:
+    """`unsaid`: also list the inclusion requirements the description does not speak to."""
     checks: list[CriterionCheck] = []
     citations: list[Citation] = []
     for name, result in _numeric_checks(trial, patient):
@@ -62,10 +76,10 @@ def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Ci
             continue  # one criterion reached two ways (a prior treatment and a concept): judged once
         checks.append(check)
         citations += cites
-    unsaid = _unsaid_requirements(trial, patient)
-    checks += [check for check, _ in unsaid]
+    to_confirm = _unsaid_requirements(trial, patient) if unsaid else []
+    checks += [check for check, _ in to_confirm]
     if citations:  # a trial nothing stated could be checked against stays "nothing checkable"
-        citations += [c for _, cites in unsaid for c in cites]
+        citations += [c for _, cites in to_confirm for c in cites]
     statuses = {c.status for c in checks}
     label = (
         "excluded"
@@ -90,6 +104,11 @@ def _from_result(name: str, result: TestResult) -> CriterionCheck:
 
 
 def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, TestResult]]:
+    return [(name, numeric_result(trial, test)) for name, test in patient_tests(patient)]
+
+
+def patient_tests(patient: PatientProfile) -> list[tuple[str, NumericTest]]:
+    """The patient's age, ECOG and lab values as numeric tests, each with the name its check takes."""
     tests: list[tuple[str, NumericTest]] = []
     if patient.age is not None:
         tests.append(
@@ -129,7 +148,7 @@ def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, Te
                 ),
             )
         )
-    return [(name, numeric_result(trial, test)) for name, test in tests]
+    return tests
 
 
 def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:

@@ -133,11 +133,15 @@ class Assistant:
         self.chain.memory.reset(session_id)
 
     def warm_up(self) -> None:
-        """Load what the first open question would otherwise wait for (the embedding model, ~12 s)."""
+        """Load what the first questions would otherwise wait for: the embedding model (~12 s), the
+        trial records, and the fact store brought up to the index (if another process left it behind)."""
         embedder = getattr(self.store, "embedder", None)
         if embedder is not None:
             embedder.embed_query("warm up")
         self.store.all_trials()
+        facts = self.store.facts()
+        if facts is not None:
+            facts.sync()
 
 
 def build_assistant(settings: Settings | None = None) -> Assistant:

@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.fields import places_of
 from assistant.retrieve import content_words, singular
 from index.models import Trial
+from index.trial_fields import places_of
 
 # A description must carry at least this much evidence (about one word held by under a third of
 # the trials) and beat the runner-up by this factor; otherwise no trial is assumed.

@@ -2,11 +2,13 @@
 made by replicating those records under new NCT IDs (copies of real records, not new ones).
 
 Per question kind: the first answer and warm p50/p95 latency, and the answer JSON's size; per
-corpus: the keyword index build and the memory the process holds. Answers come from an in-memory
-reader (records enriched once, no vectors), so the figures are the assistant's own reading,
-evaluation and keyword search; open questions use the persistent keyword (FTS5) index, without the
-dense half. 100k is not run (it would need ~10x the 10k memory): its line is a linear estimate from
-the 10k figures, and says so.
+corpus: the keyword index and fact store builds and the memory the process holds. Answers come from
+an in-memory reader (records enriched once, no vectors), so the figures are the assistant's own
+reading, evaluation and keyword search; open questions use the persistent keyword (FTS5) index,
+without the dense half. Set and matching questions ask the fact store (an in-memory SQLite one here)
+which trials their tests rule out; their p50/p95 without it (every trial evaluated, as before the
+store) are printed beside. 100k is not run (it would need ~10x the 10k memory): its line is a linear
+estimate from the 10k figures, and says so.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ QUESTIONS = {
     "vignette": "61M NSCLC, ECOG 1, plt 120, ANC 2.0, creat nl, treated brain mets, on no other study drug. "
     "Which studies could he enter?",
 }
+NARROWED = ("set", "set-concept", "filter", "vignette")  # kinds the fact store can narrow
 
 
 def _rss_mib() -> float:
@@ -92,19 +95,31 @@ def _corpus_lines(name: str, trials: list[Trial], rounds: int) -> tuple[list[str
     started = time.perf_counter()
     reader.keywords().sync()
     keyword_seconds = time.perf_counter() - started
+    store = reader.facts()
+    assert store is not None
+    started = time.perf_counter()
+    store.sync()
+    store_seconds = time.perf_counter() - started
     assistant = Assistant(reader)
+    every_trial = Assistant(RecordsReader(trials, with_fact_store=False))
     lines, p50s = [], {}
     for kind, question in QUESTIONS.items():
-        first, warm, kib = _measure(assistant, question.format(nct_id=trials[0].nct_id), rounds)
+        asked = question.format(nct_id=trials[0].nct_id)
+        first, warm, kib = _measure(assistant, asked, rounds)
         p50s[kind] = statistics.median(warm)
         over = f"  over {SIZE_BUDGET_KIB} KiB" if kib > SIZE_BUDGET_KIB else ""
+        without = ""
+        if kind in NARROWED:
+            _, unnarrowed, _ = _measure(every_trial, asked, rounds)
+            without = f" {statistics.median(unnarrowed):>9.1f} {_percentile(unnarrowed, 0.95):>9.1f}"
         lines.append(
             f"{name:<14} {kind:<12} {first:>9.0f} {p50s[kind]:>9.1f} {_percentile(warm, 0.95):>9.1f} "
-            f"{kib:>8.1f}{over}"
+            f"{kib:>8.1f}{without}{over}"
         )
     lines.append(
-        f"{name:<14} keyword index built in {keyword_seconds:.1f} s; process holds "
-        f"{_rss_mib() - before:.0f} MiB more with this corpus loaded ({_rss_mib():.0f} MiB in all)"
+        f"{name:<14} keyword index built in {keyword_seconds:.1f} s, fact store in {store_seconds:.1f} s; "
+        f"process holds {_rss_mib() - before:.0f} MiB more with this corpus loaded ({_rss_mib():.0f} MiB "
+        "in all, both assistants)"
     )
     return lines, p50s
 
@@ -122,7 +137,8 @@ def run() -> list[str]:
     lines = [
         f"read + enrich {len(real)} CT.gov records: {time.perf_counter() - started:.1f} s; "
         f"the {REPLICATED // 1000}k corpus repeats them under new NCT IDs",
-        f"{'corpus':<14} {'kind':<12} {'first ms':>9} {'p50 ms':>9} {'p95 ms':>9} {'JSON KiB':>8}",
+        f"{'corpus':<14} {'kind':<12} {'first ms':>9} {'p50 ms':>9} {'p95 ms':>9} {'JSON KiB':>8} "
+        f"{'p50 all':>9} {'p95 all':>9}   (all: every trial evaluated, no fact store)",
     ]
     measured: dict[str, tuple[int, dict[str, float]]] = {}
     for name, (trials, rounds) in corpora.items():

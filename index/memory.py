@@ -4,7 +4,7 @@ tests of parts that only look trials up.
 
 `read_records` reads record files as the indexer does (readers, then criteria, facts and conflicts)
 without embedding; `RecordsReader` serves them through the TrialReader seam, with keyword search
-from an in-memory FTS index.
+from an in-memory FTS index and facts in an in-memory SQLite fact store.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from index.chunks import chunk_trial
 from index.enrich import enrich
+from index.fact_store import FactStore, sqlite_engine
 from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
@@ -26,15 +27,27 @@ from index.settings import Settings
 class RecordsReader:
     """A TrialReader over enriched Trials in memory: no vectors (dense search finds nothing)."""
 
-    def __init__(self, trials: Sequence[Trial], settings: Settings | None = None) -> None:
+    def __init__(
+        self, trials: Sequence[Trial], settings: Settings | None = None, with_fact_store: bool = True
+    ) -> None:
+        """`with_fact_store=False`: no fact store, so every set and matching question evaluates every
+        trial (what the store's answers are compared with, in tests and the scale bench)."""
         self._settings = settings or Settings(chroma_url=None)
         self._trials = {t.nct_id: t for t in trials}
         self._generation = uuid.uuid4().hex  # the trials never change
         keep_from_collector()
         self._keywords: KeywordIndex | None = None
+        self._facts: FactStore | None = None
+        self._with_fact_store = with_fact_store
 
     def all_trials(self) -> list[Trial]:
         return list(self._trials.values())
+
+    def trials_at(self) -> tuple[list[Trial], str | None]:
+        return self.all_trials(), self._generation
+
+    def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
+        return [t for n in nct_ids if (t := self._trials.get(n)) is not None]
 
     def get_trial(self, nct_id: str) -> Trial | None:
         return self._trials.get(nct_id)
@@ -47,6 +60,13 @@ class RecordsReader:
 
     def chunks_of(self, nct_ids: Sequence[str]) -> list[Chunk]:
         return [c for n in nct_ids if (t := self._trials.get(n)) for c in chunk_trial(t, self._settings)]
+
+    def facts(self) -> FactStore | None:
+        if not self._with_fact_store:
+            return None
+        if self._facts is None:  # filled on the first question that asks it
+            self._facts = FactStore(sqlite_engine(None), "memory", self, "in memory")
+        return self._facts
 
     def keywords(self) -> KeywordIndex:
         if self._keywords is None:  # only open questions ask; chunks are made then

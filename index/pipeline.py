@@ -116,6 +116,7 @@ def index_paths(paths: Sequence[Path], store: TrialStore, show_progress: bool = 
     summary.removed = len(gone)
     store.delete_orphan_chunks()
     store.keywords().sync(force=True)  # here, not on the first question after the run
+    store.facts().sync(force=True)
     summary.seconds = time.perf_counter() - started
     return summary
 

