@@ -24,6 +24,9 @@ class AttributeResult(BaseModel):
     label: str
     lines: list[str] = Field(default_factory=list)  # markdown statements, each backed by citations
     citations: list[Citation] = Field(default_factory=list)
+    # The lines say the record has none of it ("No results posted yet"): stated, but no answer to a
+    # question asking for the thing itself (what the trial found).
+    absent: bool = False
 
     @property
     def stated(self) -> bool:
@@ -246,7 +249,10 @@ def _results(trial: Trial) -> AttributeResult:
         )
     citations = _cite(trial, "Study Results", ["Results pending", "No results posted", "not published"])
     return AttributeResult(
-        label="results", lines=["No results posted yet"] if citations else [], citations=citations
+        label="results",
+        lines=["No results posted yet"] if citations else [],
+        citations=citations,
+        absent=True,
     )
 
 
@@ -525,8 +531,9 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="objective",
         label="primary objective",
-        trigger=r"\bobjectives?\b|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b|\bendpoints?\b"
-        r"|\boutcome measures?\b",
+        # not "objective response (rate)", the name of a measure
+        trigger=r"\bobjectives?\b(?!\s+respon)|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b"
+        r"|\bendpoints?\b|\boutcome measures?\b",
         extract=_objective,
     ),
     Attribute(
@@ -576,7 +583,8 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="sites",
         label="sites",
-        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b|\bcity\b",
+        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b"
+        r"|\bcit(?:y|ies)\b|\btowns?\b|\bprovinces?\b",
         extract=_sites,
     ),
     Attribute(
@@ -592,6 +600,8 @@ ATTRIBUTES: list[Attribute] = [
         # what the trial found: "results", "what % did they report", "did it cut the rate of ..."
         trigger=r"\bresults?\b|\bfindings?\b"
         r"|\bwhat (?:%|percent\w*|rate) did (?:they|it) (?:report|find|show)"
+        # "what response rate did the colorectal trial achieve?": a figure the trial reached
+        r"|\bwhat\b[^?]{0,60}\bdid\b[^?]{0,80}\b(?:achieve|reach|attain|produce|yield|demonstrate)\b"
         r"|\bdid (?:it|they|\w+) (?:actually )?(?:cut|reduce|lower|improve|increase|prevent|work)\b",
         extract=_results,
     ),
@@ -652,8 +662,9 @@ def attributes_in(question: str) -> list[str]:
 
 
 # Attributes named by what the record's sentences would also say ("how long" is answered by "over
-# 24 weeks", "plt counts" by "platelet count"): their words stay in what is asked of the record.
-_SAID_IN_RECORD = frozenset({"duration", "transfusion", "organ_function", "life_expectancy"}) | {
+# 24 weeks", "plt counts" by "platelet count", "phone" by a number to call in the summary): their
+# words stay in what is asked of the record.
+_SAID_IN_RECORD = frozenset({"duration", "transfusion", "organ_function", "life_expectancy", "contacts"}) | {
     f"lab:{kind.value}" for kind in LAB_NAMES
 }
 

@@ -213,6 +213,36 @@ def compose_attribute(
     )
 
 
+def nothing_stated(
+    trials: Sequence[Trial],
+    checks: dict[str, list[TestResult]],
+    results: dict[str, list[AttributeResult]],
+    found: Sequence[RecordSentence] = (),
+) -> str | None:
+    """What the records lack when they state nothing asked of them (every check undecided, every
+    attribute unstated or stated as absent, no sentence of theirs answering), said as an abstention's
+    reason; None when they state something. A record that says it has none of what is asked ("Results
+    pending") has no other sentence that gives it."""
+    decided = any(c.outcome != "not stated" for done in checks.values() for c in done)
+    attributes = [r for done in results.values() for r in done]
+    if decided or any(r.stated and not r.absent for r in attributes):
+        return None
+    if found and not any(r.absent for r in attributes):
+        return None
+    lacks = [
+        f"the record of {t.nct_id} {_lacks(checks.get(t.nct_id, []), results.get(t.nct_id, []))}"
+        for t in trials
+    ]
+    return "; ".join(lacks) + "."
+
+
+def _lacks(checks: Sequence[TestResult], results: Sequence[AttributeResult]) -> str:
+    said = [f"says {r.lines[0][:1].lower()}{r.lines[0][1:]}" for r in results if r.absent and r.lines]
+    unstated = [r.label for r in results if not r.stated]
+    parts = ([f"does not state its {' or '.join(unstated)}"] if unstated else []) + said
+    return "; ".join(parts + [c.reason for c in checks]) or "does not state it"
+
+
 def _attribute_line(trial: Trial, result: AttributeResult) -> str:
     head = f"**{ref(trial.nct_id)} {result.label}:**"
     if len(result.lines) == 1:

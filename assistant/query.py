@@ -151,6 +151,9 @@ class Query(_Model):
     question: str
     kind: QuestionKind
     nct_ids: list[str] = Field(default_factory=list)  # known trials the question is about
+    # The one trial asked about was found from a description ("the Tianjin study"), not named by its
+    # NCT ID: when its record states nothing asked, no trial is the answer and the assistant abstains.
+    subject_described: bool = False
     unknown_ids: list[str] = Field(default_factory=list)  # NCT IDs asked about but not indexed
     numeric: list[NumericTest] = Field(default_factory=list)
     terms: list[TermTest] = Field(default_factory=list)

@@ -30,7 +30,9 @@ _TRIAL_NOUN = re.compile(
 )
 _WORD = re.compile(r"[\w][\w-]*")
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
-_DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
+# Words inside a description that name nothing themselves: determiners, and the links within a name
+# ("Institute of Hematology & Blood Diseases Hospital").
+_DETERMINERS = frozenset({"the", "this", "that", "a", "an", "of", "and"})
 # "the study from Hangzhou", "the trial run by Oscar Lambret"
 _NOUN_THEN_PREPOSITION = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|protocols?)\s+(?:at|in|from|by|of|with|on|run by|led by)\s+(?:the\s+)?$",
@@ -48,8 +50,9 @@ _GENERIC = frozenset(
 
 
 def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
-    """Two words of one description are next to each other, with nothing but a space or hyphen between."""
-    return not run or question[run[-1].end() : word.start()] in (" ", "-", "")
+    """Two words of one description are next to each other, with nothing but a space, a hyphen or an
+    ampersand between."""
+    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:
@@ -146,7 +149,9 @@ class TrialDirectory:
         after_noun = _NOUN_THEN_PREPOSITION.search(question[: run[0].start()]) is not None
         if not (ends_in_noun or heading or after_noun):
             return []
-        return [(identifying[0].start(), run[-1].end())]  # "join the Lyon study": from "Lyon"
+        end = run[-1].end()
+        end += 2 if question[end : end + 2] in ("'s", "’s") else 0  # "the Lyon study's contact"
+        return [(identifying[0].start(), end)]  # "join the Lyon study": from "Lyon"
 
     def words_of(self, question: str, nct_id: str) -> set[str]:
         """The question's words that identify this trial (singular forms)."""

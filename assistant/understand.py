@@ -385,11 +385,10 @@ def understand(
     plural = re.search(r"\b(?:trials|studies|protocols|records)\b", text, re.IGNORECASE)
     one_described = not ids and not set_cue and not plural and not _is_match(text, patient, set_cue)
     asked = text  # the question less the words that only say which trial it is about
-    if directory is not None and one_described:
-        described = directory.described(text, known_ids)
-        known = [described] if described else []
-        if described:
-            asked = _without(text, directory.description_spans(text, described))
+    described = directory.described(text, known_ids) if directory is not None and one_described else None
+    if directory is not None and described is not None:
+        known = [described]
+        asked = _without(text, directory.description_spans(text, described))
     places = directory.places if directory is not None else frozenset()
     asked = _place_named_before(asked, previous, places)
     numeric = _numeric_tests(asked)
@@ -406,6 +405,8 @@ def understand(
         question=text,
         kind=QuestionKind.OPEN,
         nct_ids=known,
+        # "05394285" names the trial by its number as much as "NCT05394285" does
+        subject_described=described is not None and described.removeprefix("NCT") not in text,
         unknown_ids=unknown,
         numeric=numeric,
         fields=fields,
@@ -553,6 +554,7 @@ def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
                 "question": text,
                 "kind": kind,
                 "nct_ids": query.nct_ids,
+                "subject_described": query.subject_described,
                 "unknown_ids": query.unknown_ids,
                 "scope": None,
                 "follow_up": True,
@@ -591,7 +593,11 @@ def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
     # answered from that trial's record; only "tell me more about it" is an overview
     asks_own = query.attributes or not _OVERVIEW_CUE.search(text)
     kind = QuestionKind.ATTRIBUTE if asks_own else QuestionKind.OVERVIEW
-    return query.model_copy(update={"kind": kind, "nct_ids": list(subjects), "follow_up": True})
+    # a trial the earlier answer gave, rather than one the user named, is as good as described
+    described = previous.query.subject_described or not previous.query.nct_ids
+    return query.model_copy(
+        update={"kind": kind, "nct_ids": list(subjects), "follow_up": True, "subject_described": described}
+    )
 
 
 _AGGREGATE = re.compile(
@@ -1161,9 +1167,10 @@ def _section_nouns_as_verbs(text: str) -> str:
     return text
 
 
-# "study", "trial use", "test": nouns as often as verbs. After a determiner or another noun they
-# are nouns ("the Tianjin study set"); after a subject or auxiliary they are verbs ("trials study").
-_NOUN_VERBS = re.compile(r"(?:stud(?:y|ies)|tests?|uses?|targets?|treats?)\b", re.IGNORECASE)
+# "study", "trial use", "test", "address": nouns as often as verbs. After a determiner or another noun
+# they are nouns ("the Tianjin study set", "email address"); after a subject or auxiliary they are
+# verbs ("trials study").
+_NOUN_VERBS = re.compile(r"(?:stud(?:y|ies)|tests?|uses?|targets?|treats?|address(?:es)?)\b", re.IGNORECASE)
 _BEFORE_A_VERB = frozenset(
     {"trials", "studies", "protocols", "ones", "which", "that", "who", "to", "do", "does", "they", "it"}
     | {"also", "still", "actually", "trial", "protocol", "not"}

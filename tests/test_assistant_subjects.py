@@ -88,6 +88,21 @@ def test_no_trial_is_assumed_without_clear_evidence(directory: TrialDirectory, q
     assert directory.described(question, {t.nct_id for t in TRIALS}) is None
 
 
+def test_a_description_runs_through_the_links_within_a_name() -> None:
+    kidney = _trial(
+        "NCT91000010",
+        "Romiplostim in Aplastic Anaemia",
+        "romiplostim",
+        "Tianjin",
+        "Institute of Liver & Kidney Research",
+        "Romiplostim is given weekly.",
+    )
+    directory = TrialDirectory.of([kidney, LYON, NANTES])
+    question = "which dose does the Institute of Liver & Kidney Research study's protocol give?"
+    spans = directory.description_spans(question, "NCT91000010")
+    assert [question[start:end] for start, end in spans] == ["Institute of Liver & Kidney Research study's"]
+
+
 def test_the_record_answers_in_its_own_sentences() -> None:
     found = best_sentences(LYON, "does the Lyon study say whether the pills contain lactose?", {"lyon"})
     assert found and "lactose monohydrate" in found[0].text
