@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
 from assistant.models import Citation
 from assistant.quantities import LAB_NAMES, kind_name
+from index.language.words import people
 from index.models import Criterion, Fact, FactKind, Trial
 from index.readers.dose import dose_phrases
 
@@ -507,11 +508,12 @@ ATTRIBUTES: list[Attribute] = [
         key="enrollment",
         label="enrolment",
         trigger=r"\benrol?l?ment\b|\bsample size\b|\btarget accrual\b"
-        # "how many women is NCT… planning to enrol?": any people, any wording up to the verb
-        r"|\bhow many (?:[\w-]+ )?(?:participants|patients|pts|subjects|people|women|men|children|kids|adults"
-        r"|volunteers)\b[^?]{0,40}?\b(?:enrol|enroll|recruit|accrue|randomi[sz]e|sign up|take on)\w*"
-        r"|\bhow many (?:participants|patients|subjects|people)"
-        r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
+        # "how many women is NCT… planning to enrol?": any people (words.yaml), any wording up to the verb
+        r"|\bhow many (?:[\w-]+ )?" + people() + r"[^?]{0,40}?\b(?:enrol|enroll|recruit|accrue|randomi[sz]e"
+        r"|sign up|take on)\w*"
+        r"|\bhow many "
+        + people()
+        + r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
         r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|"
         r"involved|"
         r"are (?:enrolled|included|planned|needed)|will be)",

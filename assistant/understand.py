@@ -49,6 +49,7 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
+from index.language.words import people
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 
@@ -169,7 +170,9 @@ _FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
     ),
     (r"\bactive,? (?:but )?not recruiting\b", "status", ["ACTIVE_NOT_RECRUITING"], "active, not recruiting"),
     (
-        r"\b(?:currently )?recruiting\b|\benrolling\b|\bopen (?:to|for) (?:enrol|recruit)",
+        # not "enrolling more than 55 people": how many, not whether it is open
+        r"\b(?:(?:currently )?recruiting|enrolling)\b(?![^.?\d]{0,20}\d+\s+" + people() + r")"
+        r"|\bopen (?:to|for) (?:enrol|recruit)",
         "status",
         ["RECRUITING"],
         "recruiting",
@@ -756,9 +759,8 @@ _ECOG = re.compile(
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
-    r"|\b(?:patients?|people|adults|someone|person|children|child|kids?|adolescents?|teen(?:ager)?s?|infants?"
-    r"|toddlers?|bab(?:y|ies)|elderly)\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+"
-    r"(\d{1,3})\b"
+    # "children under 18", "adults over 65": a number beside a word for people is an age
+    r"|" + people() + r"\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter|aunt|uncle|sister"
     r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)\s+is\s+(\d{1,3})\b"
     # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
@@ -988,10 +990,15 @@ _COUNT = re.compile(
     r"(" + COMPARATOR_PATTERN + r")\s*(\d+)\b(?!\s*(?:years?|x|%|mg|g/|days?|weeks?|months?))",
     re.IGNORECASE,
 )
+# "more than 100 participants": a number written before a word for people counts them.
+_COUNT_BEFORE_PEOPLE = re.compile(r"(" + COMPARATOR_PATTERN + r")\s*(\d+)\s+" + people(), re.IGNORECASE)
 
 
 def _count_tests(text: str) -> list[CountTest]:
-    match = _COUNT.search(text)
+    ages = [m.span() for m in _AGE.finditer(text)]
+    counts = [*_COUNT.finditer(text), *_COUNT_BEFORE_PEOPLE.finditer(text)]
+    # "enrol kids under 18": the number is the children's age, not how many are enrolled
+    match = next((m for m in counts if not any(s <= m.start(2) < e for s, e in ages)), None)
     comparator = comparator_of(match.group(1)) if match else None
     if match is None or comparator is None:
         return []

@@ -44,6 +44,7 @@ def xml_fields(sample_files: list[Path]) -> dict[str, dict[str, str]]:
             "phase": root.findtext("phase") or "",
             "status": root.findtext("overall_status") or "",
             "max_age": root.findtext("eligibility/maximum_age") or "N/A",
+            "min_age": root.findtext("eligibility/minimum_age") or "N/A",
             "lead_sponsor": root.findtext("sponsors/lead_sponsor/agency") or "",
         }
     return fields
@@ -108,3 +109,27 @@ def test_completed_set_over_the_whole_sample(
     _verified(answer)
     assert set(answer.trials) == expected
     assert f"{len(expected)} of {len(xml_fields)} trials" in answer.answer
+
+
+def _years(written: str) -> float | None:
+    """'3 Months' -> 0.25: the registry's age field in years; None for 'N/A'."""
+    match = re.fullmatch(r"(\d+) (Year|Month|Week|Day)s?", written)
+    if match is None:
+        return None
+    per_year = {"Year": 1, "Month": 12, "Week": 52, "Day": 365}[match.group(2)]
+    return int(match.group(1)) / per_year
+
+
+def test_children_under_an_age_over_the_whole_sample(
+    assistant: Assistant, xml_fields: dict[str, dict[str, str]]
+) -> None:
+    # "younger than 12": an 11-year-old, within the registry's age fields (both N/A: not stated)
+    expected = set()
+    for nct_id, fields in xml_fields.items():
+        low, high = _years(fields["min_age"]), _years(fields["max_age"])
+        if (low is not None or high is not None) and (low or 0) <= 11 <= (high if high is not None else 200):
+            expected.add(nct_id)
+    answer = assistant.ask("Which studies take kids younger than 12?")
+    _verified(answer)
+    assert set(answer.trials) == expected
+    assert expected, "the sample should hold trials for children"

@@ -333,3 +333,34 @@ def test_how_many_people_a_trial_enrols_is_its_enrolment(question: str) -> None:
 
     assert "enrollment" in attributes_in(question)
     assert "enrollment" not in attributes_in("How many trials enrol women?")  # a count of trials
+
+
+@pytest.mark.parametrize(
+    ("question", "age"),
+    [
+        ("Which studies recruit teenagers younger than 16?", 15.0),
+        ("which trials will enrol adults over 65", 66.0),
+        ("any protocols that accept youngsters under 10?", 9.0),
+    ],
+)
+def test_a_number_beside_a_word_for_people_is_an_age(question: str, age: float) -> None:
+    query = read(question)
+    assert [(t.kind, t.value) for t in query.numeric] == [(FactKind.AGE, age)]
+    assert query.counts == [] and query.fields == []
+
+
+@pytest.mark.parametrize(
+    ("question", "comparator", "value"),
+    [
+        ("studies enrolling fewer than 40 volunteers", "<", 40.0),
+        ("Which trials plan to recruit more than 120 patients?", ">", 120.0),
+    ],
+)
+def test_a_number_before_a_word_for_people_counts_them(question: str, comparator: str, value: float) -> None:
+    query = read(question)
+    assert [(c.comparator, c.value) for c in query.counts] == [(comparator, value)]
+    assert query.numeric == [] and query.fields == []
+
+
+def test_shorthand_for_people_asks_for_the_enrolment() -> None:
+    assert "enrollment" in read("how many ppl does NCT07162519 hope to take on?").attributes
