@@ -33,7 +33,7 @@ def _conflict_lines(trials: Sequence[Trial]) -> list[str]:
     return [f"- ⚠️ {ref(t.nct_id)} record conflict: {c}" for t in trials for c in t.conflicts]
 
 
-_PARTICIPLES = ("with ", "listing ", "contradicting ", "giving ", "sponsored ", "stating ")
+_PARTICIPLES = ("with ", "listing ", "contradicting ", "giving ", "sponsored ", "stating ", "testing ")
 
 
 def question_phrase(query: Query) -> str:

@@ -660,6 +660,7 @@ _FIELD_LABELS = {
     "primary_purpose": "Purpose",
     "study_type": "Study",
     "masking": "Masking",
+    "intervention_type": "Type",
     "healthy_volunteers": "Healthy",
     "results_posted": "Results",
 }
@@ -682,6 +683,8 @@ def _field_values(trial: Trial, test: FieldTest) -> list[str]:
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
     if test.field == "lead_sponsor_class":
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class and s.role == "lead"]
+    if test.field == "intervention_type":
+        return list(dict.fromkeys(i.type.upper() for i in trial.interventions if i.type))
     if test.field in ("start_year", "completion_year"):
         date = trial.start_date if test.field == "start_year" else trial.completion_date
         return [date[:4]] if date else []
@@ -777,7 +780,9 @@ def _sex_result(trial: Trial, test: FieldTest) -> TestResult:
     allowed, cites = allowed_sexes(trial)
     if allowed is None:
         return TestResult(outcome="not stated", reason="the record does not state which sexes it enrols")
-    wanted = set(test.values)
-    hit = allowed == wanted if test.field == "sex" else wanted <= allowed
+    # "women only or men only": enrols exactly one of them; "open to men or women": enrols either
+    hit = (
+        any(allowed == {v} for v in test.values) if test.field == "sex" else bool(allowed & set(test.values))
+    )
     shown = " and ".join(sorted(s.lower() for s in allowed)) or "no sex (conflicting statements)"
     return TestResult(outcome="match" if hit else "no match", reason=f"enrols {shown}", citations=cites)

@@ -70,6 +70,7 @@ FieldName = Literal[
     "primary_purpose",
     "study_type",
     "masking",
+    "intervention_type",
     "healthy_volunteers",
     "results_posted",
     "start_year",

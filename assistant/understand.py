@@ -40,6 +40,7 @@ from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
+from index.language.registry import FieldValue, field_values
 from index.language.vocabulary import (
     CONDITIONS,
     DRUG_CLASSES,
@@ -158,92 +159,6 @@ _ADVICE = re.compile(
 )
 _GREETING_OR_META = re.compile(r"^\s*(?:hi|hello|hey|thanks?|thank you)\b[\s!.]*$", re.IGNORECASE)
 
-# Structured-field filters: pattern -> (field, values, label). Order matters: "not yet recruiting"
-# before "recruiting", "non-randomized" before "randomized".
-_FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
-    (
-        r"\bnot (?:yet )?(?:recruiting|open(?:ed)?)\b|\b(?:haven'?t|have not|hasn'?t|has not)\s+(?:\w+\s+)?"
-        r"(?:opened|started recruiting|begun recruiting)\b|\byet to (?:open|recruit|start)",
-        "status",
-        ["NOT_YET_RECRUITING"],
-        "not yet recruiting",
-    ),
-    (r"\bactive,? (?:but )?not recruiting\b", "status", ["ACTIVE_NOT_RECRUITING"], "active, not recruiting"),
-    (
-        # not "enrolling more than 55 people": how many, not whether it is open
-        r"\b(?:(?:currently )?recruiting|enrolling)\b(?![^.?\d]{0,20}\d+\s+" + people() + r")"
-        r"|\bopen (?:to|for) (?:enrol|recruit)",
-        "status",
-        ["RECRUITING"],
-        "recruiting",
-    ),
-    (r"\bcompleted\b", "status", ["COMPLETED"], "completed"),
-    (r"\bterminated\b", "status", ["TERMINATED"], "terminated"),
-    (r"\bwithdrawn\b", "status", ["WITHDRAWN"], "withdrawn"),
-    (r"\bnon[- ]?randomi[sz]ed\b", "allocation", ["NON_RANDOMIZED"], "non-randomised"),
-    (r"\brandomi[sz]ed\b|\brandomi[sz]ation\b", "allocation", ["RANDOMIZED"], "randomised"),
-    (r"\bsingle[- ](?:arm|group)\b", "intervention_model", ["SINGLE_GROUP"], "single-arm"),
-    (r"\bparallel[- ](?:arm|group)s?\b", "intervention_model", ["PARALLEL"], "parallel-group"),
-    (r"\bcross[- ]?over\b", "intervention_model", ["CROSSOVER"], "crossover"),
-    (
-        r"\b(?:wom[ae]n|females?)[- ]only\b|\bonly (?:wom[ae]n|females?)\b|\bfor (?:wom[ae]n|females?)\b"
-        r"|\b(?:enrol|recruit|accept)s? only (?:wom[ae]n|females?)\b",
-        "sex",
-        ["FEMALE"],
-        "women only",
-    ),
-    (
-        r"\b(?:accept|allow|enrol|enroll|admit|take|open to|include)s?\s+(?:male|men)\b"
-        r"|\bopen to (?:male|men)\b|\b(?:male|men) (?:patients )?(?:can|could|may) (?:join|enrol|enter)\b",
-        "accepts_sex",
-        ["MALE"],
-        "open to men",
-    ),
-    (
-        r"\b(?:accept|allow|enrol|enroll|admit|take|open to|include)s?\s+(?:female|women)\b"
-        r"|\bopen to (?:female|women)\b",
-        "accepts_sex",
-        ["FEMALE"],
-        "open to women",
-    ),
-    (
-        r"\b(?:m[ae]n|males?)[- ]only\b|\bonly (?:m[ae]n|males?)\b|\bfor (?:m[ae]n|males?)\b",
-        "sex",
-        ["MALE"],
-        "men only",
-    ),
-    (
-        r"\bprevent(?:s|ing|ive|ative|ion)?\b|\bprophyla(?:xis|ctic)\b",
-        "primary_purpose",
-        ["PREVENTION"],
-        "preventive",
-    ),
-    (r"\bsupportive[- ]care\b", "primary_purpose", ["SUPPORTIVE_CARE"], "supportive care"),
-    (r"\bdiagnostic\b", "primary_purpose", ["DIAGNOSTIC"], "diagnostic"),
-    (
-        r"\btreatment (?:trials|studies)\b|\bprimary purpose (?:of )?treatment\b",
-        "primary_purpose",
-        ["TREATMENT"],
-        "treatment",
-    ),
-    (r"\binterventional\b", "study_type", ["INTERVENTIONAL"], "interventional"),
-    (r"\bobservational\b", "study_type", ["OBSERVATIONAL"], "observational"),
-    (r"\bopen[- ]label\b|\bunblinded\b|\bno masking\b", "masking", ["NONE"], "open-label"),
-    (
-        r"\b(?:double|triple|quadruple)[- ]blind(?:ed)?\b",
-        "masking",
-        ["DOUBLE", "TRIPLE", "QUADRUPLE"],
-        "double-blind or more",
-    ),
-    (r"\bhealthy volunteers?\b", "healthy_volunteers", ["TRUE"], "accepting healthy volunteers"),
-    (
-        r"\bresults? (?:are |were |have been )?(?:posted|published|available|reported)\b"
-        r"|\bwith (?:posted )?results\b|\bhave results\b",
-        "results_posted",
-        ["TRUE"],
-        "with results posted",
-    ),
-]
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _PHASE = re.compile(
     r"\b(early\s+)?phase\s*(1|2|3|4|iv|iii|ii|i)\b(?:\s*(?:/|and|or|-)\s*(?:phase\s*)?(1|2|3|4|iv|iii|ii|i)\b)?",
@@ -1013,37 +928,12 @@ def _count_tests(text: str) -> list[CountTest]:
     ]
 
 
-# The registry's sponsor agency classes, as questions name them (the enum itself included, in capitals
-# only: "any other trial" is not the class OTHER).
-_SPONSOR_CLASSES: tuple[tuple[str, str, str], ...] = (
-    (
-        r"(?i)\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor"
-        r"|\bdrug (?:compan(?:y|ies)|makers?|manufacturers?)\b",
-        "INDUSTRY",
-        "industry-sponsored",
-    ),
-    (
-        r"(?i)\bgovernment(?:al)?\b|\bstate[- ]run\b|\bpublic(?:ly)?[- ]funded\b|\bOTHER_GOV\b",
-        "OTHER_GOV",
-        "government-sponsored",
-    ),
-    (r"\bNIH\b|(?i:\bnational institutes? of health\b)", "NIH", "NIH-sponsored"),
-    (r"(?i:\bfederal(?:ly)?\b)|\bFED\b", "FED", "federally sponsored"),
-    (r"(?i:\b(?:cooperative|research) (?:group|network)\b)|\bNETWORK\b", "NETWORK", "network-sponsored"),
-    (
-        r"(?i:\bacademic\b|\buniversity[- ]sponsored\b|\binvestigator[- ]initiated\b)|\bOTHER\b(?!_)",
-        "OTHER",
-        "sponsored by an academic or other organisation",
-    ),
-)
-
-
 # "treating it rather than preventing it", "instead of a placebo-controlled design": what follows is
 # what the trials must not be.
 _CONTRASTED = re.compile(r"(?:\brather than|\binstead of|\bas opposed to|\bnot|n't)\s+(?:\w+\s+)?$", re.I)
-# The fields _FIELD_PATTERNS reads from words that also describe other things ("prophylactic
-# dosing"): in a what/which question about one trial they are not asked as yes/no checks.
-_DESIGN_FIELDS = frozenset(field for _, field, _, _ in _FIELD_PATTERNS)
+# The registry fields read from words that also describe other things ("prophylactic dosing"): in a
+# what/which question about one trial they are not asked as yes/no checks.
+_DESIGN_FIELDS = frozenset(v.field for v in field_values() if v.field != "sponsor_class")
 _WH_QUESTION = re.compile(r"^\W*(?:[^,:?]{0,30}[,:]\s+)?(?:which|what|how|when|where|who|whose)\b", re.I)
 
 
@@ -1073,18 +963,45 @@ def _stated_attribute_filters(text: str) -> list[FieldTest]:
     return tests
 
 
+def _registry_value_tests(text: str) -> list[FieldTest]:
+    """Every registry value the question names (registry.yaml), those of one field and polarity as one
+    test taking any of them: "terminated or suspended", "industry or NIH sponsored"."""
+    taken: list[tuple[int, int]] = []
+    named: dict[tuple[str, bool], list[FieldValue]] = {}
+    for value in field_values():
+        for match in value.pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue  # "recruiting" inside "not yet recruiting"
+            taken.append(match.span())
+            negated = _CONTRASTED.search(text[: match.start()]) is not None
+            named.setdefault((value.field, negated), []).append(value)
+    lead = re.search(r"\blead\s+sponsor", text, re.I) is not None
+    return [_alternatives(field, negated, values, lead) for (field, negated), values in named.items()]
+
+
+def _alternatives(field: str, negated: bool, named: list[FieldValue], lead: bool) -> FieldTest:
+    named = list(dict.fromkeys(named))
+    label = " or ".join(v.label for v in named)
+    return FieldTest(
+        field="lead_sponsor_class" if field == "sponsor_class" and lead else field,  # type: ignore[arg-type]
+        values=list(dict.fromkeys(x for v in named for x in v.values)),
+        label=f"not {label}" if negated else label,
+        negated=negated,
+    )
+
+
+def _sponsor_classes_only(test: FieldTest) -> bool:
+    """ "sponsored by industry or the NIH" names sponsor classes, not a sponsor."""
+    if test.field != "sponsor_name":
+        return False
+    name = " ".join(test.values)
+    for value in field_values():
+        name = value.pattern.sub(" ", name) if value.field == "sponsor_class" else name
+    return not re.sub(r"\b(?:or|and|the|an?)\b|\W", "", name, flags=re.I)
+
+
 def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
-    tests: list[FieldTest] = []
-    used_fields: set[str] = set()
-    for pattern, field, values, label in _FIELD_PATTERNS:
-        match = re.search(pattern, text, re.IGNORECASE)
-        if field in used_fields or match is None:
-            continue
-        used_fields.add(field)
-        negated = _CONTRASTED.search(text[: match.start()]) is not None
-        tests.append(
-            FieldTest(field=field, values=values, label=f"not {label}" if negated else label, negated=negated)  # type: ignore[arg-type]
-        )
+    tests = _registry_value_tests(text)
     for year_field, year_pattern in _YEAR_PATTERNS:
         year = year_pattern.search(text)
         if year:
@@ -1092,12 +1009,7 @@ def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
             tests.append(
                 FieldTest(field=year_field, values=[year.group(1)], label=f"{verb} in {year.group(1)}")
             )
-    sponsor_field = "lead_sponsor_class" if re.search(r"\blead\s+sponsor", text, re.I) else "sponsor_class"
-    for pattern, agency_class, label in _SPONSOR_CLASSES:
-        if re.search(pattern, text):
-            tests.append(FieldTest(field=sponsor_field, values=[agency_class], label=label))  # type: ignore[arg-type]
-            break
-    tests += read_field_filters(text, places)
+    tests += [t for t in read_field_filters(text, places) if not _sponsor_classes_only(t)]
     tests += _stated_attribute_filters(text)
     phase = _PHASE.search(text)
     if phase:
@@ -1380,7 +1292,9 @@ def _is_filter_phrase(term: str) -> bool:
         re.IGNORECASE,
     ):
         return True
-    return any(re.search(pattern, term, re.IGNORECASE) for pattern, *_ in _FIELD_PATTERNS) or bool(
+    if any(v.names is not None and v.names.fullmatch(term.strip()) for v in field_values()):
+        return True  # "device" after "testing" is the intervention type
+    return any(v.pattern.search(term) for v in field_values() if v.field != "sponsor_class") or bool(
         re.fullmatch(r"(?:wom[ae]n|m[ae]n|females?|males?|adults?|children|patients?)", term, re.IGNORECASE)
     )
 

@@ -45,6 +45,7 @@ def xml_fields(sample_files: list[Path]) -> dict[str, dict[str, str]]:
             "status": root.findtext("overall_status") or "",
             "max_age": root.findtext("eligibility/maximum_age") or "N/A",
             "min_age": root.findtext("eligibility/minimum_age") or "N/A",
+            "types": " ".join(i.findtext("intervention_type") or "" for i in root.iterfind("intervention")),
             "lead_sponsor": root.findtext("sponsors/lead_sponsor/agency") or "",
         }
     return fields
@@ -133,3 +134,25 @@ def test_children_under_an_age_over_the_whole_sample(
     _verified(answer)
     assert set(answer.trials) == expected
     assert expected, "the sample should hold trials for children"
+
+
+def test_two_statuses_joined_by_or_over_the_whole_sample(
+    assistant: Assistant, xml_fields: dict[str, dict[str, str]]
+) -> None:
+    expected = {nct_id for nct_id, f in xml_fields.items() if f["status"] in ("Terminated", "Withdrawn")}
+    answer = assistant.ask("Which of the studies were withdrawn or terminated?")
+    _verified(answer)
+    assert set(answer.trials) == expected
+    assert expected, "the sample should hold stopped trials"
+
+
+def test_two_intervention_types_joined_by_or_over_the_whole_sample(
+    assistant: Assistant, xml_fields: dict[str, dict[str, str]]
+) -> None:
+    expected = {
+        nct_id for nct_id, f in xml_fields.items() if {"Device", "Behavioral"} & set(f["types"].split())
+    }
+    answer = assistant.ask("which trials test behavioral or device interventions?")
+    _verified(answer)
+    assert set(answer.trials) == expected
+    assert expected, "the sample should hold device or behavioural trials"

@@ -364,3 +364,41 @@ def test_a_number_before_a_word_for_people_counts_them(question: str, comparator
 
 def test_shorthand_for_people_asks_for_the_enrolment() -> None:
     assert "enrollment" in read("how many ppl does NCT07162519 hope to take on?").attributes
+
+
+@pytest.mark.parametrize(
+    ("question", "field", "values"),
+    [
+        ("Which studies are withdrawn or suspended?", "status", ["SUSPENDED", "WITHDRAWN"]),
+        ("Any open-label or double-blind trials?", "masking", ["DOUBLE", "NONE", "QUADRUPLE", "TRIPLE"]),
+        ("any industry- or government-funded trials?", "sponsor_class", ["INDUSTRY", "OTHER_GOV"]),
+        (
+            "which trials test behavioural or device interventions?",
+            "intervention_type",
+            ["BEHAVIORAL", "DEVICE"],
+        ),
+    ],
+)
+def test_values_of_one_field_joined_by_or_are_alternatives(
+    question: str, field: str, values: list[str]
+) -> None:
+    tests = [t for t in read(question).fields if t.field == field]
+    assert len(tests) == 1 and sorted(tests[0].values) == values and not tests[0].negated
+
+
+def test_places_joined_by_or_are_one_filter_and_by_and_two() -> None:
+    from fakes import seed_trials
+
+    from assistant.subjects import TrialDirectory
+
+    trials = seed_trials()
+    directory = TrialDirectory.of(trials)
+    either = understand("Which trials run in Zhengzhou or in Tianjin?", [], KNOWN, directory)
+    assert [t.values for t in either.fields if t.field == "location"] == [["zhengzhou", "tianjin"]]
+    both = understand("Which trials run in Zhengzhou and Tianjin?", [], KNOWN, directory)
+    assert [t.values for t in both.fields if t.field == "location"] == [["zhengzhou"], ["tianjin"]]
+
+
+def test_sponsor_classes_after_sponsored_by_are_no_sponsor_name() -> None:
+    fields = read("Which trials are sponsored by industry or the NIH?").fields
+    assert [(t.field, t.values) for t in fields] == [("sponsor_class", ["INDUSTRY", "NIH"])]
