@@ -86,7 +86,8 @@ _RULED_OUT = re.compile(
     r"\b(?:rule|knock|keep)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
     r"\s*out\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
-    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b",
+    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
+    r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -315,7 +316,9 @@ def understand(
     attributes = attributes_in(asked)
     term_text = _without(asked, filter_spans(asked, places))
     terms = (
-        _control_arm_tests(term_text) or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
+        _patient_condition_terms(text)
+        or _control_arm_tests(term_text)
+        or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
         else []
     )
@@ -417,6 +420,26 @@ def understand(
         # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
         return _about_previous_subject(query, text, previous)
     return query
+
+
+# "which trials would exclude them?", "...rule him out?", "...knock her out?": the object is the
+# patient the question describes, and nothing after it says why ("because of the AF" would).
+_EXCLUDES_THE_PATIENT = re.compile(
+    r"\b(?:exclud|rul|knock|keep|turn|bar|disqualif|reject|screen|refus)\w*\s+(?:out\s+|away\s+)?"
+    r"(?:him|her|them|(?:this|the|my|our|such an?|that) (?:patient|pt|person|man|woman|lady|guy)"
+    r"|someone like (?:this|that|him|her))(?:\s+(?:out|away))?\s*(?:[?.!]|$)",
+    re.IGNORECASE,
+)
+
+
+def _patient_condition_terms(text: str) -> list[TermTest]:
+    """The trials that would exclude the patient the question describes are those excluding any of
+    what it says the patient has: "HIV+ on ART ... which trials would exclude them?" excludes HIV."""
+    if not _EXCLUDES_THE_PATIENT.search(text):
+        return []
+    routes = {r.name for r in ROUTES}  # "takes tablets" says how, not what the patient has
+    names = list(dict.fromkeys(c.name for c in read_concepts(text) if c.present and c.name not in routes))
+    return [TermTest(term=names[0], alternatives=names[1:], mode="excludes")] if names else []
 
 
 def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
@@ -650,6 +673,8 @@ def _scope(text: str, previous: Turn | None) -> list[str] | None:
 def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
     """A patient description: several patient attributes, or a person plus an eligibility verb. Recent
     treatment ("had a platelet transfusion 5 days ago") is only checkable per patient, so it makes one."""
+    if _conditions_only(patient) and _EXCLUDES_THE_PATIENT.search(text):
+        return False  # "she is HIV+ on ART: which trials would exclude her?" asks which exclude HIV
     if patient.stated() >= 3 or patient.prior_treatments:
         return True
     person = bool(_PERSON.search(text) or _AGE_SEX.search(text))
@@ -660,6 +685,19 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
         (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text))))
         or (patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue)
         or (timed_event and person and asks_fit)
+    )
+
+
+def _conditions_only(patient: PatientProfile) -> bool:
+    """The patient is described by conditions alone (a pronoun's sex aside): no value a limit checks,
+    nothing with a date a window checks."""
+    timed = any(c.present and c.days_ago is not None for c in patient.concepts)
+    return (
+        patient.age is None
+        and patient.ecog is None
+        and not patient.labs
+        and not patient.prior_treatments
+        and not timed
     )
 
 

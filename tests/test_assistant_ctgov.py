@@ -156,3 +156,13 @@ def test_two_intervention_types_joined_by_or_over_the_whole_sample(
     _verified(answer)
     assert set(answer.trials) == expected
     assert expected, "the sample should hold device or behavioural trials"
+
+
+def test_a_patients_condition_asks_the_same_set_as_the_condition(assistant: Assistant) -> None:
+    direct = assistant.ask("Which trials exclude HIV infection?")
+    through = assistant.ask(
+        "Pt is HIV-positive, stable on antiretroviral therapy. Which trials would exclude this patient?"
+    )
+    _verified(through)
+    assert through.kind == "set" and set(through.trials) == set(direct.trials)
+    assert direct.trials, "the sample should hold trials excluding HIV"

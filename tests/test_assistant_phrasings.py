@@ -40,3 +40,31 @@ def test_protocols_and_living_with(seed_assistant: Assistant) -> None:
 def test_right_now_is_the_recruiting_status(seed_assistant: Assistant) -> None:
     answer = seed_assistant.ask("Which trials are enrolling patients right now?")
     assert answer.trials == ["NCT05394285"]  # the only record with Recruitment Status RECRUITING
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # NCT05236582: "Positive serology for HIV, hepatitis B virus (HBV)..."; NCT07162519: "13.HIV-infected
+        # patients;" (exclusions)
+        (
+            "He lives with HIV and takes antiretroviral tablets. Which protocols would turn him away?",
+            {"NCT05236582", "NCT07162519"},
+        ),
+        ("my patient carries hepatitis B; which studies would rule him out?", {"NCT05236582"}),
+    ],
+)
+def test_a_set_question_through_the_patients_condition(
+    seed_assistant: Assistant, question: str, expected: set[str]
+) -> None:
+    answer = seed_assistant.ask(question)
+    assert answer.kind == "set" and set(answer.trials) == expected
+
+
+def test_a_reason_named_after_the_patient_is_the_term(seed_assistant: Assistant) -> None:
+    # only NCT05236582 names diabetes ("Other serious diseases ... (such as diabetes; ...)"); hepatitis C
+    # is excluded there too, so the answer is the same trial, asked for diabetes alone
+    answer = seed_assistant.ask(
+        "She has diabetes and hepatitis C; which trials exclude her due to the diabetes?"
+    )
+    assert answer.trials == ["NCT05236582"] and "exclude diabetes" in answer.answer
