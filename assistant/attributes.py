@@ -475,7 +475,9 @@ ATTRIBUTES: list[Attribute] = [
         key="dose",
         label="dose",
         trigger=r"\bdos(?:e|es|ed|age|ing)\b|\bregimen\b"
-        r"|\bhow much (?:of|drug|medication|is (?:given|administered))\b",
+        # "how much hetrombopag does it give?", "how much is taken per day?"
+        r"|\bhow much\b(?=[^?]{0,50}\b(?:giv\w*|administer\w*|taken|receiv\w*|per day|daily|a day)\b)"
+        r"|\bhow much (?:of|drug|medication)\b",
         extract=_dose,
     ),
     Attribute(

@@ -71,7 +71,8 @@ _PRESENT_PART = re.compile(
     re.IGNORECASE,
 )
 _SPONSORED_BY = re.compile(
-    r"\b(?:sponsored|funded|led|run|conducted|organi[sz]ed)\s+by\s+(?:the\s+)?(?P<name>[^?,;]+?)\s*(?:[?,;]|$)",
+    # the name ends with its clause: "led by Min Yan - what is its status?"
+    r"\b(?:sponsored|funded|led|run|conducted|organi[sz]ed)\s+by\s+(?:the\s+)?(?P<name>\w[^?,;]*?)\s*(?:[?,;:]|\s-\s|$)",
     re.IGNORECASE,
 )
 _CONFLICT = re.compile(r"\b(?:contradict\w*|conflict\w*|inconsisten\w*|disagree\w*|discrepan\w*)\b", re.I)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.fields import places_of
 from assistant.retrieve import content_words, singular
+from index.language.registry import values_named
 from index.models import Trial
 
 # A description must carry at least this much evidence (about one word held by under a third of
@@ -26,23 +27,30 @@ MIN_MARGIN = 2.0
 # One identifying word names a trial only beside a word for a trial: "the romiplostim study" is a
 # trial, "does romiplostim cause fibrosis?" is about the drug.
 _TRIAL_NOUN = re.compile(
-    r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary)\b", re.I
+    r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary|ones?)\b", re.I
 )
 _WORD = re.compile(r"[\w][\w-]*")
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
 # Words inside a description that name nothing themselves: determiners, and the links within a name
 # ("Institute of Hematology & Blood Diseases Hospital").
 _DETERMINERS = frozenset({"the", "this", "that", "a", "an", "of", "and"})
-# "the study from Hangzhou", "the trial run by Oscar Lambret"
+# "the study from Hangzhou", "the trial run by Oscar Lambret", "the one that has an rhTPO arm"
 _NOUN_THEN_PREPOSITION = re.compile(
-    r"\b(?:stud(?:y|ies)|trials?|protocols?)\s+(?:at|in|from|by|of|with|on|run by|led by)\s+(?:the\s+)?$",
+    r"\b(?:stud(?:y|ies)|trials?|protocols?|ones?)\s+(?:at|in|from|by|of|with|on|run by|led by"
+    r"|(?:that|which) ha(?:s|ve)|having)\s+(?:the\s+|an?\s+)?$",
     re.I,
+)
+# The part a named organisation plays, said after it: "the one with X as a collaborator".
+_ROLE_AFTER = re.compile(
+    r"\s+as\s+(?:an?\s+|the\s+|its\s+|one of the\s+)?(?:lead\s+)?"
+    r"(?:collaborator|sponsor|funder|site|cent(?:re|er)|partner|investigator|PI)s?\b",
+    re.IGNORECASE,
 )
 _HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 # Words that describe any trial: they never identify one.
 _GENERIC = frozenset(
-    {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer"}
+    {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer", "one"}
     | {"hospital", "university", "randomized", "randomised", "single", "arm", "open", "label"}
     | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
     | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
@@ -50,9 +58,9 @@ _GENERIC = frozenset(
 
 
 def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
-    """Two words of one description are next to each other, with nothing but a space, a hyphen or an
-    ampersand between."""
-    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&")
+    """Two words of one description are next to each other, with nothing but a space, a hyphen, an
+    ampersand or a possessive's apostrophe between."""
+    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "'", "’")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:
@@ -64,6 +72,38 @@ def _identity_text(trial: Trial) -> Iterable[str]:
     for site in trial.sites:
         yield from (site.facility or "", site.city or "", site.state or "", site.country or "")
     yield from (c.affiliation or "" for c in trial.investigators)
+    yield from (c.name or "" for c in trial.investigators)
+    yield from (a.label for a in trial.arms)  # "the one with the rhTPO arm"
+
+
+# Registry fields a trial is described by ("the randomised one", "the open-label study"), read with
+# the words questions use for their values (index/language/registry.yaml).
+_DESCRIBING_FIELDS = ("status", "allocation", "intervention_model", "masking", "primary_purpose")
+
+
+def _value_keys(trial: Trial) -> set[str]:
+    """The trial's registry values as directory keys: "allocation=RANDOMIZED"."""
+    values = [(f, getattr(trial, f)) for f in _DESCRIBING_FIELDS]
+    values += [("intervention_type", i.type) for i in trial.interventions]
+    return {f"{field}={value.upper()}" for field, value in values if value}
+
+
+def _named_keys(text: str) -> list[tuple[int, int, str]]:
+    """Where a text names something a trial is described by, as directory keys: its telling words
+    (singular) and the registry values it names."""
+    keys = [
+        (m.start(), m.end(), singular(w))
+        for m in _WORD.finditer(text)
+        for w in content_words(m.group()) - _GENERIC
+    ]
+    fields = {*_DESCRIBING_FIELDS, "intervention_type"}
+    keys += [
+        (m.start(), m.end(), f"{v.field}={x}")
+        for v, m in values_named(text)
+        if v.field in fields
+        for x in v.values
+    ]
+    return keys
 
 
 @dataclass(frozen=True)
@@ -78,6 +118,8 @@ class TrialDirectory:
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
         holders: dict[str, set[str]] = defaultdict(set)
         for trial in trials:
+            for key in _value_keys(trial):
+                holders[key].add(trial.nct_id)
             for text in _identity_text(trial):
                 for word in content_words(text) - _GENERIC:
                     holders[singular(word)].add(trial.nct_id)
@@ -92,18 +134,28 @@ class TrialDirectory:
         if self.size < 2:
             return None
         scores: dict[str, float] = defaultdict(float)
-        for word in self.identifying_words(question):
-            held_by = self.holders[word]
+        for key in self._evidence(question):
+            held_by = self.holders[key]
             for nct_id in held_by:
                 scores[nct_id] += math.log(self.size / len(held_by))
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word
         # elsewhere ("is any trial run in Tianjin?") may be the trial's or anyone's
-        named_as_trial = self.description_spans(question, nct_id) or len(self.words_of(question, nct_id)) >= 2
+        named_as_trial = self.description_spans(question, nct_id) or len(self._keys_of(question, nct_id)) >= 2
         if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
             return nct_id
         return None
+
+    def _evidence(self, question: str) -> set[str]:
+        """The keys that say which trial: those inside a description of some trial when the question
+        has one ("which city is the T-DM1 trial run in?": "run" is asked, not Sir Run Run Shaw's),
+        else all the question's keys any trial holds."""
+        found = [k for k in _named_keys(question) if k[2] in self.holders]
+        candidates = sorted({n for _, _, key in found for n in self.holders[key]})
+        spans = [span for n in candidates for span in self.description_spans(question, n)]
+        inside = [k for k in found if any(s <= k[0] and k[1] <= e for s, e in spans)]
+        return {key for _, _, key in inside or found}
 
     def description_spans(self, question: str, nct_id: str) -> list[tuple[int, int]]:
         """Where the question names `nct_id` by description, so those words are not read as what is
@@ -131,32 +183,38 @@ class TrialDirectory:
 
     def _describes(self, word: str, nct_id: str) -> bool:
         lowered = word.lower()
-        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC:
+        keys = {key for _, _, key in _named_keys(word)}
+        if any(nct_id in self.holders.get(k, ()) for k in keys):
             return True
-        words = [singular(w) for w in content_words(lowered)]
+        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC or lowered == "s":
+            return True  # "s": of a possessive, "Tangshan People's Hospital"
         # a word no trial holds may be part of the description ("the Nantes MDS study"); a word
         # another trial holds is not
-        return any(nct_id in self.holders.get(w, ()) for w in words) or (
-            bool(words) and not any(w in self.holders for w in words)
-        )
+        return bool(keys) and not any(k in self.holders for k in keys)
 
     def _run_span(self, question: str, run: list[re.Match[str]], nct_id: str) -> list[tuple[int, int]]:
-        identifying = [w for w in run if self.words_of(w.group(), nct_id)]
+        identifying = [w for w in run if self._keys_of(w.group(), nct_id)]
         if not identifying:
             return []
         ends_in_noun = bool(_TRIAL_NOUN.fullmatch(run[-1].group().lower()))
         heading = run[0].start() == 0 and _HEADING_END.match(question, run[-1].end()) is not None
-        after_noun = _NOUN_THEN_PREPOSITION.search(question[: run[0].start()]) is not None
+        after_noun = _NOUN_THEN_PREPOSITION.search(question[: identifying[0].start()]) is not None
         if not (ends_in_noun or heading or after_noun):
             return []
         end = run[-1].end()
         end += 2 if question[end : end + 2] in ("'s", "’s") else 0  # "the Lyon study's contact"
+        role = _ROLE_AFTER.match(question, end)  # "... Hospital as a collaborator"
+        end = role.end() if role else end
         return [(identifying[0].start(), end)]  # "join the Lyon study": from "Lyon"
 
     def words_of(self, question: str, nct_id: str) -> set[str]:
         """The question's words that identify this trial (singular forms)."""
-        return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}
+        return {
+            w
+            for w in (singular(w) for w in content_words(question) - _GENERIC)
+            if nct_id in self.holders.get(w, ())
+        }
 
-    def identifying_words(self, question: str) -> set[str]:
-        """The question's words that name some trial (singular forms)."""
-        return {w for w in (singular(w) for w in content_words(question) - _GENERIC) if w in self.holders}
+    def _keys_of(self, text: str, nct_id: str) -> set[str]:
+        """The words and registry values of `text` that this trial holds."""
+        return {key for _, _, key in _named_keys(text) if nct_id in self.holders.get(key, ())}

@@ -40,7 +40,7 @@ from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
-from index.language.registry import FieldValue, field_values
+from index.language.registry import FieldValue, field_values, values_named
 from index.language.vocabulary import (
     CONDITIONS,
     DRUG_CLASSES,
@@ -1004,15 +1004,10 @@ def _stated_attribute_filters(text: str) -> list[FieldTest]:
 def _registry_value_tests(text: str) -> list[FieldTest]:
     """Every registry value the question names (registry.yaml), those of one field and polarity as one
     test taking any of them: "terminated or suspended", "industry or NIH sponsored"."""
-    taken: list[tuple[int, int]] = []
     named: dict[tuple[str, bool], list[FieldValue]] = {}
-    for value in field_values():
-        for match in value.pattern.finditer(text):
-            if any(start < match.end() and match.start() < end for start, end in taken):
-                continue  # "recruiting" inside "not yet recruiting"
-            taken.append(match.span())
-            negated = _CONTRASTED.search(text[: match.start()]) is not None
-            named.setdefault((value.field, negated), []).append(value)
+    for value, match in values_named(text):
+        negated = _CONTRASTED.search(text[: match.start()]) is not None
+        named.setdefault((value.field, negated), []).append(value)
     lead = re.search(r"\blead\s+sponsor", text, re.I) is not None
     return [_alternatives(field, negated, values, lead) for (field, negated), values in named.items()]
 

@@ -47,3 +47,16 @@ def field_values() -> tuple[FieldValue, ...]:
         )
         for entry in data["field_values"]
     )
+
+
+def values_named(text: str) -> list[tuple[FieldValue, re.Match[str]]]:
+    """Every registry value `text` names, each phrase read once, by the first entry that reads it
+    ("not yet recruiting" is not also "recruiting")."""
+    taken: list[tuple[int, int]] = []
+    named = []
+    for value in field_values():
+        for match in value.pattern.finditer(text):
+            if not any(start < match.end() and match.start() < end for start, end in taken):
+                taken.append(match.span())
+                named.append((value, match))
+    return named
