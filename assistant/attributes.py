@@ -516,9 +516,9 @@ ATTRIBUTES: list[Attribute] = [
         r"|\bhow many "
         + people()
         + r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
-        r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|"
-        r"involved|"
-        r"are (?:enrolled|included|planned|needed)|will be)",
+        r" (?:enrol|enroll|recruit|plan|planned|expected|include|t(?:ake|ook) part|participat\w*|needed"
+        r"|be enrolled|involved|joined|are (?:enrolled|included|planned|needed)"
+        r"|were (?:enrolled|included|randomi[sz]ed)|will be)",
         extract=_enrollment,
     ),
     Attribute(

@@ -24,6 +24,7 @@ from index.models import Trial
 # the trials) and beat the runner-up by this factor; otherwise no trial is assumed.
 MIN_EVIDENCE = 0.99 * math.log(3)
 MIN_MARGIN = 2.0
+OUTSIDE_DESCRIPTION = 0.5  # the weight of a word outside every description of a trial in the question
 # One identifying word names a trial only beside a word for a trial: "the romiplostim study" is a
 # trial, "does romiplostim cause fibrosis?" is about the drug.
 _TRIAL_NOUN = re.compile(
@@ -58,9 +59,9 @@ _GENERIC = frozenset(
 
 
 def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
-    """Two words of one description are next to each other, with nothing but a space, a hyphen, an
-    ampersand or a possessive's apostrophe between."""
-    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "'", "’")
+    """Two words of one description are next to each other, with nothing but a space, a hyphen, a
+    slash, an ampersand or a possessive's apostrophe between."""
+    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "'", "’", "/")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:
@@ -134,10 +135,10 @@ class TrialDirectory:
         if self.size < 2:
             return None
         scores: dict[str, float] = defaultdict(float)
-        for key in self._evidence(question):
+        for key, weight in self._evidence(question).items():
             held_by = self.holders[key]
             for nct_id in held_by:
-                scores[nct_id] += math.log(self.size / len(held_by))
+                scores[nct_id] += weight * math.log(self.size / len(held_by))
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word
@@ -147,15 +148,18 @@ class TrialDirectory:
             return nct_id
         return None
 
-    def _evidence(self, question: str) -> set[str]:
-        """The keys that say which trial: those inside a description of some trial when the question
-        has one ("which city is the T-DM1 trial run in?": "run" is asked, not Sir Run Run Shaw's),
-        else all the question's keys any trial holds."""
+    def _evidence(self, question: str) -> dict[str, float]:
+        """The question's keys that some trial holds, each with how much it says which trial: when
+        the question describes a trial, a key outside every description counts half, as it may be
+        what is asked ("which city is the T-DM1 trial run in?": "run" is not Sir Run Run Shaw)."""
         found = [k for k in _named_keys(question) if k[2] in self.holders]
         candidates = sorted({n for _, _, key in found for n in self.holders[key]})
         spans = [span for n in candidates for span in self.description_spans(question, n)]
-        inside = [k for k in found if any(s <= k[0] and k[1] <= e for s, e in spans)]
-        return {key for _, _, key in inside or found}
+        weights: dict[str, float] = {}
+        for start, end, key in found:
+            inside = not spans or any(s <= start and end <= e for s, e in spans)
+            weights[key] = max(weights.get(key, 0.0), 1.0 if inside else OUTSIDE_DESCRIPTION)
+        return weights
 
     def description_spans(self, question: str, nct_id: str) -> list[tuple[int, int]]:
         """Where the question names `nct_id` by description, so those words are not read as what is
