@@ -132,9 +132,7 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
     has_structured = any(f.source == "structured" for f in trial.facts_of(FactKind.AGE))
-    structured = (
-        _structured_age(trial, test.value) if test.kind == FactKind.AGE and not has_structured else None
-    )
+    structured = _structured_age(trial, test) if test.kind == FactKind.AGE and not has_structured else None
     structured_cites = structured.citations if structured else []
     if len(outcomes) > 1:
         # The limit differs by a circumstance the question does not state (liver metastases):
@@ -273,7 +271,7 @@ def _scenario_verdict(facts: Sequence[Fact], test: NumericTest) -> tuple[str, li
     refused: list[Fact] = []
     unclear: list[Fact] = []
     for fact in facts:
-        verdict = fact_allows(fact, test.value, test.unit)
+        verdict = _allows(fact, test)
         (unclear if verdict is None else allowed if verdict else refused).append(fact)
     if refused:
         return "no match", refused
@@ -282,7 +280,24 @@ def _scenario_verdict(facts: Sequence[Fact], test: NumericTest) -> tuple[str, li
     return "unclear", unclear
 
 
-def _structured_age(trial: Trial, age: float) -> TestResult | None:
+def _allows(fact: Fact, test: NumericTest) -> bool | None:
+    """Whether a fact allows the value asked, or with a comparator ("children under 12") some value
+    beyond it: a range allows some age under 12 when its lower end is below 12."""
+    if test.comparator is None:
+        return fact_allows(fact, test.value, test.unit)
+    below = test.comparator in ("<", "<=")
+    if fact.low is not None or fact.high is not None:
+        end = fact.low if below else fact.high
+        return end is None or (end < test.value if below else end > test.value)
+    required = fact.required_comparator()
+    if required is None or fact.value is None:
+        return None
+    if (required in ("<", "<=")) == below:  # "age <= 16" allows some age under 12
+        return True
+    return fact.value < test.value if below else fact.value > test.value
+
+
+def _structured_age(trial: Trial, test: NumericTest) -> TestResult | None:
     """The registry's minimum/maximum age fields."""
     low, high = trial.min_age_years, trial.max_age_years
     if low is None and high is None:
@@ -292,7 +307,14 @@ def _structured_age(trial: Trial, age: float) -> TestResult | None:
         quote = find_quote(trial, [written], near=near) if written else None
         if quote:
             cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
-    if (low is not None and age < low) or (high is not None and age > high):
+    age = test.value
+    if test.comparator in ("<", "<="):  # "children under 12": some age below 12
+        outside = low is not None and low >= age
+    elif test.comparator in (">", ">="):
+        outside = high is not None and high <= age
+    else:
+        outside = (low is not None and age < low) or (high is not None and age > high)
+    if outside:
         return TestResult(outcome="no match", reason="outside the registered age range", citations=cites)
     return TestResult(
         outcome="match", reason="no upper age limit stated" if high is None else "", citations=cites

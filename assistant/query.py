@@ -27,8 +27,9 @@ class _Model(BaseModel):
 
 
 class NumericTest(_Model):
-    """A number the question asks about. `accepts`: would a patient with `value` be allowed?
-    `requires`: does the trial demand `comparator value` (e.g. platelets below 50)?"""
+    """A number the question asks about. `accepts`: would a patient with `value` be allowed (with a
+    `comparator`, some patient beyond it: "children under 12")? `requires`: does the trial demand
+    `comparator value` (e.g. platelets below 50)?"""
 
     kind: FactKind
     mode: Literal["accepts", "requires"]

@@ -839,13 +839,24 @@ def _age_test(text: str) -> NumericTest | None:
         return None
     written = list(_AGE.finditer(text))[-1]
     number_at = next(written.start(i) for i in range(1, (written.lastindex or 0) + 1) if written.group(i))
+    # "adults over 65", "children under 12": people of some age beyond the number
     if _OVER_AGE.search(text[:number_at]):
         return NumericTest(
-            kind=FactKind.AGE, mode="accepts", value=age + 1, unit="years", label=f"age over {age:g}"
+            kind=FactKind.AGE,
+            mode="accepts",
+            value=age,
+            comparator=">",
+            unit="years",
+            label=f"age over {age:g}",
         )
-    if _UNDER_AGE.search(text[:number_at]) and age >= 1:
+    if _UNDER_AGE.search(text[:number_at]):
         return NumericTest(
-            kind=FactKind.AGE, mode="accepts", value=age - 1, unit="years", label=f"age under {age:g}"
+            kind=FactKind.AGE,
+            mode="accepts",
+            value=age,
+            comparator="<",
+            unit="years",
+            label=f"age under {age:g}",
         )
     return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
 
