@@ -419,6 +419,18 @@ def _contacts(trial: Trial) -> AttributeResult:
     return result
 
 
+def _investigators(trial: Trial) -> AttributeResult:
+    """The people the record names as leading the study (overall officials first), with their role."""
+    result = AttributeResult(label="investigators")
+    for person in trial.investigators:
+        citations = _cite(trial, "Investigators", [person.name])
+        if citations and person.name:
+            details = ", ".join(p for p in (_enum(person.role or ""), person.affiliation) if p)
+            result.lines.append(f"{person.name}{f' ({details})' if details else ''}")
+            result.citations += citations
+    return result
+
+
 def _title(trial: Trial) -> AttributeResult:
     citations = _cite(trial, "Title", [trial.title])
     return AttributeResult(label="title", lines=[trial.title] if citations else [], citations=citations)
@@ -517,8 +529,8 @@ ATTRIBUTES: list[Attribute] = [
         + people()
         + r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
         r" (?:enrol|enroll|recruit|plan|planned|expected|include|t(?:ake|ook) part|participat\w*|needed"
-        r"|be enrolled|involved|joined|are (?:enrolled|included|planned|needed)"
-        r"|were (?:enrolled|included|randomi[sz]ed)|will be)",
+        r"|be enrolled|involved|joined|are (?:enrolled|included|planned|needed|in)"
+        r"|were (?:enrolled|included|randomi[sz]ed|in)|will be)",
         extract=_enrollment,
     ),
     Attribute(
@@ -594,9 +606,15 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="contacts",
         label="contacts",
-        trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\binvestigators?\b"
-        r"|\bwho (?:do|should|can) i (?:call|contact)\b",
+        trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\bwho (?:do|should|can) i (?:call|contact)\b",
         extract=_contacts,
+    ),
+    Attribute(
+        key="investigators",
+        label="investigators",
+        trigger=r"\bPIs?\b|\b(?:principal )?investigators?\b|\b(?:overall |study )?officials?\b"
+        r"|\bstudy (?:chair|director)s?\b",
+        extract=_investigators,
     ),
     Attribute(
         key="results",
@@ -619,7 +637,10 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="interventions",
         label="interventions",
-        trigger=r"\binterventions?\b|\bdrugs?\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b|\barms?\b",
+        # "which drug", "drugs used": not "the drug" of "when do they stop the drug?", which names it
+        trigger=r"\binterventions?\b|\b(?:what|which)\s+(?:[\w-]+\s+)?(?:drugs?|medications?)\b"
+        r"|\bdrugs? (?:used|given|tested|studied)\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b"
+        r"|\barms?\b",
         extract=_interventions,
     ),
     Attribute(

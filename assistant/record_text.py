@@ -49,6 +49,11 @@ _SCAFFOLD = frozenset(
     | {"pt", "pts", "whats", "other", "over", "section", "summary", "background", "cutoff", "cutoffs"}
     | {"threshold", "thresholds", "limit", "limits", "say", "said", "they", "their", "there"}
     | {"give", "gives", "giving"}
+    # "is there a weight requirement?": whether a rule exists, answered by the rule's own words
+    | {"requirement", "requirements", "required", "criterion", "criteria", "rule", "rules", "restriction"}
+    | {"restrictions"}
+    # "body weight", "body temperature": the measure is the telling word, which records write alone
+    | {"body"}
 )
 # Words that ask for a kind of answer (ANSWER_SHAPES), not for themselves.
 _SHAPE_WORDS = frozenset({"duration", "length", "incidence", "rate", "rates", "percent", "proportion"})

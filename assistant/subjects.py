@@ -58,6 +58,23 @@ _GENERIC = frozenset(
 )
 
 
+def _evidence(found: list[tuple[int, int, str]], spans: list[tuple[int, int]]) -> dict[str, float]:
+    """The question's keys, each with how much it says which trial: when the question describes a
+    trial, a key outside every description counts half, as it may be what is asked ("which city is
+    the T-DM1 trial run in?": "run" is not Sir Run Run Shaw)."""
+    weights: dict[str, float] = {}
+    for start, end, key in found:
+        inside = not spans or any(s <= start and end <= e for s, e in spans)
+        weights[key] = max(weights.get(key, 0.0), 1.0 if inside else OUTSIDE_DESCRIPTION)
+    return weights
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside another ("hetrombopag study" is part of "Zhengzhou hetrombopag study")."""
+    unique = set(spans)
+    return sorted(s for s in unique if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in unique))
+
+
 def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
     """Two words of one description are next to each other, with nothing but a space, a hyphen, a
     slash, an ampersand or a possessive's apostrophe between."""
@@ -134,8 +151,14 @@ class TrialDirectory:
                 return f"NCT{number}"
         if self.size < 2:
             return None
+        found = [k for k in _named_keys(question) if k[2] in self.holders]
+        candidates = sorted({n for _, _, key in found for n in self.holders[key]})
+        spans = _outermost([span for n in candidates for span in self.description_spans(question, n)])
+        fitting = self._fitting(found, spans)
+        if len(fitting) == 1:  # "the Zhengzhou hetrombopag study": the one trial that fits all of it
+            return fitting.pop()
         scores: dict[str, float] = defaultdict(float)
-        for key, weight in self._evidence(question).items():
+        for key, weight in _evidence(found, spans).items():
             held_by = self.holders[key]
             for nct_id in held_by:
                 scores[nct_id] += weight * math.log(self.size / len(held_by))
@@ -148,18 +171,14 @@ class TrialDirectory:
             return nct_id
         return None
 
-    def _evidence(self, question: str) -> dict[str, float]:
-        """The question's keys that some trial holds, each with how much it says which trial: when
-        the question describes a trial, a key outside every description counts half, as it may be
-        what is asked ("which city is the T-DM1 trial run in?": "run" is not Sir Run Run Shaw)."""
-        found = [k for k in _named_keys(question) if k[2] in self.holders]
-        candidates = sorted({n for _, _, key in found for n in self.holders[key]})
-        spans = [span for n in candidates for span in self.description_spans(question, n)]
-        weights: dict[str, float] = {}
-        for start, end, key in found:
-            inside = not spans or any(s <= start and end <= e for s, e in spans)
-            weights[key] = max(weights.get(key, 0.0), 1.0 if inside else OUTSIDE_DESCRIPTION)
-        return weights
+    def _fitting(self, found: list[tuple[int, int, str]], spans: list[tuple[int, int]]) -> set[str]:
+        """The trials holding every key of some description in the question."""
+        fitting: set[str] = set()
+        for start, end in spans:
+            keys = {key for s, e, key in found if start <= s and e <= end}
+            holders = [self.holders[key] for key in keys]
+            fitting |= set(frozenset.intersection(*holders)) if holders else set()
+        return fitting
 
     def description_spans(self, question: str, nct_id: str) -> list[tuple[int, int]]:
         """Where the question names `nct_id` by description, so those words are not read as what is

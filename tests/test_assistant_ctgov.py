@@ -45,6 +45,7 @@ def xml_fields(sample_files: list[Path]) -> dict[str, dict[str, str]]:
             "status": root.findtext("overall_status") or "",
             "max_age": root.findtext("eligibility/maximum_age") or "N/A",
             "min_age": root.findtext("eligibility/minimum_age") or "N/A",
+            "officials": "|".join(o.findtext("last_name") or "" for o in root.iterfind("overall_official")),
             "types": " ".join(i.findtext("intervention_type") or "" for i in root.iterfind("intervention")),
             "lead_sponsor": root.findtext("sponsors/lead_sponsor/agency") or "",
         }
@@ -166,3 +167,12 @@ def test_a_patients_condition_asks_the_same_set_as_the_condition(assistant: Assi
     _verified(through)
     assert through.kind == "set" and set(through.trials) == set(direct.trials)
     assert direct.trials, "the sample should hold trials excluding HIV"
+
+
+def test_investigators_match_the_xml(assistant: Assistant, xml_fields: dict[str, dict[str, str]]) -> None:
+    named = [(nct_id, f["officials"].split("|")) for nct_id, f in xml_fields.items() if f["officials"]]
+    for nct_id, officials in named[:15]:
+        answer = assistant.ask(f"Who are the principal investigators of {nct_id}?")
+        _verified(answer)
+        assert all(name in answer.answer for name in officials), (nct_id, officials, answer.answer)
+    assert named, "the sample should name overall officials"

@@ -126,6 +126,12 @@ def test_words_outside_a_description_do_not_pick_another_trial(directory: TrialD
     assert directory.described(question, {t.nct_id for t in TRIALS}) == "NCT91000003"
 
 
+def test_the_one_trial_fitting_a_whole_description_is_the_subject(directory: TrialDirectory) -> None:
+    # "lung" is Lille's, but the description "Lyon avatrombopag study" fits Lyon's trial alone
+    question = "In the Lyon avatrombopag study, is any lung function test done?"
+    assert directory.described(question, {t.nct_id for t in TRIALS}) == "NCT91000001"
+
+
 def test_the_record_answers_in_its_own_sentences() -> None:
     found = best_sentences(LYON, "does the Lyon study say whether the pills contain lactose?", {"lyon"})
     assert found and "lactose monohydrate" in found[0].text

@@ -402,3 +402,15 @@ def test_places_joined_by_or_are_one_filter_and_by_and_two() -> None:
 def test_sponsor_classes_after_sponsored_by_are_no_sponsor_name() -> None:
     fields = read("Which trials are sponsored by industry or the NIH?").fields
     assert [(t.field, t.values) for t in fields] == [("sponsor_class", ["INDUSTRY", "NIH"])]
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("how many patients were in NCT07162519?", "enrollment"),
+        ("who is the study chair of NCT05394285?", "investigators"),
+        ("Which PI leads NCT05394285?", "investigators"),
+    ],
+)
+def test_single_trial_fields_by_their_everyday_names(question: str, key: str) -> None:
+    assert key in read(question).attributes

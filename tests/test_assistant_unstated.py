@@ -74,3 +74,28 @@ def test_a_sentence_without_the_kind_of_answer_asked_does_not_answer() -> None:
     assert best_sentences(trial, "what number can I phone the study nurse on?") == []
     # the words that only say which trial ask nothing of it
     assert best_sentences(trial, "the chronic cough study?", context={"chronic", "cough"}) == []
+
+
+def test_a_criterion_on_a_measure_is_found_by_the_measure_alone() -> None:
+    weighed = hand_trial(
+        "NCT09000004",
+        ["Adults with chronic cough", "Weight of at least 50 kg and no more than 110 kg"],
+        [],
+        [],
+    )
+    other = hand_trial("NCT09000005", ["Adults with asthma", "Exercises that improve body awareness"], [], [])
+    assert [s.text for s in best_sentences(weighed, "is there a body weight requirement?")] == [
+        "Weight of at least 50 kg and no more than 110 kg"
+    ]
+    assert best_sentences(other, "is there a body weight requirement?") == []
+
+
+def test_when_a_drug_is_begun_and_halted_is_read_in_the_dosing_text(assistant: Assistant) -> None:
+    # NCT05394285 (Zhengzhou): "When platelets were <50*109/L, oral hetrombopag 7.5 mg/day was started.
+    # When the platelet count is >100*109/L, the administration is suspended."
+    answer = assistant.ask(
+        "In the Zhengzhou hetrombopag study, at which platelet level do they begin the drug and at which do "
+        "they halt it?"
+    )
+    assert answer.trials == ["NCT05394285"]
+    assert "was started" in answer.answer and "is suspended" in answer.answer
