@@ -87,7 +87,10 @@ _RULED_OUT = re.compile(
     r"\s*out\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
     r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
-    r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b",
+    r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
+    # the patient against a trial's rule: "whose washout rule does she break?"
+    r"|\bbr(?:eak|eaks|eaking|oke|oken)\b|\bviolat\w*|\bbreach\w*|\bcontraven\w*"
+    r"|\b(?:falls?|runs?) (?:a)?foul of\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -200,6 +203,7 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
 _TERM_STOP = re.compile(
     r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
     r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
+    r"medications?|medicines?|"
     r"treatment|as|who|whose|received|receiving|recently|recent|prior|previous|previously|stopping|stop|"
     r"stopped|currently|current|given|taking|use of|regimen-free|entry|enrolment|enrollment|screening|"
     r"randomi[sz]ation|before|living with|(?:right )?now|at present|presently|at the moment|"
@@ -1179,24 +1183,41 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
                 continue  # "does he need to be off it": a duty of the patient's, not a term
             # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
             tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
-            for names in _split_terms(tail):
-                if names[0].lower() in {t.term.lower() for t in tests}:
-                    continue
-                # a window before entry is about a treatment ("rhTPO in the last 14 days"), never about
-                # a test or a disease ("a negative pregnancy test before entry")
-                timed = washout and mode in ("excludes", "requires") and any(drug_matches(n) for n in names)
-                negated = bool(_NEGATED_VERB.search(body[: match.start()]))
-                tests.append(
-                    TermTest(
-                        term=names[0],
-                        alternatives=names[1:],
-                        mode="washout" if timed else mode,
-                        negated=negated,
-                    )
-                )
+            negated = bool(_NEGATED_VERB.search(body[: match.start()]))
+            for part, contrasted in _contrasted(tail):
+                for test in _terms_of(part, mode, negated != contrasted, washout):
+                    if test.term.lower() not in {t.term.lower() for t in tests}:
+                        tests.append(test)
         if tests:
             break  # the first verb that yields a term decides the direction
     return tests
+
+
+def _terms_of(tail: str, mode: TermMode, negated: bool, washout: bool) -> list[TermTest]:
+    tests = []
+    for names in _split_terms(tail):
+        # a window before entry is about a treatment ("rhTPO in the last 14 days"), never about a test
+        # or a disease ("a negative pregnancy test before entry")
+        timed = washout and mode in ("excludes", "requires") and any(drug_matches(n) for n in names)
+        kind: TermMode = "washout" if timed else mode
+        tests.append(TermTest(term=names[0], alternatives=names[1:], mode=kind, negated=negated))
+    return tests
+
+
+# "a sub-q injection rather than tablets": what follows the contrast is what the trials must not do
+# as well; "rather than just tablets" (not only tablets) asks nothing of them.
+_CONTRAST = re.compile(
+    r"\b(?:rather than|instead of|as opposed to|but not)\s+(?P<only>(?:just|only|merely|simply)\b)?", re.I
+)
+
+
+def _contrasted(tail: str) -> list[tuple[str, bool]]:
+    """The term phrase before a contrast, and the one after it when it is contrasted (True)."""
+    match = _CONTRAST.search(tail)
+    if match is None:
+        return [(tail, False)]
+    before = [(tail[: match.start()], False)]
+    return before if match.group("only") else [*before, (tail[match.end() :], True)]
 
 
 # "an rhTPO control arm", "a placebo comparator group", "a control arm of romiplostim".

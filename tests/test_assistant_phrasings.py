@@ -68,3 +68,33 @@ def test_a_reason_named_after_the_patient_is_the_term(seed_assistant: Assistant)
         "She has diabetes and hepatitis C; which trials exclude her due to the diabetes?"
     )
     assert answer.trials == ["NCT05236582"] and "exclude diabetes" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # NCT07162519: "200 μg per dose, administered subcutaneously"; NCT05394285's rhTPO arm: "(subcutaneous
+        # injection)"
+        (
+            "Which studies give their drug as an SC injection rather than only as pills?",
+            {"NCT05394285", "NCT07162519"},
+        ),
+        # NCT05394285 also gives "Hetrombopag Olamine Tablets", so it is left out when tablets are contrasted
+        ("any trials using subq injections instead of oral tablets?", {"NCT07162519"}),
+        # NCT07198672: "Oral administration of eltrombopag"; NCT05394285: "Hetrombopag Olamine Tablets"
+        ("which trials give PO medication?", {"NCT05394285", "NCT07198672"}),
+    ],
+)
+def test_routes_of_administration_and_what_is_contrasted(
+    seed_assistant: Assistant, question: str, expected: set[str]
+) -> None:
+    assert set(seed_assistant.ask(question).trials) == expected
+
+
+def test_a_rule_the_patient_breaks_asks_for_the_trials_that_exclude_them() -> None:
+    from assistant.understand import understand
+
+    query = understand(
+        "he had romiplostim 10 days ago - which trials' washout requirement would he violate?", [], set()
+    )
+    assert query.kind == "match" and query.wants_excluded
