@@ -24,7 +24,6 @@ from index.models import Trial
 # the trials) and beat the runner-up by this factor; otherwise no trial is assumed.
 MIN_EVIDENCE = 0.99 * math.log(3)
 MIN_MARGIN = 2.0
-OUTSIDE_DESCRIPTION = 0.5  # the weight of a word outside every description of a trial in the question
 # One identifying word names a trial only beside a word for a trial: "the romiplostim study" is a
 # trial, "does romiplostim cause fibrosis?" is about the drug.
 _TRIAL_NOUN = re.compile(
@@ -56,17 +55,6 @@ _GENERIC = frozenset(
     | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
     | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
 )
-
-
-def _evidence(found: list[tuple[int, int, str]], spans: list[tuple[int, int]]) -> dict[str, float]:
-    """The question's keys, each with how much it says which trial: when the question describes a
-    trial, a key outside every description counts half, as it may be what is asked ("which city is
-    the T-DM1 trial run in?": "run" is not Sir Run Run Shaw)."""
-    weights: dict[str, float] = {}
-    for start, end, key in found:
-        inside = not spans or any(s <= start and end <= e for s, e in spans)
-        weights[key] = max(weights.get(key, 0.0), 1.0 if inside else OUTSIDE_DESCRIPTION)
-    return weights
 
 
 def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -154,14 +142,16 @@ class TrialDirectory:
         found = [k for k in _named_keys(question) if k[2] in self.holders]
         candidates = sorted({n for _, _, key in found for n in self.holders[key]})
         spans = _outermost([span for n in candidates for span in self.description_spans(question, n)])
+        # Where the question describes a trial, only trials fitting a whole description are in the
+        # running: "which city is the T-DM1 herombopag trial run in?" is not about Sir Run Run Shaw's.
         fitting = self._fitting(found, spans)
         if len(fitting) == 1:  # "the Zhengzhou hetrombopag study": the one trial that fits all of it
             return fitting.pop()
         scores: dict[str, float] = defaultdict(float)
-        for key, weight in _evidence(found, spans).items():
+        for key in {key for _, _, key in found}:
             held_by = self.holders[key]
-            for nct_id in held_by:
-                scores[nct_id] += weight * math.log(self.size / len(held_by))
+            for nct_id in held_by & fitting if fitting else held_by:
+                scores[nct_id] += math.log(self.size / len(held_by))
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word

@@ -132,6 +132,20 @@ def test_the_one_trial_fitting_a_whole_description_is_the_subject(directory: Tri
     assert directory.described(question, {t.nct_id for t in TRIALS}) == "NCT91000001"
 
 
+def test_a_name_outside_the_description_still_decides_between_the_trials_it_fits() -> None:
+    revive = _trial(
+        "NCT91000011",
+        "REVIVE: Avatrombopag Before Dental Extraction",
+        "avatrombopag",
+        "Rennes",
+        "CHU de Rennes",
+        "Avatrombopag is taken for five days before the extraction.",
+    )
+    trials = [LYON, LILLE, NANTES, revive]
+    question = "how long is treatment in REVIVE (the avatrombopag trial)?"
+    assert TrialDirectory.of(trials).described(question, {t.nct_id for t in trials}) == "NCT91000011"
+
+
 def test_the_record_answers_in_its_own_sentences() -> None:
     found = best_sentences(LYON, "does the Lyon study say whether the pills contain lactose?", {"lyon"})
     assert found and "lactose monohydrate" in found[0].text
