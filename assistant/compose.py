@@ -74,8 +74,7 @@ def compose_set(
         ids = listed([e.nct_id for e in head], len(matches))
         lines = [f"**{len(matches)} of {len(evaluations)} trials{scope} {phrase}:** {ids}."]
     else:
-        stated = f"found {phrase}" if phrase.startswith(_PARTICIPLES) else f"is stated to {phrase}"
-        lines = [f"**No trial{scope} {stated}.**"]
+        lines = [f"**No trial{scope} {_singular(phrase)}.**"]
     lines += ["", *[_evaluation_line(e) for e in head]]
     if len(matches) > len(head):
         rest = len(matches) - len(head)
@@ -107,6 +106,13 @@ def compose_set(
         shown=len(head),
         results=[result_row(by_id[e.nct_id], criterion=_decisive(e)) for e in matches if e.nct_id in by_id],
     )
+
+
+def _singular(phrase: str) -> str:
+    """What the set question asks, said of no trial: "is for or in myeloma", "is stated to exclude X"."""
+    if phrase.startswith(_PARTICIPLES):
+        return f"found {phrase}"
+    return f"is {phrase.removeprefix('are ')}" if phrase.startswith("are ") else f"is stated to {phrase}"
 
 
 def _unstated_line(unstated: Sequence[TrialEvaluation]) -> str:

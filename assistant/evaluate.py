@@ -539,15 +539,26 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
 
 
 def _sentences_naming_both(trial: Trial, names: Sequence[str], term: str) -> list[Citation]:
-    """Record sentences that name one of the trial's interventions and the term together."""
+    """Record sentences that name one of the trial's interventions and the term together, outside
+    the eligibility criteria (an exclusion of "myeloma" beside "chemotherapy" gives neither)."""
     if not mentions(trial.text, term):  # one look at the whole record spares reading each sentence
         return []
     found = [
         s
         for s in sentences(trial.text)
-        if mentions(s, term) and any(n and mentions(s, n) for n in names) and find_quote(trial, [s])
+        if mentions(s, term)
+        and any(n and mentions(s, n) for n in names)
+        and not _within_criteria(trial, s)
+        and find_quote(trial, [s])
     ]
     return [Citation(nct_id=trial.nct_id, section="Interventions", quote=s) for s in found[:2]]
+
+
+def _within_criteria(trial: Trial, sentence: str) -> bool:
+    """Whether a record sentence is (part of) an eligibility criterion; its bullet and closing
+    punctuation are not part of the criterion's text."""
+    core = sentence.strip("*•·-–;,. ")
+    return any(core in c.text for c in trial.criteria)
 
 
 def _control_arm_result(trial: Trial, term: str) -> TestResult:

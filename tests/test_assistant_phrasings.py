@@ -98,3 +98,11 @@ def test_a_rule_the_patient_breaks_asks_for_the_trials_that_exclude_them() -> No
         "he had romiplostim 10 days ago - which trials' washout requirement would he violate?", [], set()
     )
     assert query.kind == "match" and query.wants_excluded
+
+
+def test_a_disease_named_only_in_an_exclusion_is_not_what_a_trial_is_for(seed_assistant: Assistant) -> None:
+    # NCT06433830 names multiple myeloma only among excluded "other hematopoietic system diseases",
+    # beside "radiotherapy and chemotherapy", which are its interventions
+    answer = seed_assistant.ask("Are any of the trials for multiple myeloma?")
+    assert answer.trials == []
+    assert "No trial is for or in multiple myeloma" in answer.answer
