@@ -719,7 +719,9 @@ _AGE = re.compile(
     # "children under 18", "adults over 65": a number beside a word for people is an age
     r"|" + people() + r"\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter|aunt|uncle|sister"
-    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)\s+is\s+(\d{1,3})\b"
+    # "she is 78", "she's actually 78"
+    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)(?:\s+is|['’]s)\s+"
+    r"(?:actually\s+|really\s+|in fact\s+)?(\d{1,3})\b"
     # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
     r"(?!\s*(?:x|%|mg|g/|\.\d|×))(?!\s*(?:yrs?|years?|y|months?|mos?|weeks?|wks?|days?)\s+(?!old\b)\w)",
     re.IGNORECASE,

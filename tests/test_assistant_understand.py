@@ -414,3 +414,10 @@ def test_sponsor_classes_after_sponsored_by_are_no_sponsor_name() -> None:
 )
 def test_single_trial_fields_by_their_everyday_names(question: str, key: str) -> None:
     assert key in read(question).attributes
+
+
+def test_a_contracted_age_correction_updates_the_patient() -> None:
+    first = read("62F, breast ca on paclitaxel, plt 48, ECOG 1. which trials might suit her?")
+    corrected = read("correction: she's 78, not 62", [Turn(query=first, trials=[])])
+    assert corrected.kind == QuestionKind.MATCH and corrected.patient is not None
+    assert corrected.patient.age == 78
