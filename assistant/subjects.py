@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.fields import places_of
 from assistant.retrieve import content_words, singular
@@ -24,6 +25,7 @@ from index.models import Trial
 # the trials) and beat the runner-up by this factor; otherwise no trial is assumed.
 MIN_EVIDENCE = 0.99 * math.log(3)
 MIN_MARGIN = 2.0
+SPAN_CANDIDATES = 10  # the best-scoring trials whose descriptions are looked for in the question
 # One identifying word names a trial only beside a word for a trial: "the romiplostim study" is a
 # trial, "does romiplostim cause fibrosis?" is about the drug.
 _TRIAL_NOUN = re.compile(
@@ -94,7 +96,8 @@ def _value_keys(trial: Trial) -> set[str]:
     return {f"{field}={value.upper()}" for field, value in values if value}
 
 
-def _named_keys(text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=65_536)  # every word of a question is read once per candidate trial
+def _named_keys(text: str) -> tuple[tuple[int, int, str], ...]:
     """Where a text names something a trial is described by, as directory keys: its telling words
     (singular) and the registry values it names."""
     keys = [
@@ -109,7 +112,7 @@ def _named_keys(text: str) -> list[tuple[int, int, str]]:
         if v.field in fields
         for x in v.values
     ]
-    return keys
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -140,18 +143,22 @@ class TrialDirectory:
         if self.size < 2:
             return None
         found = [k for k in _named_keys(question) if k[2] in self.holders]
-        candidates = sorted({n for _, _, key in found for n in self.holders[key]})
-        spans = _outermost([span for n in candidates for span in self.description_spans(question, n)])
-        # Where the question describes a trial, only trials fitting a whole description are in the
-        # running: "which city is the T-DM1 herombopag trial run in?" is not about Sir Run Run Shaw's.
-        fitting = self._fitting(found, spans)
-        if len(fitting) == 1:  # "the Zhengzhou hetrombopag study": the one trial that fits all of it
-            return fitting.pop()
         scores: dict[str, float] = defaultdict(float)
         for key in {key for _, _, key in found}:
             held_by = self.holders[key]
-            for nct_id in held_by & fitting if fitting else held_by:
+            for nct_id in held_by:
                 scores[nct_id] += math.log(self.size / len(held_by))
+        # Where the question describes a trial, only trials fitting a whole description are in the
+        # running: "which city is the T-DM1 herombopag trial run in?" is not about Sir Run Run Shaw's.
+        # The descriptions are read as the best-scoring trials would be described (reading every
+        # candidate's is what costs).
+        leaders = sorted(scores, key=lambda n: -scores[n])[:SPAN_CANDIDATES]
+        spans = _outermost([span for n in leaders for span in self.description_spans(question, n)])
+        fitting = self._fitting(found, spans)
+        if len(fitting) == 1:  # "the Zhengzhou hetrombopag study": the one trial that fits all of it
+            return fitting.pop()
+        if fitting:
+            scores = defaultdict(float, {n: score for n, score in scores.items() if n in fitting})
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word
