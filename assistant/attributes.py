@@ -637,8 +637,9 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="interventions",
         label="interventions",
-        # "which drug", "drugs used": not "the drug" of "when do they stop the drug?", which names it
+        # "which drug", "the study drugs": not "the drug" of "when do they stop the drug?", which names it
         trigger=r"\binterventions?\b|\b(?:what|which)\s+(?:[\w-]+\s+)?(?:drugs?|medications?)\b"
+        r"|\b(?:study|trial|investigational)\s+drugs?\b|\bdrugs\b"
         r"|\bdrugs? (?:used|given|tested|studied)\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b"
         r"|\barms?\b",
         extract=_interventions,
