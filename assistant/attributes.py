@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
 from assistant.models import Citation
 from assistant.quantities import LAB_NAMES, kind_name
+from index.language.words import people
 from index.models import Criterion, Fact, FactKind, Trial
 from index.readers.dose import dose_phrases
 
@@ -24,6 +25,9 @@ class AttributeResult(BaseModel):
     label: str
     lines: list[str] = Field(default_factory=list)  # markdown statements, each backed by citations
     citations: list[Citation] = Field(default_factory=list)
+    # The lines say the record has none of it ("No results posted yet"): stated, but no answer to a
+    # question asking for the thing itself (what the trial found).
+    absent: bool = False
 
     @property
     def stated(self) -> bool:
@@ -245,7 +249,10 @@ def _results(trial: Trial) -> AttributeResult:
         )
     citations = _cite(trial, "Study Results", ["Results pending", "No results posted", "not published"])
     return AttributeResult(
-        label="results", lines=["No results posted yet"] if citations else [], citations=citations
+        label="results",
+        lines=["No results posted yet"] if citations else [],
+        citations=citations,
+        absent=True,
     )
 
 
@@ -409,6 +416,18 @@ def _contacts(trial: Trial) -> AttributeResult:
     return result
 
 
+def _investigators(trial: Trial) -> AttributeResult:
+    """The people the record names as leading the study (overall officials first), with their role."""
+    result = AttributeResult(label="investigators")
+    for person in trial.investigators:
+        citations = _cite(trial, "Investigators", [person.name])
+        if citations and person.name:
+            details = ", ".join(p for p in (_enum(person.role or ""), person.affiliation) if p)
+            result.lines.append(f"{person.name}{f' ({details})' if details else ''}")
+            result.citations += citations
+    return result
+
+
 def _title(trial: Trial) -> AttributeResult:
     citations = _cite(trial, "Title", [trial.title])
     return AttributeResult(label="title", lines=[trial.title] if citations else [], citations=citations)
@@ -465,7 +484,9 @@ ATTRIBUTES: list[Attribute] = [
         key="dose",
         label="dose",
         trigger=r"\bdos(?:e|es|ed|age|ing)\b|\bregimen\b"
-        r"|\bhow much (?:of|drug|medication|is (?:given|administered))\b",
+        # "how much hetrombopag does it give?", "how much is taken per day?"
+        r"|\bhow much\b(?=[^?]{0,50}\b(?:giv\w*|administer\w*|taken|receiv\w*|per day|daily|a day)\b)"
+        r"|\bhow much (?:of|drug|medication)\b",
         extract=_dose,
     ),
     Attribute(
@@ -498,14 +519,15 @@ ATTRIBUTES: list[Attribute] = [
         key="enrollment",
         label="enrolment",
         trigger=r"\benrol?l?ment\b|\bsample size\b|\btarget accrual\b"
-        # "how many women is NCT… planning to enrol?": any people, any wording up to the verb
-        r"|\bhow many (?:[\w-]+ )?(?:participants|patients|pts|subjects|people|women|men|children|kids|adults"
-        r"|volunteers)\b[^?]{0,40}?\b(?:enrol|enroll|recruit|accrue|randomi[sz]e|sign up|take on)\w*"
-        r"|\bhow many (?:participants|patients|subjects|people)"
-        r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
-        r" (?:enrol|enroll|recruit|plan|planned|expected|include|take part|participate|needed|be enrolled|"
-        r"involved|"
-        r"are (?:enrolled|included|planned|needed)|will be)",
+        # "how many women is NCT… planning to enrol?": any people (words.yaml), any wording up to the verb
+        r"|\bhow many (?:[\w-]+ )?" + people() + r"[^?]{0,40}?\b(?:enrol|enroll|recruit|accrue|randomi[sz]e"
+        r"|sign up|take on)\w*"
+        r"|\bhow many "
+        + people()
+        + r"(?: (?:will|does|did|is|are|were|do) (?:it|they|the (?:trial|study)|NCT\d{8}))?"
+        r" (?:enrol|enroll|recruit|plan|planned|expected|include|t(?:ake|ook) part|participat\w*|needed"
+        r"|be enrolled|involved|joined|are (?:enrolled|included|planned|needed|in)"
+        r"|were (?:enrolled|included|randomi[sz]ed|in)|will be)",
         extract=_enrollment,
     ),
     Attribute(
@@ -522,8 +544,9 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="objective",
         label="primary objective",
-        trigger=r"\bobjectives?\b|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b|\bendpoints?\b"
-        r"|\boutcome measures?\b",
+        # not "objective response (rate)", the name of a measure
+        trigger=r"\bobjectives?\b(?!\s+respon)|\baims?\b|\bgoals?\b|\bprimary (?:outcome|endpoint)s?\b"
+        r"|\bendpoints?\b|\boutcome measures?\b",
         extract=_objective,
     ),
     Attribute(
@@ -573,15 +596,22 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="sites",
         label="sites",
-        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b|\bcity\b",
+        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b"
+        r"|\bcit(?:y|ies)\b|\btowns?\b|\bprovinces?\b",
         extract=_sites,
     ),
     Attribute(
         key="contacts",
         label="contacts",
-        trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\binvestigators?\b"
-        r"|\bwho (?:do|should|can) i (?:call|contact)\b",
+        trigger=r"\bcontacts?\b|\bphone\b|\be-?mail\b|\bwho (?:do|should|can) i (?:call|contact)\b",
         extract=_contacts,
+    ),
+    Attribute(
+        key="investigators",
+        label="investigators",
+        trigger=r"\bPIs?\b|\b(?:principal )?investigators?\b|\b(?:overall |study )?officials?\b"
+        r"|\bstudy (?:chair|director)s?\b",
+        extract=_investigators,
     ),
     Attribute(
         key="results",
@@ -589,6 +619,8 @@ ATTRIBUTES: list[Attribute] = [
         # what the trial found: "results", "what % did they report", "did it cut the rate of ..."
         trigger=r"\bresults?\b|\bfindings?\b"
         r"|\bwhat (?:%|percent\w*|rate) did (?:they|it) (?:report|find|show)"
+        # "what response rate did the colorectal trial achieve?": a figure the trial reached
+        r"|\bwhat\b[^?]{0,60}\bdid\b[^?]{0,80}\b(?:achieve|reach|attain|produce|yield|demonstrate)\b"
         r"|\bdid (?:it|they|\w+) (?:actually )?(?:cut|reduce|lower|improve|increase|prevent|work)\b",
         extract=_results,
     ),
@@ -602,7 +634,11 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="interventions",
         label="interventions",
-        trigger=r"\binterventions?\b|\bdrugs?\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b|\barms?\b",
+        # "which drug", "the study drugs": not "the drug" of "when do they stop the drug?", which names it
+        trigger=r"\binterventions?\b|\b(?:what|which)\s+(?:[\w-]+\s+)?(?:drugs?|medications?)\b"
+        r"|\b(?:study|trial|investigational)\s+drugs?\b|\bdrugs\b"
+        r"|\bdrugs? (?:used|given|tested|studied)\b|\bwhat (?:is|are) (?:being )?(?:given|tested)\b"
+        r"|\barms?\b",
         extract=_interventions,
     ),
     Attribute(
@@ -649,8 +685,9 @@ def attributes_in(question: str) -> list[str]:
 
 
 # Attributes named by what the record's sentences would also say ("how long" is answered by "over
-# 24 weeks", "plt counts" by "platelet count"): their words stay in what is asked of the record.
-_SAID_IN_RECORD = frozenset({"duration", "transfusion", "organ_function", "life_expectancy"}) | {
+# 24 weeks", "plt counts" by "platelet count", "phone" by a number to call in the summary): their
+# words stay in what is asked of the record.
+_SAID_IN_RECORD = frozenset({"duration", "transfusion", "organ_function", "life_expectancy", "contacts"}) | {
     f"lab:{kind.value}" for kind in LAB_NAMES
 }
 

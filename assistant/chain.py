@@ -240,6 +240,11 @@ class AnswerChain:
         query = query.model_copy(update={"attributes": keys})
         checks = {t.nct_id: evaluate_trial(t, query).results for t in trials} if query.has_tests() else {}
         results = {t.nct_id: [extract(k, t) for k in keys] for t in trials}
+        lacking = compose.nothing_stated(trials, checks, results, found)
+        if lacking and query.subject_described:
+            # the trial is only the assistant's reading of a description: with nothing asked stated,
+            # no trial is the answer (one the user named by ID is answered "its record does not state")
+            return self._with(state, compose.abstain(lacking))
         answer = compose.compose_attribute(query, trials, checks, results)
         return self._with(state, compose.with_record_sentences(answer, trials, found))
 
@@ -287,6 +292,8 @@ class AnswerChain:
             found = self._record_sentences(query.question, subjects)
             if found:
                 return self._with(state, compose.compose_from_record(subjects[0], found))
+            # its passages would match the words that only say which trial it is, not what is asked
+            return self._with(state, compose.abstain(f"the record of {subjects[0].nct_id} does not say."))
         section = _section_asked(query.question)
         passages = self.retriever.retrieve(
             query.question, self.settings.top_k * OPEN_POOL, nct_ids=query.nct_ids or None, section=section

@@ -33,7 +33,7 @@ def _conflict_lines(trials: Sequence[Trial]) -> list[str]:
     return [f"- ⚠️ {ref(t.nct_id)} record conflict: {c}" for t in trials for c in t.conflicts]
 
 
-_PARTICIPLES = ("with ", "listing ", "contradicting ", "giving ", "sponsored ", "stating ")
+_PARTICIPLES = ("with ", "listing ", "contradicting ", "giving ", "sponsored ", "stating ", "testing ")
 
 
 def question_phrase(query: Query) -> str:
@@ -81,8 +81,7 @@ def compose_set(
         ids = listed([e.nct_id for e in head], len(matches))
         lines = [f"**{len(matches)} of {total} trials{scope} {phrase}:** {ids}."]
     else:
-        stated = f"found {phrase}" if phrase.startswith(_PARTICIPLES) else f"is stated to {phrase}"
-        lines = [f"**No trial{scope} {stated}.**"]
+        lines = [f"**No trial{scope} {_singular(phrase)}.**"]
     lines += ["", *[_evaluation_line(e) for e in head]]
     if len(matches) > len(head):
         rest = len(matches) - len(head)
@@ -114,6 +113,13 @@ def compose_set(
         shown=len(head),
         results=[result_row(by_id[e.nct_id], criterion=_decisive(e)) for e in matches if e.nct_id in by_id],
     )
+
+
+def _singular(phrase: str) -> str:
+    """What the set question asks, said of no trial: "is for or in myeloma", "is stated to exclude X"."""
+    if phrase.startswith(_PARTICIPLES):
+        return f"found {phrase}"
+    return f"is {phrase.removeprefix('are ')}" if phrase.startswith("are ") else f"is stated to {phrase}"
 
 
 def _unstated_line(unstated: Sequence[TrialEvaluation]) -> str:
@@ -218,6 +224,36 @@ def compose_attribute(
         abstained=abstained,
         notes=notes,
     )
+
+
+def nothing_stated(
+    trials: Sequence[Trial],
+    checks: dict[str, list[TestResult]],
+    results: dict[str, list[AttributeResult]],
+    found: Sequence[RecordSentence] = (),
+) -> str | None:
+    """What the records lack when they state nothing asked of them (every check undecided, every
+    attribute unstated or stated as absent, no sentence of theirs answering), said as an abstention's
+    reason; None when they state something. A record that says it has none of what is asked ("Results
+    pending") has no other sentence that gives it."""
+    decided = any(c.outcome != "not stated" for done in checks.values() for c in done)
+    attributes = [r for done in results.values() for r in done]
+    if decided or any(r.stated and not r.absent for r in attributes):
+        return None
+    if found and not any(r.absent for r in attributes):
+        return None
+    lacks = [
+        f"the record of {t.nct_id} {_lacks(checks.get(t.nct_id, []), results.get(t.nct_id, []))}"
+        for t in trials
+    ]
+    return "; ".join(lacks) + "."
+
+
+def _lacks(checks: Sequence[TestResult], results: Sequence[AttributeResult]) -> str:
+    said = [f"says {r.lines[0][:1].lower()}{r.lines[0][1:]}" for r in results if r.absent and r.lines]
+    unstated = [r.label for r in results if not r.stated]
+    parts = ([f"does not state its {' or '.join(unstated)}"] if unstated else []) + said
+    return "; ".join(parts + [c.reason for c in checks]) or "does not state it"
 
 
 def _attribute_line(trial: Trial, result: AttributeResult) -> str:

@@ -135,9 +135,7 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
     has_structured = any(f.source == "structured" for f in trial.facts_of(FactKind.AGE))
-    structured = (
-        _structured_age(trial, test.value) if test.kind == FactKind.AGE and not has_structured else None
-    )
+    structured = _structured_age(trial, test) if test.kind == FactKind.AGE and not has_structured else None
     structured_cites = structured.citations if structured else []
     if len(outcomes) > 1:
         # The limit differs by a circumstance the question does not state (liver metastases):
@@ -276,7 +274,7 @@ def _scenario_verdict(facts: Sequence[Fact], test: NumericTest) -> tuple[str, li
     refused: list[Fact] = []
     unclear: list[Fact] = []
     for fact in facts:
-        verdict = fact_allows(fact, test.value, test.unit)
+        verdict = _allows(fact, test)
         (unclear if verdict is None else allowed if verdict else refused).append(fact)
     if refused:
         return "no match", refused
@@ -285,7 +283,24 @@ def _scenario_verdict(facts: Sequence[Fact], test: NumericTest) -> tuple[str, li
     return "unclear", unclear
 
 
-def _structured_age(trial: Trial, age: float) -> TestResult | None:
+def _allows(fact: Fact, test: NumericTest) -> bool | None:
+    """Whether a fact allows the value asked, or with a comparator ("children under 12") some value
+    beyond it: a range allows some age under 12 when its lower end is below 12."""
+    if test.comparator is None:
+        return fact_allows(fact, test.value, test.unit)
+    below = test.comparator in ("<", "<=")
+    if fact.low is not None or fact.high is not None:
+        end = fact.low if below else fact.high
+        return end is None or (end < test.value if below else end > test.value)
+    required = fact.required_comparator()
+    if required is None or fact.value is None:
+        return None
+    if (required in ("<", "<=")) == below:  # "age <= 16" allows some age under 12
+        return True
+    return fact.value < test.value if below else fact.value > test.value
+
+
+def _structured_age(trial: Trial, test: NumericTest) -> TestResult | None:
     """The registry's minimum/maximum age fields."""
     low, high = trial.min_age_years, trial.max_age_years
     if low is None and high is None:
@@ -295,7 +310,14 @@ def _structured_age(trial: Trial, age: float) -> TestResult | None:
         quote = find_quote(trial, [written], near=near) if written else None
         if quote:
             cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
-    if (low is not None and age < low) or (high is not None and age > high):
+    age = test.value
+    if test.comparator in ("<", "<="):  # "children under 12": some age below 12
+        outside = low is not None and low >= age
+    elif test.comparator in (">", ">="):
+        outside = high is not None and high <= age
+    else:
+        outside = (low is not None and age < low) or (high is not None and age > high)
+    if outside:
         return TestResult(outcome="no match", reason="outside the registered age range", citations=cites)
     return TestResult(
         outcome="match", reason="no upper age limit stated" if high is None else "", citations=cites
@@ -520,15 +542,26 @@ def _gives_result(trial: Trial, term: str) -> TestResult:
 
 
 def _sentences_naming_both(trial: Trial, names: Sequence[str], term: str) -> list[Citation]:
-    """Record sentences that name one of the trial's interventions and the term together."""
+    """Record sentences that name one of the trial's interventions and the term together, outside
+    the eligibility criteria (an exclusion of "myeloma" beside "chemotherapy" gives neither)."""
     if not mentions(trial.text, term):  # one look at the whole record spares reading each sentence
         return []
     found = [
         s
         for s in sentences(trial.text)
-        if mentions(s, term) and any(n and mentions(s, n) for n in names) and find_quote(trial, [s])
+        if mentions(s, term)
+        and any(n and mentions(s, n) for n in names)
+        and not _within_criteria(trial, s)
+        and find_quote(trial, [s])
     ]
     return [Citation(nct_id=trial.nct_id, section="Interventions", quote=s) for s in found[:2]]
+
+
+def _within_criteria(trial: Trial, sentence: str) -> bool:
+    """Whether a record sentence is (part of) an eligibility criterion; its bullet and closing
+    punctuation are not part of the criterion's text."""
+    core = sentence.strip("*•·-–;,. ")
+    return any(core in c.text for c in trial.criteria)
 
 
 def _control_arm_result(trial: Trial, term: str) -> TestResult:
@@ -663,6 +696,7 @@ _FIELD_LABELS = {
     "primary_purpose": "Purpose",
     "study_type": "Study",
     "masking": "Masking",
+    "intervention_type": "Type",
     "healthy_volunteers": "Healthy",
     "results_posted": "Results",
 }
@@ -761,7 +795,9 @@ def _sex_result(trial: Trial, test: FieldTest) -> TestResult:
     allowed, cites = allowed_sexes(trial)
     if allowed is None:
         return TestResult(outcome="not stated", reason="the record does not state which sexes it enrols")
-    wanted = set(test.values)
-    hit = allowed == wanted if test.field == "sex" else wanted <= allowed
+    # "women only or men only": enrols exactly one of them; "open to men or women": enrols either
+    hit = (
+        any(allowed == {v} for v in test.values) if test.field == "sex" else bool(allowed & set(test.values))
+    )
     shown = " and ".join(sorted(s.lower() for s in allowed)) or "no sex (conflicting statements)"
     return TestResult(outcome="match" if hit else "no match", reason=f"enrols {shown}", citations=cites)

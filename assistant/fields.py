@@ -69,7 +69,8 @@ _PRESENT_PART = re.compile(
     re.IGNORECASE,
 )
 _SPONSORED_BY = re.compile(
-    r"\b(?:sponsored|funded|led|run|conducted|organi[sz]ed)\s+by\s+(?:the\s+)?(?P<name>[^?,;]+?)\s*(?:[?,;]|$)",
+    # the name ends with its clause: "led by Min Yan - what is its status?"
+    r"\b(?:sponsored|funded|led|run|conducted|organi[sz]ed)\s+by\s+(?:the\s+)?(?P<name>\w[^?,;]*?)\s*(?:[?,;:]|\s-\s|$)",
     re.IGNORECASE,
 )
 _CONFLICT = re.compile(r"\b(?:contradict\w*|conflict\w*|inconsisten\w*|disagree\w*|discrepan\w*)\b", re.I)
@@ -83,7 +84,8 @@ def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
     sponsor = _SPONSORED_BY.search(text)
     if sponsor:
         name = sponsor.group("name").strip()
-        tests.append(FieldTest(field="sponsor_name", values=[name], label=f"sponsored by {name}"))
+        names = [n for n in re.split(r"\s+(?:or|either)\s+", name, flags=re.I) if n]  # any of them
+        tests.append(FieldTest(field="sponsor_name", values=names, label=f"sponsored by {name}"))
     if _CONFLICT.search(text):
         topic = _CONFLICT_TOPIC.search(text)
         topics = [topic.group(1).lower().replace("gender", "sex")] if topic else []
@@ -96,12 +98,7 @@ def filter_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
     """Where the question states this module's filters: those words are not also terms ("in China
     with a completion date before 2030" is a place and a date, not a condition)."""
     spans = [m.span() for m in _DATE_FILTER.finditer(text)] + [m.span() for m in _SPONSORED_BY.finditer(text)]
-    for cue in _PLACE_CUE.finditer(text):
-        words = list(re.finditer(r"[\w'-]+", text[cue.end() : cue.end() + 60]))
-        for n in range(min(4, len(words)), 0, -1):
-            if " ".join(w.group() for w in words[:n]).lower() in places:
-                spans.append((cue.start(), cue.end() + words[n - 1].end()))
-                break
+    spans += [(start, end) for start, end, _, _ in _place_lists(text, places)]
     conflict = _CONFLICT.search(text)
     if conflict:  # "disagree with themselves about sex": the topic of the conflict, not a condition
         topic = _CONFLICT_TOPIC.search(text, conflict.end())
@@ -130,20 +127,56 @@ def _date_filters(text: str) -> list[FieldTest]:
     return tests
 
 
+# Between two places of one list: "China, Japan or Korea", "in Tianjin or in Hangzhou".
+_PLACE_JOINT = re.compile(r"\s*(?:,\s*(?:(?:or|and)\s+)?|\s(?:or|and)\s+)(?:in\s+|at\s+)?(?:the\s+)?", re.I)
+
+
 def _place_filters(text: str, places: Collection[str]) -> list[FieldTest]:
-    """A place the records name, after "in", "at", "near"...: "anything running in Hangzhou?"."""
-    found: list[str] = []
-    for cue in _PLACE_CUE.finditer(text):
-        words = re.findall(r"[\w'-]+", text[cue.end() : cue.end() + 60])
-        for n in range(min(4, len(words)), 0, -1):
-            candidate = " ".join(words[:n]).lower()
-            if candidate in places:
-                found.append(candidate)
-                break
+    """Places the records name, after "in", "at", "near"...: "anything running in Hangzhou?". A list
+    joined by "or" is one filter taking any of them; joined by "and", one filter each."""
+    groups: list[list[str]] = []
+    for _, _, named, alternatives in _place_lists(text, places):
+        groups += [named] if alternatives else [[p] for p in named]
+    unique = list(dict.fromkeys(tuple(dict.fromkeys(g)) for g in groups))
     return [
-        FieldTest(field="location", values=[p], label=f"with a site in {p.title()}")
-        for p in dict.fromkeys(found)
+        FieldTest(
+            field="location", values=list(g), label=f"with a site in {' or '.join(p.title() for p in g)}"
+        )
+        for g in unique
     ]
+
+
+def _place_lists(text: str, places: Collection[str]) -> list[tuple[int, int, list[str], bool]]:
+    """(start, end, places, joined by "or"?) of each list of known places after a place cue."""
+    lists: list[tuple[int, int, list[str], bool]] = []
+    for cue in _PLACE_CUE.finditer(text):
+        if lists and cue.start() < lists[-1][1]:
+            continue  # "in Tianjin" of "in Zhengzhou or in Tianjin": read with the list
+        found = _place_at(text, cue.end(), places)
+        named: list[str] = []
+        alternatives = False
+        end = cue.end()
+        while found is not None:
+            named.append(found[0])
+            end = found[1]
+            joint = _PLACE_JOINT.match(text, end)
+            found = _place_at(text, joint.end(), places) if joint else None
+            alternatives |= found is not None and joint is not None and "or" in joint.group().lower().split()
+        if named:
+            lists.append((cue.start(), end, named, alternatives))
+    return lists
+
+
+def _place_at(text: str, at: int, places: Collection[str]) -> tuple[str, int] | None:
+    """The known place (up to four words) that starts at `at`, and where it ends."""
+    words = list(re.finditer(r"[\w'-]+", text[at : at + 60]))
+    if not words or words[0].start() > 0:
+        return None
+    for n in range(min(4, len(words)), 0, -1):
+        candidate = " ".join(w.group() for w in words[:n]).lower()
+        if candidate in places:
+            return candidate, at + words[n - 1].end()
+    return None
 
 
 def _part_filters(text: str) -> list[FieldTest]:
@@ -234,16 +267,15 @@ def _judge_date(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]
 
 
 def _judge_location(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
-    place = test.values[0]
-    sites = [s for s in trial.sites if place in {p.lower() for p in (s.city, s.state, s.country) if p}]
+    wanted = set(test.values)  # any of them: "in China or Japan"
+    names = [p for s in trial.sites for p in (s.city, s.state, s.country) if p and p.lower() in wanted]
     if not trial.sites:
         return "not stated", "the record lists no sites", []
-    if not sites:
-        return "no match", f"no site in {place.title()}", []
-    names = [p for s in sites for p in (s.city, s.state, s.country) if p and p.lower() == place]
+    if not names:
+        return "no match", f"no site in {' or '.join(p.title() for p in test.values)}", []
     quote = find_quote(trial, names)
     cites = [Citation(nct_id=trial.nct_id, section="Locations", quote=quote)] if quote else []
-    return "match", f"has a site in {place.title()}", cites
+    return "match", f"has a site in {names[0]}", cites
 
 
 def _judge_part(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
@@ -261,8 +293,8 @@ def _judge_part(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]
 
 
 def _judge_sponsor(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
-    wanted = " ".join(test.values[0].lower().split())
-    named = [s for s in trial.sponsors if wanted in " ".join(s.name.lower().split())]
+    wanted = [" ".join(v.lower().split()) for v in test.values]
+    named = [s for s in trial.sponsors if any(w in " ".join(s.name.lower().split()) for w in wanted)]
     if not trial.sponsors:
         return "not stated", "the record names no sponsor", []
     if not named:

@@ -27,8 +27,9 @@ class _Model(BaseModel):
 
 
 class NumericTest(_Model):
-    """A number the question asks about. `accepts`: would a patient with `value` be allowed?
-    `requires`: does the trial demand `comparator value` (e.g. platelets below 50)?"""
+    """A number the question asks about. `accepts`: would a patient with `value` be allowed (with a
+    `comparator`, some patient beyond it: "children under 12")? `requires`: does the trial demand
+    `comparator value` (e.g. platelets below 50)?"""
 
     kind: FactKind
     mode: Literal["accepts", "requires"]
@@ -70,6 +71,7 @@ FieldName = Literal[
     "primary_purpose",
     "study_type",
     "masking",
+    "intervention_type",
     "healthy_volunteers",
     "results_posted",
     "start_year",
@@ -153,6 +155,9 @@ class Query(_Model):
     question: str
     kind: QuestionKind
     nct_ids: list[str] = Field(default_factory=list)  # known trials the question is about
+    # The one trial asked about was found from a description ("the Tianjin study"), not named by its
+    # NCT ID: when its record states nothing asked, no trial is the answer and the assistant abstains.
+    subject_described: bool = False
     unknown_ids: list[str] = Field(default_factory=list)  # NCT IDs asked about but not indexed
     numeric: list[NumericTest] = Field(default_factory=list)
     terms: list[TermTest] = Field(default_factory=list)

@@ -48,9 +48,16 @@ _SCAFFOLD = frozenset(
     | {"list", "lists", "listed", "claim", "claims", "quote", "quotes", "actually", "still", "exactly"}
     | {"pt", "pts", "whats", "other", "over", "section", "summary", "background", "cutoff", "cutoffs"}
     | {"threshold", "thresholds", "limit", "limits", "say", "said", "they", "their", "there"}
+    | {"give", "gives", "giving"}
+    # "is there a weight requirement?": whether a rule exists, answered by the rule's own words
+    | {"requirement", "requirements", "required", "criterion", "criteria", "rule", "rules", "restriction"}
+    | {"restrictions"}
+    # "body weight", "body temperature": the measure is the telling word, which records write alone
+    | {"body"}
 )
 # Words that ask for a kind of answer (ANSWER_SHAPES), not for themselves.
 _SHAPE_WORDS = frozenset({"duration", "length", "incidence", "rate", "rates", "percent", "proportion"})
+_SHAPE_WORDS |= {"phone", "telephone", "number", "email", "e-mail"}
 _CUT_OFF = re.compile(r"\bcut[\s-]?offs?\b", re.IGNORECASE)
 _NCT = re.compile(r"\bNCT\s?\d{8}\b|\b\d{8}\b", re.IGNORECASE)
 
@@ -85,6 +92,11 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\bwhat (?:percent|proportion|share|fraction)|\b(?:incidence|rates?)\b|%", re.I),
         re.compile(r"\d(?:\.\d+)?\s*%|\bper ?cent\b", re.I),
     ),
+    "(a phone number)": (
+        re.compile(r"\b(?:tele)?phone\b|\bnumber to call\b|\bwho (?:do|can|should) i call\b", re.I),
+        re.compile(r"\+?\d[\d ()-]{6,}\d"),
+    ),
+    "(an email address)": (re.compile(r"\be-?mail\b", re.I), re.compile(r"[\w.+-]+@[\w-]+\.\w+")),
 }
 
 
@@ -124,7 +136,13 @@ def best_sentences(
     inside one gains up to DENSE_WEIGHT, so "stopped" meets "discontinued" and "longest" meets
     "maximum" where no word is shared."""
     units = asked_units(question)
-    lines = [s for s in dict.fromkeys(sentences(trial.text)) if quote_in_record(s, trial.text)]
+    shapes = [u.shape for u in units if u.shape is not None]
+    # a sentence of none of the kinds of answer asked ("how long?" wants a duration) does not answer
+    lines = [
+        s
+        for s in dict.fromkeys(sentences(trial.text))
+        if quote_in_record(s, trial.text) and (not shapes or any(shape.search(s) for shape in shapes))
+    ]
     if not units or not lines:
         return []
     # each sentence's words, and the canonical names of what it names ("NSAIDS" -> "nonsteroidal ...")
@@ -145,8 +163,11 @@ def best_sentences(
         holding = sum(1 for words in held.values() if unit.word in words)
         weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
         unsaid += not holding and unit.word not in context
-    if unsaid * 2 > sum(1 for u in units if u.word not in context):
-        return []  # the record does not speak of most of what is asked ("the sponsor's share price")
+    asked = sum(1 for u in units if u.word not in context)
+    if not asked or unsaid * 2 > asked:
+        # words that only say which trial ask nothing of it; and the record does not speak of most of
+        # what is asked ("the sponsor's share price")
+        return []
     total = sum(weight.values())
     top_similarity = max((score for _, score in similar), default=0.0)
 

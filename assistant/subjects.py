@@ -14,8 +14,10 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.retrieve import content_words, singular
+from index.language.registry import values_named
 from index.models import Trial
 from index.trial_fields import places_of
 
@@ -23,33 +25,50 @@ from index.trial_fields import places_of
 # the trials) and beat the runner-up by this factor; otherwise no trial is assumed.
 MIN_EVIDENCE = 0.99 * math.log(3)
 MIN_MARGIN = 2.0
+SPAN_CANDIDATES = 10  # the best-scoring trials whose descriptions are looked for in the question
 # One identifying word names a trial only beside a word for a trial: "the romiplostim study" is a
 # trial, "does romiplostim cause fibrosis?" is about the drug.
 _TRIAL_NOUN = re.compile(
-    r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary)\b", re.I
+    r"\b(?:stud(?:y|ies)|trials?|protocols?|records?|registr(?:y|ation)|summary|ones?)\b", re.I
 )
 _WORD = re.compile(r"[\w][\w-]*")
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
-_DETERMINERS = frozenset({"the", "this", "that", "a", "an"})
-# "the study from Hangzhou", "the trial run by Oscar Lambret"
+# Words inside a description that name nothing themselves: determiners, and the links within a name
+# ("Institute of Hematology & Blood Diseases Hospital").
+_DETERMINERS = frozenset({"the", "this", "that", "a", "an", "of", "and"})
+# "the study from Hangzhou", "the trial run by Oscar Lambret", "the one that has an rhTPO arm"
 _NOUN_THEN_PREPOSITION = re.compile(
-    r"\b(?:stud(?:y|ies)|trials?|protocols?)\s+(?:at|in|from|by|of|with|on|run by|led by)\s+(?:the\s+)?$",
+    r"\b(?:stud(?:y|ies)|trials?|protocols?|ones?)\s+(?:at|in|from|by|of|with|on|run by|led by"
+    r"|(?:that|which) ha(?:s|ve)|having)\s+(?:the\s+|an?\s+)?$",
     re.I,
+)
+# The part a named organisation plays, said after it: "the one with X as a collaborator".
+_ROLE_AFTER = re.compile(
+    r"\s+as\s+(?:an?\s+|the\s+|its\s+|one of the\s+)?(?:lead\s+)?"
+    r"(?:collaborator|sponsor|funder|site|cent(?:re|er)|partner|investigator|PI)s?\b",
+    re.IGNORECASE,
 )
 _HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 # Words that describe any trial: they never identify one.
 _GENERIC = frozenset(
-    {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer"}
+    {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer", "one"}
     | {"hospital", "university", "randomized", "randomised", "single", "arm", "open", "label"}
     | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
     | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
 )
 
 
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside another ("hetrombopag study" is part of "Zhengzhou hetrombopag study")."""
+    unique = set(spans)
+    return sorted(s for s in unique if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in unique))
+
+
 def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
-    """Two words of one description are next to each other, with nothing but a space or hyphen between."""
-    return not run or question[run[-1].end() : word.start()] in (" ", "-", "")
+    """Two words of one description are next to each other, with nothing but a space, a hyphen, a
+    slash, an ampersand or a possessive's apostrophe between."""
+    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "'", "’", "/")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:
@@ -61,6 +80,39 @@ def _identity_text(trial: Trial) -> Iterable[str]:
     for site in trial.sites:
         yield from (site.facility or "", site.city or "", site.state or "", site.country or "")
     yield from (c.affiliation or "" for c in trial.investigators)
+    yield from (c.name or "" for c in trial.investigators)
+    yield from (a.label for a in trial.arms)  # "the one with the rhTPO arm"
+
+
+# Registry fields a trial is described by ("the randomised one", "the open-label study"), read with
+# the words questions use for their values (index/language/registry.yaml).
+_DESCRIBING_FIELDS = ("status", "allocation", "intervention_model", "masking", "primary_purpose")
+
+
+def _value_keys(trial: Trial) -> set[str]:
+    """The trial's registry values as directory keys: "allocation=RANDOMIZED"."""
+    values = [(f, getattr(trial, f)) for f in _DESCRIBING_FIELDS]
+    values += [("intervention_type", i.type) for i in trial.interventions]
+    return {f"{field}={value.upper()}" for field, value in values if value}
+
+
+@lru_cache(maxsize=65_536)  # every word of a question is read once per candidate trial
+def _named_keys(text: str) -> tuple[tuple[int, int, str], ...]:
+    """Where a text names something a trial is described by, as directory keys: its telling words
+    (singular) and the registry values it names."""
+    keys = [
+        (m.start(), m.end(), singular(w))
+        for m in _WORD.finditer(text)
+        for w in content_words(m.group()) - _GENERIC
+    ]
+    fields = {*_DESCRIBING_FIELDS, "intervention_type"}
+    keys += [
+        (m.start(), m.end(), f"{v.field}={x}")
+        for v, m in values_named(text)
+        if v.field in fields
+        for x in v.values
+    ]
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -75,6 +127,8 @@ class TrialDirectory:
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
         holders: dict[str, set[str]] = defaultdict(set)
         for trial in trials:
+            for key in _value_keys(trial):
+                holders[key].add(trial.nct_id)
             for text in _identity_text(trial):
                 for word in content_words(text) - _GENERIC:
                     holders[singular(word)].add(trial.nct_id)
@@ -88,19 +142,40 @@ class TrialDirectory:
                 return f"NCT{number}"
         if self.size < 2:
             return None
+        found = [k for k in _named_keys(question) if k[2] in self.holders]
         scores: dict[str, float] = defaultdict(float)
-        for word in self.identifying_words(question):
-            held_by = self.holders[word]
+        for key in {key for _, _, key in found}:
+            held_by = self.holders[key]
             for nct_id in held_by:
                 scores[nct_id] += math.log(self.size / len(held_by))
+        # Where the question describes a trial, only trials fitting a whole description are in the
+        # running: "which city is the T-DM1 herombopag trial run in?" is not about Sir Run Run Shaw's.
+        # The descriptions are read as the best-scoring trials would be described (reading every
+        # candidate's is what costs).
+        leaders = sorted(scores, key=lambda n: -scores[n])[:SPAN_CANDIDATES]
+        spans = _outermost([span for n in leaders for span in self.description_spans(question, n)])
+        fitting = self._fitting(found, spans)
+        if len(fitting) == 1:  # "the Zhengzhou hetrombopag study": the one trial that fits all of it
+            return fitting.pop()
+        if fitting:
+            scores = defaultdict(float, {n: score for n, score in scores.items() if n in fitting})
         ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
         (nct_id, best), (_, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word
         # elsewhere ("is any trial run in Tianjin?") may be the trial's or anyone's
-        named_as_trial = self.description_spans(question, nct_id) or len(self.words_of(question, nct_id)) >= 2
+        named_as_trial = self.description_spans(question, nct_id) or len(self._keys_of(question, nct_id)) >= 2
         if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
             return nct_id
         return None
+
+    def _fitting(self, found: list[tuple[int, int, str]], spans: list[tuple[int, int]]) -> set[str]:
+        """The trials holding every key of some description in the question."""
+        fitting: set[str] = set()
+        for start, end in spans:
+            keys = {key for s, e, key in found if start <= s and e <= end}
+            holders = [self.holders[key] for key in keys]
+            fitting |= set(frozenset.intersection(*holders)) if holders else set()
+        return fitting
 
     def description_spans(self, question: str, nct_id: str) -> list[tuple[int, int]]:
         """Where the question names `nct_id` by description, so those words are not read as what is
@@ -128,30 +203,38 @@ class TrialDirectory:
 
     def _describes(self, word: str, nct_id: str) -> bool:
         lowered = word.lower()
-        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC:
+        keys = {key for _, _, key in _named_keys(word)}
+        if any(nct_id in self.holders.get(k, ()) for k in keys):
             return True
-        words = [singular(w) for w in content_words(lowered)]
+        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC or lowered == "s":
+            return True  # "s": of a possessive, "Tangshan People's Hospital"
         # a word no trial holds may be part of the description ("the Nantes MDS study"); a word
         # another trial holds is not
-        return any(nct_id in self.holders.get(w, ()) for w in words) or (
-            bool(words) and not any(w in self.holders for w in words)
-        )
+        return bool(keys) and not any(k in self.holders for k in keys)
 
     def _run_span(self, question: str, run: list[re.Match[str]], nct_id: str) -> list[tuple[int, int]]:
-        identifying = [w for w in run if self.words_of(w.group(), nct_id)]
+        identifying = [w for w in run if self._keys_of(w.group(), nct_id)]
         if not identifying:
             return []
         ends_in_noun = bool(_TRIAL_NOUN.fullmatch(run[-1].group().lower()))
         heading = run[0].start() == 0 and _HEADING_END.match(question, run[-1].end()) is not None
-        after_noun = _NOUN_THEN_PREPOSITION.search(question[: run[0].start()]) is not None
+        after_noun = _NOUN_THEN_PREPOSITION.search(question[: identifying[0].start()]) is not None
         if not (ends_in_noun or heading or after_noun):
             return []
-        return [(identifying[0].start(), run[-1].end())]  # "join the Lyon study": from "Lyon"
+        end = run[-1].end()
+        end += 2 if question[end : end + 2] in ("'s", "’s") else 0  # "the Lyon study's contact"
+        role = _ROLE_AFTER.match(question, end)  # "... Hospital as a collaborator"
+        end = role.end() if role else end
+        return [(identifying[0].start(), end)]  # "join the Lyon study": from "Lyon"
 
     def words_of(self, question: str, nct_id: str) -> set[str]:
         """The question's words that identify this trial (singular forms)."""
-        return {w for w in self.identifying_words(question) if nct_id in self.holders[w]}
+        return {
+            w
+            for w in (singular(w) for w in content_words(question) - _GENERIC)
+            if nct_id in self.holders.get(w, ())
+        }
 
-    def identifying_words(self, question: str) -> set[str]:
-        """The question's words that name some trial (singular forms)."""
-        return {w for w in (singular(w) for w in content_words(question) - _GENERIC) if w in self.holders}
+    def _keys_of(self, text: str, nct_id: str) -> set[str]:
+        """The words and registry values of `text` that this trial holds."""
+        return {key for _, _, key in _named_keys(text) if nct_id in self.holders.get(key, ())}

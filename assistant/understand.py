@@ -41,6 +41,7 @@ from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
 from index.language.negation import denies_everything_else
+from index.language.registry import FieldValue, field_values, values_named
 from index.language.vocabulary import (
     CONDITIONS,
     DRUG_CLASSES,
@@ -50,6 +51,7 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
+from index.language.words import people
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 
@@ -85,7 +87,11 @@ _RULED_OUT = re.compile(
     r"\b(?:rule|knock|keep)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
     r"\s*out\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
-    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b",
+    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
+    r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
+    # the patient against a trial's rule: "whose washout rule does she break?"
+    r"|\bbr(?:eak|eaks|eaking|oke|oken)\b|\bviolat\w*|\bbreach\w*|\bcontraven\w*"
+    r"|\b(?:falls?|runs?) (?:a)?foul of\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -158,90 +164,6 @@ _ADVICE = re.compile(
 )
 _GREETING_OR_META = re.compile(r"^\s*(?:hi|hello|hey|thanks?|thank you)\b[\s!.]*$", re.IGNORECASE)
 
-# Structured-field filters: pattern -> (field, values, label). Order matters: "not yet recruiting"
-# before "recruiting", "non-randomized" before "randomized".
-_FIELD_PATTERNS: list[tuple[str, str, list[str], str]] = [
-    (
-        r"\bnot (?:yet )?(?:recruiting|open(?:ed)?)\b|\b(?:haven'?t|have not|hasn'?t|has not)\s+(?:\w+\s+)?"
-        r"(?:opened|started recruiting|begun recruiting)\b|\byet to (?:open|recruit|start)",
-        "status",
-        ["NOT_YET_RECRUITING"],
-        "not yet recruiting",
-    ),
-    (r"\bactive,? (?:but )?not recruiting\b", "status", ["ACTIVE_NOT_RECRUITING"], "active, not recruiting"),
-    (
-        r"\b(?:currently )?recruiting\b|\benrolling\b|\bopen (?:to|for) (?:enrol|recruit)",
-        "status",
-        ["RECRUITING"],
-        "recruiting",
-    ),
-    (r"\bcompleted\b", "status", ["COMPLETED"], "completed"),
-    (r"\bterminated\b", "status", ["TERMINATED"], "terminated"),
-    (r"\bwithdrawn\b", "status", ["WITHDRAWN"], "withdrawn"),
-    (r"\bnon[- ]?randomi[sz]ed\b", "allocation", ["NON_RANDOMIZED"], "non-randomised"),
-    (r"\brandomi[sz]ed\b|\brandomi[sz]ation\b", "allocation", ["RANDOMIZED"], "randomised"),
-    (r"\bsingle[- ](?:arm|group)\b", "intervention_model", ["SINGLE_GROUP"], "single-arm"),
-    (r"\bparallel[- ](?:arm|group)s?\b", "intervention_model", ["PARALLEL"], "parallel-group"),
-    (r"\bcross[- ]?over\b", "intervention_model", ["CROSSOVER"], "crossover"),
-    (
-        r"\b(?:wom[ae]n|females?)[- ]only\b|\bonly (?:wom[ae]n|females?)\b|\bfor (?:wom[ae]n|females?)\b"
-        r"|\b(?:enrol|recruit|accept)s? only (?:wom[ae]n|females?)\b",
-        "sex",
-        ["FEMALE"],
-        "women only",
-    ),
-    (
-        r"\b(?:accept|allow|enrol|enroll|admit|take|open to|include)s?\s+(?:male|men)\b"
-        r"|\bopen to (?:male|men)\b|\b(?:male|men) (?:patients )?(?:can|could|may) (?:join|enrol|enter)\b",
-        "accepts_sex",
-        ["MALE"],
-        "open to men",
-    ),
-    (
-        r"\b(?:accept|allow|enrol|enroll|admit|take|open to|include)s?\s+(?:female|women)\b"
-        r"|\bopen to (?:female|women)\b",
-        "accepts_sex",
-        ["FEMALE"],
-        "open to women",
-    ),
-    (
-        r"\b(?:m[ae]n|males?)[- ]only\b|\bonly (?:m[ae]n|males?)\b|\bfor (?:m[ae]n|males?)\b",
-        "sex",
-        ["MALE"],
-        "men only",
-    ),
-    (
-        r"\bprevent(?:s|ing|ive|ative|ion)?\b|\bprophyla(?:xis|ctic)\b",
-        "primary_purpose",
-        ["PREVENTION"],
-        "preventive",
-    ),
-    (r"\bsupportive[- ]care\b", "primary_purpose", ["SUPPORTIVE_CARE"], "supportive care"),
-    (r"\bdiagnostic\b", "primary_purpose", ["DIAGNOSTIC"], "diagnostic"),
-    (
-        r"\btreatment (?:trials|studies)\b|\bprimary purpose (?:of )?treatment\b",
-        "primary_purpose",
-        ["TREATMENT"],
-        "treatment",
-    ),
-    (r"\binterventional\b", "study_type", ["INTERVENTIONAL"], "interventional"),
-    (r"\bobservational\b", "study_type", ["OBSERVATIONAL"], "observational"),
-    (r"\bopen[- ]label\b|\bunblinded\b|\bno masking\b", "masking", ["NONE"], "open-label"),
-    (
-        r"\b(?:double|triple|quadruple)[- ]blind(?:ed)?\b",
-        "masking",
-        ["DOUBLE", "TRIPLE", "QUADRUPLE"],
-        "double-blind or more",
-    ),
-    (r"\bhealthy volunteers?\b", "healthy_volunteers", ["TRUE"], "accepting healthy volunteers"),
-    (
-        r"\bresults? (?:are |were |have been )?(?:posted|published|available|reported)\b"
-        r"|\bwith (?:posted )?results\b|\bhave results\b",
-        "results_posted",
-        ["TRUE"],
-        "with results posted",
-    ),
-]
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _PHASE = re.compile(
     r"\b(early\s+)?phase\s*(1|2|3|4|iv|iii|ii|i)\b(?:\s*(?:/|and|or|-)\s*(?:phase\s*)?(1|2|3|4|iv|iii|ii|i)\b)?",
@@ -282,6 +204,7 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
 _TERM_STOP = re.compile(
     r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
     r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
+    r"medications?|medicines?|"
     r"treatment|as|who|whose|received|receiving|recently|recent|prior|previous|previously|stopping|stop|"
     r"stopped|currently|current|given|taking|use of|regimen-free|entry|enrolment|enrollment|screening|"
     r"randomi[sz]ation|before|living with|(?:right )?now|at present|presently|at the moment|"
@@ -386,11 +309,10 @@ def understand(
     plural = re.search(r"\b(?:trials|studies|protocols|records)\b", text, re.IGNORECASE)
     one_described = not ids and not set_cue and not plural and not _is_match(text, patient, set_cue)
     asked = text  # the question less the words that only say which trial it is about
-    if directory is not None and one_described:
-        described = directory.described(text, known_ids)
-        known = [described] if described else []
-        if described:
-            asked = _without(text, directory.description_spans(text, described))
+    described = directory.described(text, known_ids) if directory is not None and one_described else None
+    if directory is not None and described is not None:
+        known = [described]
+        asked = _without(text, directory.description_spans(text, described))
     places = directory.places if directory is not None else frozenset()
     asked = _place_named_before(asked, previous, places)
     numeric = _numeric_tests(asked)
@@ -399,7 +321,9 @@ def understand(
     attributes = attributes_in(asked)
     term_text = _without(asked, filter_spans(asked, places))
     terms = (
-        _control_arm_tests(term_text) or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
+        _patient_condition_terms(text)
+        or _control_arm_tests(term_text)
+        or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
         if set_cue or known or _THOSE.search(text)
         else []
     )
@@ -407,6 +331,8 @@ def understand(
         question=text,
         kind=QuestionKind.OPEN,
         nct_ids=known,
+        # "05394285" names the trial by its number as much as "NCT05394285" does
+        subject_described=described is not None and described.removeprefix("NCT") not in text,
         unknown_ids=unknown,
         numeric=numeric,
         fields=fields,
@@ -501,6 +427,26 @@ def understand(
     return query
 
 
+# "which trials would exclude them?", "...rule him out?", "...knock her out?": the object is the
+# patient the question describes, and nothing after it says why ("because of the AF" would).
+_EXCLUDES_THE_PATIENT = re.compile(
+    r"\b(?:exclud|rul|knock|keep|turn|bar|disqualif|reject|screen|refus)\w*\s+(?:out\s+|away\s+)?"
+    r"(?:him|her|them|(?:this|the|my|our|such an?|that) (?:patient|pt|person|man|woman|lady|guy)"
+    r"|someone like (?:this|that|him|her))(?:\s+(?:out|away))?\s*(?:[?.!]|$)",
+    re.IGNORECASE,
+)
+
+
+def _patient_condition_terms(text: str) -> list[TermTest]:
+    """The trials that would exclude the patient the question describes are those excluding any of
+    what it says the patient has: "HIV+ on ART ... which trials would exclude them?" excludes HIV."""
+    if not _EXCLUDES_THE_PATIENT.search(text):
+        return []
+    routes = {r.name for r in ROUTES}  # "takes tablets" says how, not what the patient has
+    names = list(dict.fromkeys(c.name for c in read_concepts(text) if c.present and c.name not in routes))
+    return [TermTest(term=names[0], alternatives=names[1:], mode="excludes")] if names else []
+
+
 def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + " " + text[end:]
@@ -554,6 +500,7 @@ def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
                 "question": text,
                 "kind": kind,
                 "nct_ids": query.nct_ids,
+                "subject_described": query.subject_described,
                 "unknown_ids": query.unknown_ids,
                 "scope": None,
                 "follow_up": True,
@@ -592,7 +539,11 @@ def _about_previous_subject(query: Query, text: str, previous: Turn) -> Query:
     # answered from that trial's record; only "tell me more about it" is an overview
     asks_own = query.attributes or not _OVERVIEW_CUE.search(text)
     kind = QuestionKind.ATTRIBUTE if asks_own else QuestionKind.OVERVIEW
-    return query.model_copy(update={"kind": kind, "nct_ids": list(subjects), "follow_up": True})
+    # a trial the earlier answer gave, rather than one the user named, is as good as described
+    described = previous.query.subject_described or not previous.query.nct_ids
+    return query.model_copy(
+        update={"kind": kind, "nct_ids": list(subjects), "follow_up": True, "subject_described": described}
+    )
 
 
 _AGGREGATE = re.compile(
@@ -727,6 +678,8 @@ def _scope(text: str, previous: Turn | None) -> list[str] | None:
 def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
     """A patient description: several patient attributes, or a person plus an eligibility verb. Recent
     treatment ("had a platelet transfusion 5 days ago") is only checkable per patient, so it makes one."""
+    if _conditions_only(patient) and _EXCLUDES_THE_PATIENT.search(text):
+        return False  # "she is HIV+ on ART: which trials would exclude her?" asks which exclude HIV
     if patient.stated() >= 3 or patient.prior_treatments:
         return True
     person = bool(_PERSON.search(text) or _AGE_SEX.search(text))
@@ -737,6 +690,19 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
         (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text))))
         or (patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue)
         or (timed_event and person and asks_fit)
+    )
+
+
+def _conditions_only(patient: PatientProfile) -> bool:
+    """The patient is described by conditions alone (a pronoun's sex aside): no value a limit checks,
+    nothing with a date a window checks."""
+    timed = any(c.present and c.days_ago is not None for c in patient.concepts)
+    return (
+        patient.age is None
+        and patient.ecog is None
+        and not patient.labs
+        and not patient.prior_treatments
+        and not timed
     )
 
 
@@ -751,11 +717,12 @@ _ECOG = re.compile(
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
-    r"|\b(?:patients?|people|adults|someone|person|children|child|kids?|adolescents?|teen(?:ager)?s?|infants?"
-    r"|toddlers?|bab(?:y|ies)|elderly)\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+"
-    r"(\d{1,3})\b"
+    # "children under 18", "adults over 65": a number beside a word for people is an age
+    r"|" + people() + r"\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter|aunt|uncle|sister"
-    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)\s+is\s+(\d{1,3})\b"
+    # "she is 78", "she's actually 78"
+    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)(?:\s+is|['’]s)\s+"
+    r"(?:actually\s+|really\s+|in fact\s+)?(\d{1,3})\b"
     # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
     r"(?!\s*(?:x|%|mg|g/|\.\d|×))(?!\s*(?:yrs?|years?|y|months?|mos?|weeks?|wks?|days?)\s+(?!old\b)\w)",
     re.IGNORECASE,
@@ -879,13 +846,24 @@ def _age_test(text: str) -> NumericTest | None:
         return None
     written = list(_AGE.finditer(text))[-1]
     number_at = next(written.start(i) for i in range(1, (written.lastindex or 0) + 1) if written.group(i))
+    # "adults over 65", "children under 12": people of some age beyond the number
     if _OVER_AGE.search(text[:number_at]):
         return NumericTest(
-            kind=FactKind.AGE, mode="accepts", value=age + 1, unit="years", label=f"age over {age:g}"
+            kind=FactKind.AGE,
+            mode="accepts",
+            value=age,
+            comparator=">",
+            unit="years",
+            label=f"age over {age:g}",
         )
-    if _UNDER_AGE.search(text[:number_at]) and age >= 1:
+    if _UNDER_AGE.search(text[:number_at]):
         return NumericTest(
-            kind=FactKind.AGE, mode="accepts", value=age - 1, unit="years", label=f"age under {age:g}"
+            kind=FactKind.AGE,
+            mode="accepts",
+            value=age,
+            comparator="<",
+            unit="years",
+            label=f"age under {age:g}",
         )
     return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
 
@@ -983,10 +961,15 @@ _COUNT = re.compile(
     r"(" + COMPARATOR_PATTERN + r")\s*(\d+)\b(?!\s*(?:years?|x|%|mg|g/|days?|weeks?|months?))",
     re.IGNORECASE,
 )
+# "more than 100 participants": a number written before a word for people counts them.
+_COUNT_BEFORE_PEOPLE = re.compile(r"(" + COMPARATOR_PATTERN + r")\s*(\d+)\s+" + people(), re.IGNORECASE)
 
 
 def _count_tests(text: str) -> list[CountTest]:
-    match = _COUNT.search(text)
+    ages = [m.span() for m in _AGE.finditer(text)]
+    counts = [*_COUNT.finditer(text), *_COUNT_BEFORE_PEOPLE.finditer(text)]
+    # "enrol kids under 18": the number is the children's age, not how many are enrolled
+    match = next((m for m in counts if not any(s <= m.start(2) < e for s, e in ages)), None)
     comparator = comparator_of(match.group(1)) if match else None
     if match is None or comparator is None:
         return []
@@ -1001,37 +984,12 @@ def _count_tests(text: str) -> list[CountTest]:
     ]
 
 
-# The registry's sponsor agency classes, as questions name them (the enum itself included, in capitals
-# only: "any other trial" is not the class OTHER).
-_SPONSOR_CLASSES: tuple[tuple[str, str, str], ...] = (
-    (
-        r"(?i)\bindustry\b|\bpharma(?:ceutical)?(?: compan(?:y|ies))?\b|\bcommercial sponsor"
-        r"|\bdrug (?:compan(?:y|ies)|makers?|manufacturers?)\b",
-        "INDUSTRY",
-        "industry-sponsored",
-    ),
-    (
-        r"(?i)\bgovernment(?:al)?\b|\bstate[- ]run\b|\bpublic(?:ly)?[- ]funded\b|\bOTHER_GOV\b",
-        "OTHER_GOV",
-        "government-sponsored",
-    ),
-    (r"\bNIH\b|(?i:\bnational institutes? of health\b)", "NIH", "NIH-sponsored"),
-    (r"(?i:\bfederal(?:ly)?\b)|\bFED\b", "FED", "federally sponsored"),
-    (r"(?i:\b(?:cooperative|research) (?:group|network)\b)|\bNETWORK\b", "NETWORK", "network-sponsored"),
-    (
-        r"(?i:\bacademic\b|\buniversity[- ]sponsored\b|\binvestigator[- ]initiated\b)|\bOTHER\b(?!_)",
-        "OTHER",
-        "sponsored by an academic or other organisation",
-    ),
-)
-
-
 # "treating it rather than preventing it", "instead of a placebo-controlled design": what follows is
 # what the trials must not be.
 _CONTRASTED = re.compile(r"(?:\brather than|\binstead of|\bas opposed to|\bnot|n't)\s+(?:\w+\s+)?$", re.I)
-# The fields _FIELD_PATTERNS reads from words that also describe other things ("prophylactic
-# dosing"): in a what/which question about one trial they are not asked as yes/no checks.
-_DESIGN_FIELDS = frozenset(field for _, field, _, _ in _FIELD_PATTERNS)
+# The registry fields read from words that also describe other things ("prophylactic dosing"): in a
+# what/which question about one trial they are not asked as yes/no checks.
+_DESIGN_FIELDS = frozenset(v.field for v in field_values() if v.field != "sponsor_class")
 _WH_QUESTION = re.compile(r"^\W*(?:[^,:?]{0,30}[,:]\s+)?(?:which|what|how|when|where|who|whose)\b", re.I)
 
 
@@ -1061,18 +1019,40 @@ def _stated_attribute_filters(text: str) -> list[FieldTest]:
     return tests
 
 
-def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
-    tests: list[FieldTest] = []
-    used_fields: set[str] = set()
-    for pattern, field, values, label in _FIELD_PATTERNS:
-        match = re.search(pattern, text, re.IGNORECASE)
-        if field in used_fields or match is None:
-            continue
-        used_fields.add(field)
+def _registry_value_tests(text: str) -> list[FieldTest]:
+    """Every registry value the question names (registry.yaml), those of one field and polarity as one
+    test taking any of them: "terminated or suspended", "industry or NIH sponsored"."""
+    named: dict[tuple[str, bool], list[FieldValue]] = {}
+    for value, match in values_named(text):
         negated = _CONTRASTED.search(text[: match.start()]) is not None
-        tests.append(
-            FieldTest(field=field, values=values, label=f"not {label}" if negated else label, negated=negated)  # type: ignore[arg-type]
-        )
+        named.setdefault((value.field, negated), []).append(value)
+    lead = re.search(r"\blead\s+sponsor", text, re.I) is not None
+    return [_alternatives(field, negated, values, lead) for (field, negated), values in named.items()]
+
+
+def _alternatives(field: str, negated: bool, named: list[FieldValue], lead: bool) -> FieldTest:
+    named = list(dict.fromkeys(named))
+    label = " or ".join(v.label for v in named)
+    return FieldTest(
+        field="lead_sponsor_class" if field == "sponsor_class" and lead else field,  # type: ignore[arg-type]
+        values=list(dict.fromkeys(x for v in named for x in v.values)),
+        label=f"not {label}" if negated else label,
+        negated=negated,
+    )
+
+
+def _sponsor_classes_only(test: FieldTest) -> bool:
+    """ "sponsored by industry or the NIH" names sponsor classes, not a sponsor."""
+    if test.field != "sponsor_name":
+        return False
+    name = " ".join(test.values)
+    for value in field_values():
+        name = value.pattern.sub(" ", name) if value.field == "sponsor_class" else name
+    return not re.sub(r"\b(?:or|and|the|an?)\b|\W", "", name, flags=re.I)
+
+
+def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
+    tests = _registry_value_tests(text)
     for year_field, year_pattern in _YEAR_PATTERNS:
         year = year_pattern.search(text)
         if year:
@@ -1080,12 +1060,7 @@ def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
             tests.append(
                 FieldTest(field=year_field, values=[year.group(1)], label=f"{verb} in {year.group(1)}")
             )
-    sponsor_field = "lead_sponsor_class" if re.search(r"\blead\s+sponsor", text, re.I) else "sponsor_class"
-    for pattern, agency_class, label in _SPONSOR_CLASSES:
-        if re.search(pattern, text):
-            tests.append(FieldTest(field=sponsor_field, values=[agency_class], label=label))  # type: ignore[arg-type]
-            break
-    tests += read_field_filters(text, places)
+    tests += [t for t in read_field_filters(text, places) if not _sponsor_classes_only(t)]
     tests += _stated_attribute_filters(text)
     phase = _PHASE.search(text)
     if phase:
@@ -1162,9 +1137,10 @@ def _section_nouns_as_verbs(text: str) -> str:
     return text
 
 
-# "study", "trial use", "test": nouns as often as verbs. After a determiner or another noun they
-# are nouns ("the Tianjin study set"); after a subject or auxiliary they are verbs ("trials study").
-_NOUN_VERBS = re.compile(r"(?:stud(?:y|ies)|tests?|uses?|targets?|treats?)\b", re.IGNORECASE)
+# "study", "trial use", "test", "address": nouns as often as verbs. After a determiner or another noun
+# they are nouns ("the Tianjin study set", "email address"); after a subject or auxiliary they are
+# verbs ("trials study").
+_NOUN_VERBS = re.compile(r"(?:stud(?:y|ies)|tests?|uses?|targets?|treats?|address(?:es)?)\b", re.IGNORECASE)
 _BEFORE_A_VERB = frozenset(
     {"trials", "studies", "protocols", "ones", "which", "that", "who", "to", "do", "does", "they", "it"}
     | {"also", "still", "actually", "trial", "protocol", "not"}
@@ -1210,24 +1186,41 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
                 continue  # "does he need to be off it": a duty of the patient's, not a term
             # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
             tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
-            for names in _split_terms(tail):
-                if names[0].lower() in {t.term.lower() for t in tests}:
-                    continue
-                # a window before entry is about a treatment ("rhTPO in the last 14 days"), never about
-                # a test or a disease ("a negative pregnancy test before entry")
-                timed = washout and mode in ("excludes", "requires") and any(drug_matches(n) for n in names)
-                negated = bool(_NEGATED_VERB.search(body[: match.start()]))
-                tests.append(
-                    TermTest(
-                        term=names[0],
-                        alternatives=names[1:],
-                        mode="washout" if timed else mode,
-                        negated=negated,
-                    )
-                )
+            negated = bool(_NEGATED_VERB.search(body[: match.start()]))
+            for part, contrasted in _contrasted(tail):
+                for test in _terms_of(part, mode, negated != contrasted, washout):
+                    if test.term.lower() not in {t.term.lower() for t in tests}:
+                        tests.append(test)
         if tests:
             break  # the first verb that yields a term decides the direction
     return tests
+
+
+def _terms_of(tail: str, mode: TermMode, negated: bool, washout: bool) -> list[TermTest]:
+    tests = []
+    for names in _split_terms(tail):
+        # a window before entry is about a treatment ("rhTPO in the last 14 days"), never about a test
+        # or a disease ("a negative pregnancy test before entry")
+        timed = washout and mode in ("excludes", "requires") and any(drug_matches(n) for n in names)
+        kind: TermMode = "washout" if timed else mode
+        tests.append(TermTest(term=names[0], alternatives=names[1:], mode=kind, negated=negated))
+    return tests
+
+
+# "a sub-q injection rather than tablets": what follows the contrast is what the trials must not do
+# as well; "rather than just tablets" (not only tablets) asks nothing of them.
+_CONTRAST = re.compile(
+    r"\b(?:rather than|instead of|as opposed to|but not)\s+(?P<only>(?:just|only|merely|simply)\b)?", re.I
+)
+
+
+def _contrasted(tail: str) -> list[tuple[str, bool]]:
+    """The term phrase before a contrast, and the one after it when it is contrasted (True)."""
+    match = _CONTRAST.search(tail)
+    if match is None:
+        return [(tail, False)]
+    before = [(tail[: match.start()], False)]
+    return before if match.group("only") else [*before, (tail[match.end() :], True)]
 
 
 # "an rhTPO control arm", "a placebo comparator group", "a control arm of romiplostim".
@@ -1367,7 +1360,9 @@ def _is_filter_phrase(term: str) -> bool:
         re.IGNORECASE,
     ):
         return True
-    return any(re.search(pattern, term, re.IGNORECASE) for pattern, *_ in _FIELD_PATTERNS) or bool(
+    if any(v.names is not None and v.names.fullmatch(term.strip()) for v in field_values()):
+        return True  # "device" after "testing" is the intervention type
+    return any(v.pattern.search(term) for v in field_values() if v.field != "sponsor_class") or bool(
         re.fullmatch(r"(?:wom[ae]n|m[ae]n|females?|males?|adults?|children|patients?)", term, re.IGNORECASE)
     )
 

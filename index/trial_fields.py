@@ -48,6 +48,8 @@ def field_values(trial: Trial, field: str) -> list[str]:
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class]
     if field == "lead_sponsor_class":
         return [s.agency_class.upper() for s in trial.sponsors if s.agency_class and s.role == "lead"]
+    if field == "intervention_type":
+        return list(dict.fromkeys(i.type.upper() for i in trial.interventions if i.type))
     if field in ("start_year", "completion_year"):
         written = trial.start_date if field == "start_year" else trial.completion_date
         return [written[:4]] if written else []

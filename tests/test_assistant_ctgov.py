@@ -44,6 +44,9 @@ def xml_fields(sample_files: list[Path]) -> dict[str, dict[str, str]]:
             "phase": root.findtext("phase") or "",
             "status": root.findtext("overall_status") or "",
             "max_age": root.findtext("eligibility/maximum_age") or "N/A",
+            "min_age": root.findtext("eligibility/minimum_age") or "N/A",
+            "officials": "|".join(o.findtext("last_name") or "" for o in root.iterfind("overall_official")),
+            "types": " ".join(i.findtext("intervention_type") or "" for i in root.iterfind("intervention")),
             "lead_sponsor": root.findtext("sponsors/lead_sponsor/agency") or "",
         }
     return fields
@@ -143,3 +146,68 @@ def test_field_quotes_are_the_records_own_words(
     for citation in answer.citations:
         quote = " ".join(citation.quote.split()).lower()
         assert quote in raw_records[citation.nct_id], (question, citation)
+
+
+def _years(written: str) -> float | None:
+    """'3 Months' -> 0.25: the registry's age field in years; None for 'N/A'."""
+    match = re.fullmatch(r"(\d+) (Year|Month|Week|Day)s?", written)
+    if match is None:
+        return None
+    per_year = {"Year": 1, "Month": 12, "Week": 52, "Day": 365}[match.group(2)]
+    return int(match.group(1)) / per_year
+
+
+def test_children_under_an_age_over_the_whole_sample(
+    assistant: Assistant, xml_fields: dict[str, dict[str, str]]
+) -> None:
+    # "younger than 12": some age below 12 within the registry's age fields (both N/A: not stated)
+    expected = set()
+    for nct_id, fields in xml_fields.items():
+        low, high = _years(fields["min_age"]), _years(fields["max_age"])
+        if (low is not None or high is not None) and (low is None or low < 12):
+            expected.add(nct_id)
+    answer = assistant.ask("Which studies take kids younger than 12?")
+    _verified(answer)
+    assert set(answer.trials) == expected
+    assert expected, "the sample should hold trials for children"
+
+
+def test_two_statuses_joined_by_or_over_the_whole_sample(
+    assistant: Assistant, xml_fields: dict[str, dict[str, str]]
+) -> None:
+    expected = {nct_id for nct_id, f in xml_fields.items() if f["status"] in ("Terminated", "Withdrawn")}
+    answer = assistant.ask("Which of the studies were withdrawn or terminated?")
+    _verified(answer)
+    assert set(answer.trials) == expected
+    assert expected, "the sample should hold stopped trials"
+
+
+def test_two_intervention_types_joined_by_or_over_the_whole_sample(
+    assistant: Assistant, xml_fields: dict[str, dict[str, str]]
+) -> None:
+    expected = {
+        nct_id for nct_id, f in xml_fields.items() if {"Device", "Behavioral"} & set(f["types"].split())
+    }
+    answer = assistant.ask("which trials test behavioral or device interventions?")
+    _verified(answer)
+    assert set(answer.trials) == expected
+    assert expected, "the sample should hold device or behavioural trials"
+
+
+def test_a_patients_condition_asks_the_same_set_as_the_condition(assistant: Assistant) -> None:
+    direct = assistant.ask("Which trials exclude HIV infection?")
+    through = assistant.ask(
+        "Pt is HIV-positive, stable on antiretroviral therapy. Which trials would exclude this patient?"
+    )
+    _verified(through)
+    assert through.kind == "set" and set(through.trials) == set(direct.trials)
+    assert direct.trials, "the sample should hold trials excluding HIV"
+
+
+def test_investigators_match_the_xml(assistant: Assistant, xml_fields: dict[str, dict[str, str]]) -> None:
+    named = [(nct_id, f["officials"].split("|")) for nct_id, f in xml_fields.items() if f["officials"]]
+    for nct_id, officials in named[:15]:
+        answer = assistant.ask(f"Who are the principal investigators of {nct_id}?")
+        _verified(answer)
+        assert all(name in answer.answer for name in officials), (nct_id, officials, answer.answer)
+    assert named, "the sample should name overall officials"

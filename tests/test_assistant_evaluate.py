@@ -122,3 +122,33 @@ def test_term_matching_variants() -> None:
     )
     assert not mentions_affirmed("Negative HIV p24 antigen test.", "HIV")
     assert mentions_affirmed("HIV antibody positivity.", "HIV")
+
+
+def test_people_beyond_an_age_are_taken_when_the_age_range_reaches_past_it() -> None:
+    children = _trial(
+        "NCT10000011",
+        [Fact(kind=FactKind.AGE, source="inclusion", quote="Aged 1 to 16 years.", low=1, high=16)],
+        inclusion=["Aged 1 to 16 years."],
+    )
+    adults = _trial(
+        "NCT10000012",
+        [
+            Fact(
+                kind=FactKind.AGE,
+                source="inclusion",
+                quote="Age 18 years or older.",
+                comparator=">=",
+                value=18,
+            )
+        ],
+        inclusion=["Age 18 years or older."],
+    )
+    under_18 = NumericTest(
+        kind=FactKind.AGE, mode="accepts", value=18, comparator="<", unit="years", label=""
+    )
+    over_16 = NumericTest(kind=FactKind.AGE, mode="accepts", value=16, comparator=">", unit="years", label="")
+    # a 1-16 range holds ages under 18 though not 17; "18 or older" holds none under 18
+    assert numeric_result(children, under_18).outcome == "match"
+    assert numeric_result(adults, under_18).outcome == "no match"
+    assert numeric_result(children, over_16).outcome == "no match"
+    assert numeric_result(adults, over_16).outcome == "match"

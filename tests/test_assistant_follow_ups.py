@@ -137,3 +137,22 @@ def test_cancer_spread_to_the_brain_is_brain_metastases() -> None:
     # NCT07162519 excludes "Brain tumors or brain metastases" (seed record); no other seed does
     answer = _seeds().ask("Which trials turn away patients whose tumour has spread into the brain?")
     assert answer.trials == ["NCT07162519"]
+
+
+def test_a_follow_up_switches_to_a_trial_described_by_design_collaborator_or_city() -> None:
+    from fakes import seed_trials
+
+    assistant = Assistant(InMemoryTrialReader(seed_trials()))
+    assistant.ask("How many people does NCT07198672 plan to enrol?", session_id="switch")
+    # NCT07162519 lists "Tangshan People's Hospital" among its collaborators: "Total Enrollment 68"
+    collaborator = assistant.ask(
+        "and the one with Tangshan People's Hospital as a collaborator?", session_id="switch"
+    )
+    assert collaborator.trials == ["NCT07162519"] and "68" in collaborator.answer
+    # NCT05394285 is the only randomised trial ("Allocation: RANDOMIZED"), sited in Zhengzhou, and gives
+    # hetrombopag "7.5 mg once daily"
+    randomised = assistant.ask(
+        "Not that one - the randomised study in Zhengzhou: how much hetrombopag does it give?",
+        session_id="switch",
+    )
+    assert randomised.trials == ["NCT05394285"] and "7.5" in randomised.answer

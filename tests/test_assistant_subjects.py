@@ -88,6 +88,64 @@ def test_no_trial_is_assumed_without_clear_evidence(directory: TrialDirectory, q
     assert directory.described(question, {t.nct_id for t in TRIALS}) is None
 
 
+def test_a_description_runs_through_the_links_within_a_name() -> None:
+    kidney = _trial(
+        "NCT91000010",
+        "Romiplostim in Aplastic Anaemia",
+        "romiplostim",
+        "Tianjin",
+        "Institute of Liver & Kidney Research",
+        "Romiplostim is given weekly.",
+    )
+    directory = TrialDirectory.of([kidney, LYON, NANTES])
+    question = "which dose does the Institute of Liver & Kidney Research study's protocol give?"
+    spans = directory.description_spans(question, "NCT91000010")
+    assert [question[start:end] for start, end in spans] == ["Institute of Liver & Kidney Research study's"]
+
+
+def test_a_trial_is_described_by_its_design_and_arms() -> None:
+    from index.models import Arm
+
+    blinded = NANTES.model_copy(
+        update={"masking": "DOUBLE", "allocation": "RANDOMIZED", "arms": [Arm(label="Matching placebo")]}
+    )
+    trials = [LYON, LILLE, blinded]
+    directory = TrialDirectory.of(trials)
+    known = {t.nct_id for t in trials}
+    assert (
+        directory.described("I mean the double-blinded one: how is the dose adjusted?", known)
+        == blinded.nct_id
+    )
+    assert directory.described("and the study with a matching placebo arm?", known) == blinded.nct_id
+    assert directory.described("the randomised one, is it still open?", known) == blinded.nct_id
+
+
+def test_words_outside_a_description_do_not_pick_another_trial(directory: TrialDirectory) -> None:
+    # "centre" is Lille's (Centre Oscar Lambret) but here it is what is asked of the Nantes study
+    question = "which centre is the Nantes MDS study run from?"
+    assert directory.described(question, {t.nct_id for t in TRIALS}) == "NCT91000003"
+
+
+def test_the_one_trial_fitting_a_whole_description_is_the_subject(directory: TrialDirectory) -> None:
+    # "lung" is Lille's, but the description "Lyon avatrombopag study" fits Lyon's trial alone
+    question = "In the Lyon avatrombopag study, is any lung function test done?"
+    assert directory.described(question, {t.nct_id for t in TRIALS}) == "NCT91000001"
+
+
+def test_a_name_outside_the_description_still_decides_between_the_trials_it_fits() -> None:
+    revive = _trial(
+        "NCT91000011",
+        "REVIVE: Avatrombopag Before Dental Extraction",
+        "avatrombopag",
+        "Rennes",
+        "CHU de Rennes",
+        "Avatrombopag is taken for five days before the extraction.",
+    )
+    trials = [LYON, LILLE, NANTES, revive]
+    question = "how long is treatment in REVIVE (the avatrombopag trial)?"
+    assert TrialDirectory.of(trials).described(question, {t.nct_id for t in trials}) == "NCT91000011"
+
+
 def test_the_record_answers_in_its_own_sentences() -> None:
     found = best_sentences(LYON, "does the Lyon study say whether the pills contain lactose?", {"lyon"})
     assert found and "lactose monohydrate" in found[0].text

@@ -184,3 +184,23 @@ def test_words_of_one_synonym_group_stem_alike() -> None:
         assert len({stem(str(w)) for w in group}) == 1, group
     assert stem("anti-tumour") == stem("anti-tumor")
     assert stem("resumed") == stem("restarting") and stem("therapies") == stem("treatment")
+
+
+def test_every_registry_value_filters_a_field_questions_can_name() -> None:
+    from typing import get_args
+
+    from assistant.query import FieldName
+    from index.language.registry import field_values
+
+    for value in field_values():
+        assert value.field in get_args(FieldName) and value.values, value.label
+
+
+def test_words_for_people_are_read_as_whole_words() -> None:
+    import re
+
+    from index.language.words import people
+
+    assert re.search(people(), "how many ppl will it take", re.IGNORECASE)
+    assert re.search(people(), "open to older adults", re.IGNORECASE)
+    assert not re.search(people(), "a pediatrician's note", re.IGNORECASE)

@@ -68,6 +68,12 @@ def stems(words: Iterable[str]) -> set[str]:
 
 
 @cache
+def people() -> str:
+    """A regular expression for the words that name the people a trial takes (data: words.yaml)."""
+    return r"\b(?:" + "|".join(map(str, _data()["people"])) + r")\b"
+
+
+@cache
 def _site_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     sites = _data()["body_sites"]
     return tuple(
