@@ -391,7 +391,7 @@ def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[Criteri
     for criterion in trial.criteria:
         judged: set[str] = set()
         requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
-        listed_as_denied = denied_by_lead_in(criterion, trial.criteria)
+        listed_as_denied = denied_by_lead_in(criterion, _section(trial, criterion))
         for match in concept_matches(criterion.text):
             before = criterion.text[max(0, match.start - 60) : match.start]
             denied = listed_as_denied or bool(_CRITERION_NEGATION.search(before))
@@ -440,6 +440,10 @@ def _alternatives(text: str, first: TermMatch, second: TermMatch) -> bool:
         return False
     start, end = sorted(((first.start, first.end), (second.start, second.end)))
     return _EITHER.search(text[start[1] : end[0]]) is not None
+
+
+def _section(trial: Trial, criterion: Criterion) -> list[Criterion]:
+    return trial.inclusion if criterion.section == "inclusion" else trial.exclusion
 
 
 def _opens(criterion: Criterion, match: TermMatch) -> bool:
@@ -614,7 +618,7 @@ def _required_by_inclusion(trial: Trial, name: str) -> bool:
     return any(
         m.term.name == name
         and not _CRITERION_NEGATION.search(c.text[max(0, m.start - 60) : m.start])
-        and not denied_by_lead_in(c, trial.criteria)
+        and not denied_by_lead_in(c, trial.inclusion)
         for c in trial.inclusion
         for m in concept_matches(c.text)
     )
@@ -703,6 +707,8 @@ def _unsaid_requirements(
     named: set[str] = set()
     for criterion in trial.inclusion:
         matches = concept_matches(criterion.text)
+        if not matches or denied_by_lead_in(criterion, trial.inclusion):
+            continue
         classes = {m.term.name for m in matches}
         for match in matches:
             before = criterion.text[max(0, match.start - 60) : match.start]
@@ -712,8 +718,7 @@ def _unsaid_requirements(
                 continue  # judged as absent by _concept_checks
             if classes & set(match.term.broader):
                 continue  # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
-            denied = _CRITERION_NEGATION.search(before) or denied_by_lead_in(criterion, trial.criteria)
-            if denied or not _is_requirement(trial, criterion, match):
+            if _CRITERION_NEGATION.search(before) or not _is_requirement(trial, criterion, match):
                 continue
             named.add(match.term.name)
             detail = f"the description does not say; the trial requires {match.term.name}"

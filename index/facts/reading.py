@@ -49,17 +49,16 @@ _DENYING_LEAD_IN = re.compile(
 )
 
 
-def denied_by_lead_in(criterion: Criterion, siblings: Sequence[Criterion]) -> bool:
+def denied_by_lead_in(criterion: Criterion, section: Sequence[Criterion]) -> bool:
     """Whether a criterion is an item of a list whose lead-in (a parent criterion, at any depth)
-    denies what it lists: "Myocardial infarction" under "None of the following:" means no MI."""
-    if criterion.parent is None:  # most criteria: no list above them
-        return False
-    by_number = {c.number: c for c in siblings if c.section == criterion.section}
+    denies what it lists: "Myocardial infarction" under "None of the following:" means no MI.
+    `section`: the criteria of the criterion's own section, in order (number n is at n - 1)."""
     seen: set[int] = set()
-    parent = by_number.get(criterion.parent) if criterion.parent is not None else None
-    while parent is not None and parent.number not in seen:
+    number = criterion.parent
+    while number is not None and 0 < number <= len(section) and number not in seen:
+        parent = section[number - 1]
         if _DENYING_LEAD_IN.match(parent.text):
             return True
-        seen.add(parent.number)
-        parent = by_number.get(parent.parent) if parent.parent is not None else None
+        seen.add(number)
+        number = parent.parent
     return False
