@@ -30,9 +30,11 @@ _WHEN_GIVEN = re.compile(
     re.IGNORECASE,
 )
 _ALL_NEGATIVE = re.compile(r"^[\s\w-]{0,20}?\b(?:all|both|each)\s+(?:neg(?:ative)?|-ve|normal)\b", re.I)
-# "r/o brain mets" is a question still open: neither present nor absent (NegEx reads it as absent)
+# "r/o brain mets" is a question still open, "not suitable for SRS" a judgement of what may come:
+# neither says the patient has or lacks it (NegEx reads both as absent)
 _UNCERTAIN = re.compile(
-    r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown|r/o|rule out|evaluate for)\b",
+    r"\b(?:pending|awaited|possible|suspected|query|\?|to be confirmed|unknown|r/o|rule out|evaluate for|"
+    r"(?:not|isn'?t|is not|un)\s*(?:suitable|a candidate|eligible|fit|appropriate)\s+for)\b",
     re.I,
 )
 _CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)

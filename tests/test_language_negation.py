@@ -88,3 +88,7 @@ def test_a_present_condition_misread_as_denied_would_offer_a_trial() -> None:
     assistant = Assistant(InMemoryTrialReader([trial]))
     answer = assistant.ask("70M colorectal ca, ECOG 1, no interval change in his AF on apixaban. Any trials?")
     assert [v.verdict for v in answer.verdicts] == ["excluded"]
+
+
+def test_a_judgement_of_what_may_come_says_nothing_of_the_past() -> None:
+    assert "radiotherapy" not in _present("58M, brain lesion, not a candidate for SRS per neurosurgery")
