@@ -847,24 +847,12 @@ def _age_test(text: str) -> NumericTest | None:
     written = list(_AGE.finditer(text))[-1]
     number_at = next(written.start(i) for i in range(1, (written.lastindex or 0) + 1) if written.group(i))
     # "adults over 65", "children under 12": people of some age beyond the number
-    if _OVER_AGE.search(text[:number_at]):
-        return NumericTest(
-            kind=FactKind.AGE,
-            mode="accepts",
-            value=age,
-            comparator=">",
-            unit="years",
-            label=f"age over {age:g}",
-        )
-    if _UNDER_AGE.search(text[:number_at]):
-        return NumericTest(
-            kind=FactKind.AGE,
-            mode="accepts",
-            value=age,
-            comparator="<",
-            unit="years",
-            label=f"age under {age:g}",
-        )
+    for beyond, comparator, word in ((_OVER_AGE, ">", "over"), (_UNDER_AGE, "<", "under")):
+        if beyond.search(text[:number_at]):
+            label = f"age {word} {age:g}"
+            return NumericTest(
+                kind=FactKind.AGE, mode="accepts", value=age, comparator=comparator, unit="years", label=label
+            )
     return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
 
 
