@@ -171,11 +171,25 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     return TestResult(outcome="not stated", reason=f"no {kind_name(test.kind)} criterion in the record")
 
 
-# Labs an umbrella "liver function" / "renal function" limit covers, and how records name the organ.
-_ORGAN_OF_LAB: dict[FactKind, str] = {
-    FactKind.ALT_AST: r"liver|hepatic",
-    FactKind.BILIRUBIN: r"liver|hepatic",
-    FactKind.CREATININE: r"kidney|renal",
+def _umbrella_limit(organ: str) -> re.Pattern[str]:
+    """A limit on an organ's function tests as a whole, relative to the ULN; `organ` names the organ."""
+    return re.compile(
+        r"\b(?:" + organ + r")\b[\w\s,/&-]{0,40}?\bfunctions?\b\s*(?:tests?\s*)?(?:of\s*|is\s*|:\s*)?"
+        r"\\?("
+        + COMPARATOR_PATTERN
+        + r")\s*"
+        + NUMBER
+        + r"\s*(?:×|x|\*|times)?\s*(?:the\s+)?(?:ULN\b|upper limits? of (?:the )?normal)",
+        re.IGNORECASE,
+    )
+
+
+# Labs an umbrella "liver function" / "renal function" limit covers, by how records name the organ.
+_LIVER_FUNCTION, _KIDNEY_FUNCTION = _umbrella_limit(r"liver|hepatic"), _umbrella_limit(r"kidney|renal")
+_ORGAN_OF_LAB: dict[FactKind, re.Pattern[str]] = {
+    FactKind.ALT_AST: _LIVER_FUNCTION,
+    FactKind.BILIRUBIN: _LIVER_FUNCTION,
+    FactKind.CREATININE: _KIDNEY_FUNCTION,
 }
 
 
@@ -190,18 +204,9 @@ def _organ_function_facts(trial: Trial, kind: FactKind) -> list[Fact]:
     """A record with no limit of its own for a lab can still bound it through its organ's function
     tests as a whole: "Liver and kidney function < 1.5 x upper limit of normal" bounds ALT/AST at
     1.5 x ULN. Read from the criterion's own words, only for limits written relative to the ULN."""
-    organ = _ORGAN_OF_LAB.get(kind)
-    if organ is None:
+    umbrella = _ORGAN_OF_LAB.get(kind)
+    if umbrella is None:
         return []
-    umbrella = re.compile(
-        r"\b(?:" + organ + r")\b[\w\s,/&-]{0,40}?\bfunctions?\b\s*(?:tests?\s*)?(?:of\s*|is\s*|:\s*)?"
-        r"\\?("
-        + COMPARATOR_PATTERN
-        + r")\s*"
-        + NUMBER
-        + r"\s*(?:×|x|\*|times)?\s*(?:the\s+)?(?:ULN\b|upper limits? of (?:the )?normal)",
-        re.IGNORECASE,
-    )
     facts: list[Fact] = []
     for criterion in trial.criteria:
         match = umbrella.search(criterion.text)

@@ -17,6 +17,7 @@ from assistant.quantities import to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
 from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
 from index.facts.reading import denied_by_lead_in
+from index.heap import collector_paused
 from index.language.vocabulary import (
     Term,
     TermMatch,
@@ -50,33 +51,57 @@ def match_patient(
     description does not speak to: those are only ever unknowns, which neither change an excluded
     verdict nor count among its reasons. Should such a trial not come out excluded after all, it is
     checked in full."""
+    reading = _PatientReading(patient)
     verdicts = []
-    for trial in trials:
-        verdict = check_trial(trial, patient, unsaid=False) if trial.nct_id in excluded else None
-        if verdict is None or verdict[0].verdict != "excluded":
-            verdict = check_trial(trial, patient)
-        verdicts.append(verdict)
+    with collector_paused():
+        for trial in trials:
+            verdict = _judge(trial, reading, unsaid=False) if trial.nct_id in excluded else None
+            if verdict is None or verdict[0].verdict != "excluded":
+                verdict = _judge(trial, reading, unsaid=True)
+            verdicts.append(verdict)
     return sorted(verdicts, key=lambda pair: _VERDICT_ORDER[pair[0].verdict])
 
 
 def check_trial(trial: Trial, patient: PatientProfile, unsaid: bool = True) -> tuple[Verdict, list[Citation]]:
     """`unsaid`: also list the inclusion requirements the description does not speak to."""
+    return _judge(trial, _PatientReading(patient), unsaid)
+
+
+class _PatientReading:
+    """What every trial's checks ask of one patient, worked out once per question rather than once
+    per trial: the numeric tests, and the patient's state for each vocabulary concept."""
+
+    def __init__(self, patient: PatientProfile) -> None:
+        self.profile = patient
+        self.tests = patient_tests(patient)
+        self._states: dict[str, tuple[ConceptState | None, str]] = {}
+
+    def state_for(self, term: Term) -> tuple[ConceptState | None, str]:
+        held = self._states.get(term.name)
+        if held is None:
+            held = self._states[term.name] = _state_for(self.profile.concepts, term)
+        return held
+
+
+def _judge(trial: Trial, reading: _PatientReading, unsaid: bool) -> tuple[Verdict, list[Citation]]:
+    patient = reading.profile
     checks: list[CriterionCheck] = []
     citations: list[Citation] = []
-    for name, result in _numeric_checks(trial, patient):
+    for name, test in reading.tests:
+        result = numeric_result(trial, test)
         checks.append(_from_result(name, result))
         citations += result.citations
     for check, cites in [
         *_sex_checks(trial, patient),
         *_condition_checks(trial, patient),
         *_prior_treatment_checks(trial, patient),
-        *_concept_checks(trial, patient),
+        *_concept_checks(trial, reading),
     ]:
         if any((c.criterion, c.quote) == (check.criterion, check.quote) for c in checks):
             continue  # one criterion reached two ways (a prior treatment and a concept): judged once
         checks.append(check)
         citations += cites
-    to_confirm = _unsaid_requirements(trial, patient) if unsaid else []
+    to_confirm = _unsaid_requirements(trial, reading) if unsaid else []
     checks += [check for check, _ in to_confirm]
     if citations:  # a trial nothing stated could be checked against stays "nothing checkable"
         citations += [c for _, cites in to_confirm for c in cites]
@@ -101,10 +126,6 @@ def _from_result(name: str, result: TestResult) -> CriterionCheck:
         section=first.section if first else None,
         detail=result.reason,
     )
-
-
-def _numeric_checks(trial: Trial, patient: PatientProfile) -> list[tuple[str, TestResult]]:
-    return [(name, numeric_result(trial, test)) for name, test in patient_tests(patient)]
 
 
 def patient_tests(patient: PatientProfile) -> list[tuple[str, NumericTest]]:
@@ -385,21 +406,26 @@ _TREATMENT_BEFORE = re.compile(
 _OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|different)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
-def _concept_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[CriterionCheck, list[Citation]]]:
     """Each criterion naming a concept the patient's description states (present or absent)."""
+    patient = reading.profile
     checks: list[tuple[CriterionCheck, list[Citation]]] = []
     for criterion in trial.criteria:
         judged: set[str] = set()
         requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
-        listed_as_denied = denied_by_lead_in(criterion, _section(trial, criterion))
+        listed_as_denied: bool | None = None  # read only for a criterion naming what the patient states
         for match in concept_matches(criterion.text):
+            state, how = reading.state_for(match.term)
+            if (state is None and not patient.nothing_else) or match.term.name in judged:
+                continue
+            if listed_as_denied is None:
+                listed_as_denied = denied_by_lead_in(criterion, _section(trial, criterion))
             before = criterion.text[max(0, match.start - 60) : match.start]
             denied = listed_as_denied or bool(_CRITERION_NEGATION.search(before))
             excluding = (criterion.section == "exclusion") != denied
-            state, how = _state_for(patient.concepts, match.term)
             if state is None and not excluding:
                 state, how = _nothing_else(trial, patient, match.term)
-            if state is None or match.term.name in judged:
+            if state is None:
                 continue
             check = (
                 _excluding_check(trial, criterion, match, state, how)
@@ -450,13 +476,15 @@ def _opens(criterion: Criterion, match: TermMatch) -> bool:
     return not criterion.text[: match.start].strip()
 
 
-def _conditions_studied(trial: Trial) -> set[str]:
-    return {
-        n
-        for condition in trial.conditions
-        for m in concept_matches(condition)
-        for n in (m.term.name, *m.term.broader)
-    }
+def _conditions_studied(trial: Trial) -> frozenset[str]:
+    return _concepts_named(tuple(trial.conditions))
+
+
+@lru_cache(maxsize=100_000)
+def _concepts_named(conditions: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(
+        n for condition in conditions for m in concept_matches(condition) for n in (m.term.name, *m.term.broader)
+    )
 
 
 def _absent(how: str, name: str) -> str:
@@ -699,10 +727,11 @@ def _names_the_patients_condition(text: str, start: int, end: int) -> bool:
 
 
 def _unsaid_requirements(
-    trial: Trial, patient: PatientProfile
+    trial: Trial, reading: _PatientReading
 ) -> list[tuple[CriterionCheck, list[Citation]]]:
     """Inclusion requirements the description does not speak to ("during concurrent
     chemoradiotherapy" for a patient said only to be on carboplatin): to confirm, never met."""
+    patient = reading.profile
     checks = []
     named: set[str] = set()
     for criterion in trial.inclusion:
@@ -712,7 +741,7 @@ def _unsaid_requirements(
         classes = {m.term.name for m in matches}
         for match in matches:
             before = criterion.text[max(0, match.start - 60) : match.start]
-            if match.term.name in named or _state_for(patient.concepts, match.term)[0] is not None:
+            if match.term.name in named or reading.state_for(match.term)[0] is not None:
                 continue
             if _nothing_else(trial, patient, match.term)[0] is not None:
                 continue  # judged as absent by _concept_checks

@@ -11,8 +11,35 @@ reference cycles among them would stay until exit, and trial records hold none.
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def keep_from_collector() -> None:
     """Call right after loading a large, long-lived structure (a reader's trial records)."""
     gc.freeze()
+
+
+_pauses = 0
+_pauses_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic collection while a large acyclic result is built (a verdict per trial, each with
+    its checks and citations). Collections in the middle of it find nothing to free, yet promote the
+    whole growing result to the oldest generation, whose next full scan (~0.2 s at 1,170 trials)
+    then falls on a later answer. Reference counting still frees everything; a cycle made meanwhile
+    waits for the next collection. Nested and concurrent pauses end with the last one."""
+    global _pauses
+    with _pauses_lock:
+        _pauses += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0:
+                gc.enable()

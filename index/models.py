@@ -11,7 +11,7 @@ import hashlib
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 Section = Literal["inclusion", "exclusion"]
 FactSource = Literal["inclusion", "exclusion", "structured"]
@@ -175,6 +175,9 @@ class Trial(_Record):
     source_path: str
     source_format: str  # registry_page | summary_page | ctgov_json | ctgov_xml
     text: str  # the full record text; every citation quote must occur in it
+    # `facts` grouped by kind, with the list they were grouped from: matching asks each trial for
+    # several kinds per question, and a copy with other facts (model_copy) must not reuse them.
+    _facts_by_kind: tuple[list[Fact], dict[FactKind, list[Fact]]] | None = PrivateAttr(default=None)
 
     @property
     def structured(self) -> bool:
@@ -194,7 +197,13 @@ class Trial(_Record):
         return [*self.inclusion, *self.exclusion]
 
     def facts_of(self, kind: FactKind) -> list[Fact]:
-        return [f for f in self.facts if f.kind == kind]
+        grouped = self.__pydantic_private__["_facts_by_kind"]  # not through BaseModel.__getattr__: hot
+        if grouped is None or grouped[0] is not self.facts:
+            by_kind: dict[FactKind, list[Fact]] = {}
+            for fact in self.facts:
+                by_kind.setdefault(fact.kind, []).append(fact)
+            grouped = self._facts_by_kind = (self.facts, by_kind)
+        return list(grouped[1].get(kind, ()))
 
 
 ChunkMeta = dict[str, str | int | float | bool]
