@@ -280,7 +280,7 @@ class AnswerChain:
         else:
             every, excluded = self._narrowed(lambda store: candidates.patient_conditions(store, patient))
         trials = [t for t in every if scope is None or t.nct_id in scope]
-        verdicts = match_patient(trials, patient, excluded)
+        verdicts = match_patient(trials, patient, excluded, condition_studied=not query.wants_excluded)
         return self._with(
             state, compose.compose_match(verdicts, trials, self.settings.answer_shown, query.wants_excluded)
         )

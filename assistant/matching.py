@@ -7,9 +7,10 @@ one unknown makes the verdict "needs checking", one "not met" makes it "excluded
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from assistant.condition_studied import describe, short_forms, studied_condition_check
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
 from assistant.models import Citation, CriterionCheck, Status, Verdict
@@ -42,7 +43,10 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 
 
 
 def match_patient(
-    trials: Iterable[Trial], patient: PatientProfile, excluded: Collection[str] = frozenset()
+    trials: Iterable[Trial],
+    patient: PatientProfile,
+    excluded: Collection[str] = frozenset(),
+    condition_studied: bool = True,
 ) -> list[tuple[Verdict, list[Citation]]]:
     """Verdicts for every trial, likely eligible first, with the citations behind each.
 
@@ -50,8 +54,14 @@ def match_patient(
     assistant/candidates.py). Their checks are worked out without the inclusion requirements the
     description does not speak to: those are only ever unknowns, which neither change an excluded
     verdict nor count among its reasons. Should such a trial not come out excluded after all, it is
-    checked in full."""
-    reading = _PatientReading(patient)
+    checked in full.
+
+    `condition_studied`: also judge whether each trial is for the patient's condition (not when the
+    question asks which trials' criteria refuse the patient's values: "who excludes her on ANC?")."""
+    trials = list(trials)
+    shorthand = short_forms(patient)
+    glossary = {s: t.abbreviations[s] for t in trials for s in shorthand if s in t.abbreviations}
+    reading = _PatientReading(patient, glossary, condition_studied)
     verdicts = []
     with collector_paused():
         for trial in trials:
@@ -64,16 +74,18 @@ def match_patient(
 
 def check_trial(trial: Trial, patient: PatientProfile, unsaid: bool = True) -> tuple[Verdict, list[Citation]]:
     """`unsaid`: also list the inclusion requirements the description does not speak to."""
-    return _judge(trial, _PatientReading(patient), unsaid)
+    glossary = {s: trial.abbreviations[s] for s in short_forms(patient) if s in trial.abbreviations}
+    return _judge(trial, _PatientReading(patient, glossary, condition_studied=True), unsaid)
 
 
 class _PatientReading:
     """What every trial's checks ask of one patient, worked out once per question rather than once
     per trial: the numeric tests, and the patient's state for each vocabulary concept."""
 
-    def __init__(self, patient: PatientProfile) -> None:
+    def __init__(self, patient: PatientProfile, glossary: Mapping[str, str], condition_studied: bool) -> None:
         self.profile = patient
         self.tests = patient_tests(patient)
+        self.conditions = describe(patient, glossary) if condition_studied else None
         self._states: dict[str, tuple[ConceptState | None, str]] = {}
 
     def state_for(self, term: Term) -> tuple[ConceptState | None, str]:
@@ -92,6 +104,7 @@ def _judge(trial: Trial, reading: _PatientReading, unsaid: bool) -> tuple[Verdic
         checks.append(_from_result(name, result))
         citations += result.citations
     for check, cites in [
+        *_studied_condition(trial, reading),
         *_sex_checks(trial, patient),
         *_condition_checks(trial, patient),
         *_prior_treatment_checks(trial, patient),
@@ -114,6 +127,16 @@ def _judge(trial: Trial, reading: _PatientReading, unsaid: bool) -> tuple[Verdic
         else "likely eligible"
     )
     return Verdict(nct_id=trial.nct_id, verdict=label, checks=checks), citations  # type: ignore[arg-type]
+
+
+def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[CriterionCheck, list[Citation]]]:
+    if reading.conditions is None:
+        return []
+    judged = studied_condition_check(trial, reading.conditions, reading.state_for)
+    if judged is None:
+        return []
+    status, detail, citation = judged
+    return [_check("condition studied", status, trial, [citation] if citation else [], detail)]  # type: ignore[arg-type]
 
 
 def _from_result(name: str, result: TestResult) -> CriterionCheck:

@@ -138,6 +138,7 @@ class PatientProfile(_Model):
     concepts: list[ConceptState] = Field(default_factory=list)  # everything else the vignette says
     # "otherwise healthy": no condition beyond those named (judged only where a trial requires one)
     nothing_else: bool = False
+    description: str = ""  # the description as written, read again for the condition each trial is for
 
     def stated(self) -> int:
         """How many patient attributes the question gives."""

@@ -1487,4 +1487,5 @@ def _patient(text: str) -> PatientProfile:
         circumstances=_circumstances(text),
         concepts=concepts,
         nothing_else=denies_everything_else(text),
+        description=text,
     )

@@ -50,7 +50,7 @@ _NAMES_A_TRIAL = re.compile(
 _LIST_ONLY = re.compile(r"^(?:\s|\b(?:or|and|nor|any|other|the|a|an|ever|either)\b|/|\+|&)*$", re.IGNORECASE)
 
 
-def _clauses(text: str) -> list[str]:
+def clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE.split(text) if clause.strip()]
 
 
@@ -60,7 +60,7 @@ def read_concepts(text: str) -> list[ConceptState]:
     carried = False  # the negation of the clause before, for a clause that only lists concepts
     previous: list[str] = []  # the concepts of the last clause that named any
     listed: list[str] = []  # concepts of the run of clauses that only list concepts ("HIV, HBV, HCV")
-    for clause in _clauses(text):
+    for clause in clauses(text):
         matches = concept_matches(clause)
         residue = clause
         for match in reversed(matches):

@@ -168,6 +168,9 @@ class Trial(_Record):
     exclusion: list[Criterion] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
     conflicts: list[str] = Field(default_factory=list)
+    # Short forms the record defines for itself, with their long forms ("nr-axSpA": "non-radiographic
+    # axial spondyloarthritis"): a patient described in the same shorthand is read in the record's words.
+    abbreviations: dict[str, str] = Field(default_factory=dict)
     # The record's own words for values stored normalised, by field name (classic XML writes
     # "Active, not recruiting" for ACTIVE_NOT_RECRUITING, "Phase 1/Phase 2", "April 2007"): the
     # record's view and its quotes show these, so a quote is the record's words, not ours.

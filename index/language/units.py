@@ -40,6 +40,7 @@ class Analyte:
     bare_number: tuple[tuple[str, float, str], ...]  # (at_least | below, threshold, unit family)
     molar_mass: str | None
     stands_for: tuple[FactKind, ...] = ()
+    low_is: tuple[float, str, str] | None = None  # (below, display unit, the condition it is called)
 
     @property
     def pattern(self) -> str:
@@ -91,6 +92,11 @@ def analytes() -> tuple[Analyte, ...]:
             ),
             molar_mass=a.get("molar_mass"),
             stands_for=tuple(FactKind(k) for k in a.get("stands_for", ())),
+            low_is=(
+                (float(a["low_is"]["below"]), str(a["low_is"]["unit"]), str(a["low_is"]["condition"]))
+                if "low_is" in a
+                else None
+            ),
         )
         for a in _data()["analytes"]
     )

@@ -85,3 +85,29 @@ def _site_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 def body_sites(text: str) -> set[str]:
     """The body sites `text` names, by their words.yaml names ("RT to a T12 vertebral met" -> spine)."""
     return {site for site, pattern in _site_patterns() if pattern.search(text)}
+
+
+@cache
+def _disease_words() -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(map(str, _data()["disease_words"])) + r")\b", re.IGNORECASE)
+
+
+def disease_words(text: str) -> list[re.Match[str]]:
+    """The words of `text` that name a disease by their form or head ("cirrhosis", "... disease")."""
+    return list(_disease_words().finditer(text))
+
+
+@cache
+def condition_qualifiers() -> frozenset[str]:
+    """Words of a condition's name that say its stage or severity, not which disease (words.yaml)."""
+    return frozenset(str(w) for w in _data()["condition_qualifiers"])
+
+
+@cache
+def _healthy() -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(map(str, _data()["healthy"])) + r")\b", re.IGNORECASE)
+
+
+def asks_for_healthy(text: str) -> re.Match[str] | None:
+    """Where `text` asks for people without illness ("Healthy adults"), if it does (words.yaml)."""
+    return _healthy().search(text)

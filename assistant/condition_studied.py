@@ -1,0 +1,235 @@
+"""The condition a trial is for, judged against the patient's: a trial the registry lists for axial
+spondyloarthritis is not for a patient described with cirrhosis and asthma, however many of its
+other criteria the description happens to meet.
+
+The trial's side is its registry "Conditions" (those that name a disease: not its drug names, nor
+"Healthy"). The patient's side is the description: the vocabulary's concepts (with their broader
+terms: NSCLC is a solid tumour), every word it affirms (negation by the language core), the
+conditions its lab values are called (platelets 45 is thrombocytopenia), and its shorthand read in
+the trial record's own definitions ("nr-axSpA" where the record writes "non-radiographic axial
+spondyloarthritis (nr-axSpA)").
+
+Met when the patient has one of the trial's conditions; not met when the description names diseases
+and none of them is one (or it denies the condition); unknown when it names no disease at all. Words
+are matched leniently (the disease word, and half of the rest): a loose "met" leaves the trial to its
+other criteria, as before this check existed, while a wrong "not met" would hide a trial.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.evidence import criterion_citation, find_quote
+from assistant.models import Citation
+from assistant.quantities import convert
+from assistant.query import ConceptState, PatientProfile
+from assistant.vignette import clauses
+from index.language.when import days_ago
+from index.language.negation import negated
+from index.language.units import analytes
+from index.language.vocabulary import Term, concept, concept_is_condition, concept_matches
+from index.language.words import asks_for_healthy, condition_qualifiers, disease_words, stems
+from index.models import Criterion, Trial
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)
+# Shorthand a record may define: a short token with a capital ("CF", "nr-axSpA", "ESRD").
+_SHORT_FORM = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z])[A-Za-z][\w-]{1,9}(?![\w-])")
+_SHOWN_DISEASES = 3
+_ANY_OF_MANY = re.compile(r"cancers?|carcinomas?|tumou?rs?|neoplasms?|malignan\w*|metastas[ie]s|mets|infections?|infected")
+_IN_THE_PAST = re.compile(r"\b(?:history of|hx of|h/o|prior|previous|past|had|former)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DescribedConditions:
+    """What a patient's description says of the patient's conditions, read once per question."""
+
+    words: frozenset[str]  # stems of every word it affirms, concept names and lab-named conditions
+    diseases: tuple[str, ...]  # the diseases it names, in its words; empty: it names none
+    short_forms: tuple[str, ...]  # its shorthand, to be read in each record's own definitions
+
+
+@dataclass(frozen=True)
+class _ConditionName:
+    """A registry condition that names a disease, as words to look for in a description."""
+
+    written: str
+    terms: tuple[Term, ...]  # the vocabulary's concepts in it
+    disease: frozenset[str]  # stems of its disease words ("spondyloarthritis" in "Axial Spondyloarthritis")
+    distinctive: frozenset[str]  # stems of every word but its stage and severity
+
+
+def short_forms(patient: PatientProfile) -> tuple[str, ...]:
+    """The description's shorthand ("CF", "nr-axSpA"), to be looked up in the records' definitions."""
+    return tuple(dict.fromkeys(_SHORT_FORM.findall(patient.description)))
+
+
+def describe(patient: PatientProfile, glossary: Mapping[str, str]) -> DescribedConditions:
+    """`glossary`: long forms the records being matched define for the description's shorthand
+    ("CF": "cystic fibrosis"), so that a disease the patient is described with in shorthand is named."""
+    present = tuple((s.name, s.days_ago is None) for s in patient.concepts if s.present)
+    spelt_out = tuple(sorted(glossary.items()))
+    return _describe(patient.description, present, tuple(_lab_conditions(patient)), spelt_out)
+
+
+def studied_condition_check(
+    trial: Trial,
+    described: DescribedConditions,
+    state_for: Callable[[Term], tuple[ConceptState | None, str]],
+) -> tuple[str, str, Citation | None] | None:
+    """(status, detail, citation) for the condition the trial is for, or for its asking healthy people;
+    None when its registry names no disease or it also takes healthy volunteers (then a patient need
+    not have any)."""
+    healthy = _healthy_only(trial)
+    if healthy is not None:
+        return _healthy_check(trial, healthy, described)
+    names = [n for c in trial.conditions if (n := _condition_name(c)) is not None]
+    if not names or trial.healthy_volunteers:
+        return None
+    defined = _defined_words(trial, described.short_forms)
+    outcomes = [(name, _has(name, described, defined, state_for)) for name in names]
+    listed = ", ".join(dict.fromkeys(n.written for n in names))
+    for name, outcome in outcomes:
+        if outcome:
+            return "met", f"the trial studies {name.written}; the patient has it", _cite(trial, name)
+    shared = _title_diseases(trial.title) & described.words
+    if shared:  # "... Thrombocytopenia Caused by Cytotoxic Drugs in Breast Cancer": the patient's part
+        quote = find_quote(trial, [trial.title])
+        cite = Citation(nct_id=trial.nct_id, section="Title", quote=quote) if quote else None
+        return "met", f"the trial's title names {', '.join(sorted(shared))}, which the patient has", cite
+    denied = [name for name, outcome in outcomes if outcome is False]
+    if described.diseases or len(denied) == len(names):
+        said = ", ".join(described.diseases[:_SHOWN_DISEASES]) or "none of them"
+        detail = f"the trial studies {listed}; the description names {said}"
+        return "not met", detail, _cite(trial, names[0])
+    return "unknown", f"the description does not say whether the patient has {listed}", _cite(trial, names[0])
+
+
+def _healthy_only(trial: Trial) -> Criterion | None:
+    """The inclusion asking for healthy people ("Healthy adults under age 60"), if one does."""
+    for criterion in trial.inclusion:
+        found = asks_for_healthy(criterion.text)
+        if found and not negated(criterion.text, [found.span()])[0]:
+            return criterion
+    return None
+
+
+def _healthy_check(
+    trial: Trial, criterion: Criterion, described: DescribedConditions
+) -> tuple[str, str, Citation | None]:
+    cite = criterion_citation(trial, criterion)
+    if described.diseases:
+        said = ", ".join(described.diseases[:_SHOWN_DISEASES])
+        return "not met", f"the trial takes healthy people; the description names {said}", cite
+    return "unknown", "the trial takes healthy people: confirm the patient has no illness", cite
+
+
+def _has(
+    name: _ConditionName,
+    described: DescribedConditions,
+    defined: frozenset[str],
+    state_for: Callable[[Term], tuple[ConceptState | None, str]],
+) -> bool | None:
+    """True: the patient has it; False: the description denies it; None: it does not say."""
+    for term in name.terms:
+        state, _ = state_for(term)
+        if state is not None:
+            return state.present
+    words = described.words | defined
+    if not name.distinctive or not name.disease <= words:
+        return None
+    shared = len(name.distinctive & words)
+    return True if shared >= math.ceil(len(name.distinctive) / 2) else None
+
+
+def _cite(trial: Trial, name: _ConditionName) -> Citation | None:
+    quote = find_quote(trial, [name.written])
+    return Citation(nct_id=trial.nct_id, section="Conditions", quote=quote) if quote else None
+
+
+def _defined_words(trial: Trial, short_forms: tuple[str, ...]) -> frozenset[str]:
+    """The words the record's own definitions give the description's shorthand."""
+    long_forms = [trial.abbreviations[s] for s in short_forms if s in trial.abbreviations]
+    return frozenset(stems(w.lower() for form in long_forms for w in _WORD.findall(form)))
+
+
+@lru_cache(maxsize=50_000)
+def _title_diseases(title: str) -> frozenset[str]:
+    """Stems of the specific diseases a title names: not "cancer" or "infection", which any of many is."""
+    words = [w.lower() for m in disease_words(title) for w in _WORD.findall(m.group(0))]
+    return frozenset(stems(w for w in words if w not in condition_qualifiers() and not _ANY_OF_MANY.fullmatch(w)))
+
+
+@lru_cache(maxsize=50_000)
+def _condition_name(written: str) -> _ConditionName | None:
+    terms = tuple(m.term for m in concept_matches(written) if concept_is_condition(m.term))
+    disease = [w.lower() for m in disease_words(written) for w in _WORD.findall(m.group(0))]
+    if not terms and not disease:
+        return None  # a drug, "Healthy", "Radiotherapy Side Effect": not a disease a patient has
+    qualifiers = condition_qualifiers()
+    words = [w.lower() for w in _WORD.findall(written)]
+    return _ConditionName(
+        written=written,
+        terms=terms,
+        disease=frozenset(stems(w for w in disease if w not in qualifiers)),
+        distinctive=frozenset(stems(w for w in words if w not in qualifiers and len(w) > 1)),
+    )
+
+
+def _lab_conditions(patient: PatientProfile) -> list[str]:
+    """The conditions the patient's lab values are called: platelets 45 x10^9/L is thrombocytopenia."""
+    named = []
+    for analyte in analytes():
+        quantity = patient.labs.get(analyte.kind) if analyte.kind is not None else None
+        if quantity is None or analyte.low_is is None:
+            continue
+        below, unit, condition = analyte.low_is
+        value = convert(quantity, unit, analyte.kind)
+        if value is not None and value < below:
+            named.append(condition)
+    return named
+
+
+@lru_cache(maxsize=1_000)
+def _describe(
+    description: str,
+    present: tuple[tuple[str, bool], ...],  # concepts the patient has, and whether now (not only in the past)
+    lab_conditions: tuple[str, ...],
+    spelt_out: tuple[tuple[str, str], ...],
+) -> DescribedConditions:
+    words: set[str] = set()
+    diseases: list[str] = []
+    affirmed_text: set[str] = set()  # the words it affirms as written, for its shorthand
+    for clause in clauses(description):
+        found = list(_WORD.finditer(clause))
+        denied = negated(clause, [(m.start(), m.end()) for m in found])
+        affirmed = [m.group(0) for m, no in zip(found, denied, strict=True) if not no]
+        affirmed_text.update(affirmed)
+        words |= stems(w.lower() for w in affirmed)
+        if _IN_THE_PAST.search(clause) or days_ago(clause) is not None:
+            continue  # "MI ~9 months ago", "hx of DVT": the patient's history, not what they have now
+        named = [m for m in disease_words(clause) if m.group(0).lower() not in condition_qualifiers()]
+        denied = negated(clause, [(m.start(), m.end()) for m in named])
+        diseases += [m.group(0).lower() for m, no in zip(named, denied, strict=True) if not no]
+    for name, current in present:
+        entry = concept(name)
+        if entry is None:
+            continue
+        for written in (entry.name, *entry.broader):
+            words |= stems(w.lower() for w in _WORD.findall(written))
+        if current and concept_is_condition(entry):
+            diseases.insert(0, entry.name)
+    for condition in lab_conditions:  # evidence a trial for it is the patient's, never a diagnosis
+        words |= stems(w.lower() for w in _WORD.findall(condition))
+    for short, long_form in spelt_out:
+        if short in affirmed_text and disease_words(long_form):
+            words |= stems(w.lower() for w in _WORD.findall(long_form))
+            diseases.append(long_form.lower())
+    return DescribedConditions(
+        words=frozenset(words),
+        diseases=tuple(dict.fromkeys(diseases)),
+        short_forms=tuple(dict.fromkeys(_SHORT_FORM.findall(description))),
+    )

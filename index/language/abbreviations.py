@@ -1,0 +1,53 @@
+"""Short forms a record defines for itself: "non-radiographic axial spondyloarthritis (nr-axSpA)".
+
+The long form is found by Schwartz & Hearst's algorithm ("A simple algorithm for identifying
+abbreviation definitions in biomedical text", PSB 2003): walking the short form's letters from the
+end, each must occur in the words before the parenthesis in order, the first at a word's start, in
+at most min(|A| + 5, 2|A|) words. Written here rather than taken from the `abbreviations` package
+(0.2.5), which configures the root logger on import and reads text line by line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "(CF)", "(nr-axSpA)", "(HVPG;": a short form of 2-10 characters with a capital, in parentheses.
+_SHORT_IN_PARENTHESES = re.compile(r"\(\s*([A-Za-z][\w-]{1,9})\s*[);,]")
+_WORDS_BEFORE = re.compile(r"(?:[^\s()]+\s+){0,20}$")
+
+
+def defined_abbreviations(text: str) -> dict[str, str]:
+    """Each short form the text defines, with its long form (the first definition wins)."""
+    found: dict[str, str] = {}
+    for match in _SHORT_IN_PARENTHESES.finditer(text):
+        short = match.group(1)
+        if short in found or not any(c.isupper() for c in short) or sum(c.isalpha() for c in short) < 2:
+            continue
+        before = _WORDS_BEFORE.search(text[: match.start()])
+        long_form = _long_form(short, before.group(0).strip() if before else "")
+        if long_form:
+            found[short] = long_form
+    return found
+
+
+def _long_form(short: str, before: str) -> str | None:
+    letters = [c.lower() for c in short if c.isalnum()]
+    words = before.split()
+    limit = min(len(short) + 5, 2 * len(short))
+    candidate = " ".join(words[-limit:])
+    s, position = len(letters) - 1, len(candidate) - 1
+    while s >= 0:
+        while position >= 0 and (
+            candidate[position].lower() != letters[s]
+            or (s == 0 and position > 0 and candidate[position - 1].isalnum())
+        ):
+            position -= 1  # the first letter must open a word; the others may be anywhere in one
+        if position < 0:
+            return None
+        position -= 1
+        s -= 1
+    start = candidate.rfind(" ", 0, position + 1) + 1
+    long_form = candidate[start:].strip(" ,;:")
+    if len(long_form) <= len(short) or long_form.lower().startswith(short.lower()):
+        return None
+    return long_form
