@@ -136,7 +136,9 @@ def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[Cri
     if judged is None:
         return []
     status, detail, citation = judged
-    return [_check("condition studied", status, trial, [citation] if citation else [], detail)]  # type: ignore[arg-type]
+    check, cites = _check("condition studied", status, trial, [citation] if citation else [], detail)  # type: ignore[arg-type]
+    # a description that names no disease leaves every trial's unknown: that alone checks nothing
+    return [(check, cites if status != "unknown" else [])]
 
 
 def _from_result(name: str, result: TestResult) -> CriterionCheck:

@@ -1,0 +1,121 @@
+"""Whether a trial is for the patient's condition: its registry conditions against the description.
+Descriptions and hand-written trials are written for these tests; the real records are from
+../shared/data/ctgov, their conditions and definitions read from the files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import hand_trial
+
+from assistant.matching import check_trial, match_patient
+from assistant.query import PatientProfile
+from assistant.understand import understand
+from index.language.abbreviations import defined_abbreviations
+from index.memory import read_records
+from index.models import Trial
+
+REAL = ("NCT00463567", "NCT00004816", "NCT00006292", "NCT00001928")  # COPD, MS, RA, Parkinson's
+
+
+@pytest.fixture(scope="module")
+def real(ctgov_dir: Path) -> dict[str, Trial]:
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted=set(REAL))
+    return {t.nct_id: t for t in trials}
+
+
+def _patient(description: str) -> PatientProfile:
+    patient = understand(f"{description}. Could this patient enter any trial?", [], set()).patient
+    assert patient is not None
+    return patient
+
+
+def _studied(verdict_checks: list) -> tuple[str, str] | None:  # type: ignore[type-arg]
+    found = [c for c in verdict_checks if c.criterion == "condition studied"]
+    return (found[0].status, found[0].detail or "") if found else None
+
+
+def _statuses(trials: dict[str, Trial], description: str) -> dict[str, str | None]:
+    verdicts = match_patient(trials.values(), _patient(description))
+    return {v.nct_id: (s[0] if (s := _studied(v.checks)) else None) for v, _ in verdicts}
+
+
+def test_records_define_their_shorthand() -> None:
+    text = (
+        "Adults with idiopathic pulmonary fibrosis (IPF) and a forced vital capacity (FVC) of 50% or more; "
+        "men with benign prostatic hyperplasia (BPH)."
+    )
+    assert defined_abbreviations(text) == {
+        "IPF": "idiopathic pulmonary fibrosis",
+        "FVC": "forced vital capacity",
+        "BPH": "benign prostatic hyperplasia",
+    }
+
+
+def test_a_parenthesis_that_defines_nothing() -> None:
+    assert defined_abbreviations("Patients over 18 (inclusive) with a score (VAS) of 4") == {}
+
+
+def test_a_real_record_defines_its_disease(real: dict[str, Trial]) -> None:
+    assert real["NCT00463567"].abbreviations["COPD"] == "Chronic Obstructive Pulmonary Disease"
+    assert real["NCT00004816"].abbreviations["MS"] == "multiple sclerosis"
+
+
+def test_the_patients_disease_in_shorthand_meets_the_trial_for_it(real: dict[str, Trial]) -> None:
+    statuses = _statuses(real, "66 yo man, long-standing COPD, FEV1 around 40% predicted, quit smoking in 2015")
+    assert statuses["NCT00463567"] == "met"
+    # a trial for another disease is not for him: his description names COPD, not theirs
+    assert statuses["NCT00006292"] == "not met"
+    assert statuses["NCT00001928"] == "not met"
+
+
+def test_a_different_patient_in_plain_words(real: dict[str, Trial]) -> None:
+    statuses = _statuses(real, "my sister is 44 and has had relapsing MS for about six years")
+    assert statuses["NCT00004816"] == "met"
+    assert statuses["NCT00463567"] == "not met"
+
+
+def test_history_alone_is_not_a_diagnosis(real: dict[str, Trial]) -> None:
+    # an old heart attack says nothing of which disease the patient would be enrolled for
+    statuses = _statuses(real, "57M, had an MI about 8 months ago, ECOG 0")
+    assert set(statuses.values()) == {"unknown"}
+
+
+def test_a_denied_disease_is_not_met() -> None:
+    trial = hand_trial("NCT93100004", ["NYHA class II-III"], [], []).model_copy(
+        update={"conditions": ["Congestive Heart Failure"]}
+    )
+    verdict, _ = check_trial(trial, _patient("70F, heart is fine - no heart failure, no diabetes, walks daily"))
+    assert _studied(verdict.checks)[0] == "not met"  # type: ignore[index]
+
+
+def test_a_trial_for_low_platelets_meets_a_count_that_is_low() -> None:
+    trial = hand_trial("NCT93100001", ["Adults with platelets under 75 x10^9/L"], [], []).model_copy(
+        update={"conditions": ["Thrombocytopenia"]}
+    )
+    verdict, _ = check_trial(trial, _patient("59M small cell lung cancer, plt 38 after cycle 3"))
+    assert _studied(verdict.checks) is not None
+    assert _studied(verdict.checks)[0] == "met"  # type: ignore[index]
+    verdict, _ = check_trial(trial, _patient("59M small cell lung cancer, plt 180 after cycle 3"))
+    assert _studied(verdict.checks)[0] == "not met"  # type: ignore[index]
+
+
+def test_a_trial_for_healthy_people() -> None:
+    trial = hand_trial("NCT93100002", ["Generally healthy adults aged 18 to 45"], [], []).model_copy(
+        update={"conditions": ["Influenza"], "healthy_volunteers": True}
+    )
+    verdict, _ = check_trial(trial, _patient("31F with poorly controlled type 1 diabetes"))
+    assert verdict.verdict == "excluded"
+    assert "healthy" in (_studied(verdict.checks) or ("", ""))[1]
+    verdict, _ = check_trial(trial, _patient("29 year old woman, takes no medicines"))
+    assert _studied(verdict.checks) == (
+        "unknown",
+        "the trial takes healthy people: confirm the patient has no illness",
+    )
+
+
+def test_drug_names_among_conditions_are_not_diseases() -> None:
+    trial = hand_trial("NCT93100003", ["Adults"], [], []).model_copy(update={"conditions": ["Ropinirole"]})
+    verdict, _ = check_trial(trial, _patient("63M with gout"))
+    assert _studied(verdict.checks) is None
