@@ -182,6 +182,14 @@ class Trial(_Record):
     # several kinds per question, and a copy with other facts (model_copy) must not reuse them.
     _facts_by_kind: tuple[list[Fact], dict[FactKind, list[Fact]]] | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal records: the same fields (not the same caches, which pydantic would also compare)."""
+        if not isinstance(other, Trial):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as every pydantic model
+
     @property
     def structured(self) -> bool:
         """Read from a registry's data (JSON, XML): `text` is a labelled view whose labels are ours."""

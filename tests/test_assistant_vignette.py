@@ -451,9 +451,14 @@ def test_one_of_several_cancers_asked_for_is_met_by_either() -> None:
 def test_otherwise_well_denies_the_condition_a_trial_is_for() -> None:
     question = "my daughter is 14 with type 1 diabetes, otherwise she's a very healthy girl. any study?"
     assert _verdict_of(question, HEART_FAILURE_TRIAL)["NCT93200001"] == "excluded"
-    # without it, the heart failure is not said either way: to confirm, not a reason to exclude
-    unsaid = _verdict_of("my daughter is 14 with type 1 diabetes. any study?", HEART_FAILURE_TRIAL)
-    assert unsaid["NCT93200001"] != "excluded"
+    # without it, the heart failure criterion is not said either way (to confirm, not failed); the
+    # trial is still not hers: it is for heart failure, and her description names diabetes instead
+    answer = Assistant(InMemoryTrialReader([HEART_FAILURE_TRIAL])).ask(
+        "my daughter is 14 with type 1 diabetes. any study?"
+    )
+    statuses = {c.criterion: c.status for c in answer.verdicts[0].checks}
+    assert statuses["condition studied"] == "not met"
+    assert statuses.get("heart failure") != "not met"
 
 
 def test_otherwise_well_does_not_meet_an_exclusion() -> None:
