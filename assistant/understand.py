@@ -51,7 +51,7 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
-from index.language.words import people
+from index.language.words import numbers_in_digits, people
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 
@@ -67,6 +67,9 @@ _SET_CUE = re.compile(
     r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study|protocols?)\b"
     r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b"
+    # "whose hep B exclusion catches her?", "whose platelet cut-off does 75 meet?": each trial's rule
+    r"|\bwhose\s+(?:[\w/+-]+\s+){0,4}?(?:rules?|exclusions?|criteri(?:on|a)|cut-?offs?|washouts?|windows?|"
+    r"limits?|thresholds?|requirements?)\b"
     # "do the trials say anything on X": a question to every trial
     r"|^\s*(?:do|did)\s+(?:the|these|those|all(?:\s+the)?)\s+(?:trials|studies|protocols|records)\b",
     re.IGNORECASE,
@@ -84,8 +87,8 @@ _LIST_ALL = re.compile(
 # Verbs that put a patient out of a trial: "exclude", "rule her out", "knock him out", "fail",
 # "disqualify", "bar", "make her ineligible".
 _RULED_OUT = re.compile(
-    r"\b(?:rule|knock|keep)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
-    r"\s*out\b"
+    r"\b(?:rule|knock|keep|screen|kick|shut)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
+    r"\s*out\b|\b(?:catch(?:es|ing)?|caught)\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
     r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
     r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
@@ -175,7 +178,7 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"exclud(?:e|es|ing|ed)", "excludes"),
     (
         r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)|disqualif(?:y|ies)"
-        r"|(?:knock|keep)s?(?:\s+\w+)?\s+out|turns?\s+away|reject(?:s)?|screens?\s+out",
+        r"|(?:knock|keep|screen|kick)s?(?:\s+\w+)?\s+out|turns?\s+away|reject(?:s)?|catch(?:es)?",
         "excludes",
     ),
     (
@@ -286,6 +289,9 @@ def understand(
             )
         )
         return query.model_copy(update={"question": text, "ignored_instructions": True})
+    in_digits = numbers_in_digits(text)
+    if in_digits != text:  # "plt exactly seventy-five", "my mum is seventy six": read as 75 and 76
+        return understand(in_digits, history, known_ids, directory).model_copy(update={"question": text})
     if _ADVICE.search(text):
         return Query(
             question=text,

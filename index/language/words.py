@@ -111,3 +111,12 @@ def _healthy() -> re.Pattern[str]:
 def asks_for_healthy(text: str) -> re.Match[str] | None:
     """Where `text` asks for people without illness ("Healthy adults"), if it does (words.yaml)."""
     return _healthy().search(text)
+
+
+@lru_cache(maxsize=10_000)
+def numbers_in_digits(text: str) -> str:
+    """Numbers written in words as digits ("seventy-five" -> "75", "forty five" -> "45"), by text2num;
+    as its default does, lone small numbers stay words ("one of two patients", "no one")."""
+    from text_to_num import alpha2digit  # here: only questions that hold words pay its import
+
+    return str(alpha2digit(text, "en"))
