@@ -591,12 +591,18 @@ def _excluding_check(
         if cue is not None:
             return _current_use_check(trial, criterion, name, state)
         window = _window_days(text, name) if _WINDOW.search(text) else None
-        if window is not None and state.present and state.days_ago is not None:
+        days_ago = state.days_ago
+        if days_ago is None and state.present and _ON_NOW.search(state.clause) and not _IN_THE_PAST.search(state.clause):
+            days_ago = 0  # "on cisplatin + pelvic EBRT, wk 4": receiving it now is within any window
+        if window is not None and state.present and days_ago is not None:
             # "radiotherapy to the spine within 3 months" against "RT to T12, completed 5 wks ago"
-            given = PriorTreatment(term=name, days_ago=state.days_ago, clause=state.clause)
-            return _window_check(
+            given = PriorTreatment(term=name, days_ago=days_ago, clause=state.clause)
+            judged = _window_check(
                 f"{name} washout", trial, given, window, "exclusion", [criterion_citation(trial, criterion)]
             )
+            if state.days_ago is not None or judged[0].status == "not met":
+                return judged
+            # receiving it now, outside this window's sites: a later "or current RT" may still decide
         return None
     around = criterion.text[max(0, match.start - 40) : match.end + 40]
     as_risk = named_as_risk(criterion.text, match.start, match.end)
@@ -648,6 +654,7 @@ _CAUSE_OF = re.compile(
     re.IGNORECASE,
 )
 # A patient's clause saying the treatment is going on now ("now on ... RT, wk 4", "currently receiving").
+_IN_THE_PAST = re.compile(r"\b(?:had|prior|previous|history of|hx of|s/p|completed|finished|ago)\b", re.IGNORECASE)
 _ON_NOW = re.compile(
     r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2})\b",
     re.IGNORECASE,

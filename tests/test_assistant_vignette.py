@@ -334,6 +334,27 @@ def test_a_site_limited_window_reads_the_site_in_clinicians_words() -> None:
     assert elsewhere["radiotherapy washout"] == "met"  # the spine is not the abdomen
 
 
+def test_radiotherapy_being_given_now_falls_within_a_window_for_its_site() -> None:
+    cervix = hand_trial(
+        "NCT93000020",
+        ["Cervical cancer with platelets under 75 x10^9/L"],
+        ["Radiotherapy to the pelvis within the last 3 months"],
+        [],
+    )
+    assistant = Assistant(InMemoryTrialReader([cervix]))
+    now = "39F cervical ca on weekly cisplatin + pelvic radiotherapy, wk 3, plt 58. Trials?"
+    assert _checks(assistant, now, cervix.nct_id)["radiotherapy washout"] == "not met"
+    # receiving it now at another site says nothing this window decides
+    elsewhere = "39F cervical ca, plt 58, on radiotherapy to a rib metastasis, wk 2. Trials?"
+    assert _checks(assistant, elsewhere, cervix.nct_id).get("radiotherapy washout") != "not met"
+
+
+def test_numbers_in_words_are_the_patients_values() -> None:
+    patient = understand("my father is seventy-eight, platelets thirty-two. anything for him?", [], set()).patient
+    assert patient is not None and patient.age == 78
+    assert patient.labs[FactKind.PLATELETS].value == 32
+
+
 @pytest.mark.parametrize(
     ("text", "sites"),
     [

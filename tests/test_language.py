@@ -14,6 +14,7 @@ from assistant.understand import understand
 from index.facts import criterion_facts
 from index.language.units import analyte, analytes, to_canonical, unit_families
 from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, ROUTES, find_terms
+from index.language.words import numbers_in_digits
 from index.models import Criterion, FactKind
 
 # A unit as a record and a question both write it, per family (the data file's own spellings are
@@ -155,6 +156,9 @@ def test_broader_terms_name_entries_that_exist(term: object) -> None:
         ("one dose of eltrombopag", "thrombopoietin receptor agonist"),
         ("darbepoetin for anaemia", "erythropoietin"),
         ("metastatic spinal cord compression", "oncological emergency"),
+        ("von Willebrand's disease type 2", "coagulation disorder"),
+        ("SABR to a lung nodule", "radiotherapy"),
+        ("large bowel cancer of the sigmoid", "colorectal cancer"),
     ],
 )
 def test_members_count_as_their_class(written: str, expected: str) -> None:
@@ -204,3 +208,37 @@ def test_words_for_people_are_read_as_whole_words() -> None:
     assert re.search(people(), "how many ppl will it take", re.IGNORECASE)
     assert re.search(people(), "open to older adults", re.IGNORECASE)
     assert not re.search(people(), "a pediatrician's note", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "two metastases in the left frontal lobe",
+        "brainstem mets on the staging MRI",
+        "Known secondaries in the posterior fossa are excluded",
+        "ring-enhancing lesions within the cerebellum",
+    ],
+)
+def test_brain_metastases_named_by_their_part_of_the_brain(written: str) -> None:
+    assert "brain metastases" in find_terms(written)
+
+
+def test_a_brain_lesion_alone_is_not_a_metastasis() -> None:
+    assert "brain metastases" not in find_terms("an old ischaemic lesion in the brain from a stroke")
+
+
+def test_her2_scored_one_plus_is_not_positive() -> None:
+    terms = find_terms("ER 8/8, HER2 IHC 1+ on the core biopsy")
+    assert "HER2-negative" in terms and "HER2-positive" not in terms
+
+
+@pytest.mark.parametrize(
+    ("written", "digits"),
+    [
+        ("platelets were forty-five on Monday", "platelets were 45 on Monday"),
+        ("she turned eighty-one in May", "she turned 81 in May"),
+        ("one of two trials", "one of two trials"),  # lone small numbers stay words
+    ],
+)
+def test_numbers_written_in_words(written: str, digits: str) -> None:
+    assert numbers_in_digits(written) == digits
