@@ -28,18 +28,20 @@ from assistant.models import Citation
 from assistant.quantities import convert
 from assistant.query import ConceptState, PatientProfile
 from assistant.vignette import clauses
-from index.language.when import days_ago
 from index.language.negation import negated
 from index.language.units import analytes
 from index.language.vocabulary import Term, concept, concept_is_condition, concept_matches
-from index.language.words import asks_for_healthy, condition_qualifiers, disease_words, stems
+from index.language.when import days_ago
+from index.language.words import asks_for_healthy, condition_qualifiers, disease_words, names_a_measure, stems
 from index.models import Criterion, Trial
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)
 # Shorthand a record may define: a short token with a capital ("CF", "nr-axSpA", "ESRD").
 _SHORT_FORM = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z])[A-Za-z][\w-]{1,9}(?![\w-])")
 _SHOWN_DISEASES = 3
-_ANY_OF_MANY = re.compile(r"cancers?|carcinomas?|tumou?rs?|neoplasms?|malignan\w*|metastas[ie]s|mets|infections?|infected")
+_ANY_OF_MANY = re.compile(
+    r"cancers?|carcinomas?|tumou?rs?|neoplasms?|malignan\w*|metastas[ie]s|mets|infections?|infected"
+)
 _IN_THE_PAST = re.compile(r"\b(?:history of|hx of|h/o|prior|previous|past|had|former)\b", re.IGNORECASE)
 
 
@@ -110,7 +112,7 @@ def studied_condition_check(
 
 def _healthy_only(trial: Trial) -> Criterion | None:
     """The inclusion asking for healthy people ("Healthy adults under age 60"), if one does."""
-    for criterion in trial.inclusion:
+    for criterion in trial.patient_inclusion:
         found = asks_for_healthy(criterion.text)
         if found and not negated(criterion.text, [found.span()])[0]:
             return criterion
@@ -160,7 +162,9 @@ def _defined_words(trial: Trial, short_forms: tuple[str, ...]) -> frozenset[str]
 def _title_diseases(title: str) -> frozenset[str]:
     """Stems of the specific diseases a title names: not "cancer" or "infection", which any of many is."""
     words = [w.lower() for m in disease_words(title) for w in _WORD.findall(m.group(0))]
-    return frozenset(stems(w for w in words if w not in condition_qualifiers() and not _ANY_OF_MANY.fullmatch(w)))
+    return frozenset(
+        stems(w for w in words if w not in condition_qualifiers() and not _ANY_OF_MANY.fullmatch(w))
+    )
 
 
 @lru_cache(maxsize=50_000)
@@ -225,7 +229,7 @@ def _describe(
     for condition in lab_conditions:  # evidence a trial for it is the patient's, never a diagnosis
         words |= stems(w.lower() for w in _WORD.findall(condition))
     for short, long_form in spelt_out:
-        if short in affirmed_text and disease_words(long_form):
+        if short in affirmed_text and disease_words(long_form) and not names_a_measure(long_form):
             words |= stems(w.lower() for w in _WORD.findall(long_form))
             diseases.append(long_form.lower())
     return DescribedConditions(

@@ -616,7 +616,9 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     `affirmed` skips mentions of its absence ("negative for HIV")."""
     named = mentions_affirmed if affirmed else mentions_itself
     cites = [
-        criterion_citation(trial, c) for c in trial.criteria if c.section == section and named(c.text, term)
+        criterion_citation(trial, c)
+        for c in trial.patient_criteria
+        if c.section == section and named(c.text, term)
     ]
     if cites or affirmed:
         return cites
@@ -639,7 +641,7 @@ def _class_citations(trial: Trial, term: str) -> list[Citation]:
         return []
     return [
         criterion_citation(trial, c)
-        for c in trial.exclusion
+        for c in trial.patient_exclusion
         if classes & {m.term.name for m in concept_matches(c.text)}
     ]
 

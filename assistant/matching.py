@@ -17,6 +17,7 @@ from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
 from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
+from index.facts.conditions import negated_after
 from index.facts.reading import denied_by_lead_in
 from index.heap import collector_paused
 from index.language.vocabulary import (
@@ -242,11 +243,11 @@ def _condition_parts(condition: str) -> tuple[list[str], str]:
 def _condition_check(trial: Trial, part: str, required: bool) -> tuple[CriterionCheck, list[Citation]] | None:
     """Named in an exclusion: not met; in an inclusion, the conditions or title: met. A disease the
     trial does not name is unknown, or not met when the trial is for a different specific cancer."""
-    excluded = [c for c in trial.exclusion if mentions(c.text, part)]
+    excluded = [c for c in trial.patient_exclusion if mentions(c.text, part)]
     if excluded:
         cites = [criterion_citation(trial, c) for c in excluded]
         return _check(part, "not met", trial, cites, f"{part} is named in an exclusion criterion")
-    included = [c for c in trial.inclusion if mentions_affirmed(c.text, part)]
+    included = [c for c in trial.patient_inclusion if mentions_affirmed(c.text, part)]
     if included:
         cites = [criterion_citation(trial, c) for c in included]
         return _check(part, "met", trial, cites, f"{part} is named in an inclusion criterion")
@@ -299,7 +300,7 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
         if fact.days is None or not named:
             continue
         return _window_check(name, trial, prior, fact.days, fact.source, [fact_citation(trial, fact)])
-    for criterion in trial.criteria:
+    for criterion in trial.patient_criteria:
         if not mentions(criterion.text, prior.term):
             continue
         window = _window_days(criterion.text, prior.term)
@@ -405,7 +406,8 @@ def _qualifier(text: str, start: int, end: int) -> re.Match[str] | None:
 
 # "No brain metastases" negates the concept; "no response after rhTPO" negates the response.
 _CRITERION_NEGATION = re.compile(
-    r"\b(?:no|not|without|absence of|negative|free of|non)\b"
+    # "non" as a word ("non smokers"), not the prefix of "non-steroidal", "non-small cell"
+    r"\b(?:no|not|without|absence of|negative|free of|non(?![-‐]))\b"
     r"(?!\s+(?:response|effect|improvement|benefit|increase|recovery))[^;:.]{0,40}$",
     re.IGNORECASE,
 )
@@ -425,17 +427,31 @@ _TREATMENT_REQUIRED = re.compile(
 # ... or as a treatment the patient must have had before ("ineffective after rhTPO or IL-11").
 _TREATMENT_BEFORE = re.compile(
     r"\b(?:ineffective after|after (?:repeated |prior )?treatment with|failed|refractory to|resistant to|"
-    r"previously treated with|no response to|progress(?:ed|ion) (?:on|after))\b",
+    r"previously treated with|no response to|progress(?:ed|ion) (?:on|after)|progressive disease despite|"
+    # "failure after receiving at least one chemotherapy regimen", ">= 1 prior chemotherapy regimens"
+    r"failure (?:after|of|on)|despite|at least (?:one|two|1|2)|(?:>=?|≥)\s*(?:1|2) prior)\b",
     re.IGNORECASE,
 )
 _OTHER_BEFORE = re.compile(r"\b(?:other|another|additional|different)\s+(?:\w+\s+)?$", re.IGNORECASE)
+# "Prior EGFR inhibitor for the treatment of cancer": in an exclusion the disease a treatment was for
+# says what the treatment is, not that the disease excludes.
+_PURPOSE_OF_TREATMENT = re.compile(
+    r"\b(?:(?:for|in) the (?:treatment|management|therapy) of|to treat|used (?:for|in)|indicated for)"
+    r"\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+# "[grade 1 to 2 allergies to L-asparaginase will be allowed]": an exclusion that lets some through.
+_SOME_ALLOWED = re.compile(
+    r"\b(?:will be|are|is|may be|can be)\s+(?:allowed|permitted|eligible|acceptable|accepted)\b",
+    re.IGNORECASE,
+)
 
 
 def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[CriterionCheck, list[Citation]]]:
     """Each criterion naming a concept the patient's description states (present or absent)."""
     patient = reading.profile
     checks: list[tuple[CriterionCheck, list[Citation]]] = []
-    for criterion in trial.criteria:
+    for criterion in trial.patient_criteria:
         judged: set[str] = set()
         requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
         listed_as_denied: bool | None = None  # read only for a criterion naming what the patient states
@@ -446,7 +462,11 @@ def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[Criter
             if listed_as_denied is None:
                 listed_as_denied = denied_by_lead_in(criterion, _section(trial, criterion))
             before = criterion.text[max(0, match.start - 60) : match.start]
-            denied = listed_as_denied or bool(_CRITERION_NEGATION.search(before))
+            denied = (
+                listed_as_denied
+                or bool(_CRITERION_NEGATION.search(before))
+                or negated_after(criterion.text, match.end, criterion.section)
+            )
             excluding = (criterion.section == "exclusion") != denied
             if state is None and not excluding:
                 state, how = _nothing_else(trial, patient, match.term)
@@ -494,7 +514,7 @@ def _alternatives(text: str, first: TermMatch, second: TermMatch) -> bool:
 
 
 def _section(trial: Trial, criterion: Criterion) -> list[Criterion]:
-    return trial.inclusion if criterion.section == "inclusion" else trial.exclusion
+    return trial.patient_inclusion if criterion.section == "inclusion" else trial.patient_exclusion
 
 
 def _opens(criterion: Criterion, match: TermMatch) -> bool:
@@ -508,7 +528,10 @@ def _conditions_studied(trial: Trial) -> frozenset[str]:
 @lru_cache(maxsize=100_000)
 def _concepts_named(conditions: tuple[str, ...]) -> frozenset[str]:
     return frozenset(
-        n for condition in conditions for m in concept_matches(condition) for n in (m.term.name, *m.term.broader)
+        n
+        for condition in conditions
+        for m in concept_matches(condition)
+        for n in (m.term.name, *m.term.broader)
     )
 
 
@@ -592,7 +615,12 @@ def _excluding_check(
             return _current_use_check(trial, criterion, name, state)
         window = _window_days(text, name) if _WINDOW.search(text) else None
         days_ago = state.days_ago
-        if days_ago is None and state.present and _ON_NOW.search(state.clause) and not _IN_THE_PAST.search(state.clause):
+        if (
+            days_ago is None
+            and state.present
+            and _ON_NOW.search(state.clause)
+            and not _IN_THE_PAST.search(state.clause)
+        ):
             days_ago = 0  # "on cisplatin + pelvic EBRT, wk 4": receiving it now is within any window
         if window is not None and state.present and days_ago is not None:
             # "radiotherapy to the spine within 3 months" against "RT to T12, completed 5 wks ago"
@@ -608,7 +636,12 @@ def _excluding_check(
     as_risk = named_as_risk(criterion.text, match.start, match.end)
     if as_risk or (_RISK_OF.search(around) and not state.present):
         return None  # "arrhythmias that raise thromboembolic risk" does not exclude a thrombosis
+    if _PURPOSE_OF_TREATMENT.search(criterion.text[max(0, match.start - 50) : match.start]):
+        return None
     cites = [criterion_citation(trial, criterion)]
+    if state.present and _SOME_ALLOWED.search(criterion.text, match.end):
+        detail = f"the criterion allows some patients with {name}: confirm which the patient's is"
+        return _check(name, "unknown", trial, cites, detail)
     if state.present and (
         _OTHER_BEFORE.search(criterion.text[max(0, match.start - 30) : match.start])
         or _required_by_inclusion(trial, name)
@@ -654,7 +687,9 @@ _CAUSE_OF = re.compile(
     re.IGNORECASE,
 )
 # A patient's clause saying the treatment is going on now ("now on ... RT, wk 4", "currently receiving").
-_IN_THE_PAST = re.compile(r"\b(?:had|prior|previous|history of|hx of|s/p|completed|finished|ago)\b", re.IGNORECASE)
+_IN_THE_PAST = re.compile(
+    r"\b(?:had|prior|previous|history of|hx of|s/p|completed|finished|ago)\b", re.IGNORECASE
+)
 _ON_NOW = re.compile(
     r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2})\b",
     re.IGNORECASE,
@@ -676,10 +711,11 @@ def _current_use_check(
 
 def _required_by_inclusion(trial: Trial, name: str) -> bool:
     return any(
-        m.term.name == name
+        (m.term.name == name or name in m.term.broader)  # "NSCLC" asks for a malignant tumour
         and not _CRITERION_NEGATION.search(c.text[max(0, m.start - 60) : m.start])
-        and not denied_by_lead_in(c, trial.inclusion)
-        for c in trial.inclusion
+        and not negated_after(c.text, m.end, "inclusion")
+        and not denied_by_lead_in(c, trial.patient_inclusion)
+        for c in trial.patient_inclusion
         for m in concept_matches(c.text)
     )
 
@@ -766,9 +802,9 @@ def _unsaid_requirements(
     patient = reading.profile
     checks = []
     named: set[str] = set()
-    for criterion in trial.inclusion:
+    for criterion in trial.patient_inclusion:
         matches = concept_matches(criterion.text)
-        if not matches or denied_by_lead_in(criterion, trial.inclusion):
+        if not matches or denied_by_lead_in(criterion, trial.patient_inclusion):
             continue
         classes = {m.term.name for m in matches}
         for match in matches:
@@ -779,7 +815,9 @@ def _unsaid_requirements(
                 continue  # judged as absent by _concept_checks
             if classes & set(match.term.broader):
                 continue  # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
-            if _CRITERION_NEGATION.search(before) or not _is_requirement(trial, criterion, match):
+            if _CRITERION_NEGATION.search(before) or negated_after(criterion.text, match.end, "inclusion"):
+                continue
+            if not _is_requirement(trial, criterion, match):
                 continue
             named.add(match.term.name)
             detail = f"the description does not say; the trial requires {match.term.name}"

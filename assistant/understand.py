@@ -87,7 +87,8 @@ _LIST_ALL = re.compile(
 # Verbs that put a patient out of a trial: "exclude", "rule her out", "knock him out", "fail",
 # "disqualify", "bar", "make her ineligible".
 _RULED_OUT = re.compile(
-    r"\b(?:rule|knock|keep|screen|kick|shut)(?:s|ed|ing)?\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
+    r"\b(?:rule|knock|keep|screen|kick|shut)(?:s|ed|ing)?\s+"
+    r"(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
     r"\s*out\b|\b(?:catch(?:es|ing)?|caught)\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
     r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
@@ -443,13 +444,17 @@ _EXCLUDES_THE_PATIENT = re.compile(
 )
 
 
+_ROUTE_NAMES = frozenset(r.name for r in ROUTES)
+
+
 def _patient_condition_terms(text: str) -> list[TermTest]:
     """The trials that would exclude the patient the question describes are those excluding any of
     what it says the patient has: "HIV+ on ART ... which trials would exclude them?" excludes HIV."""
     if not _EXCLUDES_THE_PATIENT.search(text):
         return []
-    routes = {r.name for r in ROUTES}  # "takes tablets" says how, not what the patient has
-    names = list(dict.fromkeys(c.name for c in read_concepts(text) if c.present and c.name not in routes))
+    names = list(
+        dict.fromkeys(c.name for c in read_concepts(text) if c.present and c.name not in _ROUTE_NAMES)
+    )
     return [TermTest(term=names[0], alternatives=names[1:], mode="excludes")] if names else []
 
 
@@ -723,6 +728,8 @@ _ECOG = re.compile(
 _AGE = re.compile(
     r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
+    # "a woman of 47", "a man of 80"
+    r"|\b(?:wom[ae]n|m[ae]n|lady|gentleman|gent|girl|boy)\s+of\s+(\d{1,3})\b(?!\s*(?:%|kg|mg|cm|x))"
     # "children under 18", "adults over 65": a number beside a word for people is an age
     r"|" + people() + r"\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter|aunt|uncle|sister"
@@ -871,9 +878,18 @@ def _accept_verb(text: str) -> bool:
     )
 
 
+# "LMP at age 50", "menarche age 12", "diagnosed at age 40": the age at an event, not the patient's.
+_EVENT_AGE = re.compile(
+    r"\b(?:at|since|from|by|until|till|before|after|lmp|menopause|menarche|diagnos\w*|dx|onset)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def _age(text: str) -> float | None:
     """The last age written: a later "should have said 68" corrects an earlier one."""
-    written = list(_AGE.finditer(text))
+    written = [
+        m for m in _AGE.finditer(text) if not _EVENT_AGE.search(text[max(0, m.start() - 25) : m.start()])
+    ]
     match = written[-1] if written else None
     if match is None:
         return None
@@ -1000,7 +1016,8 @@ _STATES_ATTRIBUTE = re.compile(
 
 def _stated_attribute_filters(text: str) -> list[FieldTest]:
     tests: list[FieldTest] = []
-    for match in _STATES_ATTRIBUTE.finditer(text):
+    # "have an exclusion for HIV" asks for a term, not whether the record states exclusion criteria
+    for match in _STATES_ATTRIBUTE.finditer(_section_nouns_as_verbs(text)):
         # the attribute is all that follows the verb ("set a maximum age"); "set a separate ALT limit
         # for patients with liver metastases" asks about those patients, not whether a limit exists
         rest = match.group("rest").split()
@@ -1008,7 +1025,17 @@ def _stated_attribute_filters(text: str) -> list[FieldTest]:
         if not keys or any(t.field == "states" for t in tests):
             continue
         lacks = match.group("lacks") is not None
-        label = f"stating {'no' if lacks else 'a'} {label_of(keys[0])}"
+        name = label_of(keys[0])
+        article = (
+            "no "
+            if lacks
+            else ""
+            if name.endswith(("s", "criteria"))
+            else "an "
+            if name[0] in "aeiou"
+            else "a "
+        )
+        label = f"stating {article}{name}"
         tests.append(FieldTest(field="states", values=[keys[0]], label=label, negated=lacks))
     return tests
 
@@ -1121,11 +1148,34 @@ _SECTION_NOUN_POLARITY: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# "a hepatitis B exclusion", "whose HBV exclusion catches her": the term named before the noun.
+# Words that say which list ("the main exclusions", "other exclusion criteria") are not a term.
+_LIST_WORDS = frozenset(
+    {"inclusion", "main", "key", "other", "specific", "general", "standard", "same", "usual"}
+    | {"eligibility", "any", "all", "their", "its", "the"}
+)
+
+
+def _exclusion_named_before(match: re.Match[str]) -> str:
+    words = match.group(2).split()
+    if any(w.lower() in _LIST_WORDS for w in words):
+        return match.group(0)
+    return f"{match.group(1)} exclude {match.group(2)};"
+
+
+_PRENOMINAL_EXCLUSION = re.compile(
+    r"\b(an?|any|the|its|their|whose|with)\s+((?:[\w+/-]+\s+){0,3}?[\w+/-]+)\s+exclusions?\b"
+    r"(?!\s+(?:criteri|rules?|items?|list))",
+    re.IGNORECASE,
+)
+
+
 # "is breast cancer only", "are HER2+ only": a restriction written after the term.
 _ONLY_AFTER = (re.compile(r"\b(?:is|are)\s+((?:[\w+-]+\s+){0,3}?[\w+-]+)\s+only\b", re.I), r"are only for \1")
 
 
 def _section_nouns_as_verbs(text: str) -> str:
+    text = _PRENOMINAL_EXCLUSION.sub(_exclusion_named_before, text)
     for pattern, replacement in (*_SECTION_NOUN_POLARITY, _ONLY_AFTER):
         text = pattern.sub(replacement, text)
     return text
@@ -1459,7 +1509,9 @@ def _patient(text: str) -> PatientProfile:
         kind: _as_patient_value(normalise(kind, value, unit), comparator)
         for kind, value, comparator, unit in _lab_values(text)
     }
-    concepts = read_concepts(text)
+    # a route says how a drug is given, not what the patient has: "takes pills fine" is no "oral"
+    # for "unable to take oral medication" (that inability is a condition of its own in the vocabulary)
+    concepts = [c for c in read_concepts(text) if c.name not in _ROUTE_NAMES]
     priors = []
     for match in _PRIOR.finditer(text):
         days = to_days(float(match.group("n")), match.group("unit"))

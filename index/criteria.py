@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.language.words import other_person
 from index.models import Criterion, Section
 
 _HEADING = re.compile(
@@ -60,6 +61,7 @@ class _Item:
     label: str | None
     marked: bool
     parent: _Item | None = None
+    about: str | None = None  # the person other than the patient its heading names ("- DONOR:")
 
 
 @dataclass
@@ -116,6 +118,7 @@ class _Builder:
         self.section: Section = "inclusion"
         self.items: list[_Item] = []
         self.open: list[int] = []  # indexes of items that may still take children
+        self.about: str | None = None  # "EXCLUSION CRITERIA - DONOR:": whom the items below are about
         self.blank_before = False
 
     def feed(self, line: _Line) -> None:
@@ -156,6 +159,7 @@ class _Builder:
             new = None  # "INCLUSION / EXCLUSION CRITERIA": a heading over both, no switch
         if new is not None:
             self.section = new
+        self.about = other_person(heading.group("tail").strip(" -()"))
         self.open = []
 
     def _continues(self, line: _Line) -> bool:
@@ -186,7 +190,7 @@ class _Builder:
         while self.open and self.items[self.open[-1]].indent >= nest:
             self.open.pop()
         parent = self.items[self.open[-1]] if self.open else None
-        self.items.append(_Item(self.section, start, end, nest, label, marked, parent))
+        self.items.append(_Item(self.section, start, end, nest, label, marked, parent, self.about))
         self.open.append(len(self.items) - 1)
 
 
@@ -226,7 +230,16 @@ def _split_inline_run(text: str, item: _Item) -> list[_Item]:
         found = pattern.search(text, current.start, current.end)
         if not found:
             return pieces
-        tail = _Item(item.section, found.end(), current.end, item.indent, str(number + 1), True, item.parent)
+        tail = _Item(
+            item.section,
+            found.end(),
+            current.end,
+            item.indent,
+            str(number + 1),
+            True,
+            item.parent,
+            item.about,
+        )
         current.end = found.start() + 1
         pieces.append(tail)
         number += 1
@@ -255,7 +268,7 @@ def _split_labelled_run(text: str, item: _Item) -> list[_Item]:
         starts = starts[1:]
     ends = [*starts[1:], item.end]
     pieces = [
-        _Item(item.section, start, end, item.indent, None, False, item.parent)
+        _Item(item.section, start, end, item.indent, None, False, item.parent, item.about)
         for start, end in zip(starts, ends, strict=True)
     ]
     item.end = starts[0]
@@ -265,6 +278,7 @@ def _split_labelled_run(text: str, item: _Item) -> list[_Item]:
 def _criteria(text: str, items: list[_Item], section: Section) -> list[Criterion]:
     criteria: list[Criterion] = []
     numbers: dict[int, int] = {}  # id(item) -> its criterion number, for sub-items' `parent`
+    about: dict[int, str | None] = {}  # id(item) -> whom it is about, for sub-items
     for item in items:
         if item.section != section:
             continue
@@ -274,6 +288,8 @@ def _criteria(text: str, items: list[_Item], section: Section) -> list[Criterion
         if end <= start:
             continue
         parent = numbers.get(id(item.parent)) if item.parent is not None else None
+        # under a heading naming someone else, a sub-item of an item about them, or naming them first
+        about[id(item)] = item.about or about.get(id(item.parent)) or other_person(text[start:end])
         criteria.append(
             Criterion(
                 section=section,
@@ -281,6 +297,7 @@ def _criteria(text: str, items: list[_Item], section: Section) -> list[Criterion
                 label=item.label,
                 text=text[start:end],
                 parent=parent,
+                about=about[id(item)],
             )
         )
         numbers[id(item)] = len(criteria)

@@ -75,6 +75,9 @@ class Criterion(_Record):
     label: str | None = None  # the number or letter the record prints ("16", "b"), if any
     text: str
     parent: int | None = None  # number of the criterion this sub-item belongs to
+    # someone other than the patient the criterion is about ("donor" for "DONOR: Age < 75 years");
+    # such criteria are shown and searchable but say nothing of the patient
+    about: str | None = None
 
 
 class FactKind(StrEnum):
@@ -207,8 +210,23 @@ class Trial(_Record):
     def criteria(self) -> list[Criterion]:
         return [*self.inclusion, *self.exclusion]
 
+    # The criteria about the patient: not those about a donor or a caregiver (`Criterion.about`).
+    @property
+    def patient_inclusion(self) -> list[Criterion]:
+        return [c for c in self.inclusion if c.about is None]
+
+    @property
+    def patient_exclusion(self) -> list[Criterion]:
+        return [c for c in self.exclusion if c.about is None]
+
+    @property
+    def patient_criteria(self) -> list[Criterion]:
+        return [c for c in self.criteria if c.about is None]
+
     def facts_of(self, kind: FactKind) -> list[Fact]:
-        grouped = self.__pydantic_private__["_facts_by_kind"]  # not through BaseModel.__getattr__: hot
+        # not through BaseModel.__getattr__ (hot); pydantic always sets the dict for a model with
+        # private attributes, its annotation says Optional for models without
+        grouped = self.__pydantic_private__["_facts_by_kind"]  # type: ignore[index]
         if grouped is None or grouped[0] is not self.facts:
             by_kind: dict[FactKind, list[Fact]] = {}
             for fact in self.facts:

@@ -350,7 +350,9 @@ def test_radiotherapy_being_given_now_falls_within_a_window_for_its_site() -> No
 
 
 def test_numbers_in_words_are_the_patients_values() -> None:
-    patient = understand("my father is seventy-eight, platelets thirty-two. anything for him?", [], set()).patient
+    patient = understand(
+        "my father is seventy-eight, platelets thirty-two. anything for him?", [], set()
+    ).patient
     assert patient is not None and patient.age == 78
     assert patient.labs[FactKind.PLATELETS].value == 32
 

@@ -63,7 +63,9 @@ def test_a_real_record_defines_its_disease(real: dict[str, Trial]) -> None:
 
 
 def test_the_patients_disease_in_shorthand_meets_the_trial_for_it(real: dict[str, Trial]) -> None:
-    statuses = _statuses(real, "66 yo man, long-standing COPD, FEV1 around 40% predicted, quit smoking in 2015")
+    statuses = _statuses(
+        real, "66 yo man, long-standing COPD, FEV1 around 40% predicted, quit smoking in 2015"
+    )
     assert statuses["NCT00463567"] == "met"
     # a trial for another disease is not for him: his description names COPD, not theirs
     assert statuses["NCT00006292"] == "not met"
@@ -86,7 +88,9 @@ def test_a_denied_disease_is_not_met() -> None:
     trial = hand_trial("NCT93100004", ["NYHA class II-III"], [], []).model_copy(
         update={"conditions": ["Congestive Heart Failure"]}
     )
-    verdict, _ = check_trial(trial, _patient("70F, heart is fine - no heart failure, no diabetes, walks daily"))
+    verdict, _ = check_trial(
+        trial, _patient("70F, heart is fine - no heart failure, no diabetes, walks daily")
+    )
     assert _studied(verdict.checks)[0] == "not met"  # type: ignore[index]
 
 

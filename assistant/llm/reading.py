@@ -119,7 +119,9 @@ def _comparable(query: Query) -> object:
     def strip(value: object, key: str = "") -> object:
         if isinstance(value, dict):
             return {
-                k: strip(v, k) for k, v in value.items() if k not in ("question", "patient_text", "clause", "description")
+                k: strip(v, k)
+                for k, v in value.items()
+                if k not in ("question", "patient_text", "clause", "description")
             }
         if isinstance(value, list):
             return [strip(v, key) for v in value]

@@ -42,6 +42,8 @@ def extract_facts(trial: Trial) -> list[Fact]:
     for section in (trial.inclusion, trial.exclusion):
         by_number = {c.number: c for c in section}
         for criterion in section:
+            if criterion.about is not None:
+                continue  # "DONOR: Age < 75 years" limits the donor, not the patient
             parent = by_number.get(criterion.parent) if criterion.parent is not None else None
             facts.extend(criterion_facts(criterion, parent, denied_by_lead_in(criterion, section)))
     return facts

@@ -151,12 +151,8 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
         if _IF_BEFORE.search(text[max(0, match.start - 40) : match.start]):
             continue  # "(If it is intrahepatic cholangiocarcinoma, bilirubin ...)": a case, not a rule
         negated = (
-            reading.denied
-            or _negated(text, match.start)
-            or _NEGATIVE_AFTER.match(text, match.end) is not None
+            reading.denied or _negated(text, match.start) or negated_after(text, match.end, reading.section)
         )
-        if reading.section == "inclusion" and _DENIED_AFTER.match(text, match.end):
-            negated = True
         if reading.section == "exclusion" and negated:
             continue  # an exclusion of "patients without X" does not exclude X
         if match.term.only_in and match.term.only_in != reading.section and not negated:
@@ -183,6 +179,14 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
             if name not in emitted:
                 emitted.add(name)
                 yield reading.fact(FactKind.CONDITION, term=name, qualifier=qualifier)
+
+
+def negated_after(text: str, end: int, section: str) -> bool:
+    """Whether the words after a mention ending at `end` deny it: "HIV negative" anywhere, and in an
+    inclusion "brain metastases not allowed" (in an exclusion that only repeats that it excludes)."""
+    return _NEGATIVE_AFTER.match(text, end) is not None or (
+        section == "inclusion" and _DENIED_AFTER.match(text, end) is not None
+    )
 
 
 def _may_stand_in(broader: str, section: str, mentions: list[_Mention]) -> bool:

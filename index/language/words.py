@@ -98,6 +98,16 @@ def disease_words(text: str) -> list[re.Match[str]]:
 
 
 @cache
+def _measure_words() -> re.Pattern[str]:
+    return re.compile(r"(?:" + "|".join(map(str, _data()["measure_words"])) + r")", re.IGNORECASE)
+
+
+def names_a_measure(name: str) -> bool:
+    """Whether a name is a scale or criteria rather than a disease, by its words (words.yaml)."""
+    return any(_measure_words().fullmatch(word) for word in re.findall(r"[A-Za-z]+", name))
+
+
+@cache
 def condition_qualifiers() -> frozenset[str]:
     """Words of a condition's name that say its stage or severity, not which disease (words.yaml)."""
     return frozenset(str(w) for w in _data()["condition_qualifiers"])
@@ -111,6 +121,25 @@ def _healthy() -> re.Pattern[str]:
 def asks_for_healthy(text: str) -> re.Match[str] | None:
     """Where `text` asks for people without illness ("Healthy adults"), if it does (words.yaml)."""
     return _healthy().search(text)
+
+
+@cache
+def _other_person_first() -> re.Pattern[str]:
+    person = "|".join(map(str, _data()["other_people"]))
+    # "Donor: ...", "Donor HIV positive", "Donors must ...": the person leads; "Donor available"
+    # (the patient has one) and "Donor's ..." followed by the patient's own need do not count
+    return re.compile(
+        rf"^\W*(?:(?:the|a|an|any|potential|prospective|intended|HLA[- ][\w/-]+|matched|identical)\s+)*"
+        rf"(?P<person>{person})\b(?!\s+(?:is\s+|must be\s+)?(?:available|identified|search|type|source))",
+        re.IGNORECASE,
+    )
+
+
+def other_person(text: str) -> str | None:
+    """The person other than the patient a criterion or heading is about, by its first words
+    ("DONOR: Age < 75 years" -> "donor"), else None (words.yaml `other_people`)."""
+    match = _other_person_first().match(text)
+    return match.group("person").lower() if match else None
 
 
 @lru_cache(maxsize=10_000)
