@@ -439,7 +439,8 @@ def understand(
 _EXCLUDES_THE_PATIENT = re.compile(
     r"\b(?:exclud|rul|knock|keep|turn|bar|disqualif|reject|screen|refus)\w*\s+(?:out\s+|away\s+)?"
     r"(?:him|her|them|(?:this|the|my|our|such an?|that) (?:patient|pt|person|man|woman|lady|guy)"
-    r"|someone like (?:this|that|him|her))(?:\s+(?:out|away))?\s*(?:[?.!]|$)",
+    # "... takes ibuprofen daily. Which trials would that rule out?": what was just said of the patient
+    r"|someone like (?:this|that|him|her)|that|this|it)(?:\s+(?:out|away))?\s*(?:[?.!]|$)",
     re.IGNORECASE,
 )
 
@@ -447,10 +448,18 @@ _EXCLUDES_THE_PATIENT = re.compile(
 _ROUTE_NAMES = frozenset(r.name for r in ROUTES)
 
 
+# "... which trials would that rule out?", "... would it exclude?": what was said as the subject.
+_THAT_EXCLUDES = re.compile(
+    r"\b(?:would|does|do|will|could|might|can)\s+(?:that|this|it)\s+(?:rule|knock|keep|screen|kick|exclud"
+    r"|disqualif|bar)\w*(?:\s+(?:him|her|them))?(?:\s+out(?:\s+of)?)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
 def _patient_condition_terms(text: str) -> list[TermTest]:
     """The trials that would exclude the patient the question describes are those excluding any of
     what it says the patient has: "HIV+ on ART ... which trials would exclude them?" excludes HIV."""
-    if not _EXCLUDES_THE_PATIENT.search(text):
+    if not (_EXCLUDES_THE_PATIENT.search(text) or _THAT_EXCLUDES.search(text)):
         return []
     names = list(
         dict.fromkeys(c.name for c in read_concepts(text) if c.present and c.name not in _ROUTE_NAMES)

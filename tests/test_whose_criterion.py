@@ -116,3 +116,86 @@ def test_a_patient_with_what_only_the_donor_must_not_have(donor_trials: dict[str
     checks = [c for v in answer.verdicts for c in v.checks]
     assert not [c for c in checks if c.criterion == "hepatitis B" and c.status == "not met"]
     assert not [c for c in checks if c.criterion == "HIV" and c.status == "not met"]
+
+
+STUDY_DRUG_TRIAL = hand_trial(
+    "NCT93300003",
+    [
+        "Adults with advanced non-small cell lung cancer",
+        "Progressive disease despite >= 1 prior chemotherapy regimen",
+    ],
+    [
+        "Prior treatment with a PARP inhibitor for the treatment of cancer",
+        "Regular use of non-steroidal analgesics",
+    ],
+    [],
+).model_copy(update={"conditions": ["Non-Small Cell Lung Cancer"]})
+
+
+def test_a_treatment_counted_before_entry_is_not_asked_for_now() -> None:
+    # chemotherapy finished weeks ago meets "despite >= 1 prior regimen"; "for the treatment of cancer"
+    # says what the PARP inhibitor was for, not that cancer excludes; "non-steroidal" is no negation
+    verdicts = _verdicts(
+        "66M NSCLC, progressed after carboplatin/pemetrexed, last cycle 7 weeks ago, takes no painkillers."
+        " Trials?",
+        STUDY_DRUG_TRIAL,
+    )
+    assert verdicts["NCT93300003"] != "excluded"
+
+
+ALLOWANCE_TRIAL = hand_trial(
+    "NCT93300004",
+    ["Children with acute lymphoblastic leukaemia"],
+    ["Grade 3 or 4 allergy to asparaginase (grade 1 to 2 reactions will be allowed)"],
+    [],
+).model_copy(update={"conditions": ["Acute Lymphoblastic Leukemia"]})
+
+
+def test_an_exclusion_that_lets_some_through_is_to_be_confirmed() -> None:
+    verdicts = _verdicts(
+        "8 yo boy with ALL, mild allergic reaction to asparaginase last year. Trials?", ALLOWANCE_TRIAL
+    )
+    assert verdicts["NCT93300004"] == "needs checking"
+
+
+SICKLE_TRIAL = hand_trial(
+    "NCT93300005", ["Sickle cell anaemia with recurrent pain crises"], [], []
+).model_copy(update={"conditions": ["Anemia, Sickle Cell"]})
+VACCINE_TRIAL = hand_trial("NCT93300006", ["Girls aged 9 to 14 years"], [], []).model_copy(
+    update={"conditions": ["Papillomavirus Infections"], "healthy_volunteers": True}
+)
+
+
+def test_the_shorthand_for_sickle_cell_disease_is_the_disease() -> None:
+    verdicts = _verdicts("11 yo girl with HbSS, 4 crises this year. Any trial?", SICKLE_TRIAL)
+    assert verdicts["NCT93300005"] != "excluded"
+
+
+def test_a_healthy_child_is_not_offered_a_trial_for_a_disease() -> None:
+    verdicts = _verdicts(
+        "12 year old girl, healthy, no medicines. Anything she could join?", SICKLE_TRIAL, VACCINE_TRIAL
+    )
+    assert verdicts["NCT93300005"] == "excluded"
+    assert verdicts["NCT93300006"] != "excluded"
+
+
+def test_a_rating_scale_spelt_out_is_no_diagnosis() -> None:
+    from index.language.words import names_a_measure
+
+    assert names_a_measure("Montgomery-Asberg Depression Rating Scale")
+    assert names_a_measure("Response Evaluation Criteria in Solid Tumours")
+    assert not names_a_measure("chronic obstructive pulmonary disease")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "He takes naproxen every day for his hip. Which trials would that rule out?",
+        "She is on daily naproxen for arthritis - which studies would it exclude?",
+    ],
+)
+def test_that_rules_out_takes_what_was_said_of_the_patient(question: str) -> None:
+    query = understand(question, [], set())
+    names = {t.term for t in query.terms} | {a for t in query.terms for a in t.alternatives}
+    assert query.terms and query.terms[0].mode == "excludes"
+    assert "naproxen" in {n.lower() for n in names} or "nonsteroidal anti-inflammatory drug" in names
