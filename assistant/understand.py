@@ -95,7 +95,10 @@ _RULED_OUT = re.compile(
     r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
     # the patient against a trial's rule: "whose washout rule does she break?"
     r"|\bbr(?:eak|eaks|eaking|oke|oken)\b|\bviolat\w*|\bbreach\w*|\bcontraven\w*"
-    r"|\b(?:falls?|runs?) (?:a)?foul of\b",
+    r"|\b(?:falls?|runs?) (?:a)?foul of\b"
+    # "which trials won't take anyone over 75?", "don't accept ECOG 2": a refusal
+    r"|\b(?:won'?t|will not|don'?t|do not|doesn'?t|does not|can'?t|cannot|wouldn'?t|would not)\s+"
+    r"(?:take|accept|allow|enrol+|admit|permit)\b",
     re.IGNORECASE,
 )
 _HOW_MANY = re.compile(r"\bhow many\s+(?:trials|studies)\b", re.IGNORECASE)
@@ -866,7 +869,7 @@ def _age_test(text: str) -> NumericTest | None:
     age = _age(text)
     if age is None:
         return None
-    written = list(_AGE.finditer(text))[-1]
+    written = _written_ages(text)[-1]
     number_at = next(written.start(i) for i in range(1, (written.lastindex or 0) + 1) if written.group(i))
     # "adults over 65", "children under 12": people of some age beyond the number
     for beyond, comparator, word in ((_OVER_AGE, ">", "over"), (_UNDER_AGE, "<", "under")):
@@ -894,11 +897,13 @@ _EVENT_AGE = re.compile(
 )
 
 
+def _written_ages(text: str) -> list[re.Match[str]]:
+    return [m for m in _AGE.finditer(text) if not _EVENT_AGE.search(text[max(0, m.start() - 25) : m.start()])]
+
+
 def _age(text: str) -> float | None:
     """The last age written: a later "should have said 68" corrects an earlier one."""
-    written = [
-        m for m in _AGE.finditer(text) if not _EVENT_AGE.search(text[max(0, m.start() - 25) : m.start()])
-    ]
+    written = _written_ages(text)
     match = written[-1] if written else None
     if match is None:
         return None

@@ -16,7 +16,7 @@ import re
 
 from assistant.query import ConceptState
 from index.language.negation import denial_only, negated
-from index.language.vocabulary import concept_matches
+from index.language.vocabulary import concept, concept_matches
 from index.language.when import days_ago
 
 # Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
@@ -30,6 +30,13 @@ _WHEN_GIVEN = re.compile(
     re.IGNORECASE,
 )
 _ALL_NEGATIVE = re.compile(r"^[\s\w-]{0,20}?\b(?:all|both|each)\s+(?:neg(?:ative)?|-ve|normal)\b", re.I)
+# "serology: HIV, HBsAg, HCV non-reactive": a label before the first item starts the list
+_LABEL_ONLY = re.compile(r"^\s*[\w /-]{1,25}:\s*$")
+_OWN_POSITIVE = re.compile(r"\+|\bpos(?:itive)?\b|(?<!non-)(?<!non)\breactive\b|\bdetected\b", re.I)
+# ... or a result alone after a list of what laboratory tests report: "HIV, HBV, HCV, syphilis neg"
+_NEGATIVE_RESULT = re.compile(
+    r"^[\s\w-]{0,20}?(?:\bneg(?:ative)?\b|-ve\b|\bnon-?reactive\b|\bnot detected\b)", re.I
+)
 # "r/o brain mets" is a question still open, "not suitable for SRS" a judgement of what may come:
 # neither says the patient has or lacks it (NegEx reads both as absent)
 _UNCERTAIN = re.compile(
@@ -48,6 +55,11 @@ _NAMES_A_TRIAL = re.compile(
 # A clause that only lists more concepts ("IL-11 or any TPO-RA" after "never given rhTPO") goes
 # on with the clause before it.
 _LIST_ONLY = re.compile(r"^(?:\s|\b(?:or|and|nor|any|other|the|a|an|ever|either)\b|/|\+|&)*$", re.IGNORECASE)
+
+
+def _tested(name: str) -> bool:
+    entry = concept(name)
+    return entry is not None and entry.tested
 
 
 def clauses(text: str) -> list[str]:
@@ -110,13 +122,16 @@ def read_concepts(text: str) -> list[ConceptState]:
                 clause=clause.strip(),
             )
         tail = clause[matches[-1].end :] if matches else clause
-        if listed and _ALL_NEGATIVE.match(tail):
+        tested_only = all(_tested(name) for name in [*listed, *(m.term.name for m in matches)])
+        if listed and (_ALL_NEGATIVE.match(tail) or (tested_only and _NEGATIVE_RESULT.match(tail))):
             # "HIV, HBV, HCV all neg": the result after the last item is every item's (only with
-            # "all"/"both": in "AF, HIV neg" the AF is not negative)
-            for name in listed:
+            # "all"/"both", or when every item is a test's: in "AF, HIV neg" the AF is not negative)
+            for name in [*listed, *(m.term.name for m in matches)]:
+                if _OWN_POSITIVE.search(states[name].clause):
+                    continue  # "HIV+, HBV, HCV neg": the HIV has its own result
                 states[name] = states[name].model_copy(update={"present": False, "days_ago": None})
         short_item = not matches and len(clause.split()) <= 2 and not denial_only(clause)
-        if matches and _LIST_ONLY.match(residue):
+        if matches and (_LIST_ONLY.match(residue) or _LABEL_ONLY.match(residue)):
             listed = [*listed, *(m.term.name for m in matches)]
         elif not short_item:  # an item no vocabulary names ("HDV") keeps the list going
             listed = []

@@ -199,3 +199,38 @@ def test_that_rules_out_takes_what_was_said_of_the_patient(question: str) -> Non
     names = {t.term for t in query.terms} | {a for t in query.terms for a in t.alternatives}
     assert query.terms and query.terms[0].mode == "excludes"
     assert "naproxen" in {n.lower() for n in names} or "nonsteroidal anti-inflammatory drug" in names
+
+
+@pytest.mark.parametrize(
+    ("description", "absent", "present"),
+    [
+        (
+            "HBV, HCV, HDV, RPR all came back neg",
+            {"hepatitis B", "hepatitis C", "hepatitis D", "syphilis"},
+            set(),
+        ),
+        ("serology: HIV, HBsAg, HCV non-reactive", {"HIV", "hepatitis B", "hepatitis C"}, set()),
+        ("HCV pos, HIV, HBV neg", {"HIV", "hepatitis B"}, {"hepatitis C"}),
+        ("diabetes, HIV neg", {"HIV"}, {"diabetes"}),  # a result after a test is not the diabetes'
+    ],
+)
+def test_a_result_after_a_list_of_tests_is_each_ones(
+    description: str, absent: set[str], present: set[str]
+) -> None:
+    from assistant.vignette import read_concepts
+
+    states = {c.name: c.present for c in read_concepts(description)}
+    assert {n for n in absent if states.get(n) is False} == absent
+    assert {n for n in present if states.get(n) is True} == present
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which studies won't accept a patient aged 80?",
+        "which trials would not take someone who is 80 years old",
+    ],
+)
+def test_a_refusal_asks_for_the_trials_that_refuse(question: str) -> None:
+    query = understand(question, [], set())
+    assert query.wants_excluded and query.numeric and query.numeric[0].value == 80

@@ -31,6 +31,7 @@ class Term:
     only_in: Literal["inclusion", "exclusion"] | None = None
     negates: tuple[str, ...] = ()  # "HER2-negative" says the patient does not have "HER2-positive"
     family: str | None = None  # "primary cancer": a patient has one, so another member rules it out
+    tested: bool = False  # reported by a laboratory test: "HIV, HBV, HCV, syphilis neg" is each one's result
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +59,7 @@ def _terms(section: str) -> tuple[Term, ...]:
             only_in=entry.get("only_in"),
             negates=tuple(entry.get("negates", ())),
             family=entry.get("family"),
+            tested=bool(entry.get("tested", False)),
         )
         for entry in _data()[section]
     )
