@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from assistant.models import Citation
 from index.models import Criterion, Fact, Trial
-from index.readers.record_text import without_label
+from index.readers.record_text import as_written
 
 SECTION_OF_SOURCE = {
     "inclusion": "Inclusion Criteria",
@@ -30,11 +30,15 @@ def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None 
     the line is long). `near` names the label the value belongs to ("Enrollment"): a value written
     right after it ("Enrollment50 (estimated)", "Total Enrollment\n\n60 participants") is quoted with
     its label; otherwise an occurrence after the label is preferred."""
-    quote = _record_words(trial, candidates, near)
-    return without_label(quote) if quote is not None and trial.structured else quote
+    found = _record_words(trial, candidates, near)
+    if found is None:
+        return None
+    quote, candidate = found
+    return as_written(quote, candidate) if trial.structured else quote
 
 
-def _record_words(trial: Trial, candidates: Iterable[str | None], near: str | None) -> str | None:
+def _record_words(trial: Trial, candidates: Iterable[str | None], near: str | None) -> tuple[str, str] | None:
+    """The quote around the first candidate the record holds, and that candidate."""
     text = trial.text
     for candidate in candidates:
         if not candidate or not candidate.strip():
@@ -44,7 +48,7 @@ def _record_words(trial: Trial, candidates: Iterable[str | None], near: str | No
                 _loose(near) + r"[\s:_-]{0,6}" + _loose(candidate) + r"(?![\w])", text, re.IGNORECASE
             )
             if labelled:
-                return _labelled(text, labelled.start(), labelled.end())
+                return _labelled(text, labelled.start(), labelled.end()), candidate
         pattern = re.compile(r"(?<![\w])" + _loose(candidate) + r"(?![\w])", re.IGNORECASE)
         start_at = 0
         if near:
@@ -52,7 +56,7 @@ def _record_words(trial: Trial, candidates: Iterable[str | None], near: str | No
             start_at = label.end() if label else 0
         match = pattern.search(text, start_at) or pattern.search(text)
         if match:
-            return _surrounding(text, match.start(), match.end())
+            return _surrounding(text, match.start(), match.end()), candidate
     return None
 
 

@@ -234,3 +234,15 @@ def test_a_result_after_a_list_of_tests_is_each_ones(
 def test_a_refusal_asks_for_the_trials_that_refuse(question: str) -> None:
     query = understand(question, [], set())
     assert query.wants_excluded and query.numeric and query.numeric[0].value == 80
+
+
+def test_a_quote_from_a_list_the_view_joined_is_the_records_own_item(ctgov_dir: Path) -> None:
+    # NCT00002548's arms list several <intervention_name>s, which the record text view joins with
+    # "; "; the record itself never writes them on one line
+    from assistant.evidence import find_quote
+
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00002548"})
+    quote = find_quote(trials[0], ["peripheral blood stem cell transplantation"])
+    raw = (ctgov_dir / "xml_classic_1000" / "NCT00002548.xml").read_text(encoding="utf-8")
+    assert quote is not None and "; " not in quote
+    assert quote.lower() in raw.lower()

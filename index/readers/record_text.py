@@ -88,6 +88,23 @@ def without_label(line: str) -> str:
     return _OUR_PREFIX.sub("", line, count=1)
 
 
+# Lists this view joins into one line ("Interventions: a; b; c"): the record writes each item alone.
+_JOINED_LISTS = ("Interventions", "Arms")
+_LIST_SEPARATOR = "; "
+
+
+def as_written(line: str, candidate: str) -> str:
+    """A line of the view as the record writes it: without our label, and of a list this view
+    joined, only the item holding `candidate` (the record has no "a; b; c" line)."""
+    label, _, value = line.partition(": ")
+    if label.strip() in _JOINED_LISTS and _LIST_SEPARATOR in value:
+        wanted = " ".join(candidate.split()).lower()
+        for item in value.split(_LIST_SEPARATOR):
+            if wanted in " ".join(item.split()).lower():
+                return item.strip()
+    return without_label(line)
+
+
 def _fields(*pairs: tuple[str, str | None]) -> str:
     return "\n".join(f"{label}: {value}" for label, value in pairs if value)
 
@@ -112,7 +129,7 @@ def _lines(*parts: str | None) -> str:
 def _arm(arm: Arm) -> str:
     return _lines(
         _fields(("Arm", arm.label)),
-        _fields(("Type", arm.type), ("Interventions", "; ".join(arm.interventions))),
+        _fields(("Type", arm.type), ("Interventions", _LIST_SEPARATOR.join(arm.interventions))),
         arm.description,
     )
 
@@ -120,7 +137,9 @@ def _arm(arm: Arm) -> str:
 def _intervention(item: Intervention) -> str:
     return _lines(
         _fields(("Intervention", item.name)),
-        _fields(("Type", item.type), ("Dose", item.dose_text), ("Arms", "; ".join(item.arm_labels))),
+        _fields(
+            ("Type", item.type), ("Dose", item.dose_text), ("Arms", _LIST_SEPARATOR.join(item.arm_labels))
+        ),
         item.description,
     )
 
