@@ -240,7 +240,11 @@ class AnswerChain:
         query = query.model_copy(update={"attributes": keys})
         checks = {t.nct_id: evaluate_trial(t, query).results for t in trials} if query.has_tests() else {}
         results = {t.nct_id: [extract(k, t) for k in keys] for t in trials}
-        lacking = compose.nothing_stated(trials, checks, results, found)
+        lacking = (
+            None
+            if compose.answered_by_fallback(keys, trials)
+            else compose.nothing_stated(trials, checks, results, found)
+        )
         if lacking and query.subject_described:
             # the trial is only the assistant's reading of a description: with nothing asked stated,
             # no trial is the answer (one the user named by ID is answered "its record does not state")

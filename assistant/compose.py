@@ -179,6 +179,11 @@ def _block(lines: list[str]) -> list[str]:
 _FALLBACK = {"max_age": "min_age", "min_age": "max_age"}
 
 
+def answered_by_fallback(keys: Sequence[str], trials: Sequence[Trial]) -> bool:
+    """Whether a bound asked for and not stated is answered by the other ("no maximum age; 18 and up")."""
+    return any(k in _FALLBACK and BY_KEY[_FALLBACK[k]].extract(t).stated for k in keys for t in trials)
+
+
 def compose_attribute(
     query: Query,
     trials: Sequence[Trial],

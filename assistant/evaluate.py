@@ -30,6 +30,7 @@ from assistant.quantities import (
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
+from index.language.registry import values_named
 from index.language.units import analyte
 from index.language.vocabulary import concept_is_treatment, concept_matches, drug_matches
 from index.models import Arm, Fact, FactKind, Trial
@@ -729,7 +730,7 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
         return TestResult(outcome=outcome, reason=reason, citations=cites)  # type: ignore[arg-type]
     values = field_values(trial, test.field)
     if not values:
-        return TestResult(
+        return _named_by_title(trial, test) or TestResult(
             outcome="not stated", reason=f"the record does not state its {test.field.replace('_', ' ')}"
         )
     hit = [v for v in values if (v in test.values) != test.negated]
@@ -742,6 +743,28 @@ def field_result(trial: Trial, test: FieldTest) -> TestResult:
         reason=f"{test.field.replace('_', ' ')}: {readable}",
         citations=cites,
     )
+
+
+# Designs a title states when the registry fields are absent ("a Prospective One-arm Study", "A
+# Randomised, Double-blind Trial"); status or phase in a title may be out of date, so not those.
+_DESIGNS_IN_TITLES = frozenset({"allocation", "intervention_model", "masking"})
+
+
+def _named_by_title(trial: Trial, test: FieldTest) -> TestResult | None:
+    if test.field not in _DESIGNS_IN_TITLES:
+        return None
+    for title in (trial.official_title, trial.brief_title):
+        named = [v for v, _ in values_named(title or "") if v.field == test.field]
+        quote = find_quote(trial, [title]) if named else None
+        if quote is None:
+            continue
+        hit = any(set(v.values) & set(test.values) for v in named) != test.negated
+        return TestResult(
+            outcome="match" if hit else "no match",
+            reason=f"{test.field.replace('_', ' ')}: {named[0].label} (its title)",
+            citations=[Citation(nct_id=trial.nct_id, section="Title", quote=quote)],
+        )
+    return None
 
 
 def _states_result(trial: Trial, test: FieldTest) -> TestResult:

@@ -71,7 +71,10 @@ _SET_CUE = re.compile(
     r"|\bwhose\s+(?:[\w/+-]+\s+){0,4}?(?:rules?|exclusions?|criteri(?:on|a)|cut-?offs?|washouts?|windows?|"
     r"limits?|thresholds?|requirements?)\b"
     # "do the trials say anything on X": a question to every trial
-    r"|^\s*(?:do|did)\s+(?:the|these|those|all(?:\s+the)?)\s+(?:trials|studies|protocols|records)\b",
+    r"|^\s*(?:do|did)\s+(?:the|these|those|all(?:\s+the)?)\s+(?:trials|studies|protocols|records)\b"
+    # "and which exclude diabetics?", "which also require HER2+?": "which" before a polarity verb
+    r"|^\W*(?:(?:and|but|so|ok(?:ay)?|now)[\s,]+)?which\s+(?:also\s+|of\s+them\s+)?"
+    r"(?:exclude|require|accept|allow|take|give|use|test|enrol+|admit|rule\s+out|bar|need)s?\b",
     re.IGNORECASE,
 )
 _LIST_ALL = re.compile(
@@ -1022,7 +1025,8 @@ _WH_QUESTION = re.compile(r"^\W*(?:[^,:?]{0,30}[,:]\s+)?(?:which|what|how|when|w
 _STATES_ATTRIBUTE = re.compile(
     r"\b(?:(?P<lacks>don'?t|do not|does not|doesn'?t|never|lack(?:s|ing)?|without|no)\s+)?"
     r"(?:have|has|having|state|states|stating|list|lists|listing|set|sets|setting|give|gives|giving|specify"
-    r"|specifies|impose|imposes)\s+(?:an?\s+|any\s+|their\s+|its\s+|the\s+)?"
+    # "which has no upper age limit": the denial after the verb
+    r"|specifies|impose|imposes)\s+(?P<none>no\s+|not\s+(?:an?|any)\s+)?(?:an?\s+|any\s+|their\s+|its\s+|the\s+)?"
     r"(?P<rest>[^?.;]*)",
     re.IGNORECASE,
 )
@@ -1034,11 +1038,13 @@ def _stated_attribute_filters(text: str) -> list[FieldTest]:
     for match in _STATES_ATTRIBUTE.finditer(_section_nouns_as_verbs(text)):
         # the attribute is all that follows the verb ("set a maximum age"); "set a separate ALT limit
         # for patients with liver metastases" asks about those patients, not whether a limit exists
+        if values_named(match.group("rest")):
+            continue  # "have only one arm" names a design (single-arm), not whether arms are listed
         rest = match.group("rest").split()
         keys = attributes_in(" ".join(rest)) if len(rest) <= 4 else []
         if not keys or any(t.field == "states" for t in tests):
             continue
-        lacks = match.group("lacks") is not None
+        lacks = (match.group("lacks") is not None) != (match.group("none") is not None)
         name = label_of(keys[0])
         article = (
             "no "
