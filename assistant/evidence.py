@@ -87,10 +87,37 @@ def _surrounding(text: str, start: int, end: int) -> str:
     return text[sentence_start:sentence_end].strip()
 
 
+_BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
+_ITEM_START = re.compile(r"\s*(?:[*•·▪o-]\s|\d{1,2}[.)]\s|\(?[a-z][.)]\s|[A-Z][A-Z /-]{3,}:)")
+_HARD_WRAP = 60  # a line this long that ends mid-sentence was wrapped by the registry, not ended
+
+
 def sentences(text: str) -> list[str]:
-    """Sentences of a passage, each a verbatim slice of it."""
-    parts = re.split(r"(?<=[.;!?])\s+|\n+", text)
-    return [p.strip() for p in parts if len(p.strip()) > 3]
+    """Sentences of a passage, each a verbatim slice of it. A line the registry wrapped mid-sentence
+    (classic XML wraps criteria near 80 characters) goes on into the next, unless that starts an item."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BREAK.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    merged: list[tuple[int, int]] = []
+    for begin, end in spans:
+        if merged and _wrapped(text, merged[-1], begin) and not _ITEM_START.match(text[begin:end]):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((begin, end))
+    return [p for begin, end in merged if len(p := text[begin:end].strip()) > 3]
+
+
+def _wrapped(text: str, previous: tuple[int, int], begin: int) -> bool:
+    last_line = text[previous[0] : previous[1]].rsplit("\n", 1)[-1].strip()
+    gap = text[previous[1] : begin]
+    return (
+        gap.count("\n") == 1
+        and len(last_line) >= _HARD_WRAP
+        and not last_line.endswith((".", ";", ":", "!", "?"))
+    )
 
 
 def md_quote(quote: str, limit: int = 300) -> str:

@@ -177,6 +177,9 @@ def best_sentences(
 
     candidates = {line: (held[line], closeness(line)) for line in lines}
     candidates |= _continued(trial, lines, held, closeness)
+    for lead, (text, said, near) in _with_items_led(trial, lines, held, closeness).items():
+        del candidates[lead]  # the lead alone says less than with its items
+        candidates[text] = (said, near)
     scored = []
     for text, (words, near) in candidates.items():
         share = sum(weight[w] for w in words) / total
@@ -193,6 +196,7 @@ def best_sentences(
     return chosen[:MAX_SENTENCES]
 
 
+_LED_ITEMS = 4  # items a line ending in ":" leads, quoted with it
 _STARTS_ITEM = re.compile(r"\s*(?:[*•·▪-]|\d{1,2}[.)]\s)")
 
 
@@ -217,3 +221,39 @@ def _continued(
         if quote_in_record(text, trial.text):
             joined[text] = (both, max(closeness(first), closeness(second)))
     return joined
+
+
+def _with_items_led(
+    trial: Trial,
+    lines: Sequence[str],
+    held: dict[str, frozenset[str]],
+    closeness: Callable[[str], float],
+) -> dict[str, tuple[str, frozenset[str], float]]:
+    """A sentence ending in ":" ("Postmenopausal, as defined by any of the following:") quoted with
+    the items it leads, which say what it announces (whatever kind of answer was asked): by lead,
+    the joined quote, what it says and its closeness."""
+    every = list(dict.fromkeys(sentences(trial.text)))
+    led = {}
+    for lead in (line for line in lines if line.rstrip().endswith(":") and line in every):
+        items = _items_after(trial.text, every, every.index(lead))
+        text = " ".join([lead, *items])
+        if items and quote_in_record(text, trial.text):
+            said = frozenset().union(held[lead], *(held.get(item, frozenset()) for item in items))
+            led[lead] = (text, said, closeness(lead))
+    return led
+
+
+def _items_after(text: str, every: Sequence[str], at: int) -> list[str]:
+    """The sentences after every[at] indented deeper than it, up to _LED_ITEMS, none a lead itself."""
+    items = []
+    for sentence in every[at + 1 : at + 1 + _LED_ITEMS]:
+        if sentence.rstrip().endswith(":") or _column(text, sentence) <= _column(text, every[at]):
+            break
+        items.append(sentence)
+    return items
+
+
+def _column(text: str, sentence: str) -> int:
+    """How far in the record indents the line a sentence starts on (list items sit deeper)."""
+    at = text.find(sentence)
+    return at - text.rfind("\n", 0, at) - 1 if at >= 0 else -1
