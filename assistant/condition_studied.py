@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -179,8 +179,16 @@ def _condition_name(written: str) -> _ConditionName | None:
         written=written,
         terms=terms,
         disease=frozenset(stems(w for w in disease if w not in qualifiers)),
-        distinctive=frozenset(stems(w for w in words if w not in qualifiers and len(w) > 1)),
+        distinctive=frozenset(
+            stems(w for w in _with_parts(words) if w not in qualifiers and len(w) > 1 and "-" not in w)
+        ),
     )
+
+
+def _with_parts(words: Iterable[str]) -> list[str]:
+    """Hyphenated words with their parts ("chemotherapy-induced" also "chemotherapy", "induced"): a
+    description says "thrombocytopenia after chemo" where a registry writes "Chemotherapy-induced"."""
+    return [part for word in words for part in (word, *(word.split("-") if "-" in word else ()))]
 
 
 def _lab_conditions(patient: PatientProfile) -> list[str]:
@@ -212,7 +220,7 @@ def _describe(
         denied = negated(clause, [(m.start(), m.end()) for m in found])
         affirmed = [m.group(0) for m, no in zip(found, denied, strict=True) if not no]
         affirmed_text.update(affirmed)
-        words |= stems(w.lower() for w in affirmed)
+        words |= stems(w.lower() for w in _with_parts(affirmed))
         if _IN_THE_PAST.search(clause) or days_ago(clause) is not None:
             continue  # "MI ~9 months ago", "hx of DVT": the patient's history, not what they have now
         named = [m for m in disease_words(clause) if m.group(0).lower() not in condition_qualifiers()]

@@ -919,7 +919,9 @@ _LAB_LINK = (
     r"|approximately|roughly|~|usually|typically|normally|runs?|running|baseline|between"
     # "platelets fell to 45", "plt dropped to 40", "Hb down to 7.9", "ANC stuck at 0.8"
     r"|fell|fallen|dropped|dipped|decreased|declined|went|came|gone|down|up|rose|risen|increased|recovered"
-    r"|stuck|sitting|sits|hovering|only|just|to)"
+    r"|stuck|sitting|sits|hovering|only|just|to"
+    # "Plt now 20", "creat is sitting right at 1.5x ULN", "Hb still 8.1": when, not what
+    r"|now|currently|today|still|right|back|again)"
 )
 # "plts run 100-130 off treatment, 118 today": a later value marked as today's is the one that counts.
 _NOW = r"(?:today|now|currently|at present|this (?:morning|afternoon|evening|week)|on admission|at screening)"

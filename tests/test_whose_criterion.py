@@ -246,3 +246,29 @@ def test_a_quote_from_a_list_the_view_joined_is_the_records_own_item(ctgov_dir: 
     raw = (ctgov_dir / "xml_classic_1000" / "NCT00002548.xml").read_text(encoding="utf-8")
     assert quote is not None and "; " not in quote
     assert quote.lower() in raw.lower()
+
+
+@pytest.mark.parametrize(
+    ("description", "kind", "value"),
+    [
+        ("70M, Hb now 8.4 g/dL after two transfusions.", FactKind.HEMOGLOBIN, 84),  # kept in g/L
+        ("55F, her creatinine is sitting right at 1.4 mg/dL.", FactKind.CREATININE, 1.4),
+        ("61M, platelets still 35 x10^9/L despite stopping the drug.", FactKind.PLATELETS, 35),
+    ],
+)
+def test_a_word_of_when_between_the_lab_and_its_value(description: str, kind: FactKind, value: float) -> None:
+    quantity = _profile(description).labs.get(kind)
+    assert quantity is not None and quantity.value == value
+
+
+RADIATION_INDUCED = hand_trial("NCT93300007", ["Adults with radiation-induced proctitis"], [], []).model_copy(
+    update={"conditions": ["Radiation-induced Proctitis"]}
+)
+
+
+def test_a_hyphenated_registry_condition_is_met_in_the_descriptions_own_words() -> None:
+    verdicts = _verdicts(
+        "67M, proctitis since his prostate radiation last year, bleeding weekly. Any trial?",
+        RADIATION_INDUCED,
+    )
+    assert verdicts["NCT93300007"] != "excluded"
