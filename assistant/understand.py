@@ -19,12 +19,14 @@ from assistant.quantities import (
     UNIT_PATTERN,
     Quantity,
     comparator_of,
+    convert,
     kind_name,
     normalise,
     parse_number,
     to_days,
 )
 from assistant.query import (
+    ConceptState,
     CountTest,
     FieldTest,
     NumericTest,
@@ -42,6 +44,7 @@ from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
 from index.language.negation import denies_everything_else
 from index.language.registry import FieldValue, field_values, values_named
+from index.language.units import analytes
 from index.language.vocabulary import (
     CONDITIONS,
     DRUG_CLASSES,
@@ -1506,6 +1509,19 @@ _NORMAL_KINDS = (
     (r"LFT|liver|organ", (FactKind.ALT_AST, FactKind.BILIRUBIN)),
     (r"creat|renal|kidney|organ|U&E", (FactKind.CREATININE,)),
 )
+# "plts normal", "FBC unremarkable", "counts nl": counts at the analyte's normal lower limit
+_NORMAL_COUNTS = re.compile(
+    r"\b(?P<what>(?:(?:plts?|platelets?(?: counts?)?|(?:blood )?counts|FBC|CBC|full blood count"
+    r"|complete blood count|ANC|neutrophils|Hb|ha?emoglobin)[\s/&+,]*(?:and\s+)?)+)"
+    r"(?:(?:are|is|were|was|all)\s+)?"
+    r"(?:nl|normal|ok|fine|wnl|within normal limits|unremarkable)\b",
+    re.IGNORECASE,
+)
+_COUNT_KINDS = (
+    (r"plt|platelet|count|FBC|CBC", FactKind.PLATELETS),
+    (r"ANC|neutrophil|count|FBC|CBC", FactKind.NEUTROPHILS),
+    (r"\bHb\b|ha?emoglobin|count|FBC|CBC", FactKind.HEMOGLOBIN),
+)
 
 
 def _normal_labs(text: str) -> dict[FactKind, Quantity]:
@@ -1514,7 +1530,31 @@ def _normal_labs(text: str) -> dict[FactKind, Quantity]:
         for pattern, kinds in _NORMAL_KINDS:
             if re.search(pattern, match.group("what"), re.IGNORECASE):
                 labs.update({kind: Quantity(value=1.0, unit="ULN") for kind in kinds})
+    normal_from = {a.kind: (a.normal_from, a.low_is[1]) for a in analytes() if a.normal_from and a.low_is}
+    for match in _NORMAL_COUNTS.finditer(text):
+        for pattern, kind in _COUNT_KINDS:
+            if re.search(pattern, match.group("what"), re.IGNORECASE) and kind in normal_from:
+                value, unit = normal_from[kind]
+                labs[kind] = Quantity(value=value, unit=unit)
     return labs
+
+
+def _conditions_ruled_out_by_labs(labs: dict[FactKind, Quantity], stated: set[str]) -> list[ConceptState]:
+    """A count at or above its normal lower limit says the patient does not have the condition a low
+    one is called ("plt 210" or "plts normal": no thrombocytopenia), unless the description says it."""
+    absent = []
+    for analyte in analytes():
+        if analyte.kind is None or analyte.low_is is None or analyte.normal_from is None:
+            continue
+        quantity = labs.get(analyte.kind)
+        if quantity is None:
+            continue
+        value = convert(quantity, analyte.low_is[1], analyte.kind)
+        condition = analyte.low_is[2]
+        if value is not None and value >= analyte.normal_from and condition not in stated:
+            clause = f"{kind_name(analyte.kind)} {quantity.value:g} {quantity.unit or ''}".strip()
+            absent.append(ConceptState(name=condition, present=False, clause=clause))
+    return absent
 
 
 def _as_patient_value(quantity: Quantity, comparator: str | None) -> Quantity:
@@ -1534,6 +1574,7 @@ def _patient(text: str) -> PatientProfile:
     # a route says how a drug is given, not what the patient has: "takes pills fine" is no "oral"
     # for "unable to take oral medication" (that inability is a condition of its own in the vocabulary)
     concepts = [c for c in read_concepts(text) if c.name not in _ROUTE_NAMES]
+    concepts += _conditions_ruled_out_by_labs(labs, {c.name for c in concepts})
     priors = []
     for match in _PRIOR.finditer(text):
         days = to_days(float(match.group("n")), match.group("unit"))

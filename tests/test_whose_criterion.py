@@ -272,3 +272,26 @@ def test_a_hyphenated_registry_condition_is_met_in_the_descriptions_own_words() 
         RADIATION_INDUCED,
     )
     assert verdicts["NCT93300007"] != "excluded"
+
+
+LOW_PLATELET_TRIAL = hand_trial(
+    "NCT93300008",
+    ["Patients with solid tumours and chemotherapy-induced thrombocytopenia"],
+    [],
+    [],
+).model_copy(update={"conditions": ["Chemotherapy-induced Thrombocytopenia"]})
+
+
+@pytest.mark.parametrize(
+    ("description", "excluded"),
+    [
+        ("49F ovarian ca on carboplatin, blood counts all normal. Options?", True),
+        ("49F ovarian ca on carboplatin, plt 230 x10^9/L. Options?", True),
+        ("49F ovarian ca on carboplatin, plt 48 after cycle 3. Options?", False),
+    ],
+)
+def test_a_normal_count_says_the_patient_lacks_what_a_low_one_is_called(
+    description: str, excluded: bool
+) -> None:
+    verdicts = _verdicts(description, LOW_PLATELET_TRIAL)
+    assert (verdicts["NCT93300008"] == "excluded") == excluded

@@ -41,6 +41,7 @@ class Analyte:
     molar_mass: str | None
     stands_for: tuple[FactKind, ...] = ()
     low_is: tuple[float, str, str] | None = None  # (below, display unit, the condition it is called)
+    normal_from: float | None = None  # in low_is's unit: at or above it, the patient lacks that condition
 
     @property
     def pattern(self) -> str:
@@ -97,6 +98,7 @@ def analytes() -> tuple[Analyte, ...]:
                 if "low_is" in a
                 else None
             ),
+            normal_from=float(a["low_is"]["normal_from"]) if "normal_from" in a.get("low_is", {}) else None,
         )
         for a in _data()["analytes"]
     )
