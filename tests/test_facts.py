@@ -226,10 +226,15 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
             "condition renal disease",
         ],
         ("exclusion", 2): [],
-        ("exclusion", 3): [  # "... Positive for Epstein-Barr Virus DNA, Cytomegalovirus DNA"
+        (
+            "exclusion",
+            3,
+        ): [  # "... and/or hepatitis D virus (HDV), Syphilis; Positive for Epstein-Barr Virus DNA, ..."
             "condition HIV",
             "condition hepatitis B",
             "condition hepatitis C",
+            "condition hepatitis D",
+            "condition syphilis",
             "condition Epstein-Barr virus",
             "condition cytomegalovirus",
         ],
