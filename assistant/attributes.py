@@ -617,7 +617,8 @@ ATTRIBUTES: list[Attribute] = [
         key="results",
         label="results",
         # what the trial found: "results", "what % did they report", "did it cut the rate of ..."
-        trigger=r"\bresults?\b|\bfindings?\b"
+        # "what were the platelet response rates?": a rate the trial reached
+        trigger=r"\bresults?\b|\bfindings?\b|\b(?:response|remission|success|cure|recovery) rates?\b"
         r"|\bwhat (?:%|percent\w*|rate) did (?:they|it) (?:report|find|show)"
         # "what response rate did the colorectal trial achieve?": a figure the trial reached
         r"|\bwhat\b[^?]{0,60}\bdid\b[^?]{0,80}\b(?:achieve|reach|attain|produce|yield|demonstrate)\b"
@@ -681,6 +682,8 @@ def attributes_in(question: str) -> list[str]:
         keys = [k for k in keys if k != "age"]
     if "comparator" in keys:
         keys = [k for k in keys if k != "interventions"]
+    if "results" in keys:  # "the platelet response rates" asks what the trial found, not its entry limit
+        keys = [k for k in keys if not k.startswith("lab:")]
     return keys
 
 
