@@ -54,6 +54,10 @@ _SCAFFOLD = frozenset(
     | {"restrictions"}
     # "body weight", "body temperature": the measure is the telling word, which records write alone
     | {"body"}
+    # "what QT interval gets you excluded?": the section gives the polarity and "QT" the measure;
+    # records write "QT >450 msec" without either word
+    | {"excluded", "exclude", "excludes", "exclusion", "included", "include", "includes", "inclusion"}
+    | {"interval", "level", "levels", "value", "values"}
 )
 # Words that ask for a kind of answer (ANSWER_SHAPES), not for themselves.
 _SHAPE_WORDS = frozenset({"duration", "length", "incidence", "rate", "rates", "percent", "proportion"})

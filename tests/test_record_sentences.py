@@ -44,3 +44,12 @@ def test_a_line_ending_in_a_colon_is_quoted_with_its_items() -> None:
     assert found
     assert "50 mL/min" in found[0].text and "1.5 mg/dL" in found[0].text
     assert "pelvic" not in found[0].text  # the next item of the outer list is not one it leads
+
+
+def test_words_of_polarity_and_measure_are_not_asked_of_the_sentence() -> None:
+    text = "Exclusion Criteria\n- Heart failure of NYHA class III or IV\n- QTcF above 470 ms on the screening ECG\n"
+    trial = Trial(
+        nct_id="NCT92200002", brief_title="Hand trial", source_path="hand", source_format="text", text=text
+    )
+    found = best_sentences(trial, "what QTcF interval gets someone excluded from NCT92200002?")
+    assert found and "470 ms" in found[0].text
