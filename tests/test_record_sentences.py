@@ -47,7 +47,7 @@ def test_a_line_ending_in_a_colon_is_quoted_with_its_items() -> None:
 
 
 def test_words_of_polarity_and_measure_are_not_asked_of_the_sentence() -> None:
-    text = "Exclusion Criteria\n- Heart failure of NYHA class III or IV\n- QTcF above 470 ms on the screening ECG"
+    text = "Exclusion Criteria\n- Heart failure of NYHA class III or IV\n- QTcF above 470 ms on screening"
     trial = Trial(
         nct_id="NCT92200002", brief_title="Hand trial", source_path="hand", source_format="text", text=text
     )
