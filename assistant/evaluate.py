@@ -384,6 +384,9 @@ _OUTCOME_RANK = {"match": 0, "not stated": 1, "no match": 2}
 def term_result(trial: Trial, test: TermTest) -> TestResult:
     """The best outcome over the term and its or-ed alternatives; turned round for a negated verb
     ("do not require X": a trial that does not state X as a requirement does not require it)."""
+    if test.negated and test.mode == "accepts":
+        # "won't take smokers" asks which trials exclude them: a record silent on it refuses no one
+        return term_result(trial, test.model_copy(update={"mode": "excludes", "negated": False}))
     results = [_one_term_result(trial, test.mode, name) for name in test.names]
     best = min(results, key=lambda r: _OUTCOME_RANK[r.outcome])
     if not test.negated:

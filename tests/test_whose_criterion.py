@@ -295,3 +295,24 @@ def test_a_normal_count_says_the_patient_lacks_what_a_low_one_is_called(
 ) -> None:
     verdicts = _verdicts(description, LOW_PLATELET_TRIAL)
     assert (verdicts["NCT93300008"] == "excluded") == excluded
+
+
+NEVER_SMOKED_TRIAL = hand_trial("NCT93300009", ["Lifelong non-smokers aged 40 to 70"], [], [])
+TOBACCO_TRIAL = hand_trial("NCT93300010", ["Adults aged 40 to 70"], ["Current tobacco use"], [])
+SILENT_TRIAL = hand_trial("NCT93300011", ["Adults aged 40 to 70"], ["Pregnancy"], [])
+
+
+def test_wont_take_asks_which_trials_exclude_and_silence_refuses_no_one() -> None:
+    answer = Assistant(InMemoryTrialReader([NEVER_SMOKED_TRIAL, TOBACCO_TRIAL, SILENT_TRIAL])).ask(
+        "Which studies won't take somebody who smokes cigarettes?"
+    )
+    assert "NCT93300011" not in answer.trials
+    assert "NCT93300010" in answer.trials
+
+
+def test_a_smoker_does_not_meet_a_non_smoker_requirement() -> None:
+    verdicts = _verdicts(
+        "58M, smokes 20 cigarettes a day, BP fine. Any study for him?", NEVER_SMOKED_TRIAL, SILENT_TRIAL
+    )
+    assert verdicts["NCT93300009"] == "excluded"
+    assert verdicts["NCT93300011"] != "excluded"
