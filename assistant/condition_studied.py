@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.evidence import criterion_citation, find_quote
@@ -52,6 +52,7 @@ class DescribedConditions:
     words: frozenset[str]  # stems of every word it affirms, concept names and lab-named conditions
     diseases: tuple[str, ...]  # the diseases it names, in its words; empty: it names none
     short_forms: tuple[str, ...]  # its shorthand, to be read in each record's own definitions
+    nothing_else: bool = False  # it says the patient has no other condition ("healthy", "otherwise well")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def describe(patient: PatientProfile, glossary: Mapping[str, str]) -> DescribedC
     ("CF": "cystic fibrosis"), so that a disease the patient is described with in shorthand is named."""
     present = tuple((s.name, s.days_ago is None) for s in patient.concepts if s.present)
     spelt_out = tuple(sorted(glossary.items()))
-    return _describe(patient.description, present, tuple(_lab_conditions(patient)), spelt_out)
+    described = _describe(patient.description, present, tuple(_lab_conditions(patient)), spelt_out)
+    return replace(described, nothing_else=patient.nothing_else)
 
 
 def studied_condition_check(
@@ -103,8 +105,10 @@ def studied_condition_check(
         cite = Citation(nct_id=trial.nct_id, section="Title", quote=quote) if quote else None
         return "met", f"the trial's title names {', '.join(sorted(shared))}, which the patient has", cite
     denied = [name for name, outcome in outcomes if outcome is False]
-    if described.diseases or len(denied) == len(names):
-        said = ", ".join(described.diseases[:_SHOWN_DISEASES]) or "none of them"
+    if described.diseases or len(denied) == len(names) or described.nothing_else:
+        said = ", ".join(described.diseases[:_SHOWN_DISEASES]) or (
+            "no illness" if described.nothing_else else "none of them"
+        )
         detail = f"the trial studies {listed}; the description names {said}"
         return "not met", detail, _cite(trial, names[0])
     return "unknown", f"the description does not say whether the patient has {listed}", _cite(trial, names[0])
@@ -126,6 +130,8 @@ def _healthy_check(
     if described.diseases:
         said = ", ".join(described.diseases[:_SHOWN_DISEASES])
         return "not met", f"the trial takes healthy people; the description names {said}", cite
+    if described.nothing_else:
+        return "met", "the trial takes healthy people; the description says the patient is well", cite
     return "unknown", "the trial takes healthy people: confirm the patient has no illness", cite
 
 

@@ -316,3 +316,19 @@ def test_a_smoker_does_not_meet_a_non_smoker_requirement() -> None:
     )
     assert verdicts["NCT93300009"] == "excluded"
     assert verdicts["NCT93300011"] != "excluded"
+
+
+CF_TRIAL = hand_trial("NCT93300012", ["Patients aged 8 and over"], [], []).model_copy(
+    update={"conditions": ["Cystic Fibrosis"]}
+)
+HEALTHY_ADULTS_TRIAL = hand_trial("NCT93300013", ["Healthy adults aged 18 to 45"], [], []).model_copy(
+    update={"conditions": ["Influenza"]}
+)
+
+
+def test_a_patient_said_to_be_well_is_not_offered_a_disease_the_vocabulary_lacks() -> None:
+    verdicts = _verdicts(
+        "19 yo man, fit and well, no regular meds. Anything he could join?", CF_TRIAL, HEALTHY_ADULTS_TRIAL
+    )
+    assert verdicts["NCT93300012"] == "excluded"
+    assert verdicts["NCT93300013"] != "excluded"
