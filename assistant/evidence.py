@@ -88,7 +88,10 @@ def _surrounding(text: str, start: int, end: int) -> str:
 
 
 _BREAK = re.compile(r"(?<=[.;!?])\s+|\n+")
-_ITEM_START = re.compile(r"\s*(?:[*•·▪o-]\s|\d{1,2}[.)]\s|\(?[a-z][.)]\s|[A-Z][A-Z /-]{3,}:)")
+# a list marker, or a label ("Official Title: ", "INCLUSION CRITERIA:") that starts a field of its own
+_ITEM_START = re.compile(
+    r"\s*(?:[*•·▪o-]\s|\d{1,2}[.)]\s|\(?[a-z][.)]\s|[A-Z][\w/()-]*(?: [\w/()-]+){0,3}:(?:\s|$))"
+)
 _HARD_WRAP = 60  # a line this long that ends mid-sentence was wrapped by the registry, not ended
 
 

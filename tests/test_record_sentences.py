@@ -53,3 +53,11 @@ def test_words_of_polarity_and_measure_are_not_asked_of_the_sentence() -> None:
     )
     found = best_sentences(trial, "what QTcF interval gets someone excluded from NCT92200002?")
     assert found and "470 ms" in found[0].text
+
+
+def test_a_long_line_before_a_labelled_field_is_not_wrapped_into_it() -> None:
+    text = (
+        "Brief Title: Immunogenicity of a Two-dose Vaccine Schedule in Healthy Adolescent Girls\n"
+        "Official Title: An Open Study of the Vaccine in Girls 9 to 14"
+    )
+    assert len(sentences(text)) == 2
