@@ -28,6 +28,7 @@ from assistant.models import Citation
 from assistant.quantities import convert
 from assistant.query import ConceptState, PatientProfile
 from assistant.vignette import clauses
+from index.language.abbreviations import spelt_out_in
 from index.language.negation import negated
 from index.language.units import analytes
 from index.language.vocabulary import Term, concept, concept_is_condition, concept_matches
@@ -70,6 +71,34 @@ def short_forms(patient: PatientProfile) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_SHORT_FORM.findall(patient.description)))
 
 
+def glossary(trials: Iterable[Trial], patient: PatientProfile) -> dict[str, str]:
+    """The description's shorthand spelt out by the records: each record's own definitions first
+    ("cystic fibrosis (CF)"), then the disease names in registry conditions and titles that an
+    initialism abbreviates ("PCOS": Polycystic Ovary Syndrome), when the records agree on one."""
+    trials = list(trials)
+    shorthand = [s for s in short_forms(patient) if not concept_matches(s)]  # "HER2", "AF": known
+    found = {s: t.abbreviations[s] for t in trials for s in shorthand if s in t.abbreviations}
+    spelt: dict[str, set[str]] = {}
+    for short in (s for s in shorthand if s not in found):
+        for trial in trials:
+            for phrase in _disease_phrases(tuple(trial.conditions), trial.title):
+                if phrase[0].lower() == short[0].lower() and spelt_out_in(short, phrase) == phrase:
+                    spelt.setdefault(short, set()).add(phrase.lower())
+    return found | {short: next(iter(names)) for short, names in spelt.items() if len(names) == 1}
+
+
+@lru_cache(maxsize=50_000)
+def _disease_phrases(conditions: tuple[str, ...], title: str) -> tuple[str, ...]:
+    """Runs of 2 to 6 words ending in a disease word, in the registry conditions and the title."""
+    phrases = []
+    for name in (*conditions, title):
+        words = name.replace(",", " ").split()
+        for end, word in enumerate(words):
+            if disease_words(word) and not names_a_measure(word):
+                phrases += [" ".join(words[start : end + 1]) for start in range(max(0, end - 5), end)]
+    return tuple(dict.fromkeys(phrases))
+
+
 def describe(patient: PatientProfile, glossary: Mapping[str, str]) -> DescribedConditions:
     """`glossary`: long forms the records being matched define for the description's shorthand
     ("CF": "cystic fibrosis"), so that a disease the patient is described with in shorthand is named."""
@@ -90,7 +119,7 @@ def studied_condition_check(
     healthy = _healthy_only(trial)
     if healthy is not None:
         return _healthy_check(trial, healthy, described)
-    names = [n for c in trial.conditions if (n := _condition_name(c)) is not None]
+    names = [n for c in trial.conditions if (n := _condition_name(c)) is not None] or _named_by_title(trial)
     if not names or trial.healthy_volunteers:
         return None
     defined = _defined_words(trial, described.short_forms)
@@ -171,6 +200,23 @@ def _title_diseases(title: str) -> frozenset[str]:
     return frozenset(
         stems(w for w in words if w not in condition_qualifiers() and not _ANY_OF_MANY.fullmatch(w))
     )
+
+
+def _named_by_title(trial: Trial) -> list[_ConditionName]:
+    """Registry conditions in words no disease list knows ("Tennis Elbow"), when the title names a
+    disease ("... Chronic Lateral Epicondylitis"): the trial is for a disease, which the patient has
+    when the description says those words or the title's."""
+    if not _title_diseases(trial.title) or any(asks_for_healthy(c) for c in trial.conditions):
+        return []
+    return [_plain_name(written) for written in (*trial.conditions, trial.title)]
+
+
+@lru_cache(maxsize=50_000)
+def _plain_name(written: str) -> _ConditionName:
+    words = [w.lower() for w in _with_parts(_WORD.findall(written))]
+    qualifiers = condition_qualifiers()
+    distinctive = stems(w for w in words if w not in qualifiers and len(w) > 1 and "-" not in w)
+    return _ConditionName(written=written, terms=(), disease=frozenset(), distinctive=frozenset(distinctive))
 
 
 @lru_cache(maxsize=50_000)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from assistant.condition_studied import describe, short_forms, studied_condition_check
+from assistant.condition_studied import describe, glossary, studied_condition_check
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
 from assistant.models import Citation, CriterionCheck, Status, Verdict
@@ -60,9 +60,7 @@ def match_patient(
     `condition_studied`: also judge whether each trial is for the patient's condition (not when the
     question asks which trials' criteria refuse the patient's values: "who excludes her on ANC?")."""
     trials = list(trials)
-    shorthand = short_forms(patient)
-    glossary = {s: t.abbreviations[s] for t in trials for s in shorthand if s in t.abbreviations}
-    reading = _PatientReading(patient, glossary, condition_studied)
+    reading = _PatientReading(patient, glossary(trials, patient), condition_studied)
     verdicts = []
     with collector_paused():
         for trial in trials:
@@ -75,8 +73,7 @@ def match_patient(
 
 def check_trial(trial: Trial, patient: PatientProfile, unsaid: bool = True) -> tuple[Verdict, list[Citation]]:
     """`unsaid`: also list the inclusion requirements the description does not speak to."""
-    glossary = {s: trial.abbreviations[s] for s in short_forms(patient) if s in trial.abbreviations}
-    return _judge(trial, _PatientReading(patient, glossary, condition_studied=True), unsaid)
+    return _judge(trial, _PatientReading(patient, glossary([trial], patient), condition_studied=True), unsaid)
 
 
 class _PatientReading:

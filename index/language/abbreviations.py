@@ -51,3 +51,38 @@ def _long_form(short: str, before: str) -> str | None:
     if len(long_form) <= len(short) or long_form.lower().startswith(short.lower()):
         return None
     return long_form
+
+
+# Shorthand worth spelling out from a name: capitals and digits, 3 to 6 of them ("PCOS", "RRMS",
+# "T2DM"); two letters ("MS": multiple sclerosis or metabolic syndrome?) are too many things.
+_INITIALISM = re.compile(r"[A-Z][A-Z0-9]{2,5}")
+
+
+def spelt_out_in(short: str, name: str) -> str | None:
+    """The words of `name` that `short` abbreviates, by the same walk as a record's own definitions,
+    ending at any of its words: "PCOS" in "Oral DCI to Women With Polycystic Ovary Syndrome" is
+    "Polycystic Ovary Syndrome". None when `short` is not an initialism or spells nothing there."""
+    if not _INITIALISM.fullmatch(short):
+        return None
+    words = name.replace(",", " ").split()
+    for end in range(len(words), 0, -1):
+        long_form = _long_form(short, " ".join(words[:end]))
+        if long_form and _every_word_initialled(short, long_form):
+            return long_form
+    return None
+
+
+_LINKING = frozenset({"of", "the", "and", "in", "with", "for", "to", "a", "an", "on", "or"})
+
+
+def _every_word_initialled(short: str, long_form: str) -> bool:
+    """Whether each content word of the long form opens with a letter of the short form, in order
+    (a hyphenated word's later parts may: "Age-Related Macular Degeneration" for AMD), not
+    "Laser Surgery of Benign Prostate Hypertrophy" for TURP."""
+    initials = [w[0].lower() for w in long_form.split() if w.lower() not in _LINKING]
+    letters, at = short.lower(), 0
+    for initial in initials:
+        at = letters.find(initial, at) + 1
+        if at == 0:
+            return False
+    return len(initials) >= 2
