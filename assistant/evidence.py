@@ -113,14 +113,20 @@ def sentences(text: str) -> list[str]:
     return [p for begin, end in merged if len(p := text[begin:end].strip()) > 3]
 
 
+# A wrapped line goes on in lower case or a number ("...serum sodium\nexceeding 147"), or after a word
+# no sentence ends with ("...patients with\nCHF"); a title line is followed by a new capitalised one.
+_GOES_ON = re.compile(r"\s*(?:[a-z0-9(\[<>≤≥=%]|and\b|or\b)")
+_OPEN_END = re.compile(
+    r"\b(?:and|or|of|with|the|to|for|a|an|in|on|at|by|from|than|as|per|not)$|[,(/-]$", re.I
+)
+
+
 def _wrapped(text: str, previous: tuple[int, int], begin: int) -> bool:
     last_line = text[previous[0] : previous[1]].rsplit("\n", 1)[-1].strip()
     gap = text[previous[1] : begin]
-    return (
-        gap.count("\n") == 1
-        and len(last_line) >= _HARD_WRAP
-        and not last_line.endswith((".", ";", ":", "!", "?"))
-    )
+    if gap.count("\n") != 1 or len(last_line) < _HARD_WRAP or last_line.endswith((".", ";", ":", "!", "?")):
+        return False
+    return _GOES_ON.match(text, begin) is not None or _OPEN_END.search(last_line) is not None
 
 
 def md_quote(quote: str, limit: int = 300) -> str:

@@ -89,8 +89,34 @@ class _PatientReading:
     def state_for(self, term: Term) -> tuple[ConceptState | None, str]:
         held = self._states.get(term.name)
         if held is None:
-            held = self._states[term.name] = _state_for(self.profile.concepts, term)
+            states = self.profile.concepts
+            found = _any_medication(self.profile) if term.name == ANY_MEDICATION else _state_for(states, term)
+            held = self._states[term.name] = found
         return held
+
+
+# The vocabulary's concept for taking any medicine at all ("Co-medication"): the patient's state is
+# read from every treatment the description names, not from one word.
+ANY_MEDICATION = "concomitant medication"
+_NO_MEDICINES = re.compile(
+    r"\b(?:no|not on any|never (?:been )?on any|takes no|on no|without any)\s+(?:regular\s+|other\s+)?"
+    r"(?:meds|medications?|medicines|drugs|treatments?)\b",
+    re.IGNORECASE,
+)
+
+
+def _any_medication(patient: PatientProfile) -> tuple[ConceptState | None, str]:
+    """Present when the description names a treatment taken now ("on apixaban"); absent when it says
+    the patient takes none ("no meds"); else unknown."""
+    for state in patient.concepts:
+        entry = concept(state.name)
+        taken_now = state.days_ago is None or _ON_NOW.search(state.clause) is not None
+        if state.present and entry is not None and concept_is_treatment(entry) and taken_now:
+            return state.model_copy(update={"name": ANY_MEDICATION}), f"takes {state.name}"
+    said = _NO_MEDICINES.search(patient.description)
+    if said:
+        return ConceptState(name=ANY_MEDICATION, present=False, clause=said.group(0)), "takes no medicines"
+    return None, ""
 
 
 def _judge(trial: Trial, reading: _PatientReading, unsaid: bool) -> tuple[Verdict, list[Citation]]:
@@ -365,7 +391,8 @@ def _check(
 # Words before a condition that make a criterion exclude only some forms of it ("uncontrolled
 # hypertension"), and words after it that do ("arrhythmia requiring treatment": not the MI after it).
 _STATE_QUALIFIER = (
-    r"uncontrolled|poorly controlled|un(?:able to be )?controllable|unstable|active|symptomatic|untreated"
+    r"uncontrolled|(?:poorly|inadequately|insufficiently|badly) controlled|un(?:able to be )?controllable"
+    r"|unstable|active|symptomatic|untreated"
 )
 _POST_QUALIFIER = (
     r"(?:requiring|needing|that requires?|which requires?) (?:treatment|therapy)"

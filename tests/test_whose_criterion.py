@@ -332,3 +332,22 @@ def test_a_patient_said_to_be_well_is_not_offered_a_disease_the_vocabulary_lacks
     )
     assert verdicts["NCT93300012"] == "excluded"
     assert verdicts["NCT93300013"] != "excluded"
+
+
+NO_OTHER_MEDICINES_TRIAL = hand_trial(
+    "NCT93300014",
+    ["Adults aged 50 to 70"],
+    ["Co-medication", "Concomitant medications that prolong the QT interval"],
+    [],
+)
+
+
+@pytest.mark.parametrize(
+    ("description", "verdict"),
+    [
+        ("62M, AF on apixaban 5 mg bd, otherwise well. Trials?", "excluded"),
+        ("62M, fit, no regular medications. Trials?", "needs checking"),  # its age limits are not facts here
+    ],
+)
+def test_a_bare_co_medication_exclusion_reads_every_treatment_named(description: str, verdict: str) -> None:
+    assert _verdicts(description, NO_OTHER_MEDICINES_TRIAL)["NCT93300014"] == verdict
