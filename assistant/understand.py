@@ -617,8 +617,10 @@ _FOR_EACH = re.compile(
 )
 # "and which ones don't?", "the rest?": the trials of the previous set question's scope it left out.
 _COMPLEMENT = re.compile(
-    r"^\s*(?:and|but|so|ok(?:ay)?)?[\s,]*(?:(?:what|how) about\s+)?(?:which|what)?\s*(?:ones?|trials?|studies"
-    r"|of them)?\s*(?:don'?t|do not|doesn'?t|does not|aren'?t|are not|won'?t|can'?t|cannot|haven'?t"
+    r"^\s*(?:and|but|so|ok(?:ay)?)?[\s,]*(?:(?:what|how) about\s+)?(?:which|what)?\s*"
+    # "which don't?", "and the ones that don't?", "trials which aren't?"
+    r"(?:(?:the\s+)?(?:ones?|trials?|studies)(?:\s+(?:that|which))?|of them)?\s*"
+    r"(?:don'?t|do not|doesn'?t|does not|aren'?t|are not|won'?t|can'?t|cannot|haven'?t"
     r"|have not|lack it|without (?:it|one|that))\b[\w\s]{0,25}\??\s*$"
     r"|^\s*(?:and\s+)?(?:(?:what|how) about\s+)?the (?:others|rest|remaining (?:ones|trials|studies))"
     r"\s*\??\s*$",

@@ -80,3 +80,9 @@ def test_patients_named_by_their_condition() -> None:
 def test_a_response_rate_asks_what_the_trial_found_not_its_entry_limit() -> None:
     answer = _ask("What were the platelet response rates in NCT92100001?")[-1]
     assert "results" in answer["answer"].lower() and "threshold" not in answer["answer"].lower()
+
+
+def test_the_ones_that_dont_turn_the_previous_set_round() -> None:
+    answers = _ask("Which trials exclude atrial fibrillation?", "and the ones that don't?")
+    assert answers[0]["trials"] == ["NCT92100002"]
+    assert answers[1]["trials"] == ["NCT92100001"]
