@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from assistant.models import Citation
 from index.models import Criterion, Fact, Trial
@@ -30,16 +31,22 @@ def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None 
     the line is long). `near` names the label the value belongs to ("Enrollment"): a value written
     right after it ("Enrollment50 (estimated)", "Total Enrollment\n\n60 participants") is quoted with
     its label; otherwise an occurrence after the label is preferred."""
-    found = _record_words(trial, candidates, near)
+    return _quote(trial.text, trial.structured, tuple(c for c in candidates if c), near)
+
+
+# Matching quotes the same registry condition of every trial for every vignette: each (record text,
+# candidates) is searched once per process (the text is the trial's own string, not a copy).
+@lru_cache(maxsize=100_000)
+def _quote(text: str, structured: bool, candidates: tuple[str, ...], near: str | None) -> str | None:
+    found = _record_words(text, candidates, near)
     if found is None:
         return None
     quote, candidate = found
-    return as_written(quote, candidate) if trial.structured else quote
+    return as_written(quote, candidate) if structured else quote
 
 
-def _record_words(trial: Trial, candidates: Iterable[str | None], near: str | None) -> tuple[str, str] | None:
+def _record_words(text: str, candidates: Iterable[str | None], near: str | None) -> tuple[str, str] | None:
     """The quote around the first candidate the record holds, and that candidate."""
-    text = trial.text
     for candidate in candidates:
         if not candidate or not candidate.strip():
             continue

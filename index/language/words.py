@@ -118,6 +118,7 @@ def _healthy() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(map(str, _data()["healthy"])) + r")\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=200_000)  # every trial's inclusions, for every vignette
 def asks_for_healthy(text: str) -> re.Match[str] | None:
     """Where `text` asks for people without illness ("Healthy adults"), if it does (words.yaml)."""
     return _healthy().search(text)
