@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
 from assistant.models import Citation
 from assistant.quantities import LAB_NAMES, kind_name
+from index.facts.kinds import registry, spec
 from index.language.words import people
 from index.models import Criterion, Fact, FactKind, Trial
 from index.readers.dose import dose_phrases
@@ -58,14 +59,15 @@ def _cite(
 
 def describe_fact(fact: Fact) -> str:
     """A short reading of a fact: 'ECOG 0-2', 'platelets < 75 x10^9/L (exclusion)', 'rhTPO within 14 days'."""
-    name = kind_name(fact.kind)
+    kind = spec(fact.kind)  # how the kind is shown: its module in index/facts/kinds/
+    name = kind.display
     unit = f" {fact.unit}" if fact.unit and fact.unit not in ("years",) else ""
-    if fact.kind in (FactKind.ECOG, FactKind.AGE) and (fact.low is not None or fact.high is not None):
+    if kind.shown_as == "range" and (fact.low is not None or fact.high is not None):
         low = f"{fact.low:g}" if fact.low is not None else "any"
         high = f"{fact.high:g}" if fact.high is not None else "no upper limit"
         body = f"{name} {low}-{high}" if fact.high is not None else f"{name} ≥ {low}"
-        return f"{body}{' years' if fact.kind == FactKind.AGE else ''} allowed"
-    if fact.kind in (FactKind.WASHOUT, FactKind.PLATELET_TRANSFUSION):
+        return f"{body}{' years' if kind.unit == 'years' else ''} allowed"
+    if kind.shown_as == "window":
         what = fact.term or name
         window = f" within {fact.days:g} days" if fact.days is not None else ""
         anchor = f" before {fact.anchor}" if fact.anchor else ""
@@ -76,7 +78,7 @@ def describe_fact(fact: Fact) -> str:
     return f"{fact.term or name} ({fact.source})"
 
 
-def _facts(kinds: Iterable[FactKind], fallback: str | None, label: str) -> Extractor:
+def _facts(kinds: Iterable[str], fallback: str | None, label: str) -> Extractor:
     """Facts of these kinds, one line per criterion; criteria matching `fallback` when no fact does."""
     kinds = list(kinds)
 
@@ -441,16 +443,20 @@ def _criteria(trial: Trial) -> AttributeResult:
     return result
 
 
-def _lab(kind: FactKind) -> Extractor:
-    return _facts([kind], r"\b(?:" + LAB_NAMES[kind] + r")\b", kind.value.replace("_", "/") + " threshold")
+def _answered_by(key: str) -> list[str]:
+    """The fact kinds whose module names `key` as the attribute that shows them."""
+    return [name for name, kind in registry().items() if kind.attribute == key]
 
 
-_ORGAN = [
-    FactKind.CREATININE,
-    FactKind.CREATININE_CLEARANCE,
-    FactKind.EGFR,
-    FactKind.ALT_AST,
-    FactKind.BILIRUBIN,
+def _lab_attribute(kind: str) -> Attribute:
+    """The threshold attribute of a lab kind whose module gives it one ("lab:platelets")."""
+    names = r"\b(?:" + LAB_NAMES[kind] + r")\b"
+    label = f"{kind_name(kind)} threshold"
+    return Attribute(key=f"lab:{kind}", label=label, trigger=names, extract=_facts([kind], names, label))
+
+
+_LAB_ATTRIBUTES = [
+    _lab_attribute(name) for name, kind in registry().items() if kind.attribute == f"lab:{name}"
 ]
 
 ATTRIBUTES: list[Attribute] = [
@@ -478,7 +484,7 @@ ATTRIBUTES: list[Attribute] = [
         key="ecog",
         label="ECOG",
         trigger=r"\becog\b|\bperformance status\b",
-        extract=_facts([FactKind.ECOG, FactKind.KARNOFSKY], r"\becog\b|performance status|karnofsky", "ECOG"),
+        extract=_facts(_answered_by("ecog"), r"\becog\b|performance status|karnofsky", "ECOG"),
     ),
     Attribute(
         key="dose",
@@ -565,7 +571,7 @@ ATTRIBUTES: list[Attribute] = [
         r"|\bprevious (?:treatments?|therap(?:y|ies))\b"
         r"|\bwindows?\b",
         extract=_facts(
-            [FactKind.WASHOUT, FactKind.PLATELET_TRANSFUSION],
+            [*_answered_by("washout"), *_answered_by("transfusion")],
             r"\bwithin\b[^.;]*\b(?:days?|weeks?|months?)\b|\b(?:days?|weeks?|months?)\b[^.;]*\b(?:before|prior)\b",
             "washout windows",
         ),
@@ -574,7 +580,7 @@ ATTRIBUTES: list[Attribute] = [
         key="transfusion",
         label="platelet transfusion",
         trigger=r"\btransfusions?\b",
-        extract=_facts([FactKind.PLATELET_TRANSFUSION], r"transfusion", "platelet transfusion"),
+        extract=_facts(_answered_by("transfusion"), r"transfusion", "platelet transfusion"),
     ),
     Attribute(
         key="organ_function",
@@ -582,7 +588,7 @@ ATTRIBUTES: list[Attribute] = [
         trigger=r"\borgan[- ]function|\brenal\b|\bkidney\b|\bliver\b|\bhepatic\b|\bcreatinine\b|\bbilirubin\b"
         r"|\btransaminases?\b|\balt\b|\bast\b|\bulns?\b",
         extract=_facts(
-            _ORGAN,
+            _answered_by("organ_function"),
             r"\b(?:renal|kidney|liver|hepatic|creatinine|bilirubin|ALT|AST|ULN|eGFR|organ)\b",
             "organ-function limits",
         ),
@@ -591,7 +597,7 @@ ATTRIBUTES: list[Attribute] = [
         key="life_expectancy",
         label="life expectancy",
         trigger=r"\blife expectancy\b|\bexpected survival\b|\bsurvival\b",
-        extract=_facts([FactKind.LIFE_EXPECTANCY], r"life expectancy|survival", "life expectancy"),
+        extract=_facts(_answered_by("life_expectancy"), r"life expectancy|survival", "life expectancy"),
     ),
     Attribute(
         key="sites",
@@ -661,16 +667,7 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="title", label="title", trigger=r"\btitle\b|\bwhat is it called\b|\bname of\b", extract=_title
     ),
-    *[
-        Attribute(
-            key=f"lab:{kind.value}",
-            label=f"{kind.value.replace('_', '/')} threshold",
-            trigger=r"\b(?:" + LAB_NAMES[kind] + r")\b",
-            extract=_lab(kind),
-        )
-        for kind in LAB_NAMES
-        if kind not in (FactKind.LIFE_EXPECTANCY, FactKind.KARNOFSKY, *_ORGAN)
-    ],
+    *_LAB_ATTRIBUTES,
 ]
 BY_KEY = {a.key: a for a in ATTRIBUTES}
 
@@ -691,7 +688,7 @@ def attributes_in(question: str) -> list[str]:
 # 24 weeks", "plt counts" by "platelet count", "phone" by a number to call in the summary): their
 # words stay in what is asked of the record.
 _SAID_IN_RECORD = frozenset({"duration", "transfusion", "organ_function", "life_expectancy", "contacts"}) | {
-    f"lab:{kind.value}" for kind in LAB_NAMES
+    a.key for a in _LAB_ATTRIBUTES
 }
 
 

@@ -63,7 +63,7 @@ def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
     fact was taken from it."""
     if test.mode != "accepts":
         return None  # "requires platelets < 50": rules out by what the limits imply; not settled here
-    kind = facts.c.kind == test.kind.value
+    kind = facts.c.kind == test.kind
     general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")
     range_refuses = or_(
         and_(facts.c.low.is_not(None), facts.c.low > test.value),
@@ -72,7 +72,7 @@ def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
     # A comparator limit is compared with the value converted to the limit's own unit, once for each
     # unit the limits are written in (as evaluate.fact_allows converts it).
     comparator_refuses = []
-    for unit in store.units_of(test.kind.value):
+    for unit in store.units_of(test.kind):
         converted = convert(Quantity(value=test.value, unit=test.unit), unit, test.kind)
         if converted is not None:
             same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit

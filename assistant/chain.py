@@ -33,10 +33,11 @@ from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
 from index.fact_store import FactStore
+from index.facts.kinds import spec
 from index.language.canonical import in_canonical_words
 from index.language.vocabulary import find_terms
 from index.language.words import stem, stems
-from index.models import FactKind, Trial
+from index.models import Trial
 from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
@@ -419,9 +420,7 @@ _FIELD_ATTRIBUTE = {
 # Attributes that a parsed test already answers (a phase filter answers "phase", a platelet value
 # answers the platelet threshold) are not repeated.
 def _attribute_keys(query: Query) -> list[str]:
-    covered = {f"lab:{t.kind.value}" for t in query.numeric if t.kind not in (FactKind.ECOG, FactKind.AGE)}
-    covered |= {"ecog" for t in query.numeric if t.kind == FactKind.ECOG}
-    covered |= {"age" for t in query.numeric if t.kind == FactKind.AGE}
+    covered = {spec(t.kind).attribute for t in query.numeric}
     covered |= {_FIELD_ATTRIBUTE.get(f.field, f.field) for f in query.fields}
     return [k for k in query.attributes if k not in covered]
 

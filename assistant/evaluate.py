@@ -30,6 +30,7 @@ from assistant.quantities import (
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
+from index.facts.kinds import spec
 from index.language.registry import values_named
 from index.language.units import analyte
 from index.language.vocabulary import concept_is_treatment, concept_matches, drug_matches
@@ -185,29 +186,26 @@ def _umbrella_limit(organ: str) -> re.Pattern[str]:
     )
 
 
-# Labs an umbrella "liver function" / "renal function" limit covers, by how records name the organ.
-_LIVER_FUNCTION, _KIDNEY_FUNCTION = _umbrella_limit(r"liver|hepatic"), _umbrella_limit(r"kidney|renal")
-_ORGAN_OF_LAB: dict[FactKind, re.Pattern[str]] = {
-    FactKind.ALT_AST: _LIVER_FUNCTION,
-    FactKind.BILIRUBIN: _LIVER_FUNCTION,
-    FactKind.CREATININE: _KIDNEY_FUNCTION,
-}
+# An umbrella "liver function" / "renal function" limit, by how records name the organ; which labs it
+# covers is each kind's `organ` (index/facts/kinds/).
+_ORGAN_FUNCTION = {"liver": _umbrella_limit(r"liver|hepatic"), "kidney": _umbrella_limit(r"kidney|renal")}
 
 
-def _standing_in_facts(trial: Trial, kind: FactKind) -> list[Fact]:
+def _standing_in_facts(trial: Trial, kind: str) -> list[Fact]:
     """Limits of an analyte the language core says decides for `kind` when the record sets none of
     its own (a creatinine clearance against an "eGFR (Cockcroft-Gault) <= 60" exclusion)."""
     described = analyte(kind)
     return [f for other in (described.stands_for if described else ()) for f in trial.facts_of(other)]
 
 
-def _organ_function_facts(trial: Trial, kind: FactKind) -> list[Fact]:
+def _organ_function_facts(trial: Trial, kind: str) -> list[Fact]:
     """A record with no limit of its own for a lab can still bound it through its organ's function
     tests as a whole: "Liver and kidney function < 1.5 x upper limit of normal" bounds ALT/AST at
     1.5 x ULN. Read from the criterion's own words, only for limits written relative to the ULN."""
-    umbrella = _ORGAN_OF_LAB.get(kind)
-    if umbrella is None:
+    organ = spec(kind).organ
+    if organ is None:
         return []
+    umbrella = _ORGAN_FUNCTION[organ]
     facts: list[Fact] = []
     for criterion in trial.criteria:
         match = umbrella.search(criterion.text)

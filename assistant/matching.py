@@ -14,7 +14,7 @@ from assistant.condition_studied import describe, glossary, studied_condition_ch
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
 from assistant.models import Citation, CriterionCheck, Status, Verdict
-from assistant.quantities import to_days
+from assistant.quantities import kind_name, to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
 from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
 from index.facts.conditions import negated_after
@@ -204,7 +204,7 @@ def patient_tests(patient: PatientProfile) -> list[tuple[str, NumericTest]]:
         )
     for kind, quantity in patient.labs.items():
         unit = f" {quantity.unit}" if quantity.unit else ""
-        name = kind.value.replace("_", "/")
+        name = kind_name(kind)
         tests.append(
             (
                 name,

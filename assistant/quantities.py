@@ -10,9 +10,9 @@ import re
 
 from pydantic import BaseModel
 
+from index.facts.kinds import registry, spec
 from index.language import units
 from index.language.units import analytes, display_family, family_of, to_canonical, unit_families
-from index.models import FactKind
 
 NUMBER = r"(\d+(?:[.,]\d+)*)"
 
@@ -50,7 +50,9 @@ _COMPARATOR_OF = dict(_COMPARATOR_WORDS)
 
 # Lab names come from the language core, the same names the fact extractor reads in records. eGFR
 # is only a lab when a number follows (EGFR is also a gene): understand.py checks that.
-LAB_NAMES: dict[FactKind, str] = {a.kind: a.pattern for a in analytes() if a.kind is not None}
+LAB_NAMES: dict[str, str] = {
+    a.kind: a.pattern for a in analytes() if a.kind is not None and a.kind in registry()
+}
 
 _UNIT = (
     r"(?:" + "|".join(f.regex.pattern for f in unit_families()) + r"|x?\s*uln"
@@ -79,13 +81,15 @@ def comparator_of(word: str | None) -> str | None:
     return _COMPARATOR_OF.get(word.strip().lower())
 
 
-def normalise(kind: FactKind, value: float, unit: str | None) -> Quantity:
+def normalise(kind: str, value: float, unit: str | None) -> Quantity:
     """Bring a question's value to the unit the index stores for that fact kind, with the same rules
-    the fact extractor uses (index/language/units.py)."""
-    if kind == FactKind.LIFE_EXPECTANCY:
+    the fact extractor uses (index/language/units.py); a kind compared in days or on a scale of its
+    own says so in its module (index/facts/kinds/)."""
+    fixed = spec(kind).unit
+    if fixed == "days":
         return Quantity(value=to_days(value, unit or "") or value, unit="days")
-    if kind == FactKind.KARNOFSKY:
-        return Quantity(value=value, unit="%")
+    if fixed is not None:
+        return Quantity(value=value, unit=fixed)
     amount = to_canonical(kind, value, family_of(unit))
     if amount is None:
         return Quantity(value=value, unit=unit)
@@ -108,7 +112,7 @@ def to_days(value: float, unit: str) -> float | None:
     return value * factor if factor is not None else None
 
 
-def convert(quantity: Quantity, unit: str | None, kind: FactKind | None = None) -> float | None:
+def convert(quantity: Quantity, unit: str | None, kind: str | None = None) -> float | None:
     """The quantity's value in `unit`, or None when the two units cannot be compared. Lab units go
     through the language core (pint, with the analyte's molar mass for mg/dL <-> µmol/L)."""
     if unit is None or quantity.unit is None or quantity.unit.lower() == unit.lower():
@@ -133,18 +137,6 @@ def compare(value: float, comparator: str, bound: float) -> bool:
     }[comparator]
 
 
-# How an answer names each kind of fact ("no ECOG criterion", not the enum's "ecog").
-_KIND_NAMES: dict[FactKind, str] = {
-    FactKind.ECOG: "ECOG",
-    FactKind.KARNOFSKY: "Karnofsky",
-    FactKind.CREATININE_CLEARANCE: "creatinine clearance",
-    FactKind.EGFR: "eGFR",
-    FactKind.ALT_AST: "ALT/AST",
-    FactKind.LIFE_EXPECTANCY: "life expectancy",
-    FactKind.PLATELET_TRANSFUSION: "platelet transfusion",
-}
-
-
-def kind_name(kind: FactKind) -> str:
-    """The display name of a fact kind: 'ECOG', 'ALT/AST', 'platelets'."""
-    return _KIND_NAMES.get(kind, kind.value.replace("_", " "))
+def kind_name(kind: str) -> str:
+    """How an answer names a fact kind: 'ECOG', 'ALT/AST', 'platelets' (its module's `display`)."""
+    return spec(kind).display

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import CANNOT_ANSWER
 from assistant.quantities import Quantity
-from index.models import Comparator, FactKind
+from index.models import Comparator
 
 
 class QuestionKind(StrEnum):
@@ -31,7 +31,7 @@ class NumericTest(_Model):
     `comparator`, some patient beyond it: "children under 12")? `requires`: does the trial demand
     `comparator value` (e.g. platelets below 50)?"""
 
-    kind: FactKind
+    kind: str  # a fact kind (index/facts/kinds/)
     mode: Literal["accepts", "requires"]
     value: float
     comparator: Comparator | None = None
@@ -131,7 +131,7 @@ class PatientProfile(_Model):
     age: float | None = None
     sex: Literal["FEMALE", "MALE"] | None = None
     ecog: int | None = None
-    labs: dict[FactKind, Quantity] = Field(default_factory=dict)
+    labs: dict[str, Quantity] = Field(default_factory=dict)
     conditions: list[str] = Field(default_factory=list)
     prior_treatments: list[PriorTreatment] = Field(default_factory=list)
     circumstances: list[str] = Field(default_factory=list)  # as NumericTest.circumstances

@@ -938,10 +938,10 @@ _TODAYS_VALUE = re.compile(
 )
 
 
-def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None]]:
+def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
     """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind: the
     last one written ("ANC 0.9 -> filgrastim, repeat ANC 1.6" is 1.6 now)."""
-    found: list[tuple[FactKind, float, str | None, str | None]] = []
+    found: list[tuple[str, float, str | None, str | None]] = []
     taken: list[tuple[int, int]] = []
     for kind, names in LAB_NAMES.items():
         pattern = re.compile(
@@ -949,7 +949,7 @@ def _lab_values(text: str) -> list[tuple[FactKind, float, str | None, str | None
             r"(" + COMPARATOR_PATTERN + r")?\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?",
             re.IGNORECASE,
         )
-        latest: tuple[FactKind, float, str | None, str | None] | None = None
+        latest: tuple[str, float, str | None, str | None] | None = None
         for match in pattern.finditer(text):
             span = match.span()
             if any(s <= span[0] < e for s, e in taken):
@@ -1526,8 +1526,8 @@ _COUNT_KINDS = (
 )
 
 
-def _normal_labs(text: str) -> dict[FactKind, Quantity]:
-    labs: dict[FactKind, Quantity] = {}
+def _normal_labs(text: str) -> dict[str, Quantity]:
+    labs: dict[str, Quantity] = {}
     for match in _NORMAL_LABS.finditer(text):
         for pattern, kinds in _NORMAL_KINDS:
             if re.search(pattern, match.group("what"), re.IGNORECASE):
@@ -1541,7 +1541,7 @@ def _normal_labs(text: str) -> dict[FactKind, Quantity]:
     return labs
 
 
-def _conditions_ruled_out_by_labs(labs: dict[FactKind, Quantity], stated: set[str]) -> list[ConceptState]:
+def _conditions_ruled_out_by_labs(labs: dict[str, Quantity], stated: set[str]) -> list[ConceptState]:
     """A count at or above its normal lower limit says the patient does not have the condition a low
     one is called ("plt 210" or "plts normal": no thrombocytopenia), unless the description says it."""
     absent = []

@@ -4,7 +4,8 @@ TrialsError
 ├── ReadError          a file could not be turned into a Trial (unreadable, empty, bad format)
 ├── IndexStoreError    the store (local Chroma or server) failed or is unreachable
 │   └── IndexBusyError another process holds the index lock
-└── QuestionError      a question that cannot be taken (empty, too long)
+├── QuestionError      a question that cannot be taken (empty, too long)
+└── ConfigurationError the program's own declarations disagree (a fact kind module, its vocabulary)
 """
 
 from __future__ import annotations
@@ -30,4 +31,8 @@ class IndexBusyError(IndexStoreError):
 
 
 class QuestionError(TrialsError):
+    pass
+
+
+class ConfigurationError(TrialsError):
     pass

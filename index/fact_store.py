@@ -244,7 +244,7 @@ def trial_rows(trial: Trial) -> tuple[dict[str, Any], list[dict[str, Any]], list
         {
             "nct_id": trial.nct_id,
             "position": position,
-            "kind": fact.kind.value,
+            "kind": fact.kind,
             "source": fact.source,
             "criterion_number": fact.criterion_number,
             "comparator": fact.comparator,

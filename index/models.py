@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 Section = Literal["inclusion", "exclusion"]
 FactSource = Literal["inclusion", "exclusion", "structured"]
@@ -81,6 +81,9 @@ class Criterion(_Record):
 
 
 class FactKind(StrEnum):
+    """Names of the built-in fact kinds, for code that refers to one by name. What a kind is lives in
+    its module in index/facts/kinds/ (the registry); a kind added there needs no entry here."""
+
     ECOG = "ecog"
     KARNOFSKY = "karnofsky"
     AGE = "age"
@@ -99,6 +102,12 @@ class FactKind(StrEnum):
     CONDITION = "condition"  # a named condition / biomarker the criterion requires or excludes
 
 
+def _registered_kind(name: str) -> str:
+    from index.facts.kinds import known  # here: the kind modules import this module's records
+
+    return known(name)
+
+
 class Fact(_Record):
     """A typed reading of one criterion (or structured field), with the verbatim text it came from.
 
@@ -107,7 +116,7 @@ class Fact(_Record):
     gives what a patient must satisfy.
     """
 
-    kind: FactKind
+    kind: Annotated[str, AfterValidator(_registered_kind)]  # a name in index/facts/kinds/
     source: FactSource
     criterion_number: int | None = None
     quote: str  # verbatim text of the criterion or field the fact was read from
@@ -183,7 +192,7 @@ class Trial(_Record):
     text: str  # the full record text; every citation quote must occur in it
     # `facts` grouped by kind, with the list they were grouped from: matching asks each trial for
     # several kinds per question, and a copy with other facts (model_copy) must not reuse them.
-    _facts_by_kind: tuple[list[Fact], dict[FactKind, list[Fact]]] | None = PrivateAttr(default=None)
+    _facts_by_kind: tuple[list[Fact], dict[str, list[Fact]]] | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         """Equal records: the same fields (not the same caches, which pydantic would also compare)."""
@@ -223,12 +232,12 @@ class Trial(_Record):
     def patient_criteria(self) -> list[Criterion]:
         return [c for c in self.criteria if c.about is None]
 
-    def facts_of(self, kind: FactKind) -> list[Fact]:
+    def facts_of(self, kind: str) -> list[Fact]:
         # not through BaseModel.__getattr__ (hot); pydantic always sets the dict for a model with
         # private attributes, its annotation says Optional for models without
         grouped = self.__pydantic_private__["_facts_by_kind"]  # type: ignore[index]
         if grouped is None or grouped[0] is not self.facts:
-            by_kind: dict[FactKind, list[Fact]] = {}
+            by_kind: dict[str, list[Fact]] = {}
             for fact in self.facts:
                 by_kind.setdefault(fact.kind, []).append(fact)
             grouped = self._facts_by_kind = (self.facts, by_kind)

@@ -239,8 +239,11 @@ class Settings(BaseSettings):
 
     def index_fingerprint(self) -> str:
         """Hash of everything that shapes stored chunks and vectors."""
+        from index.facts.kinds import versions  # here: it loads every extractor
+
         shaping = {
             "extraction": extraction_version(),
+            "fact_kinds": versions(),
             "model": self.embedding_model,
             "max_chunk_chars": self.max_chunk_chars,
         }

@@ -240,7 +240,7 @@ def test_cli_all_and_limit_exclude_each_other(capsys: pytest.CaptureFixture[str]
 
 def test_fixture_records_read_as_written(trials: list[Trial]) -> None:
     """The expectations above rest on these readings of the hand-written records."""
-    ecog = {t.nct_id: [(f.low, f.high) for f in t.facts if f.kind.value == "ecog"] for t in trials}
+    ecog = {t.nct_id: [(f.low, f.high) for f in t.facts if f.kind == "ecog"] for t in trials}
     assert all(ecog[n] == [(0, 2)] for n in ACCEPTING) and all(ecog[n] == [(0, 1)] for n in REFUSING)
 
 

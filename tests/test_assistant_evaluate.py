@@ -86,7 +86,7 @@ def test_requires_direction_for_a_lower_bound() -> None:
 def test_conditional_limit_is_unknown_not_excluded() -> None:
     patient = PatientProfile(ecog=1, labs={FactKind.ALT_AST: Quantity(value=6, unit="ULN")})
     verdict, _ = check_trial(TRIAL, patient)
-    alt = next(c for c in verdict.checks if c.criterion == "alt/ast")
+    alt = next(c for c in verdict.checks if c.criterion == "ALT/AST")
     assert alt.status == "unknown"  # only applies "in patients with liver metastases"
     assert verdict.verdict == "needs checking"
 

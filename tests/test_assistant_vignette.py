@@ -59,7 +59,7 @@ def test_shorthand_age_sex_and_normal_labs() -> None:
     patient = query.patient
     assert patient is not None
     assert (patient.age, patient.sex) == (71.0, "MALE")
-    assert {k.value: q.value for k, q in patient.labs.items() if q.unit == "ULN"} == {
+    assert {k: q.value for k, q in patient.labs.items() if q.unit == "ULN"} == {
         "alt_ast": 1.0,
         "bilirubin": 1.0,
         "creatinine": 1.0,

@@ -120,7 +120,7 @@ def ask(**tests: Any) -> Query:
 
 
 def accepts(kind: FactKind, value: float, unit: str | None = None) -> NumericTest:
-    return NumericTest(kind=kind, mode="accepts", value=value, unit=unit, label=f"{kind.value} {value}")
+    return NumericTest(kind=kind, mode="accepts", value=value, unit=unit, label=f"{kind} {value}")
 
 
 def test_a_range_or_a_limit_that_refuses_the_value_rules_a_trial_out(reader: RecordsReader) -> None:

@@ -42,7 +42,7 @@ def seed_trial(seeds_dir: Path, nct_id: str) -> Trial:
 
 def describe(fact: Fact) -> str:
     """A compact, readable form of a fact for comparing with hand-written expectations."""
-    parts = [fact.kind.value]
+    parts = [fact.kind]
     if fact.term:
         parts.append(fact.term)
     if fact.comparator:
@@ -542,7 +542,7 @@ def test_sweep_over_the_1000_real_xml_records(ctgov_dir: Path) -> None:
             enriched = enrich(trial)
             for fact in enriched.facts:
                 assert fact.quote in trial.text, (trial.nct_id, fact.quote)
-                kinds[fact.kind.value] += 1
+                kinds[fact.kind] += 1
             if re.search(r"\bECOG\b", trial.criteria_text or ""):
                 ecog_mentioned += 1
                 ecog_found += any(f.kind == FactKind.ECOG for f in enriched.facts)

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from markdown_it import MarkdownIt
 
 from assistant.models import Answer, Citation, CriterionCheck, Verdict
-from index.models import Fact, FactKind, Trial
+from index.facts.kinds import registry, spec
+from index.models import Fact, Trial
 
 CTGOV_STUDY_URL = "https://clinicaltrials.gov/study/{nct_id}"
 CITATION_MARKER = re.compile(r"\[(NCT\d{8})\]")
@@ -32,22 +33,6 @@ _MARKDOWN = MarkdownIt("commonmark", {"html": False}).disable(
 
 # Facts shown on a trial card, in display order, with their clinical labels. The first group is
 # always visible; organ-function and other limits sit behind a <details>.
-_KEY_FACT_LABELS: dict[FactKind, str] = {
-    FactKind.ECOG: "ECOG",
-    FactKind.KARNOFSKY: "Karnofsky",
-    FactKind.PLATELETS: "Platelets",
-    FactKind.NEUTROPHILS: "ANC",
-    FactKind.HEMOGLOBIN: "Haemoglobin",
-}
-_OTHER_FACT_LABELS: dict[FactKind, str] = {
-    FactKind.CREATININE: "Creatinine",
-    FactKind.CREATININE_CLEARANCE: "CrCl",
-    FactKind.EGFR: "eGFR",
-    FactKind.ALT_AST: "ALT/AST",
-    FactKind.BILIRUBIN: "Bilirubin",
-    FactKind.LIFE_EXPECTANCY: "Life expectancy",
-}
-_FACT_LABELS = {**_KEY_FACT_LABELS, **_OTHER_FACT_LABELS}
 _COMPARATOR_SIGNS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "=", "!=": "≠"}
 
 
@@ -175,12 +160,12 @@ def answer_plain_text(answer: Answer) -> str:
 
 def describe_fact(fact: Fact) -> str:
     """A short clinical reading of a fact: "ECOG 0–2", "Platelets < 75 x10^9/L (exclusion)"."""
-    label = _FACT_LABELS.get(fact.kind, fact.kind.value.replace("_", " "))
+    label = spec(fact.kind).card_name
     if fact.low is not None or fact.high is not None:
         low = "" if fact.low is None else f"{fact.low:g}"
         high = "" if fact.high is None else f"{fact.high:g}"
         bound = f"{low}–{high}" if low and high else (f"≥ {low}" if low else f"≤ {high}")
-        value = f"{bound} {fact.unit}" if fact.unit and fact.kind != FactKind.ECOG else bound
+        value = f"{bound} {fact.unit}" if fact.unit else bound
     elif fact.comparator is not None and fact.value is not None:
         sign = _COMPARATOR_SIGNS.get(fact.required_comparator() or fact.comparator, fact.comparator)
         value = f"{sign} {fact.value:g}{' ' + fact.unit if fact.unit else ''}"
@@ -214,11 +199,12 @@ def _enrolment(trial: Trial) -> str | None:
     return f"{trial.enrollment}{kind}"
 
 
-def _fact_list(trial: Trial, labels: dict[FactKind, str]) -> tuple[str, int]:
-    """List items for the trial's facts of these kinds (what the patient must meet), each with
-    the criterion it was read from on hover; and how many there are."""
-    order = list(labels)
-    facts = sorted((f for f in trial.facts if f.kind in labels), key=lambda f: order.index(f.kind))
+def _fact_list(trial: Trial, card: str) -> tuple[str, int]:
+    """List items for the trial's facts of the kinds a card lists in `card` ("key", "more": each
+    kind's module says), what the patient must meet, each with the criterion it was read from on
+    hover; and how many there are."""
+    order = [name for name, kind in registry().items() if kind.card == card]
+    facts = sorted((f for f in trial.facts if f.kind in order), key=lambda f: order.index(f.kind))
     items = "".join(
         f'<li title="{escape(f"{f.source.capitalize()}: {f.quote}")}">{escape(describe_fact(f))}</li>'
         for f in facts
@@ -228,8 +214,8 @@ def _fact_list(trial: Trial, labels: dict[FactKind, str]) -> tuple[str, int]:
 
 def render_trial_card(trial: Trial) -> str:
     """One card: what a clinician scans first; every fact shows its source criterion on hover."""
-    key_items, _ = _fact_list(trial, _KEY_FACT_LABELS)
-    other_items, others = _fact_list(trial, _OTHER_FACT_LABELS)
+    key_items, _ = _fact_list(trial, "key")
+    other_items, others = _fact_list(trial, "more")
     key_facts = f'<ul class="facts">{key_items}</ul>' if key_items else ""
     other_facts = (
         f"<details><summary>Organ function and other limits ({others})</summary>"

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from assistant.quantities import (
     COMPARATOR_PATTERN,
@@ -35,21 +35,23 @@ from assistant.quantities import (
     parse_number,
 )
 from assistant.query import NumericTest, PatientProfile, Query, QuestionKind
+from index.facts.kinds import registry, spec
 from index.language.units import analytes, family_of, family_of_match, unit_pattern
 from index.models import FactKind
 
-ValueKind = Literal[
-    "ecog",
-    "karnofsky",
-    "age",
-    "platelets",
-    "neutrophils",
-    "hemoglobin",
-    "creatinine",
-    "creatinine_clearance",
-    "egfr",
-    "alt_ast",
-    "bilirubin",
+# The kinds a patient has a number of (index/facts/kinds/: labs, scores, age), offered to the model
+# by name and checked on the way back.
+_VALUE_KINDS = [name for name, kind in registry().items() if kind.reads_a_value]
+
+
+def _value_kind(name: str) -> str:
+    if name not in _VALUE_KINDS:
+        raise ValueError(f"{name!r} is not one of {', '.join(_VALUE_KINDS)}")
+    return name
+
+
+ValueKind = Annotated[
+    str, AfterValidator(_value_kind), WithJsonSchema({"type": "string", "enum": _VALUE_KINDS})
 ]
 
 
@@ -142,21 +144,13 @@ def _context(text: str, start: int) -> str:
 
 # ---- the resolver ----
 
-_NAMES: dict[FactKind, str] = {kind: pattern for kind, pattern in LAB_NAMES.items()} | {
-    FactKind.ECOG: r"ecog|performance status|ps|zubrod",
-    FactKind.KARNOFSKY: r"karnofsky|kps",
-    FactKind.AGE: r"\b(?:years?|yrs?|yo|y/?o|aged?|old)\b|-year",
-}
-_RANGES: dict[FactKind, tuple[float, float]] = {
-    FactKind.ECOG: (0, 5),
-    FactKind.KARNOFSKY: (0, 100),
-    FactKind.AGE: (0, 120),
-}
-_SCALE_UNITS = {FactKind.AGE: "years", FactKind.KARNOFSKY: "%"}  # as the rules' tests carry them
+# How each kind is named next to its value: a lab by its analytes.yaml names, a score or age by its module.
+_NAMES: dict[str, str] = {name: LAB_NAMES.get(name) or kind.names or "" for name, kind in registry().items()}
+_NAMES = {name: names for name, names in _NAMES.items() if names and name in _VALUE_KINDS}
 _NUDGE = {"<": -1e-6, ">": 1e-6}  # a patient's "plt < 50" is just under 50, as the rules read it
 
 
-def _names(kind: FactKind, text: str) -> bool:
+def _names(kind: str, text: str) -> bool:
     return re.search(rf"(?<![\w-])(?:{_NAMES[kind]})(?![\w])", text, re.IGNORECASE) is not None
 
 
@@ -165,13 +159,14 @@ def _spans(evidence: str, question: str) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(wanted, question, re.IGNORECASE)] if evidence.strip() else []
 
 
-def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[FactKind, Quantity]:
+def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[str, Quantity]:
     """The value as the engine compares it, or InvalidReading saying which check it failed.
 
     The value must be an unread number of the evidence, and what ties it to its kind must sit right
     by it: the name (or comparator) in the few words before it with no other number between, the
     unit right after it. "ECOG 1, plt 45k, 3 cycles" gives platelets 45, never platelets 3."""
-    kind = FactKind(read.kind)
+    kind = read.kind
+    described = spec(kind)
     where = f"{read.kind} {read.value:g}"  # the model's own words are not echoed into the answer's notes
     spans = _spans(read.evidence, question)
     if not spans:
@@ -195,13 +190,13 @@ def check_value(read: ReadValue, question: str, unread: list[Unread]) -> tuple[F
         raise InvalidReading(f"{where}: the unit {read.unit!r} is not written after the value")
     if any(_names(other, lead) for other in _NAMES if other != kind) and not _names(kind, lead):
         raise InvalidReading(f"{where}: the words before the value name another measure")
-    low, high = _RANGES.get(kind, (0, float("inf")))
-    if not low <= read.value <= high or (kind == FactKind.ECOG and read.value != int(read.value)):
+    low, high = described.plausible or (0, float("inf"))
+    if not low <= read.value <= high or (described.whole_numbers and read.value != int(read.value)):
         raise InvalidReading(f"{where}: out of range for {kind_name(kind)}")
-    if kind in _RANGES:
+    if described.plausible is not None:  # a score or an age, named by the words around it
         if not _names(kind, lead + " " + " ".join(tail.split()[:1])):  # "ECOG 1", "68 years old"
             raise InvalidReading(f"{where}: {kind_name(kind)} is not named by the value")
-        return kind, Quantity(value=read.value, unit=_SCALE_UNITS.get(kind))
+        return kind, Quantity(value=read.value, unit=described.unit)
     unit = re.match(rf"\s*(?:{unit_pattern()})", tail, re.IGNORECASE)
     # Without its name, only a unit no other analyte is measured in ties a value to its kind: the
     # model may not choose between platelets and neutrophils for "thrombo 45 x10^9/L".
@@ -273,7 +268,7 @@ def _same_words(name: str, evidence: str) -> bool:
     return bool(name) and name in evidence
 
 
-def _fill(patient: PatientProfile, kind: FactKind, quantity: Quantity) -> tuple[PatientProfile, bool]:
+def _fill(patient: PatientProfile, kind: str, quantity: Quantity) -> tuple[PatientProfile, bool]:
     """The patient with one value added where the rules left it empty (they always win)."""
     if kind == FactKind.AGE:
         return (
@@ -290,7 +285,7 @@ def _fill(patient: PatientProfile, kind: FactKind, quantity: Quantity) -> tuple[
     return patient.model_copy(update={"labs": {**patient.labs, kind: quantity}}), True
 
 
-def _note(read: ReadValue, kind: FactKind, quantity: Quantity) -> str:
+def _note(read: ReadValue, kind: str, quantity: Quantity) -> str:
     unit = f" {quantity.unit}" if quantity.unit and kind != FactKind.AGE else ""
     return (
         f"The chat model read {read.evidence!r} (words the rules did not read) as "

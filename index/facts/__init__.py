@@ -4,7 +4,8 @@ A fact is only produced where the text states it: a criterion of a kind nothing 
 yields no fact (it stays a `Criterion`, searchable as text). Every fact quotes the criterion
 (or structured field) it came from, verbatim.
 
-One module per fact family, each with its own conventions in its docstring: performance
+Which kinds there are, and which extractor reads each, is the registry in index/facts/kinds/ (one
+module per kind). One module per fact family, each with its own conventions in its docstring: performance
 (ECOG/Karnofsky), demographics (age, sex), labs (blood counts and organ function, units
 normalised), windows (life expectancy, washouts, transfusions), conditions. Shared: how records
 write comparisons and numbers (comparators), one criterion being read (reading).
@@ -14,26 +15,13 @@ exclusions (see index/models.py `Fact`).
 
 from __future__ import annotations
 
-from index.facts.conditions import ABSENT, condition_facts
-from index.facts.demographics import age_facts, sex_facts, structured_facts
-from index.facts.labs import lab_facts
-from index.facts.performance import performance_facts
+from index.facts.conditions import ABSENT
+from index.facts.demographics import structured_facts
+from index.facts.kinds import families
 from index.facts.reading import Reading, denied_by_lead_in, heading_of
-from index.facts.windows import life_expectancy_facts, window_facts
 from index.models import Criterion, Fact, Trial
 
 __all__ = ["ABSENT", "criterion_facts", "extract_facts"]
-
-# In the order a criterion's facts are listed.
-_FAMILIES = (
-    performance_facts,
-    age_facts,
-    sex_facts,
-    lab_facts,
-    life_expectancy_facts,
-    window_facts,
-    condition_facts,
-)
 
 
 def extract_facts(trial: Trial) -> list[Fact]:
@@ -55,4 +43,4 @@ def criterion_facts(
     """The facts one criterion states. `parent` gives context to sub-items ("Age:" -> "18 and over");
     `denied`: the item sits in a list whose lead-in denies what it lists ("None of the following:")."""
     reading = Reading(criterion, heading_of(parent), denied)
-    return [fact for family in _FAMILIES for fact in family(reading)]
+    return [fact for family in families() for fact in family(reading)]

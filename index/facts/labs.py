@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.facts.comparators import CMP, NUM, comparator, number
+from index.facts.kinds import spec
 from index.facts.reading import Reading
 from index.language.units import analytes, family_of_match, to_canonical, unit_pattern
 from index.models import Comparator, Fact, FactKind
@@ -41,14 +42,14 @@ def lab_facts(reading: Reading) -> Iterator[Fact]:
 
 @dataclass(frozen=True)
 class _Trigger:
-    kind: FactKind | None  # None: a lab this module does not read (WBC, INR...), so values stop here
+    kind: str | None  # None: a lab this module does not read (WBC, INR...), so values stop here
     start: int
     end: int
 
 
 # Analyte names and units live in the language core (index/language/analytes.yaml), shared with the
 # question reader; where one name starts another the longer comes first there.
-_LAB_NAMES: tuple[tuple[FactKind | None, str], ...] = tuple((a.kind, a.pattern) for a in analytes())
+_LAB_NAMES: tuple[tuple[str | None, str], ...] = tuple((a.kind, a.pattern) for a in analytes())
 _LAB_TRIGGER = re.compile(
     "|".join(f"(?P<t{i}>(?<![\\w-])(?:{p})(?![\\w]))" for i, (_, p) in enumerate(_LAB_NAMES)), re.IGNORECASE
 )
@@ -152,23 +153,13 @@ def _unit_in(written: str | None) -> str | None:
 
 
 # "Adequate organ function as defined by ... a platelet count of 100,000": a limit written with no
-# comparator, under a lead that says the values define what is adequate. Adequate means at least
-# that much of a blood count or a clearance, at most that much of a waste product or liver enzyme.
+# comparator, under a lead that says the values define what is adequate. Each kind's `adequate`
+# (index/facts/kinds/) says which way: at least that much of a count, at most that much of an enzyme.
 _ADEQUATE = re.compile(
     r"\b(?:adequate|sufficient)\b[^.;]{0,60}?\b(?:defined|as follows|following|documented)\b|"
     r"\b(?:adequate|sufficient)\s+[\w\s]{0,40}?function\s*:",
     re.IGNORECASE,
 )
-_ADEQUATE_DIRECTION: dict[FactKind, Comparator] = {
-    FactKind.PLATELETS: ">=",
-    FactKind.NEUTROPHILS: ">=",
-    FactKind.HEMOGLOBIN: ">=",
-    FactKind.CREATININE_CLEARANCE: ">=",
-    FactKind.EGFR: ">=",
-    FactKind.CREATININE: "<=",
-    FactKind.BILIRUBIN: "<=",
-    FactKind.ALT_AST: "<=",
-}
 _WRITTEN_BARE = re.compile(
     rf"\s*(?:counts?|levels?|concentrations?|values?)?\s*(?:of|=|:)\s*{NUM}\s*(?:{_UNIT}|{_PER_LITRE})?",
     re.IGNORECASE,
@@ -180,7 +171,7 @@ def _adequate_values(text: str, triggers: list[_Trigger]) -> Iterator[_Value]:
     if lead is None:
         return
     for trigger in triggers:
-        direction = _ADEQUATE_DIRECTION.get(trigger.kind) if trigger.kind is not None else None
+        direction = spec(trigger.kind).adequate if trigger.kind is not None else None
         m = _WRITTEN_BARE.match(text, trigger.end)
         if direction is None or m is None or trigger.start < lead.start():
             continue
@@ -192,7 +183,7 @@ def _adequate_values(text: str, triggers: list[_Trigger]) -> Iterator[_Value]:
 _NAME_REACH = 90
 
 
-def _lab_of(triggers: list[_Trigger], value: _Value) -> FactKind | None:
+def _lab_of(triggers: list[_Trigger], value: _Value) -> str | None:
     """The lab a value belongs to: the nearest lab named before it, if the unit fits that lab."""
     before = [t for t in triggers if t.end <= value.start and value.start - t.end <= _NAME_REACH]
     if not before:
@@ -203,7 +194,7 @@ def _lab_of(triggers: list[_Trigger], value: _Value) -> FactKind | None:
     return nearest
 
 
-def _normalise(kind: FactKind, value: _Value) -> tuple[float, str]:
+def _normalise(kind: str, value: _Value) -> tuple[float, str]:
     """(value, unit) in the unit `kind` is compared in; a number without a unit is read by its size
     (the rule for each analyte is in index/language/analytes.yaml)."""
     amount = to_canonical(kind, value.number, value.unit)

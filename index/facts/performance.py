@@ -79,15 +79,15 @@ class _Mention:
         return 100 if self.scale in ("Karnofsky", "Lansky") else 5
 
     @property
-    def kind(self) -> FactKind:
+    def kind(self) -> str:
         return FactKind.KARNOFSKY if self.top == 100 else FactKind.ECOG
 
 
 def performance_facts(reading: Reading) -> Iterator[Fact]:
     """One fact per distinct (scale kind, allowed range, exception) the criterion states."""
     text = reading.text
-    seen: set[tuple[FactKind, float, float, str | None]] = set()
-    general: dict[FactKind, tuple[float, float]] = {}  # the first limit of each kind outside exceptions
+    seen: set[tuple[str, float, float, str | None]] = set()
+    general: dict[str, tuple[float, float]] = {}  # the first limit of each kind outside exceptions
     for mention in _mentions(text, reading.heading):
         exception = _exception_kind(text, mention.start)
         section = "inclusion" if exception == "widens" else reading.section

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.models import Criterion, Fact, FactKind, Section
+from index.models import Criterion, Fact, Section
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Reading:
     def section(self) -> Section:
         return self.criterion.section
 
-    def fact(self, kind: FactKind, **fields: object) -> Fact:
+    def fact(self, kind: str, **fields: object) -> Fact:
         """A fact of this criterion, quoting its whole text verbatim for citation."""
         return Fact(
             kind=kind,

@@ -98,7 +98,7 @@ def _window_near(windows: list[_Window], position: int) -> _Window:
     return after[0] if after else max(windows, key=lambda w: w.start)
 
 
-def _window_fact(reading: Reading, kind: FactKind, window: _Window, term: str | None = None) -> Fact:
+def _window_fact(reading: Reading, kind: str, window: _Window, term: str | None = None) -> Fact:
     return reading.fact(
         kind, term=term, days=window.days, anchor=window.anchor, value=window.amount, unit=window.unit
     )

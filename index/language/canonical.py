@@ -14,7 +14,7 @@ from index.language.vocabulary import concept_matches
 @cache
 def _analyte_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     return tuple(
-        (re.compile(rf"(?<![\w-])(?:{a.pattern})(?![\w])", re.IGNORECASE), a.kind.value.replace("_", " "))
+        (re.compile(rf"(?<![\w-])(?:{a.pattern})(?![\w])", re.IGNORECASE), a.kind.replace("_", " "))
         for a in analytes()
         if a.kind is not None
     )

@@ -14,7 +14,6 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from index.language.data import load
-from index.models import FactKind
 
 if TYPE_CHECKING:
     import pint
@@ -33,13 +32,13 @@ class UnitFamily:
 
 @dataclass(frozen=True)
 class Analyte:
-    kind: FactKind | None  # None: recognised only so its values are not given to a neighbour
+    kind: str | None  # None: recognised only so its values are not given to a neighbour
     names: tuple[str, ...]
     units: tuple[str, ...]
     canonical: str | None
     bare_number: tuple[tuple[str, float, str], ...]  # (at_least | below, threshold, unit family)
     molar_mass: str | None
-    stands_for: tuple[FactKind, ...] = ()
+    stands_for: tuple[str, ...] = ()
     low_is: tuple[float, str, str] | None = None  # (below, display unit, the condition it is called)
     normal_from: float | None = None  # in low_is's unit: at or above it, the patient lacks that condition
 
@@ -81,7 +80,7 @@ def unit_families() -> tuple[UnitFamily, ...]:
 def analytes() -> tuple[Analyte, ...]:
     return tuple(
         Analyte(
-            kind=FactKind(a["kind"]) if a.get("kind") else None,
+            kind=a.get("kind") or None,
             names=tuple(a["names"]),
             units=tuple(a.get("units", ())),
             canonical=a.get("canonical"),
@@ -92,7 +91,7 @@ def analytes() -> tuple[Analyte, ...]:
                 if rule_key in rule
             ),
             molar_mass=a.get("molar_mass"),
-            stands_for=tuple(FactKind(k) for k in a.get("stands_for", ())),
+            stands_for=tuple(a.get("stands_for", ())),
             low_is=(
                 (float(a["low_is"]["below"]), str(a["low_is"]["unit"]), str(a["low_is"]["condition"]))
                 if "low_is" in a
@@ -105,7 +104,7 @@ def analytes() -> tuple[Analyte, ...]:
 
 
 @cache
-def analyte(kind: FactKind) -> Analyte | None:
+def analyte(kind: str) -> Analyte | None:
     return next((a for a in analytes() if a.kind == kind), None)
 
 
@@ -141,7 +140,7 @@ def _bare_family(analyte_: Analyte, value: float) -> str | None:
     return None
 
 
-def to_canonical(kind: FactKind, value: float, family: str | None) -> Amount | None:
+def to_canonical(kind: str, value: float, family: str | None) -> Amount | None:
     """`value` written in unit `family` (None: a bare number) in the unit its analyte is compared in.
     None when the unit does not fit the analyte (a platelet count in mL/min)."""
     analyte_ = analyte(kind)
@@ -162,7 +161,7 @@ def to_canonical(kind: FactKind, value: float, family: str | None) -> Amount | N
     return Amount(converted, target.display) if converted is not None else None
 
 
-def convert(value: float, from_family: str, to_family: str, kind: FactKind | None = None) -> float | None:
+def convert(value: float, from_family: str, to_family: str, kind: str | None = None) -> float | None:
     """`value` from one unit family to another through pint; a mass <-> molar conversion uses the
     analyte's molar mass. None when the two cannot be compared."""
     factor = _factor(from_family, to_family, kind)
@@ -170,7 +169,7 @@ def convert(value: float, from_family: str, to_family: str, kind: FactKind | Non
 
 
 @lru_cache(maxsize=4096)
-def _factor(from_family: str, to_family: str, kind: FactKind | None) -> float | None:
+def _factor(from_family: str, to_family: str, kind: str | None) -> float | None:
     """What one unit of `from_family` is in `to_family`, None when they cannot be compared: lab
     units are all proportional (no offsets), so pint is asked once per pair, not once per value
     (a patient matched against 1,000 trials)."""
