@@ -149,8 +149,9 @@ def spec(name: str) -> KindSpec:
 
 
 def known(name: str) -> str:
-    """`name` when it is a registered kind; a clear error naming it otherwise."""
-    spec(name)
+    """`name` when it is a registered kind (a validator: a ValueError naming it otherwise)."""
+    if name not in registry():
+        raise ValueError(f"{name!r} is not a fact kind (index/facts/kinds/)")
     return name
 
 
