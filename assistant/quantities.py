@@ -49,7 +49,7 @@ COMPARATOR_PATTERN = "|".join(re.escape(word) for word, _ in _COMPARATOR_WORDS)
 _COMPARATOR_OF = dict(_COMPARATOR_WORDS)
 
 # Lab names come from the language core, the same names the fact extractor reads in records. eGFR
-# is only a lab when a number follows (EGFR is also a gene): understand.py checks that.
+# is only a lab with its unit written (EGFR is also a gene): analytes.yaml `unit_required`.
 LAB_NAMES: dict[str, str] = {
     a.kind: a.pattern for a in analytes() if a.kind is not None and a.kind in registry()
 }

@@ -938,6 +938,9 @@ _TODAYS_VALUE = re.compile(
 )
 
 
+_UNIT_REQUIRED = {a.kind: a.unit_required for a in analytes() if a.kind is not None}
+
+
 def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
     """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind: the
     last one written ("ANC 0.9 -> filgrastim, repeat ANC 1.6" is 1.6 now)."""
@@ -954,8 +957,8 @@ def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
             span = match.span()
             if any(s <= span[0] < e for s, e in taken):
                 continue
-            if kind == FactKind.EGFR and not match.group(3):
-                continue  # "EGFR 19" is a gene exon, not a filtration rate
+            if not match.group(3) and _UNIT_REQUIRED.get(kind):
+                continue  # "EGFR 19" is a gene exon, not a filtration rate (analytes.yaml)
             taken.append(span)
             comparator = comparator_of(match.group(1))
             trailing = _TRAILING_COMPARATOR.match(text[match.end() :])

@@ -343,9 +343,11 @@ def test_record_text_reaches_the_model_as_data() -> None:
     [
         # an unknown name, a unit only haemoglobin is measured in: the value converts to g/L
         (
-            ReadValue(kind="hemoglobin", value=9, unit="g/dL", evidence="haem 9 g/dL"),
-            (FactKind.HEMOGLOBIN, 90),
+            ReadValue(kind="hemoglobin", value=5.6, unit="mmol/L", evidence="haem 5.6 mmol/L"),
+            (FactKind.HEMOGLOBIN, 90.2),
         ),
+        # g/dL is also albumin's unit: without the name the model may not choose
+        (ReadValue(kind="hemoglobin", value=9, unit="g/dL", evidence="haem 9 g/dL"), None),
         # an unknown name, a unit platelets and neutrophils share: the model may not choose
         (ReadValue(kind="neutrophils", value=45, evidence="thrombo 45 x10^9/L"), None),
         (ReadValue(kind="platelets", value=45, evidence="thrombo 45 x10^9/L"), None),
@@ -358,13 +360,15 @@ def test_record_text_reaches_the_model_as_data() -> None:
 def test_the_resolver_ties_each_value_to_its_kind(
     read: ReadValue, accepted: tuple[FactKind, float] | None
 ) -> None:
-    question = "pt with haem 9 g/dL, thrombo 45 x10^9/L, plt ct 45k"
+    question = "pt with haem 9 g/dL, thrombo 45 x10^9/L, plt ct 45k, haem 5.6 mmol/L"
     unread = [
-        Unread(start=m.start(), context="") for m in re.finditer(r"\d+", question) if m.group() in ("9", "45")
+        Unread(start=m.start(), context="")
+        for m in re.finditer(r"\d+(?:\.\d+)?", question)
+        if m.group() in ("9", "45", "5.6")
     ]
     if accepted is None:
         with pytest.raises(InvalidReading):
             check_value(read, question, unread)
     else:
         kind, quantity = check_value(read, question, unread)
-        assert (kind, quantity.value) == accepted
+        assert (kind, round(quantity.value, 1)) == accepted

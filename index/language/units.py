@@ -41,6 +41,7 @@ class Analyte:
     stands_for: tuple[str, ...] = ()
     low_is: tuple[float, str, str] | None = None  # (below, display unit, the condition it is called)
     normal_from: float | None = None  # in low_is's unit: at or above it, the patient lacks that condition
+    unit_required: bool = False  # a value without a unit is not this analyte's ("EGFR 19" is a gene exon)
 
     @property
     def pattern(self) -> str:
@@ -98,6 +99,7 @@ def analytes() -> tuple[Analyte, ...]:
                 else None
             ),
             normal_from=float(a["low_is"]["normal_from"]) if "normal_from" in a.get("low_is", {}) else None,
+            unit_required=bool(a.get("unit_required", False)),
         )
         for a in _data()["analytes"]
     )
