@@ -40,6 +40,11 @@ def set_conditions(store: FactStore, query: Query) -> list[Select[Any]]:
         *(_field(store, test) for test in query.fields),
         *(_count(store, test) for test in query.counts),
     ]
+    if query.any_of:  # or-ed tests rule out only the trials every one of them rules out
+        if query.terms or query.wants_excluded or not found or any(c is None for c in found):
+            return []
+        every = [trials.c.nct_id.in_(c) for c in found if c is not None]
+        return [select(trials.c.nct_id).where(store.owned(trials), *every)]
     return [condition for condition in found if condition is not None]
 
 
@@ -61,8 +66,10 @@ def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
     without some condition): then one limit refusing the value decides, as evaluate._scenarios gives
     a single scenario. For age, also the registry's age range, which the evaluator reads when no age
     fact was taken from it."""
-    if test.mode != "accepts":
-        return None  # "requires platelets < 50": rules out by what the limits imply; not settled here
+    if test.mode != "accepts" or test.high is not None:
+        # "requires platelets < 50" rules out by what the limits imply, and a span of values ("early
+        # 70s") only where both ends are refused: neither is settled here
+        return None
     kind = facts.c.kind == test.kind
     general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")
     range_refuses = or_(

@@ -50,10 +50,18 @@ def question_phrase(query: Query) -> str:
     }
     accepts = "exclude patients with" if query.wants_excluded else "accept"
     parts = [f"{accepts if t.mode == 'accepts' else 'require'} {t.label}" for t in query.numeric]
-    parts += [f"{'do not ' if t.negated else ''}{verbs[t.mode]} {' or '.join(t.names)}" for t in query.terms]
+    parts += [
+        f"{_negated(verbs[t.mode]) if t.negated else verbs[t.mode]} {' or '.join(t.names)}"
+        for t in query.terms
+    ]
     parts += [f.label if f.label.startswith(_PARTICIPLES) else f"are {f.label}" for f in query.fields]
     parts += [f"have {c.label}" for c in query.counts]
-    return " and ".join(parts) or "are in the index"
+    return (" or " if query.any_of else " and ").join(parts) or "are in the index"
+
+
+def _negated(verb: str) -> str:
+    """'are for or in' -> 'are not for or in'; 'exclude' -> 'do not exclude'."""
+    return verb.replace("are ", "are not ", 1) if verb.startswith("are ") else f"do not {verb}"
 
 
 # ---- set questions ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def evaluate_trial(trial: Trial, query: Query) -> TrialEvaluation:
     return TrialEvaluation(
         nct_id=trial.nct_id,
         title=trial.title,
-        outcome=combine(r.outcome for r in results),
+        outcome=(combine_any if query.any_of else combine)(r.outcome for r in results),
         results=results,
         conflicts=trial.conflicts,
     )
@@ -112,6 +112,14 @@ def combine(outcomes: Iterable[Outcome]) -> Outcome:
     return "not stated" if "not stated" in seen else "match"
 
 
+def combine_any(outcomes: Iterable[Outcome]) -> Outcome:
+    """Any test may hold ("randomised or single-arm"): one 'match' decides; all 'no match' refuse."""
+    seen = set(outcomes)
+    if "match" in seen:
+        return "match"
+    return "no match" if seen == {"no match"} else "not stated"
+
+
 # ---- numbers ---------------------------------------------------------------------------------
 
 
@@ -129,6 +137,8 @@ def fact_allows(fact: Fact, value: float, unit: str | None) -> bool | None:
 
 
 def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
+    if test.high is not None and test.mode == "accepts":
+        return _span_result(trial, test)
     if test.mode == "requires":
         return _requires_result(trial, test)
     facts = trial.facts_of(test.kind) or _standing_in_facts(trial, test.kind)
@@ -171,6 +181,22 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             citations=_cite(trial, facts),
         )
     return TestResult(outcome="not stated", reason=f"no {kind_name(test.kind)} criterion in the record")
+
+
+def _span_result(trial: Trial, test: NumericTest) -> TestResult:
+    """A value known only to lie in a span ("in her early 70s"): what the trial says at both ends,
+    when they agree; otherwise it depends on the exact value."""
+    low, high = (
+        numeric_result(trial, test.model_copy(update={"value": v, "high": None}))
+        for v in (test.value, test.high)
+    )
+    if low.outcome == high.outcome:
+        return low
+    return TestResult(
+        outcome="not stated",
+        reason=f"allows only part of {test.label}: depends on the exact value",
+        citations=list({c.quote: c for c in [*low.citations, *high.citations]}.values()),
+    )
 
 
 def _umbrella_limit(organ: str) -> re.Pattern[str]:

@@ -188,8 +188,9 @@ def patient_tests(patient: PatientProfile) -> list[tuple[str, NumericTest]]:
                     kind=FactKind.AGE,
                     mode="accepts",
                     value=patient.age,
+                    high=patient.age_high,
                     unit="years",
-                    label=f"age {patient.age:g}",
+                    label=f"age {patient.age:g}" + (f"-{patient.age_high:g}" if patient.age_high else ""),
                 ),
             )
         )

@@ -37,6 +37,8 @@ class NumericTest(_Model):
     comparator: Comparator | None = None
     unit: str | None = None
     label: str  # as the answer names it: "ECOG 2", "age 78", "platelets < 50 x10^9/L"
+    # the value is known only to lie in value..high ("in her early 70s"): decided where both ends agree
+    high: float | None = None
     # What the question says about the patient that a conditional limit depends on, in the facts'
     # qualifier wording: "without liver metastases". A circumstance not stated is unknown.
     circumstances: list[str] = Field(default_factory=list)
@@ -129,6 +131,7 @@ class ConceptState(_Model):
 
 class PatientProfile(_Model):
     age: float | None = None
+    age_high: float | None = None  # the age lies in age..age_high ("in her late sixties")
     sex: Literal["FEMALE", "MALE"] | None = None
     ecog: int | None = None
     labs: dict[str, Quantity] = Field(default_factory=dict)
@@ -171,6 +174,8 @@ class Query(_Model):
     wants_excluded: bool = False
     scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
     others_than: list[str] = Field(default_factory=list)  # "any other trial": these are left out
+    # "randomised or single-arm": the tests are or-ed (a trial matches when any does), not and-ed
+    any_of: bool = False
     count_only: bool = False  # "how many trials..."
     aggregate: Literal["sum", "mean"] | None = None  # "the combined enrolment of ...": over the result
     follow_up: bool = False

@@ -54,7 +54,7 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
-from index.language.words import numbers_in_digits, people
+from index.language.words import age_groups, numbers_in_digits, people
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 
@@ -335,7 +335,8 @@ def understand(
     fields = _field_tests(asked, places)
     counts = _count_tests(asked)
     attributes = attributes_in(asked)
-    term_text = _without(asked, filter_spans(asked, places))
+    # the words of a filter or an age span ("in her early 70s") are not also a term
+    term_text = _without(asked, filter_spans(asked, places) + [(g.start, g.end) for g in age_groups(asked)])
     terms = (
         _patient_condition_terms(text)
         or _control_arm_tests(term_text)
@@ -357,6 +358,7 @@ def understand(
         attributes=attributes,
         count_only=bool(_HOW_MANY.search(text)),
         aggregate=_aggregate(text),
+        any_of=_or_joined(asked, places),
     )
 
     correcting = (
@@ -383,7 +385,10 @@ def understand(
                 "patient_text": f"{_patient_text(previous)}. {text}",
             }
         )
-    if _is_match(text, patient, set_cue):
+    # "which trials have an upper age cut-off of 75 or more? my pt is in her early 70s" asks about the
+    # trials' limits: what it says of the patient is why, not a description to match
+    asks_of_limits = set_cue and _AGE_LIMIT.search(asked) is not None
+    if not asks_of_limits and _is_match(text, patient, set_cue):
         return query.model_copy(
             update={
                 "wants_excluded": bool(_RULED_OUT.search(_asking_clause(text))),
@@ -463,6 +468,25 @@ _THAT_EXCLUDES = re.compile(
     r"|disqualif|bar)\w*(?:\s+(?:him|her|them))?(?:\s+out(?:\s+of)?)?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+
+
+def _or_joined(text: str, places: Collection[str]) -> bool:
+    """Two constraints of different kinds either side of one "or" ("randomised or single-arm",
+    "open-label or placebo-controlled"): a trial meeting either is asked for. Alternatives of one
+    field ("phase 2 or 3", "in Spain or Italy") are that field's own values, and terms keep theirs."""
+    sides = re.split(r"\s+or\s+", text)
+    if len(sides) != 2:
+        return False
+    left, right = (_constraints_named(side, places) for side in sides)
+    return bool(left) and bool(right) and not left & right
+
+
+def _constraints_named(text: str, places: Collection[str]) -> set[str]:
+    return (
+        {f"field:{t.field}" for t in _field_tests(text, places)}
+        | {f"numeric:{t.kind}" for t in _numeric_tests(text)}
+        | {"control arm" for _ in _control_arm_tests(text)}
+    )
 
 
 def _patient_condition_terms(text: str) -> list[TermTest]:
@@ -765,7 +789,11 @@ _AGE = re.compile(
 _LIMIT_VERB = re.compile(r"\b(?:limit|restrict|confine)\w*\b|\bonly\b|\bup to\b|\bat most\b", re.IGNORECASE)
 _AGE_LIMIT = re.compile(
     r"\b(?P<which>max(?:imum)?|upper|oldest|min(?:imum)?|lower|youngest)\s+(?:eligible\s+)?age"
-    r"(?:\s+(?:limit|cut-?off|bound))?\s*(?:of|is|=|:|at)?\s*(?P<n>\d{1,3})\b"
+    r"(?:\s+(?:limit|cut-?off|bound))?\s*(?:of|is|=|:|at)?\s*"
+    # "an upper age limit of at least 75", "a maximum age of 75 or more": limits beyond the number
+    r"(?:(?P<beyond>at least|no less than|not less than|at most|no more than|not more than|≥|>=|≤|<=)\s*)?"
+    r"(?P<n>\d{1,3})\b(?P<after>\s*(?:years?|yrs?))?(?:\s+(?:or|and)\s+(?P<then>more|above|over|older|higher|less"
+    r"|below|under|younger|lower)\b)?"
     # "cap age at 75", "cut off age at 70": an upper limit
     r"|\b(?P<cap>cap(?:s|ped)?|cut(?:s)? off|limit(?:s|ed)?)\s+(?:the\s+)?age\s+(?:at|to)\s+"
     r"(?P<capped>\d{1,3})\b",
@@ -866,6 +894,18 @@ def _age_test(text: str) -> NumericTest | None:
             ("max", "upper", "oldest")
         )
         value = float(limit.group("n") or limit.group("capped"))
+        beyond = (limit.group("beyond") or limit.group("then") or "").lower()
+        further = beyond.startswith(
+            ("at least", "no less", "not less", "≥", ">=", "more", "above", "over", "older", "high")
+        )
+        nearer = bool(beyond) and not further
+        if (upper and further) or (not upper and nearer):
+            # a limit at or beyond the number on its own side lets a patient of that age in: the trials
+            # that would take a 75-year-old, as far as their maximum age goes, have "a maximum of 75 or more"
+            word = "maximum age at least" if upper else "minimum age at most"
+            return NumericTest(
+                kind=FactKind.AGE, mode="accepts", value=value, unit="years", label=f"{word} {value:g}"
+            )
         return NumericTest(
             kind=FactKind.AGE,
             mode="requires",
@@ -876,7 +916,7 @@ def _age_test(text: str) -> NumericTest | None:
         )
     age = _age(text)
     if age is None:
-        return None
+        return _age_group_test(text)
     written = _written_ages(text)[-1]
     number_at = next(written.start(i) for i in range(1, (written.lastindex or 0) + 1) if written.group(i))
     # "adults over 65", "children under 12": people of some age beyond the number
@@ -887,6 +927,28 @@ def _age_test(text: str) -> NumericTest | None:
                 kind=FactKind.AGE, mode="accepts", value=age, comparator=comparator, unit="years", label=label
             )
     return NumericTest(kind=FactKind.AGE, mode="accepts", value=age, unit="years", label=f"age {age:g}")
+
+
+def _age_group_test(text: str) -> NumericTest | None:
+    """ "in their early 70s" (any age of 70-73), "over-80s" (some age over 80): words.yaml age_groups."""
+    groups = age_groups(text)
+    if not groups:
+        return None
+    group = groups[-1]
+    if group.comparator is not None:
+        word = "over" if group.comparator == ">" else "under"
+        return NumericTest(
+            kind=FactKind.AGE,
+            mode="accepts",
+            value=group.low,
+            comparator=group.comparator,  # type: ignore[arg-type]
+            unit="years",
+            label=f"age {word} {group.low:g}",
+        )
+    label = f"age {group.low:g}-{group.high:g}"
+    return NumericTest(
+        kind=FactKind.AGE, mode="accepts", value=group.low, high=group.high, unit="years", label=label
+    )
 
 
 def _accept_verb(text: str) -> bool:
@@ -1603,8 +1665,13 @@ def _patient(text: str) -> PatientProfile:
     )
     sex = said[-1][1] if said else None
     written_age = _age(text)
+    if written_age is None and age_sex:
+        written_age = float(age_sex.group(1))
+    spans = [g for g in age_groups(text) if g.comparator is None]
+    age_high = spans[-1].high if written_age is None and spans else None  # "in her late sixties"
     return PatientProfile(
-        age=written_age if written_age is not None else float(age_sex.group(1)) if age_sex else None,
+        age=written_age if written_age is not None else spans[-1].low if spans else None,
+        age_high=age_high,
         sex=sex,  # type: ignore[arg-type]
         ecog=int(ecog.group(3) or ecog.group(2)) if ecog else None,
         labs=labs,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
@@ -150,3 +151,55 @@ def numbers_in_digits(text: str) -> str:
     from text_to_num import alpha2digit  # here: only questions that hold words pay its import
 
     return str(alpha2digit(text, "en"))
+
+
+@dataclass(frozen=True)
+class AgeGroup:
+    """Ages written as a span of years: "in her early 70s" is 70-73; "over-80s" is over 80."""
+
+    low: float
+    high: float | None  # None: open above ("over-80s"), or `low` is an upper bound ("under-18s")
+    comparator: str | None  # ">" over-..., "<" under-..., None: the span low..high
+    start: int
+    end: int
+
+
+@cache
+def _age_group_pattern() -> re.Pattern[str]:
+    groups = _data()["age_groups"]
+    decade_words = "|".join([*groups["decades"], *groups["genarians"]])
+    parts = "|".join(groups["parts"])
+    named = "|".join(groups["named"])
+    return re.compile(
+        # "in her early 70s", "in their mid-sixties", "late 60's", "an octogenarian"
+        rf"\b(?:in\s+(?:his|her|their|the|my|your|our)\s+)?(?:(?P<part>{parts})[\s-]*)?"
+        rf"(?:(?P<decade>[1-9]0)['’]?s|(?P<word>{decade_words}))\b"
+        # "over-80s", "the over 65s", "under-18s"
+        rf"|\b(?P<beyond>over|under)[\s-]*(?P<bound>[1-9]\d)['’]?s\b"
+        rf"|\b(?P<named>{named})\b",
+        re.IGNORECASE,
+    )
+
+
+def age_groups(text: str) -> list[AgeGroup]:
+    """Every age span `text` writes (words.yaml `age_groups`), in order. A bare "70s" needs a
+    qualifier or "in her ..." before it: "the 1970s" and "70s" alone may be years, not ages."""
+    groups = _data()["age_groups"]
+    found = []
+    for m in _age_group_pattern().finditer(text):
+        if m.group("beyond"):
+            comparator = ">" if m.group("beyond").lower() == "over" else "<"
+            found.append(AgeGroup(float(m.group("bound")), None, comparator, m.start(), m.end()))
+        elif m.group("named"):
+            low, high = next(
+                span for name, span in groups["named"].items() if re.fullmatch(name, m.group("named"), re.I)
+            )
+            found.append(AgeGroup(float(low), float(high), None, m.start(), m.end()))
+        else:
+            written = (m.group("word") or "").lower()
+            if m.group("decade") and not (m.group("part") or m.group(0).lower().startswith("in ")):
+                continue
+            start = float(m.group("decade") or groups["decades"].get(written) or groups["genarians"][written])
+            low, high = groups["parts"][m.group("part").lower()] if m.group("part") else (0, 9)
+            found.append(AgeGroup(start + low, start + high, None, m.start(), m.end()))
+    return found
