@@ -332,6 +332,16 @@ def _duration(trial: Trial) -> AttributeResult:
     return result
 
 
+def _first_dose_sentence(trial: Trial, passage: str | None) -> list[Citation] | None:
+    """The first sentence of `passage` that states a dose, cited, or None."""
+    for sentence in sentences(passage or ""):
+        if dose_phrases(sentence):
+            citations = _cite(trial, "Study Groups", [sentence])
+            if citations:
+                return citations
+    return None
+
+
 def _comparator(trial: Trial) -> AttributeResult:
     result = AttributeResult(label="comparator")
     for arm in trial.arms:
@@ -340,6 +350,12 @@ def _comparator(trial: Trial) -> AttributeResult:
             if citations:
                 result.lines.append(f"{arm.label} ({_enum(arm.type)} arm)")
                 result.citations += citations
+                dosed = _first_dose_sentence(
+                    trial, arm.description
+                )  # what the control arm gets, and how much
+                if dosed is not None:
+                    result.lines.append(f"{arm.label}: {', '.join(dose_phrases(dosed[0].quote))}")
+                    result.citations += dosed
     if not result.lines and trial.intervention_model == "SINGLE_GROUP":
         citations = _cite(trial, "Study Design", ["SINGLE_GROUP", "Single Group"], near="Model")
         if citations:

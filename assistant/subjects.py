@@ -67,8 +67,8 @@ def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> bool:
     """Two words of one description are next to each other, with nothing but a space, a hyphen, a
-    slash, an ampersand or a possessive's apostrophe between."""
-    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "'", "’", "/")
+    slash, an ampersand, a plus or a possessive's apostrophe between."""
+    return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "+", "'", "’", "/")
 
 
 def _identity_text(trial: Trial) -> Iterable[str]:

@@ -272,6 +272,13 @@ _TERM_NOISE = {
     "there",
     "here",
     "both",
+    # "and what's the washout for each?": the trials just asked about, not a drug
+    "each",
+    "each one",
+    "each of them",
+    "either",
+    "all",
+    "all of them",
 }
 
 
@@ -1578,17 +1585,21 @@ _NORMAL_KINDS = (
 )
 # "plts normal", "FBC unremarkable", "counts nl": counts at the analyte's normal lower limit
 _NORMAL_COUNTS = re.compile(
-    r"\b(?P<what>(?:(?:plts?|platelets?(?: counts?)?|(?:blood )?counts|FBC|CBC|full blood count"
+    r"\b(?P<what>(?:(?:plts?(?: counts?)?|platelets?(?: counts?)?|(?:blood )?counts|FBC|CBC|full blood count"
     r"|complete blood count|ANC|neutrophils|Hb|ha?emoglobin)[\s/&+,]*(?:and\s+)?)+)"
     r"(?:(?:are|is|were|was|all)\s+)?"
     r"(?:nl|normal|ok|fine|wnl|within normal limits|unremarkable)\b",
     re.IGNORECASE,
 )
 _COUNT_KINDS = (
-    (r"plt|platelet|count|FBC|CBC", FactKind.PLATELETS),
-    (r"ANC|neutrophil|count|FBC|CBC", FactKind.NEUTROPHILS),
-    (r"\bHb\b|ha?emoglobin|count|FBC|CBC", FactKind.HEMOGLOBIN),
+    (r"plt|platelet", FactKind.PLATELETS),
+    (r"ANC|neutrophil", FactKind.NEUTROPHILS),
+    (r"\bHb\b|ha?emoglobin", FactKind.HEMOGLOBIN),
 )
+_ALL_COUNTS = re.compile(r"\b(?:blood )?counts\b|FBC|CBC|full blood count|complete blood count", re.I)
+
+
+_VALUE_IN_BRACKETS = re.compile(r"\s*\(\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?\s*\)", re.IGNORECASE)
 
 
 def _normal_labs(text: str) -> dict[str, Quantity]:
@@ -1599,10 +1610,17 @@ def _normal_labs(text: str) -> dict[str, Quantity]:
                 labs.update({kind: Quantity(value=1.0, unit="ULN") for kind in kinds})
     normal_from = {a.kind: (a.normal_from, a.low_is[1]) for a in analytes() if a.normal_from and a.low_is}
     for match in _NORMAL_COUNTS.finditer(text):
-        for pattern, kind in _COUNT_KINDS:
-            if re.search(pattern, match.group("what"), re.IGNORECASE) and kind in normal_from:
-                value, unit = normal_from[kind]
-                labs[kind] = Quantity(value=value, unit=unit)
+        # "plt count normal" is the platelets; "counts normal", "FBC unremarkable" all of them
+        counts = [kind for pattern, kind in _COUNT_KINDS if re.search(pattern, match.group("what"), re.I)]
+        if not counts and _ALL_COUNTS.search(match.group("what")):
+            counts = [kind for _, kind in _COUNT_KINDS]
+        written = _VALUE_IN_BRACKETS.match(text, match.end())
+        if written is not None and len(counts) == 1:  # "plts normal (210)": the value it gives
+            labs[counts[0]] = normalise(counts[0], parse_number(written.group(1)), written.group(2))
+            continue
+        for kind in (k for k in counts if k in normal_from):
+            value, unit = normal_from[kind]
+            labs[kind] = Quantity(value=value, unit=unit)
     return labs
 
 

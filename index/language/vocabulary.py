@@ -43,6 +43,27 @@ def _data() -> dict[str, Any]:
     return load("vocabulary.yaml")
 
 
+@lru_cache(maxsize=1)
+def _broader_closure() -> dict[str, tuple[str, ...]]:
+    """Each entry's broader terms with theirs in turn, nearest first: "paclitaxel" is a cytotoxic
+    drug, so a chemotherapy, so an anticancer therapy, without every member listing every level."""
+    direct: dict[str, list[str]] = {}
+    for section in ("conditions", "drug_classes", "routes"):
+        for entry in _data()[section]:
+            direct.setdefault(entry["name"], []).extend(entry.get("broader", ()))
+    closed: dict[str, tuple[str, ...]] = {}
+    for name in direct:
+        seen: list[str] = []
+        queue = list(direct[name])
+        while queue:
+            term = queue.pop(0)
+            if term != name and term not in seen:
+                seen.append(term)
+                queue.extend(direct.get(term, ()))
+        closed[name] = tuple(seen)
+    return closed
+
+
 def _terms(section: str) -> tuple[Term, ...]:
     fragments: dict[str, str] = _data().get("fragments", {})
 
@@ -55,7 +76,7 @@ def _terms(section: str) -> tuple[Term, ...]:
         Term(
             entry["name"],
             tuple(expand(p) for p in entry["patterns"]),
-            broader=tuple(entry.get("broader", ())),
+            broader=_broader_closure()[entry["name"]],
             only_in=entry.get("only_in"),
             negates=tuple(entry.get("negates", ())),
             family=entry.get("family"),

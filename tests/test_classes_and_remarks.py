@@ -1,0 +1,148 @@
+"""Drug classes inherited through the vocabulary, cancer initialisms, what a treatment is meant to
+prevent, a count said normal with its value, and words that point back at the trials. Expected
+outcomes come from the records' own words (quoted beside each) or from hand-written trials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fakes import InMemoryTrialReader, hand_trial
+
+from assistant.service import Assistant
+from assistant.understand import understand
+from index.language.vocabulary import find_terms
+from index.memory import read_records
+from index.models import Fact, Trial
+
+
+@pytest.mark.parametrize(
+    ("text", "classes"),
+    [
+        # a cytotoxic drug is a chemotherapy, so an anticancer therapy, though its entry lists only the first
+        ("gemcitabine", {"chemotherapy", "anticancer therapy"}),
+        ("carboplatin", {"platinum-based chemotherapy", "chemotherapy", "anticancer therapy"}),
+        ("no antineoplastic agents in the last 4 weeks", {"anticancer therapy"}),
+    ],
+)
+def test_broader_classes_are_inherited(text: str, classes: set[str]) -> None:
+    assert classes <= set(find_terms(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mHRPC",
+        "CRPC after abiraterone",
+        "castrate-resistant prostate ca",
+        "hormone-sensitive prostate cancer",
+    ],
+)
+def test_prostate_cancer_as_clinicians_abbreviate_it(text: str) -> None:
+    assert "prostate cancer" in find_terms(text)
+
+
+def test_a_washout_of_anticancer_drugs_covers_a_recent_taxane(ctgov_dir: Path) -> None:
+    # NCT00462358 excludes "anti-neoplastic therapy (...) within 28 days prior to the first dose of
+    # study drug"; a patient whose last docetaxel was 2 weeks ago is inside that window
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00462358"})
+    answer = Assistant(InMemoryTrialReader(trials)).ask(
+        "61M with advanced NSCLC, ECOG 1, last docetaxel dose 2 weeks ago. Could he go into this study?"
+    )
+    (verdict,) = answer.verdicts
+    washouts = [c for c in verdict.checks if "washout" in c.criterion and c.status == "not met"]
+    assert verdict.verdict == "excluded"
+    assert washouts and "anti-neoplastic therapy" in (washouts[0].quote or "")
+
+
+def _needs_low_platelets(nct_id: str) -> Trial:
+    fact = Fact(
+        kind="condition", source="inclusion", quote="Thrombocytopenia at entry", term="thrombocytopenia"
+    )
+    return hand_trial(nct_id, ["Thrombocytopenia at entry"], ["Pregnancy"], [fact])
+
+
+def _excludes_low_platelets(nct_id: str) -> Trial:
+    quote = "Thrombocytopenia of any cause"
+    fact = Fact(kind="condition", source="exclusion", quote=quote, term="thrombocytopenia")
+    return hand_trial(nct_id, ["Adults"], [quote], [fact])
+
+
+def test_what_a_treatment_is_to_prevent_is_not_what_the_patient_has() -> None:
+    patient = understand(
+        "64F on trastuzumab deruxtecan, platelets fine so far: any study to prevent thrombocytopenia?",
+        [],
+        set(),
+    ).patient
+    assert patient is not None
+    assert [c.present for c in patient.concepts if c.name == "thrombocytopenia"] == [False]
+    answer = Assistant(InMemoryTrialReader([_excludes_low_platelets("NCT30000001")])).ask(
+        "64F on trastuzumab deruxtecan, ECOG 0, any study to prevent thrombocytopenia?"
+    )
+    assert answer.verdicts[0].verdict != "excluded"
+
+
+@pytest.mark.parametrize(
+    ("description", "value"),
+    [
+        ("55F, ECOG 1, platelets normal (245), which trials?", 245.0),
+        ("55F, ECOG 1, plt count normal (190 x10^9/L). Options?", 190.0),
+    ],
+)
+def test_a_count_said_normal_with_its_value_is_that_value(description: str, value: float) -> None:
+    patient = understand(description, [], set()).patient
+    assert patient is not None
+    assert patient.labs["platelets"].value == value
+
+
+def test_words_pointing_back_at_the_trials_are_no_drug() -> None:
+    query = understand("Which studies bar recent rhTPO, and what is the window for each of them?", [], set())
+    assert [t.term for t in query.terms] == ["recombinant human thrombopoietin"]
+
+
+@pytest.mark.parametrize("question", ["could any of them take a male pt?", "Which will enrol a man?"])
+def test_a_single_man_asks_which_trials_are_open_to_men(question: str) -> None:
+    women = hand_trial("NCT30000011", ["Women aged 18 or over"], [], [])
+    women = women.model_copy(update={"sex": "FEMALE", "text": "Sex: FEMALE\n" + women.text})
+    everyone = hand_trial("NCT30000012", ["Adults"], [], [])
+    everyone = everyone.model_copy(update={"sex": "ALL", "text": "Sex: ALL\n" + everyone.text})
+    answer = Assistant(InMemoryTrialReader([women, everyone])).ask(question)
+    assert answer.trials == ["NCT30000012"]
+
+
+def test_the_control_arm_is_given_with_its_dose(seeds_dir: Path) -> None:
+    # NCT05394285's "rhTPO" arm (Group Type OTHER): "Start using rh-TPO 15000 units/day (subcutaneous
+    # injection) when platelets are less than 50*109/L"
+    trials, _ = read_records(seeds_dir, pattern="*.txt")
+    answer = Assistant(InMemoryTrialReader(trials)).ask("What is the comparator group given in NCT05394285?")
+    assert "15000 units/day" in answer.answer
+    assert any("rh-TPO 15000 units/day" in c.quote for c in answer.citations)
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [
+        ("DXA hip T-score -2.1", "osteopenia"),
+        ("lumbar T = -1.4 last spring", "osteopenia"),
+        ("T-score of -3.2 at the femoral neck", "osteoporosis"),
+        ("t score -2.5", "osteoporosis"),
+    ],
+)
+def test_a_bone_density_t_score_names_its_band(text: str, band: str) -> None:
+    assert band in find_terms(text)
+    assert ({"osteopenia", "osteoporosis"} - {band}).isdisjoint(find_terms(text))
+
+
+def test_a_t_score_is_read_only_after_its_letter() -> None:
+    assert find_terms("HbA1c -1.2 from baseline") == []
+
+
+def test_a_description_joined_by_a_plus_names_one_trial(ctgov_dir: Path) -> None:
+    # NCT00003066: "Docetaxel Combined With Estramustine in Treating Women With Metastatic Breast Cancer"
+    from assistant.subjects import TrialDirectory
+
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00003066", "NCT00009750"})
+    directory = TrialDirectory.of(trials)
+    question = "docetaxel + estramustine breast study - how long since surgery must it be?"
+    spans = directory.description_spans(question, "NCT00003066")
+    assert [question[start:end] for start, end in spans] == ["docetaxel + estramustine breast study"]
