@@ -146,3 +146,17 @@ def test_a_description_joined_by_a_plus_names_one_trial(ctgov_dir: Path) -> None
     question = "docetaxel + estramustine breast study - how long since surgery must it be?"
     spans = directory.description_spans(question, "NCT00003066")
     assert [question[start:end] for start, end in spans] == ["docetaxel + estramustine breast study"]
+
+
+def test_what_a_washout_leaves_out_is_allowed(ctgov_dir: Path) -> None:
+    from index.facts import criterion_facts
+    from index.models import Criterion
+
+    text = "Systemic anticancer treatment within 3 weeks, excluding bisphosphonates and hormonal therapy"
+    facts = criterion_facts(Criterion(section="exclusion", number=1, text=text))
+    assert [(f.term, f.days) for f in facts if f.kind == "washout"] == [("anticancer therapy", 21.0)]
+    # NCT00462358: "anti-neoplastic therapy (with the exclusion of hormone therapy where the therapy
+    # will continue at a standard dose throughout the study) within 28 days prior to the first dose"
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00462358"})
+    terms = {f.term for f in trials[0].facts if f.kind == "washout"}
+    assert "anticancer therapy" in terms and "hormonal therapy" not in terms

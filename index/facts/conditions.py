@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from index.facts.labs import limit_qualifier_spans
-from index.facts.reading import Reading
+from index.facts.reading import Reading, exception_spans
 from index.language.vocabulary import Term, TermMatch, _data, concept, condition_matches
 from index.models import Fact, FactKind
 
@@ -36,12 +36,6 @@ _IF_BEFORE = re.compile(
     re.I,
 )
 _RISK_OF = re.compile(r"risk of|increase the risk|risk for", re.IGNORECASE)
-# "Diseases other than CIT", "besides thrombocytopenia caused by chemotherapy": what follows is
-# the exception, not what the criterion names, up to the end of its clause or the next item.
-_EXCEPTION = re.compile(
-    r"\b(?:other than|besides|except(?: for)?|apart from)\b[^,;.:]*?(?=[,;.:]|\s(?-i:No|Not)\b|$)",
-    re.IGNORECASE,
-)
 # "non" negates as a word ("non smokers"), not as a prefix ("non-Hodgkin's lymphoma").
 _NEGATION = re.compile(
     r"\b(?:no|not|without|absence of|free of|negative(?: for)?|non(?![-‐])|never|none)\b", re.IGNORECASE
@@ -141,7 +135,7 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
     """A CONDITION fact per named condition (and each broader term it implies), once each."""
     text = reading.text
     # "other than CIT"; "patients with liver metastases, ALT <= 5 ULN" (qualifies a lab limit).
-    asides = [m.span() for m in _EXCEPTION.finditer(text)] + limit_qualifier_spans(text)
+    asides = exception_spans(text) + limit_qualifier_spans(text)
     by_term: dict[str, list[_Mention]] = {}
     for match in _matches(reading):
         if any(a <= match.start < b for a, b in asides):

@@ -34,6 +34,22 @@ class Reading:
         )
 
 
+# "Diseases other than CIT", "anti-neoplastic therapy (with the exclusion of hormone therapy ...)":
+# what follows is the exception, not what the criterion names, up to the end of its clause or the
+# next item.
+_EXCEPTION = re.compile(
+    r"\b(?:other\s+than|besides|except(?:\s+for)?|apart\s+from|with\s+the\s+exclusion\s+of|excluding"
+    r"|exclusive\s+of)\b"
+    r"[^,;.:]*?(?=[,;.:]|\s(?-i:No|Not)\b|$)",
+    re.IGNORECASE,
+)
+
+
+def exception_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` names what its criterion leaves out ("other than CIT", "excluding hormone therapy")."""
+    return [m.span() for m in _EXCEPTION.finditer(text)]
+
+
 def heading_of(parent: Criterion | None) -> str:
     """A parent that is a bare sub-heading ("Performance status:") names what its items measure."""
     if parent is None:

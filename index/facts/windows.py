@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.facts.comparators import CMP, comparator
-from index.facts.reading import Reading
+from index.facts.reading import Reading, exception_spans
 from index.language.vocabulary import drug_matches
 from index.models import Fact, FactKind
 
@@ -131,8 +131,11 @@ def window_facts(reading: Reading) -> Iterator[Fact]:
     if transfusion:
         yield _window_fact(reading, FactKind.PLATELET_TRANSFUSION, _window_near(windows, transfusion.start()))
     seen: set[str] = set()
+    exceptions = exception_spans(reading.text)  # "(with the exclusion of hormone therapy ...)": allowed
     for drug in drug_matches(reading.text):
         if drug.term.name in seen or (transfusion and transfusion.start() <= drug.start < transfusion.end()):
+            continue
+        if any(start <= drug.start < end for start, end in exceptions):
             continue
         if reading.text[drug.end : drug.end + 1] == ":":
             continue  # a field label ("Chemotherapy: At least 4 weeks since ..."), not a drug taken
