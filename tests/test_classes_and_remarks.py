@@ -160,3 +160,8 @@ def test_what_a_washout_leaves_out_is_allowed(ctgov_dir: Path) -> None:
     trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00462358"})
     terms = {f.term for f in trials[0].facts if f.kind == "washout"}
     assert "anticancer therapy" in terms and "hormonal therapy" not in terms
+
+
+@pytest.mark.parametrize("text", ["week 4 of chemoRT for anal ca", "chemo + RT to the pelvis", "on chemo/XRT"])
+def test_chemoradiotherapy_as_clinicians_shorten_it(text: str) -> None:
+    assert {"chemoradiotherapy", "radiotherapy", "chemotherapy"} <= set(find_terms(text))
