@@ -246,9 +246,11 @@ class AnswerChain:
             if compose.answered_by_fallback(keys, trials)
             else compose.nothing_stated(trials, checks, results, found)
         )
-        if lacking and query.subject_described:
+        if lacking and query.subject_described and not query.terms:
             # the trial is only the assistant's reading of a description: with nothing asked stated,
-            # no trial is the answer (one the user named by ID is answered "its record does not state")
+            # no trial is the answer (one the user named by ID is answered "its record does not state").
+            # Whether it excludes or requires something is answered all the same: criteria that do not
+            # mention it neither exclude nor require it
             return self._with(state, compose.abstain(lacking))
         answer = compose.compose_attribute(query, trials, checks, results)
         return self._with(state, compose.with_record_sentences(answer, trials, found))

@@ -207,8 +207,12 @@ def compose_attribute(
         trial_lines: list[str] = []
         for check in checks.get(trial.nct_id, []):
             verdict = {"match": "**Yes**", "no match": "**No**", "not stated": "**Not stated in the record**"}
+            said = verdict[check.outcome]
+            if check.outcome == "not stated" and not check.citations and query.terms:
+                # "do they exclude hep B?" of criteria that never mention it: no criterion does
+                said = "**No criterion mentions it**"
             evidence = _first_quote(check.citations)
-            trial_lines.append(f"{verdict[check.outcome]} — {ref(trial.nct_id)} {check.reason}{evidence}")
+            trial_lines.append(f"{said} — {ref(trial.nct_id)} {check.reason}{evidence}")
             citations += check.citations
         for key, result in zip(query.attributes, results.get(trial.nct_id, []), strict=True):
             if result.stated:

@@ -51,6 +51,7 @@ from index.language.vocabulary import (
     ROUTES,
     concept,
     concept_is_treatment,
+    condition_matches,
     drug_matches,
     find_terms,
 )
@@ -351,6 +352,13 @@ def understand(
         if set_cue or known or _THOSE.search(text)
         else []
     )
+    if (set_cue or plural) and not known:  # "do the breast cancer studies ...": trials for that condition
+        named = {t.term.lower() for t in terms}
+        terms += [
+            TermTest(term=name, mode="studies")
+            for name in _studied_before_trial_noun(term_text)
+            if name.lower() not in named
+        ]
     query = Query(
         question=text,
         kind=QuestionKind.OPEN,
@@ -1071,11 +1079,16 @@ _COUNT = re.compile(
 _COUNT_BEFORE_PEOPLE = re.compile(r"(" + COMPARATOR_PATTERN + r")\s*(\d+)\s+" + people(), re.IGNORECASE)
 
 
+# "patients whose CrCl is below 30": a number after a lab's name (in its clause) is the lab's
+_LAB_NUMBER = re.compile(r"\b(?:" + "|".join(LAB_NAMES.values()) + r")\b[^.;,?]{0,40}?\d", re.IGNORECASE)
+
+
 def _count_tests(text: str) -> list[CountTest]:
-    ages = [m.span() for m in _AGE.finditer(text)]
+    # "enrol kids under 18", "patients whose CrCl is below 30": the children's age, the lab's value,
+    # not how many are enrolled
+    taken = [m.span() for m in _AGE.finditer(text)] + [m.span() for m in _LAB_NUMBER.finditer(text)]
     counts = [*_COUNT.finditer(text), *_COUNT_BEFORE_PEOPLE.finditer(text)]
-    # "enrol kids under 18": the number is the children's age, not how many are enrolled
-    match = next((m for m in counts if not any(s <= m.start(2) < e for s, e in ages)), None)
+    match = next((m for m in counts if not any(s <= m.start(2) < e for s, e in taken)), None)
     comparator = comparator_of(match.group(1)) if match else None
     if match is None or comparator is None:
         return []
@@ -1210,6 +1223,25 @@ _TERM_END = re.compile(
 # A section named as a noun gives the polarity as a verb would: "have an exclusion about X",
 # "list X as an exclusion", "an inclusion criterion requiring X". Rewritten to the verb form.
 _SECTION_NOUN_POLARITY: tuple[tuple[re.Pattern[str], str], ...] = (
+    # the passive: "are patients with HBV excluded?", "is someone on warfarin allowed?"
+    (
+        re.compile(
+            r"\b(?:are|is|were|would|will)\s+(?:be\s+)?(?:the\s+)?(?:patients?|pts|people|persons?|those|subjects|participants"
+            r"|someone|anyone|women|men)\s+(?:with|who have|having|on|taking|who take)\s+(.+?)\s+(?:be\s+)?"
+            r"(?:excluded|barred|ruled out|turned away|ineligible)\b",
+            re.I,
+        ),
+        r"exclude \1",
+    ),
+    (
+        re.compile(
+            r"\b(?:are|is|were|would|will)\s+(?:be\s+)?(?:the\s+)?(?:patients?|pts|people|persons?|those|subjects|participants"
+            r"|someone|anyone|women|men)\s+(?:with|who have|having|on|taking|who take)\s+(.+?)\s+(?:be\s+)?"
+            r"(?:allowed|accepted|eligible|permitted|welcome|included)\b",
+            re.I,
+        ),
+        r"accept \1",
+    ),
     (
         re.compile(
             r"\b(?:an?\s+|any\s+)?exclusions?(?:\s+criteri(?:on|a)|\s+rules?|\s+items?)?\s+"
@@ -1337,6 +1369,16 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
         if tests:
             break  # the first verb that yields a term decides the direction
     return tests
+
+
+_TRIAL_NOUN_AFTER = re.compile(r"\s*(?:-\s*)?(?:trials?|studies|protocols?)\b", re.IGNORECASE)
+
+
+def _studied_before_trial_noun(text: str) -> list[str]:
+    """Conditions named right before a word for trials ("list the HIV trials")."""
+    return list(
+        dict.fromkeys(m.term.name for m in condition_matches(text) if _TRIAL_NOUN_AFTER.match(text, m.end))
+    )
 
 
 def _terms_of(tail: str, mode: TermMode, negated: bool, washout: bool) -> list[TermTest]:

@@ -162,6 +162,54 @@ def test_what_a_washout_leaves_out_is_allowed(ctgov_dir: Path) -> None:
     assert "anticancer therapy" in terms and "hormonal therapy" not in terms
 
 
-@pytest.mark.parametrize("text", ["week 4 of chemoRT for anal ca", "chemo + RT to the pelvis", "on chemo/XRT"])
+@pytest.mark.parametrize(
+    "text", ["week 4 of chemoRT for anal ca", "chemo + RT to the pelvis", "on chemo/XRT"]
+)
 def test_chemoradiotherapy_as_clinicians_shorten_it(text: str) -> None:
     assert {"chemoradiotherapy", "radiotherapy", "chemotherapy"} <= set(find_terms(text))
+
+
+def test_a_clearance_named_after_serum_or_misspelt_is_a_clearance(ctgov_dir: Path) -> None:
+    # NCT00461123: "Subjects with serum creatinine clearance <30.0 mL/min"; NCT00461955: "Severe renal
+    # insufficiency defined by a creatine clearance < 30 ml/mn" (both exclusions)
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00461123", "NCT00461955"})
+    for trial in trials:
+        read = [(f.kind, f.source, f.comparator, f.value) for f in trial.facts if "creatinine" in f.kind]
+        assert read == [("creatinine_clearance", "exclusion", "<", 30.0)], trial.nct_id
+    answer = Assistant(InMemoryTrialReader(trials)).ask(
+        "Which studies turn away patients whose CrCl is below 30?"
+    )
+    assert answer.trials == ["NCT00461123", "NCT00461955"]
+
+
+def test_a_condition_named_before_the_word_trials_asks_for_trials_of_it(seeds_dir: Path) -> None:
+    trials, _ = read_records(seeds_dir, pattern="*.txt")
+    assistant = Assistant(InMemoryTrialReader(trials))
+    # the seeds: four are for breast cancer by their conditions or titles; NCT06433830 is for
+    # thrombocytopenia from chemoradiotherapy of any solid tumour
+    everything = assistant.ask("Which trials are for breast cancer?").trials
+    assert assistant.ask("show me the breast cancer trials").trials == everything
+    assert "NCT06433830" not in everything
+
+
+@pytest.mark.parametrize(
+    ("question", "mode"),
+    [
+        ("are patients with HBV excluded from any of these?", "excludes"),
+        ("Would someone on apixaban be ruled out of any trial?", "excludes"),
+        ("are people with brain mets allowed in any trial?", "accepts"),
+    ],
+)
+def test_the_passive_asks_like_the_active(question: str, mode: str) -> None:
+    assert [t.mode for t in understand(question, [], set()).terms] == [mode]
+
+
+def test_a_described_trial_whose_criteria_never_name_it_is_answered(seeds_dir: Path) -> None:
+    # NCT06433830 (its one site in Hangzhou) names no hepatitis in its criteria: asked whether it turns
+    # such patients away, the answer is that no criterion mentions it, not an abstention
+    trials, _ = read_records(seeds_dir, pattern="*.txt")
+    answer = Assistant(InMemoryTrialReader(trials)).ask(
+        "Is hepatitis C a reason for exclusion in the Hangzhou trial?"
+    )
+    assert answer.trials == ["NCT06433830"]
+    assert "No criterion mentions it" in answer.answer
