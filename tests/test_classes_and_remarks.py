@@ -213,3 +213,31 @@ def test_a_described_trial_whose_criteria_never_name_it_is_answered(seeds_dir: P
     )
     assert answer.trials == ["NCT06433830"]
     assert "No criterion mentions it" in answer.answer
+
+
+def _washout(nct_id: str, drug: str, days: float, quote: str) -> Trial:
+    fact = Fact(kind="washout", source="exclusion", quote=quote, term=drug, days=days)
+    return hand_trial(nct_id, ["Adults"], [quote], [fact])
+
+
+def test_a_window_for_one_member_answers_a_question_about_its_class() -> None:
+    trials = [
+        _washout("NCT30000021", "eltrombopag", 28, "Eltrombopag within 4 weeks of day 1"),
+        _washout("NCT30000022", "recombinant human thrombopoietin", 14, "rhTPO in the last 14 days"),
+    ]
+    answer = Assistant(InMemoryTrialReader(trials)).ask(
+        "Do any protocols set a washout for TPO receptor agonists?"
+    )
+    # eltrombopag is a TPO receptor agonist; recombinant thrombopoietin is not one
+    assert answer.trials == ["NCT30000021"]
+    assert "eltrombopag within 28 days" in answer.answer
+
+
+def test_exposure_to_a_drug_is_the_drug(seeds_dir: Path) -> None:
+    # NCT07162519 inclusion 5: "No prior treatment with romiplostim or romiplostim N01 within 3 months"
+    trials, _ = read_records(seeds_dir, pattern="*.txt")
+    answer = Assistant(InMemoryTrialReader(trials)).ask("Which trials bar recent romiplostim exposure?")
+    assert "NCT07162519" in answer.trials
+    assert [t.term for t in understand("any trial bar TPO-RA exposure?", [], set()).terms] == [
+        "thrombopoietin receptor agonist"
+    ]
