@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.attributes import extract
+from assistant.attributes import describe_fact, extract
 from assistant.evidence import criterion_citation, fact_citation, find_quote, sentences
 from assistant.fields import FIELDS, judge
 from assistant.models import Citation
@@ -164,7 +164,12 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
         return TestResult(outcome="no match", reason=f"does not allow {test.label}", citations=cites)
     if outcome == "match" or (structured and structured.outcome == "match"):
         reason = f"allows {test.label}"
-        if structured and structured.reason and outcome != "match":
+        ranges = (
+            [f for f in decisive if f.low is not None or f.high is not None] if outcome == "match" else []
+        )
+        if ranges:  # "allows age 40 (age 18-75 years allowed)": the range that decided
+            reason += f" ({'; '.join(dict.fromkeys(describe_fact(f) for f in ranges))})"
+        elif structured and structured.reason:
             reason += f" ({structured.reason})"
         cites = _cite(trial, decisive if outcome == "match" else []) + structured_cites
         return TestResult(outcome="match", reason=reason, citations=cites)
@@ -185,7 +190,20 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
 
 def _span_result(trial: Trial, test: NumericTest) -> TestResult:
     """A value known only to lie in a span ("in her early 70s"): what the trial says at both ends,
-    when they agree; otherwise it depends on the exact value."""
+    when they agree; otherwise it depends on the exact value. For a group of people of that span
+    ("teenagers"), a trial whose range reaches into it from both sides takes some of them."""
+    if test.some_of_span:
+        ends = [
+            numeric_result(trial, test.model_copy(update={"value": end, "high": None, "comparator": cmp}))
+            for end, cmp in ((test.value, ">="), (test.high, "<="))
+        ]
+        outcome = combine(r.outcome for r in ends)
+        reason = next((r.reason for r in ends if r.outcome == outcome), "") if outcome != "match" else ""
+        return TestResult(
+            outcome=outcome,
+            reason=reason or f"allows some of {test.label}",
+            citations=list({c.quote: c for r in ends for c in r.citations}.values()),
+        )
     low, high = (
         numeric_result(trial, test.model_copy(update={"value": v, "high": None}))
         for v in (test.value, test.high)
@@ -319,14 +337,19 @@ def _allows(fact: Fact, test: NumericTest) -> bool | None:
     if test.comparator is None:
         return fact_allows(fact, test.value, test.unit)
     below = test.comparator in ("<", "<=")
+    inclusive = test.comparator in ("<=", ">=")  # "some age of 70 or over": 70 itself counts
     if fact.low is not None or fact.high is not None:
         end = fact.low if below else fact.high
-        return end is None or (end < test.value if below else end > test.value)
+        if end is None or (end == test.value and inclusive):
+            return True
+        return end < test.value if below else end > test.value
     required = fact.required_comparator()
     if required is None or fact.value is None:
         return None
     if (required in ("<", "<=")) == below:  # "age <= 16" allows some age under 12
         return True
+    if fact.value == test.value and inclusive:
+        return required in ("<=", ">=")
     return fact.value < test.value if below else fact.value > test.value
 
 
@@ -341,17 +364,27 @@ def _structured_age(trial: Trial, test: NumericTest) -> TestResult | None:
         if quote:
             cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
     age = test.value
-    if test.comparator in ("<", "<="):  # "children under 12": some age below 12
+    if test.comparator == "<":  # "children under 12": some age below 12
         outside = low is not None and low >= age
-    elif test.comparator in (">", ">="):
+    elif test.comparator == "<=":
+        outside = low is not None and low > age
+    elif test.comparator == ">":
         outside = high is not None and high <= age
+    elif test.comparator == ">=":
+        outside = high is not None and high < age
     else:
         outside = (low is not None and age < low) or (high is not None and age > high)
     if outside:
         return TestResult(outcome="no match", reason="outside the registered age range", citations=cites)
-    return TestResult(
-        outcome="match", reason="no upper age limit stated" if high is None else "", citations=cites
-    )
+    if high is None:
+        registered = f"registered from {low:g} years, no upper age limit stated"
+    else:
+        registered = (
+            f"registered ages {low:g} to {high:g} years"
+            if low is not None
+            else f"registered up to {high:g} years"
+        )
+    return TestResult(outcome="match", reason=registered, citations=cites)
 
 
 def _bound(fact: Fact, upward: bool) -> tuple[str | None, float | None]:

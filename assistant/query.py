@@ -39,6 +39,8 @@ class NumericTest(_Model):
     label: str  # as the answer names it: "ECOG 2", "age 78", "platelets < 50 x10^9/L"
     # the value is known only to lie in value..high ("in her early 70s"): decided where both ends agree
     high: float | None = None
+    # a group of people over value..high ("teenagers"): a trial taking some of them takes the group
+    some_of_span: bool = False
     # What the question says about the patient that a conditional limit depends on, in the facts'
     # qualifier wording: "without liver metastases". A circumstance not stated is unknown.
     circumstances: list[str] = Field(default_factory=list)

@@ -961,10 +961,24 @@ def _age_group_test(text: str) -> NumericTest | None:
             unit="years",
             label=f"age {word} {group.low:g}",
         )
-    label = f"age {group.low:g}-{group.high:g}"
+    # people of an age span ("trials for teenagers", "patients in their 70s"): trials taking some of
+    # them; one person of it ("someone in her early 70s"): trials taking any age it may be
+    people = group.people or _PEOPLE_BEFORE.search(text[: group.start]) is not None
     return NumericTest(
-        kind=FactKind.AGE, mode="accepts", value=group.low, high=group.high, unit="years", label=label
+        kind=FactKind.AGE,
+        mode="accepts",
+        value=group.low,
+        high=group.high,
+        some_of_span=people,
+        unit="years",
+        label=f"{'ages' if people else 'age'} {group.low:g}-{group.high:g}",
     )
+
+
+_PEOPLE_BEFORE = re.compile(
+    r"\b(?:people|patients|pts|persons|adults|folks|women|men|individuals|participants|subjects)\b[^.?;]{0,12}$",
+    re.IGNORECASE,
+)
 
 
 def _accept_verb(text: str) -> bool:

@@ -144,3 +144,21 @@ def test_constraints_of_different_kinds_joined_by_or(question: str, expected: li
 def test_constraints_joined_by_and_still_all_hold() -> None:
     answer = Assistant(InMemoryTrialReader(DESIGNS)).ask("Which trials are non-randomised and open-label?")
     assert answer.trials == ["NCT20000013"]
+
+
+def test_a_group_of_people_of_an_age_span_is_taken_by_trials_taking_some_of_them() -> None:
+    # 18-65 takes none of 70-79; 18-71 takes some; 18-80 and 18+ take some (and all)
+    ids, _ = _ask("Which trials are open to patients in their seventies?")
+    assert ids == ["NCT20000002", "NCT20000003", "NCT20000004"]
+    ids, _ = _ask("any trials for teenagers?")  # 13-19: every trial takes the 18- and 19-year-olds
+    assert ids == ["NCT20000001", "NCT20000002", "NCT20000003", "NCT20000004"]
+
+
+def test_the_registered_range_is_said_when_an_age_is_allowed(seeds_dir) -> None:  # type: ignore[no-untyped-def]
+    from index.memory import read_records
+
+    trials, _ = read_records(seeds_dir, pattern="*.txt")
+    answer = Assistant(InMemoryTrialReader(trials)).ask("Which trials take a 40-year-old?")
+    # NCT05394285 registers ages 18 to 75 ("18 Years", "75 Years")
+    line = next(line for line in answer.answer.splitlines() if "[NCT05394285]" in line and "allows" in line)
+    assert "18" in line and "75" in line

@@ -241,3 +241,26 @@ def test_exposure_to_a_drug_is_the_drug(seeds_dir: Path) -> None:
     assert [t.term for t in understand("any trial bar TPO-RA exposure?", [], set()).terms] == [
         "thrombopoietin receptor agonist"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("takes isosorbide dinitrate twice daily", {"isosorbide mononitrate", "nitrates"}),
+        ("GTN spray as needed for chest pain", {"glyceryl trinitrate", "nitrates"}),
+        ("known heart problems", {"cardiac disease"}),
+    ],
+)
+def test_nitrates_and_heart_problems_by_their_common_names(text: str, names: set[str]) -> None:
+    assert names <= set(find_terms(text))
+
+
+def test_a_patient_on_a_nitrate_with_angina_is_not_offered_a_trial_excluding_both(ctgov_dir: Path) -> None:
+    # NCT00461123 (vardenafil, BPH surgery) excludes "Any cardiovascular condition" and "Subjects who are
+    # taking nitrates or nitric oxide donors"
+    trials, _ = read_records(ctgov_dir / "xml_classic_1000", wanted={"NCT00461123"})
+    answer = Assistant(InMemoryTrialReader(trials)).ask(
+        "72-year-old man, enlarged prostate, booked for laser surgery; angina, uses GTN spray. Eligible?"
+    )
+    (verdict,) = answer.verdicts
+    assert verdict.verdict == "excluded"

@@ -162,6 +162,7 @@ class AgeGroup:
     comparator: str | None  # ">" over-..., "<" under-..., None: the span low..high
     start: int
     end: int
+    people: bool = False  # names a group of people ("teenagers"), not one person's age
 
 
 @cache
@@ -194,7 +195,7 @@ def age_groups(text: str) -> list[AgeGroup]:
             low, high = next(
                 span for name, span in groups["named"].items() if re.fullmatch(name, m.group("named"), re.I)
             )
-            found.append(AgeGroup(float(low), float(high), None, m.start(), m.end()))
+            found.append(AgeGroup(float(low), float(high), None, m.start(), m.end(), people=True))
         else:
             written = (m.group("word") or "").lower()
             if m.group("decade") and not (m.group("part") or m.group(0).lower().startswith("in ")):
