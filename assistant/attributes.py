@@ -63,9 +63,12 @@ def describe_fact(fact: Fact) -> str:
     name = kind.display
     unit = f" {fact.unit}" if fact.unit and fact.unit not in ("years",) else ""
     if kind.shown_as == "range" and (fact.low is not None or fact.high is not None):
-        low = f"{fact.low:g}" if fact.low is not None else "any"
-        high = f"{fact.high:g}" if fact.high is not None else "no upper limit"
-        body = f"{name} {low}-{high}" if fact.high is not None else f"{name} ≥ {low}"
+        if fact.low is None:
+            body = f"{name} ≤ {fact.high:g}"
+        elif fact.high is None:
+            body = f"{name} ≥ {fact.low:g}"
+        else:
+            body = f"{name} {fact.low:g}-{fact.high:g}"
         return f"{body}{' years' if kind.unit == 'years' else ''} allowed"
     if kind.shown_as == "window":
         what = fact.term or name

@@ -168,7 +168,12 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             [f for f in decisive if f.low is not None or f.high is not None] if outcome == "match" else []
         )
         if ranges:  # "allows age 40 (age 18-75 years allowed)": the range that decided
-            reason += f" ({'; '.join(dict.fromkeys(describe_fact(f) for f in ranges))})"
+            lows = [f.low for f in ranges if f.low is not None]
+            highs = [f.high for f in ranges if f.high is not None]
+            allowed = ranges[0].model_copy(  # the range all of them leave: "age 18-75 years allowed"
+                update={"low": max(lows) if lows else None, "high": min(highs) if highs else None}
+            )
+            reason += f" ({describe_fact(allowed)})"
         elif structured and structured.reason:
             reason += f" ({structured.reason})"
         cites = _cite(trial, decisive if outcome == "match" else []) + structured_cites
