@@ -32,7 +32,7 @@ from assistant.terms import mentions, mentions_affirmed, mentions_itself
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.facts.kinds import spec
 from index.language.registry import values_named
-from index.language.units import analyte
+from index.language.units import analyte, analytes
 from index.language.vocabulary import concept_is_treatment, concept_matches, drug_matches
 from index.models import Arm, Fact, FactKind, Trial
 from index.trial_fields import SEXES, field_values
@@ -460,6 +460,27 @@ def term_result(trial: Trial, test: TermTest) -> TestResult:
     )
 
 
+def _low_count_limits(trial: Trial, term: str) -> list[Fact]:
+    """Inclusion limits keeping a count below the level a low one is called `term`: "platelets < 75
+    x10^9/L" asks for thrombocytopenia (analytes.yaml `low_is`)."""
+    limits = []
+    for described in analytes():
+        if described.kind is None or described.low_is is None or not mentions(described.low_is[2], term):
+            continue
+        below, unit, _ = described.low_is
+        for fact in trial.facts_of(described.kind):
+            if (
+                fact.source != "inclusion"
+                or fact.required_comparator() not in ("<", "<=")
+                or fact.value is None
+            ):
+                continue
+            value = convert(Quantity(value=fact.value, unit=fact.unit), unit, described.kind)
+            if value is not None and value <= below:
+                limits.append(fact)
+    return limits
+
+
 def _record_citation(trial: Trial) -> list[Citation]:
     """What to cite for a trial included because its record does not state something: its title, or
     else the first of its criteria, which the statement is about."""
@@ -501,8 +522,10 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
             return TestResult(outcome=outcome, reason=reason, citations=included)
         return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
     if mode == "requires":
-        if included:
-            return TestResult(outcome="match", reason=f"requires {term}", citations=included)
+        limits = _low_count_limits(trial, term)
+        if included or limits:
+            reason = "; ".join([f"requires {term}", *(describe_fact(f) for f in limits)])
+            return TestResult(outcome="match", reason=reason, citations=_cite(trial, limits) + included)
         absent = _absence_citations(trial, term)
         if absent:
             return TestResult(outcome="no match", reason=f"requires the absence of {term}", citations=absent)

@@ -193,7 +193,7 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
         "excludes",
     ),
     (
-        r"requir(?:e|es|ing|ed)|need(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to"
+        r"requir(?:e|es|ing|ed)|need(?:s)?|want(?:s)?|mandate|demand(?:s)?|restrict(?:ed|s)? to|limited to"
         r"|only (?:for|in)"
         r"|exclusively (?:for|in)",
         "requires",
@@ -219,6 +219,8 @@ _TERM_STOP = re.compile(
     r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
     r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
     r"medications?|medicines?|"
+    # "at entry", "at screening": when, not what
+    r"at (?:entry|enrol?ment|enrollment|screening|baseline|randomi[sz]ation|inclusion)|"
     r"treatment|exposures?|exposed to|as|who|whose|received|receiving|recently|recent|prior|previous|"
     r"previously|stopping|stop|"
     r"stopped|currently|current|given|taking|use of|regimen-free|entry|enrolment|enrollment|screening|"
@@ -1320,7 +1322,27 @@ _PRENOMINAL_EXCLUSION = re.compile(
 _ONLY_AFTER = (re.compile(r"\b(?:is|are)\s+((?:[\w+-]+\s+){0,3}?[\w+-]+)\s+only\b", re.I), r"are only for \1")
 
 
+# "need the plt count to already be low": a count said to be low is the condition a low one is called
+# (analytes.yaml `low_is`: thrombocytopenia, neutropenia, anaemia)
+_LOW_COUNTS = [
+    (
+        re.compile(
+            r"\b(?:the\s+|their\s+|a\s+)?(?:"
+            + a.pattern
+            + r")\b(?:\s+counts?)?\s+(?:to\s+(?:already\s+)?be|(?:is|are|being|"
+            r"already)\s+(?:already\s+)?)\s*(?:low|reduced|decreased|below (?:normal|the normal range))\b",
+            re.IGNORECASE,
+        ),
+        a.low_is[2],
+    )
+    for a in analytes()
+    if a.low_is is not None
+]
+
+
 def _section_nouns_as_verbs(text: str) -> str:
+    for low_count, condition in _LOW_COUNTS:
+        text = low_count.sub(condition, text)
     text = _PRENOMINAL_EXCLUSION.sub(_exclusion_named_before, text)
     for pattern, replacement in (*_SECTION_NOUN_POLARITY, _ONLY_AFTER):
         text = pattern.sub(replacement, text)

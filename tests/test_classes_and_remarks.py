@@ -264,3 +264,25 @@ def test_a_patient_on_a_nitrate_with_angina_is_not_offered_a_trial_excluding_bot
     )
     (verdict,) = answer.verdicts
     assert verdict.verdict == "excluded"
+
+
+def _platelet_limit(nct_id: str, section: str, comparator: str, value: float) -> Trial:
+    quote = f"Platelet count {comparator} {value:g} x 10^9/L"
+    fact = Fact(
+        kind="platelets", source=section, quote=quote, comparator=comparator, value=value, unit="x10^9/L"
+    )  # type: ignore[arg-type]
+    inclusion, exclusion = ([quote], []) if section == "inclusion" else (["Adults"], [quote])
+    return hand_trial(nct_id, inclusion, exclusion, [fact])
+
+
+def test_a_count_said_to_be_low_is_the_condition_a_low_count_is_called() -> None:
+    trials = [
+        _platelet_limit("NCT30000031", "inclusion", "<", 60),  # enrols only low counts
+        _platelet_limit("NCT30000032", "exclusion", "<", 100),  # turns low counts away
+        _platelet_limit("NCT30000033", "inclusion", "<", 400),  # a ceiling far above normal's floor
+    ]
+    answer = Assistant(InMemoryTrialReader(trials)).ask("Which studies want the platelets to be low already?")
+    assert answer.trials == ["NCT30000031"]
+    assert "platelets < 60" in answer.answer
+    query = understand("which trials need the ANC already low at entry?", [], set())
+    assert [(t.term, t.mode) for t in query.terms] == [("neutropenia", "requires")]
