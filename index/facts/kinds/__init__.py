@@ -163,7 +163,3 @@ def families() -> tuple[Family, ...]:
 def versions() -> dict[str, int]:
     """Kind name -> version: part of the index fingerprint."""
     return {name: s.version for name, s in registry().items()}
-
-
-def display(name: str) -> str:
-    return spec(name).display
