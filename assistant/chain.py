@@ -9,6 +9,7 @@ every trial); only open questions use retrieval, so only they may load the embed
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -32,6 +33,7 @@ from assistant.retrieve import HybridRetriever, Passage, content_words, shared_w
 from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
+from index.errors import IndexStoreError
 from index.fact_store import FactStore
 from index.facts.kinds import spec
 from index.language.canonical import in_canonical_words
@@ -41,6 +43,7 @@ from index.models import Trial
 from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
+log = logging.getLogger(__name__)
 MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
 # Sessions kept in memory: a server never hears when a browser tab closes, so the least recently
 # used conversation is forgotten once this many are open (~20 small turns each: a few MB at most).
@@ -194,8 +197,14 @@ class AnswerChain:
         trials, generation = self.reader.trials_at()
         if len(trials) < self.settings.fact_store_min_trials:
             return trials, set()
-        store = self.reader.facts()
-        return trials, candidates.ruled_out(store, conditions(store) if store else [], generation)
+        try:
+            store = self.reader.facts()
+            return trials, candidates.ruled_out(store, conditions(store) if store else [], generation)
+        except IndexStoreError as exc:
+            # the store only spares work: without it every trial is evaluated, so the answer is the
+            # same, only slower; the operator is told why
+            log.warning("answering without the fact store (every trial evaluated): %s", exc)
+            return trials, set()
 
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)

@@ -15,6 +15,7 @@ from assistant.models import Answer
 from assistant.quantities import Quantity
 from assistant.query import FieldTest, NumericTest, PatientProfile, Query, QuestionKind
 from assistant.service import Assistant
+from index.fact_store import FactStore, sqlite_engine
 from index.memory import RecordsReader, read_records
 from index.models import Fact, FactKind, Site, Trial
 from index.settings import Settings
@@ -309,3 +310,30 @@ def test_hand_trials_answer_alike_with_and_without_the_store() -> None:
     everything = Assistant(RecordsReader(CORPUS, with_fact_store=False))
     for question in questions:
         assert contract(narrowed.ask(question, "s")) == contract(everything.ask(question, "s")), question
+
+
+class DamagedStoreReader(RecordsReader):
+    """Trials whose fact store is a damaged file: asking it fails, as a database that is down does."""
+
+    def __init__(self, trials: Sequence[Trial], path: Path) -> None:
+        super().__init__(trials)
+        self._path = path
+
+    def facts(self) -> FactStore:
+        return FactStore(sqlite_engine(self._path), "k", self, str(self._path))
+
+
+def test_a_failing_store_is_answered_without_and_the_operator_told(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    damaged = tmp_path / "facts.sqlite3"
+    damaged.write_bytes(b"not a database " * 200)
+    failing = Assistant(DamagedStoreReader(CORPUS, damaged), Settings(fact_store_min_trials=0))
+    everything = Assistant(RecordsReader(CORPUS, with_fact_store=False))
+    asked = ("Which trials accept ECOG 2?", "Could a 60-year-old with ECOG 1 and platelets 80 enter?")
+    for question in asked:
+        with caplog.at_level("WARNING", logger="assistant.chain"):
+            got = failing.ask(question, "s")
+        assert contract(got) == contract(everything.ask(question, "s")), question
+        assert "without the fact store" in caplog.text and "facts.sqlite3" in caplog.text
+        caplog.clear()
