@@ -63,13 +63,7 @@ def describe_fact(fact: Fact) -> str:
     name = kind.display
     unit = f" {fact.unit}" if fact.unit and fact.unit not in ("years",) else ""
     if kind.shown_as == "range" and (fact.low is not None or fact.high is not None):
-        if fact.low is None:
-            body = f"{name} ≤ {fact.high:g}"
-        elif fact.high is None:
-            body = f"{name} ≥ {fact.low:g}"
-        else:
-            body = f"{name} {fact.low:g}-{fact.high:g}"
-        return f"{body}{' years' if kind.unit == 'years' else ''} allowed"
+        return describe_range(fact.kind, fact.low, fact.high)
     if kind.shown_as == "window":
         what = fact.term or name
         window = f" within {fact.days:g} days" if fact.days is not None else ""
@@ -79,6 +73,18 @@ def describe_fact(fact: Fact) -> str:
         qualifier = f", {fact.qualifier}" if fact.qualifier else ""
         return f"{name} {fact.comparator} {fact.value:g}{unit} ({fact.source}{qualifier})"
     return f"{fact.term or name} ({fact.source})"
+
+
+def describe_range(kind: str, low: float | None, high: float | None) -> str:
+    """The values a range of a kind shown as one leaves: 'ECOG 0-2 allowed', 'age ≥ 18 years allowed'."""
+    shown = spec(kind)
+    if low is None:
+        body = f"{shown.display} ≤ {high:g}"
+    elif high is None:
+        body = f"{shown.display} ≥ {low:g}"
+    else:
+        body = f"{shown.display} {low:g}-{high:g}"
+    return f"{body}{' years' if shown.unit == 'years' else ''} allowed"
 
 
 def _facts(kinds: Iterable[str], fallback: str | None, label: str) -> Extractor:

@@ -25,6 +25,8 @@ from assistant.matching import patient_tests
 from assistant.quantities import Quantity, convert
 from assistant.query import CountTest, FieldTest, NumericTest, PatientProfile, Query
 from index.fact_store import FactStore, facts, trials, values
+from index.facts.kinds import spec
+from index.language.units import analyte
 from index.models import FactKind
 from index.trial_fields import DATE_FIELDS, ENUMERATED_FIELDS, LISTED_PARTS
 
@@ -46,6 +48,26 @@ def set_conditions(store: FactStore, query: Query) -> list[Select[Any]]:
         every = [trials.c.nct_id.in_(c) for c in found if c is not None]
         return [select(trials.c.nct_id).where(store.owned(trials), *every)]
     return [condition for condition in found if condition is not None]
+
+
+def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
+    """A select of the trials setting no limit of any kind a question of numbers alone asks ("which
+    trials accept ECOG 2?"): each of its tests then comes out "not stated" (evaluate.numeric_result
+    and _requires_result find no fact of the kind, nor of a kind standing in for it).
+
+    Not for a kind a record can also bound where the store does not look (an organ's function tests
+    as a whole, read from the criterion's words; age, from the registry fields), nor beside tests of
+    other sorts, which the record must be read for."""
+    if not query.numeric or query.terms or query.fields or query.counts:
+        return []
+    kinds: set[str] = set()
+    for test in query.numeric:
+        if test.kind == FactKind.AGE or spec(test.kind).organ is not None:
+            return []
+        described = analyte(test.kind)
+        kinds |= {test.kind, *(described.stands_for if described else ())}
+    stating = select(facts.c.nct_id).where(store.owned(facts), facts.c.kind.in_(sorted(kinds)))
+    return [select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(stating))]
 
 
 def patient_conditions(store: FactStore, patient: PatientProfile) -> list[Select[Any]]:
@@ -198,9 +220,9 @@ def _count(store: FactStore, test: CountTest) -> Select[Any]:
     return select(trials.c.nct_id).where(store.owned(trials), stated.is_not(None), failing[test.comparator])
 
 
-def ruled_out(store: FactStore | None, conditions: Sequence[Select[Any]], generation: str | None) -> set[str]:
-    """The NCT IDs the conditions rule out, or none when the store cannot answer for the records the
+def selected(store: FactStore | None, conditions: Sequence[Select[Any]], generation: str | None) -> set[str]:
+    """The NCT IDs the conditions select, or none when the store cannot answer for the records the
     caller holds (no store, or rows of another generation)."""
     if store is None or not conditions:
         return set()
-    return store.ruled_out(conditions, generation) or set()
+    return store.selected(conditions, generation) or set()

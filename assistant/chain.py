@@ -36,6 +36,7 @@ from assistant.verify import quote_in_record, verify
 from index.errors import IndexStoreError
 from index.fact_store import FactStore
 from index.facts.kinds import spec
+from index.heap import collector_paused, keep_from_collector
 from index.language.canonical import in_canonical_words
 from index.language.vocabulary import find_terms
 from index.language.words import stem, stems
@@ -118,7 +119,7 @@ class AnswerChain:
         self.model_steps = ModelSteps(chat_model, settings) if chat_model is not None else None
         self.memory = SessionMemory()
         self.retriever = HybridRetriever(reader)
-        self._directory_cache: tuple[frozenset[tuple[str, int]], TrialDirectory] | None = None
+        self._directory_cache: tuple[object, TrialDirectory] | None = None
         self._directory_lock = threading.Lock()
         self.runnable: Runnable[PipelineState, PipelineState] = self._build()
 
@@ -155,7 +156,8 @@ class AnswerChain:
         return state.model_copy(update={"history": self.memory.turns(state.session_id)})
 
     def _understand(self, state: PipelineState) -> PipelineState:
-        known = {t.nct_id for t in self.reader.all_trials()}
+        directory = self._directory()
+        known = directory.ids
         if not known:
             empty = Query(
                 question=state.question,
@@ -163,12 +165,12 @@ class AnswerChain:
                 reason="the index holds no trials yet; run `trials index` first.",
             )
             return state.model_copy(update={"query": empty})
-        query = understand(state.question, state.history, known, self._directory())
+        query = understand(state.question, state.history, known, directory)
         if self.model_steps is not None:  # the model may read the numbers the rules left unread
             turn = self.model_steps.turn()
 
             def reread(text: str) -> Query:
-                return understand(text, state.history, known, self._directory())
+                return understand(text, state.history, known, directory)
 
             query = self.model_steps.read(query, turn, reread, known)
             return state.model_copy(update={"query": query, "model_turn": turn})
@@ -176,13 +178,15 @@ class AnswerChain:
 
     def _directory(self) -> TrialDirectory:
         """Identifying words of every trial, rebuilt when the set of trials changes."""
-        trials = self.reader.all_trials()
-        # The reader hands out the same Trial objects until its records change, so their identities
-        # tell a change without hashing every record's text on every question.
-        key = frozenset((t.nct_id, id(t)) for t in trials)
+        trials, generation = self.reader.trials_at()
+        # The index generation tells a change without looking at every trial on every question (at
+        # 10k trials that look cost ~40 ms); a reader that cannot tell its generation hands out the
+        # same Trial objects until its records change, so their identities tell it instead.
+        key: object = generation if generation is not None else frozenset((t.nct_id, id(t)) for t in trials)
         with self._directory_lock:
             if self._directory_cache is None or self._directory_cache[0] != key:
                 self._directory_cache = (key, TrialDirectory.of(trials))
+                keep_from_collector()  # long-lived, like the records it is built from
             return self._directory_cache[1]
 
     def _with(self, state: PipelineState, answer: Answer) -> PipelineState:
@@ -191,39 +195,55 @@ class AnswerChain:
     def _trials(self, query: Query) -> list[Trial]:
         return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
 
-    def _narrowed(self, conditions: Callable[[FactStore], list[Select[Any]]]) -> tuple[list[Trial], set[str]]:
-        """Every trial, and those the fact store shows the question's tests rule out (none when it
-        cannot answer for these very records, or for fewer trials than make asking it worth while)."""
+    def _narrowed(
+        self, *asked: Callable[[FactStore], list[Select[Any]]]
+    ) -> tuple[list[Trial], list[set[str]]]:
+        """Every trial, and for each of `asked` the NCT IDs its selects find in the fact store (none
+        when it cannot answer for these very records, or for fewer trials than make asking worth while)."""
         trials, generation = self.reader.trials_at()
+        nothing: list[set[str]] = [set() for _ in asked]
         if len(trials) < self.settings.fact_store_min_trials:
-            return trials, set()
+            return trials, nothing
         try:
             store = self.reader.facts()
-            return trials, candidates.ruled_out(store, conditions(store) if store else [], generation)
+            if store is None:
+                return trials, nothing
+            return trials, [candidates.selected(store, selects(store), generation) for selects in asked]
         except IndexStoreError as exc:
             # the store only spares work: without it every trial is evaluated, so the answer is the
             # same, only slower; the operator is told why
             log.warning("answering without the fact store (every trial evaluated): %s", exc)
-            return trials, set()
+            return trials, nothing
 
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)
-        every, ruled_out = self._narrowed(lambda store: candidates.set_conditions(store, query))
-        scoped = in_scope(every, query)
-        trials = [t for t in scoped if t.nct_id not in ruled_out]
-        evaluations = evaluate(trials, query)
-        if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
-            # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term any
-            # record names; the records' own sentences are searched for it instead
-            searched = self._open(state)
-            if searched.answer is not None and not searched.answer.abstained:
-                return searched
-        return self._with(
-            state,
-            compose.compose_set(
-                query, evaluations, trials, self.settings.answer_shown, ruled_out=len(scoped) - len(trials)
-            ),
+        every, (ruled_out, unstated) = self._narrowed(
+            lambda store: candidates.set_conditions(store, query),
+            lambda store: candidates.set_unstated(store, query),
         )
+        scoped = in_scope(every, query)
+        # one look at each trial of the scope (at 10k trials every pass over them costs ~10 ms)
+        skipped = ruled_out | unstated
+        read = [t for t in scoped if t.nct_id not in skipped]
+        in_question = {t.nct_id for t in scoped} if len(scoped) < len(every) else None
+        unread = unstated if in_question is None else unstated & in_question
+        with collector_paused():  # a result per trial, acyclic (index/heap.py)
+            evaluations = evaluate(read, query)
+            if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
+                # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
+                # any record names; the records' own sentences are searched for it instead
+                searched = self._open(state)
+                if searched.answer is not None and not searched.answer.abstained:
+                    return searched
+            answer = compose.compose_set(
+                query,
+                evaluations,
+                read,
+                self.settings.answer_shown,
+                ruled_out=len(scoped) - len(read) - len(unread),
+                unread=unread,
+            )
+        return self._with(state, answer)
 
     def _attribute(self, state: PipelineState) -> PipelineState:
         query = _query(state)
@@ -294,7 +314,7 @@ class AnswerChain:
         if query.wants_excluded:  # the excluded trials are the result: each is worked out in full
             every, excluded = self.reader.all_trials(), set[str]()
         else:
-            every, excluded = self._narrowed(lambda store: candidates.patient_conditions(store, patient))
+            every, (excluded,) = self._narrowed(lambda store: candidates.patient_conditions(store, patient))
         trials = [t for t in every if scope is None or t.nct_id in scope]
         verdicts = match_patient(trials, patient, excluded, condition_studied=not query.wants_excluded)
         return self._with(

@@ -6,10 +6,10 @@ citation it passes on, and verification (assistant.verify) checks those before t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from assistant.attributes import BY_KEY, AttributeResult
-from assistant.evaluate import TestResult, TrialEvaluation
+from assistant.evaluate import TestResult, TrialEvaluation, unstated_result
 from assistant.evidence import find_quote, md_quote
 from assistant.models import Answer, Citation, Status, Verdict
 from assistant.query import Query, QuestionKind
@@ -73,15 +73,23 @@ def compose_set(
     trials: Sequence[Trial],
     shown: int,
     ruled_out: int = 0,
+    unread: Collection[str] = frozenset(),
 ) -> Answer:
     """The matching trials: the first `shown` named with their evidence and cited, the rest counted
     (all of them in `trials` and `results`); trials that do not match are counted, not cited.
+    `trials`: the evaluated records.
     `ruled_out`: trials of the question's scope not evaluated because the fact store showed they do
-    not match (assistant/candidates.py); they are counted with the others that do not match."""
+    not match (assistant/candidates.py); they are counted with the others that do not match.
+    `unread`: trials of the scope not evaluated because the fact store showed they set no limit of
+    the kinds a question of numbers asks: each test is "not stated" for them, as reading would find.
+    Trials not stated either way are listed by NCT ID."""
     matches = [e for e in evaluations if e.outcome == "match"]
     refused = len([e for e in evaluations if e.outcome == "no match"]) + ruled_out
-    unstated = [e for e in evaluations if e.outcome == "not stated"]
-    total = len(evaluations) + ruled_out
+    read_unstated = [e for e in evaluations if e.outcome == "not stated"]
+    unstated = sorted([*(e.nct_id for e in read_unstated), *unread])
+    reasons = {r.reason for e in read_unstated for r in e.results if r.outcome == "not stated"}
+    reasons |= {unstated_result(test.kind).reason for test in query.numeric} if unread else set()
+    total = len(evaluations) + len(unread) + ruled_out
     head = matches[:shown]
     phrase = question_phrase(query)
     scope = f" (of the {total} trials from the previous answer)" if query.scope is not None else ""
@@ -99,7 +107,7 @@ def compose_set(
     if refused and not query.count_only:
         lines += ["", f"**Not matching: {trials_count(refused)}** (counted, not listed)."]
     if unstated:
-        lines += ["", _unstated_line(unstated)]
+        lines += ["", _unstated_line(unstated, reasons)]
     by_id = {t.nct_id: t for t in trials}
     head_trials = [by_id[e.nct_id] for e in head if e.nct_id in by_id]
     aggregate_lines, aggregate_citations = _aggregate_lines(
@@ -130,11 +138,10 @@ def _singular(phrase: str) -> str:
     return f"is {phrase.removeprefix('are ')}" if phrase.startswith("are ") else f"is stated to {phrase}"
 
 
-def _unstated_line(unstated: Sequence[TrialEvaluation]) -> str:
-    shown = ", ".join(e.nct_id for e in unstated[:_NOT_STATED_LIMIT])
+def _unstated_line(unstated: Sequence[str], reasons: Collection[str]) -> str:
+    shown = ", ".join(unstated[:_NOT_STATED_LIMIT])
     more = f" and {len(unstated) - _NOT_STATED_LIMIT} more" if len(unstated) > _NOT_STATED_LIMIT else ""
-    reasons = sorted({r.reason for e in unstated for r in e.results if r.outcome == "not stated"})
-    return f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(reasons)}."
+    return f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(sorted(reasons))}."
 
 
 def _aggregate_lines(query: Query, trials: Sequence[Trial], shown: int) -> tuple[list[str], list[Citation]]:

@@ -120,8 +120,12 @@ class TrialDirectory:
     """Which trials hold each identifying word (singular forms), built once per set of trials."""
 
     holders: dict[str, frozenset[str]]
-    size: int
+    ids: frozenset[str]  # the NCT IDs of every trial it was built from
     places: frozenset[str] = frozenset()  # cities, states and countries the records' sites name
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
 
     @classmethod
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
@@ -133,7 +137,9 @@ class TrialDirectory:
                 for word in content_words(text) - _GENERIC:
                     holders[singular(word)].add(trial.nct_id)
         places = frozenset(p for t in trials for p in places_of(t))
-        return cls({w: frozenset(ids) for w, ids in holders.items()}, len(trials), places)
+        return cls(
+            {w: frozenset(ids) for w, ids in holders.items()}, frozenset(t.nct_id for t in trials), places
+        )
 
     def described(self, question: str, known_ids: Collection[str]) -> str | None:
         """The one trial the question describes, or None when none stands out."""

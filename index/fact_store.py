@@ -396,7 +396,7 @@ class FactStore:
 
     # ---- asking ------------------------------------------------------------------------------------
 
-    def ruled_out(self, conditions: Sequence[Select[Any]], generation: str | None) -> set[str] | None:
+    def selected(self, conditions: Sequence[Select[Any]], generation: str | None) -> set[str] | None:
         """The NCT IDs any of these selects (each of one `nct_id` column, over this store's rows)
         returns, read in one snapshot; None when the tables are not at `generation` (the generation
         of the trial records the caller will read), so nothing is ruled out on another version."""

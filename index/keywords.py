@@ -180,18 +180,23 @@ class KeywordIndex:
         if k <= 0 or not terms or (nct_ids is not None and not nct_ids):
             return []
         match = " OR ".join(f'"{t}"' for t in terms)  # tokens hold no quote: safe in a phrase
-        sql = (
-            "SELECT chunks.chunk, bm25(passages) FROM passages JOIN chunks ON chunks.rowid = passages.rowid "
-            "WHERE passages MATCH ?"
-        )
+        # The best k passages are found before their chunks are read: reading the chunk of every
+        # passage that holds a word (then keeping k) was most of a search at 10k trials.
+        hits = "SELECT rowid, bm25(passages) AS score FROM passages WHERE passages MATCH ?"
         parameters: list[object] = [match]
-        if nct_ids is not None:
-            sql += " AND chunks.nct_id IN (SELECT value FROM json_each(?))"
-            parameters.append(json.dumps(list(nct_ids)))
-        if section is not None:
-            sql += " AND chunks.section = ?"
-            parameters.append(section)
-        sql += " ORDER BY bm25(passages) LIMIT ?"
+        if nct_ids is not None or section is not None:
+            hits += " AND rowid IN (SELECT rowid FROM chunks WHERE 1"
+            if nct_ids is not None:
+                hits += " AND nct_id IN (SELECT value FROM json_each(?))"
+                parameters.append(json.dumps(list(nct_ids)))
+            if section is not None:
+                hits += " AND section = ?"
+                parameters.append(section)
+            hits += ")"
+        sql = (
+            f"SELECT chunks.chunk, hit.score FROM ({hits} ORDER BY score, rowid LIMIT ?) AS hit "
+            "JOIN chunks ON chunks.rowid = hit.rowid ORDER BY hit.score, hit.rowid"
+        )
         parameters.append(k)
         with self._lock:
             rows = self._db.execute(sql, parameters).fetchall()

@@ -248,8 +248,7 @@ class TrialStore:
         that cannot be told: a write landed while they were read)."""
         with self._cache_lock:
             self._drop_stale_caches()
-            trials = self._trials()
-            return sorted(trials.values(), key=lambda t: t.nct_id), self._trials_generation
+            return list(self._trials().values()), self._trials_generation
 
     def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
         """These trials' committed records, read from the store (not the cache)."""
@@ -405,10 +404,8 @@ class TrialStore:
             if self._trials_cache is None:
                 before = self._cached_generation
                 got = self._call("read trial records", lambda: _paged(self._records, ["documents"]))
-                self._trials_cache = {
-                    ident: self._parse_trial(ident, document)
-                    for ident, document in zip(got["ids"], got["documents"] or [], strict=True)
-                }
+                read = sorted(zip(got["ids"], got["documents"] or [], strict=True))  # by NCT ID
+                self._trials_cache = {ident: self._parse_trial(ident, document) for ident, document in read}
                 self._trials_generation = before if self.generation() == before else None
                 keep_from_collector()
             return self._trials_cache

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fakes import InMemoryTrialReader, hand_trial
 
-from assistant.candidates import patient_conditions, ruled_out, set_conditions
+from assistant.candidates import patient_conditions, selected, set_conditions, set_unstated
 from assistant.models import Answer
 from assistant.quantities import Quantity
 from assistant.query import FieldTest, NumericTest, PatientProfile, Query, QuestionKind
@@ -113,7 +113,7 @@ def reader() -> RecordsReader:
 def out(reader: RecordsReader, query: Query) -> set[str]:
     store = reader.facts()
     assert store is not None
-    return ruled_out(store, set_conditions(store, query), reader.trials_at()[1])
+    return selected(store, set_conditions(store, query), reader.trials_at()[1])
 
 
 def ask(**tests: Any) -> Query:
@@ -181,42 +181,95 @@ def test_tests_that_read_record_text_rule_nothing_out(reader: RecordsReader) -> 
     assert out(reader, ask(numeric=[requires])) == set()
 
 
+def unstated(reader: RecordsReader, query: Query) -> set[str]:
+    store = reader.facts()
+    assert store is not None
+    return selected(store, set_unstated(store, query), reader.trials_at()[1])
+
+
+def test_trials_setting_no_limit_of_the_kind_are_known_unstated_without_reading_them(
+    reader: RecordsReader,
+) -> None:
+    ecog_2 = ask(numeric=[accepts(FactKind.ECOG, 2)])
+    assert unstated(reader, ecog_2) == {"NCT00000013", "NCT00000014"}  # an ALT limit only; no limit
+    platelets_and_ecog = ask(numeric=[accepts(FactKind.ECOG, 2), accepts(FactKind.PLATELETS, 80, "x10^9/L")])
+    assert unstated(reader, platelets_and_ecog) == {"NCT00000013", "NCT00000014"}
+    # "which trials exclude ECOG 2?": a trial with no ECOG limit is not stated either way
+    assert unstated(reader, ecog_2.model_copy(update={"wants_excluded": True})) == {
+        "NCT00000013",
+        "NCT00000014",
+    }
+
+
+def test_only_a_question_of_numbers_the_store_sees_whole_is_known_unstated(reader: RecordsReader) -> None:
+    # ALT can be bounded by "liver function tests < 1.5 x ULN", read from the criterion's words; age
+    # by the registry fields; a field test must be read from the record beside it
+    assert unstated(reader, ask(numeric=[accepts(FactKind.ALT_AST, 2, "ULN")])) == set()
+    assert unstated(reader, ask(numeric=[accepts(FactKind.AGE, 40, "years")])) == set()
+    recruiting = FieldTest(field="status", values=["RECRUITING"], label="recruiting")
+    assert unstated(reader, ask(numeric=[accepts(FactKind.ECOG, 2)], fields=[recruiting])) == set()
+
+
+def test_a_limit_standing_in_for_the_one_asked_keeps_a_trial_read() -> None:
+    clearance = hand_trial(
+        "NCT00000021",
+        ["Creatinine clearance >= 50 mL/min"],
+        [],
+        [
+            limit(
+                FactKind.CREATININE_CLEARANCE,
+                "inclusion",
+                1,
+                "Creatinine clearance >= 50 mL/min",
+                comparator=">=",
+                value=50,
+                unit="mL/min",
+            )
+        ],
+    )
+    reader = RecordsReader([clearance, SILENT])
+    egfr = ask(numeric=[accepts(FactKind.EGFR, 45, "mL/min")])
+    assert unstated(reader, egfr) == {"NCT00000014"}  # the clearance limit decides for eGFR
+
+
 def test_a_patient_is_ruled_out_where_a_value_is_refused(reader: RecordsReader) -> None:
     patient = PatientProfile(age=70, ecog=1, labs={FactKind.PLATELETS: Quantity(value=80, unit="x10^9/L")})
     store = reader.facts()
-    assert ruled_out(store, patient_conditions(store, patient), reader.trials_at()[1]) == {"NCT00000011"}
+    assert selected(store, patient_conditions(store, patient), reader.trials_at()[1]) == {"NCT00000011"}
 
 
 def test_a_store_at_another_generation_rules_nothing_out(reader: RecordsReader) -> None:
     query = ask(numeric=[accepts(FactKind.ECOG, 2)])
     store = reader.facts()
-    assert ruled_out(store, set_conditions(store, query), "another generation") == set()
-    assert ruled_out(None, [], "anything") == set()
+    assert selected(store, set_conditions(store, query), "another generation") == set()
+    assert selected(None, [], "anything") == set()
 
 
 # ---- the same answers over the real records -------------------------------------------------------
 
 
 class Counting(RecordsReader):
-    """Remembers how many trials the fact store ruled out for each question."""
+    """Remembers how many trials each of the fact store's answers named (ruled out, or known not to
+    state what is asked) for each question."""
 
     def __init__(self, trials: Sequence[Trial]) -> None:
         super().__init__(trials)
         self.ruled_out: list[int] = []
         store = super().facts()
         assert store is not None
-        asked = store.ruled_out
+        asked = store.selected
 
         def counting(conditions: Any, generation: str | None) -> set[str] | None:
             found = asked(conditions, generation)
             self.ruled_out.append(len(found or ()))
             return found
 
-        store.ruled_out = counting  # type: ignore[method-assign]
+        store.selected = counting  # type: ignore[method-assign]
 
 
 # Conversations (one question per line, each conversation in one session) in our own words; the
-# flag says whether the fact store must have ruled out some trial for the last question asked.
+# flag says whether the fact store must have narrowed the last question (ruled out some trial, or
+# found some that state nothing of what it asks).
 BATTERY: list[tuple[list[str], bool]] = [
     (["Which trials accept ECOG 2?"], True),
     (["Which studies would take someone with a performance status of 3?"], True),
@@ -301,7 +354,7 @@ def test_narrowed_answers_are_the_answers_over_every_trial(every_record: list[Tr
             assert contract(got) == contract(expected), question
             assert got.kind in ("set", "match"), question  # each question is one the store can narrow
         if narrows:
-            assert narrowed_reader.ruled_out and narrowed_reader.ruled_out[-1] > 0, questions[-1]
+            assert narrowed_reader.ruled_out and max(narrowed_reader.ruled_out) > 0, questions[-1]
 
 
 def test_hand_trials_answer_alike_with_and_without_the_store() -> None:

@@ -158,10 +158,10 @@ def test_rows_of_another_generation_rule_nothing_out() -> None:
     source = Source([oslo_trial()])
     store = FactStore(sqlite_engine(None), "k", source, "in memory", refresh_seconds=0)
     everything = [select(trials.c.nct_id).where(store.owned(trials))]
-    assert store.ruled_out(everything, source.generation()) == {"NCT00000001"}
-    assert store.ruled_out(everything, "an older generation") is None
-    assert store.ruled_out(everything, None) is None
-    assert store.ruled_out([], "anything") == set()
+    assert store.selected(everything, source.generation()) == {"NCT00000001"}
+    assert store.selected(everything, "an older generation") is None
+    assert store.selected(everything, None) is None
+    assert store.selected([], "anything") == set()
 
 
 def test_indexes_sharing_a_file_keep_their_own_rows(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_indexes_sharing_a_file_keep_their_own_rows(tmp_path: Path) -> None:
     one.sync(), two.sync()
     assert one.count() == 1 and two.count() == 1
     asked = [select(trials.c.nct_id).where(two.owned(trials))]
-    assert two.ruled_out(asked, "g0") == {"NCT00000002"}
+    assert two.selected(asked, "g0") == {"NCT00000002"}
 
 
 def test_a_second_process_finds_the_file_already_synced(tmp_path: Path) -> None:
