@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from functools import cache
 from typing import Literal
 
 from assistant.attributes import attributes_in, label_of
@@ -1035,17 +1036,26 @@ _TODAYS_VALUE = re.compile(
 _UNIT_REQUIRED = {a.kind: a.unit_required for a in analytes() if a.kind is not None}
 
 
+@cache
+def _lab_value_patterns() -> dict[str, re.Pattern[str]]:
+    """'lab name [comparator] number [unit]' for each lab kind, compiled once: re's own cache of 512
+    patterns is overrun while a vignette is read, and compiling these each time cost ~0.2 s."""
+    return {
+        kind: re.compile(
+            r"\b(?:" + names + r")\b(?:\s*" + _LAB_LINK + r")*\s*"
+            r"(" + COMPARATOR_PATTERN + r")?\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?",
+            re.IGNORECASE,
+        )
+        for kind, names in LAB_NAMES.items()
+    }
+
+
 def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
     """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind: the
     last one written ("ANC 0.9 -> filgrastim, repeat ANC 1.6" is 1.6 now)."""
     found: list[tuple[str, float, str | None, str | None]] = []
     taken: list[tuple[int, int]] = []
-    for kind, names in LAB_NAMES.items():
-        pattern = re.compile(
-            r"\b(?:" + names + r")\b(?:\s*" + _LAB_LINK + r")*\s*"
-            r"(" + COMPARATOR_PATTERN + r")?\s*" + NUMBER + r"\s*(" + UNIT_PATTERN + r")?",
-            re.IGNORECASE,
-        )
+    for kind, pattern in _lab_value_patterns().items():
         latest: tuple[str, float, str | None, str | None] | None = None
         for match in pattern.finditer(text):
             span = match.span()
