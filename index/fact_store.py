@@ -189,6 +189,11 @@ def store_key(index_name: str, location: str) -> str:
     return hashlib.sha256(f"{index_name}|{location}|{derivation_version()}".encode()).hexdigest()[:32]
 
 
+def lineage_key(index_name: str, location: str) -> str:
+    """What the rows of one index share whichever version of the code derived them."""
+    return hashlib.sha256(f"{index_name}|{location}".encode()).hexdigest()[:32]
+
+
 # ---- rows of one trial -------------------------------------------------------------------------
 
 
@@ -270,9 +275,18 @@ class FactStore:
     """The fact tables of one index, kept in step with its source on first use after each write."""
 
     def __init__(
-        self, engine: Engine, key: str, source: TrialSource, where: str, refresh_seconds: float = 1.0
+        self,
+        engine: Engine,
+        key: str,
+        source: TrialSource,
+        where: str,
+        refresh_seconds: float = 1.0,
+        lineage: str | None = None,
     ) -> None:
+        """`lineage`: what this index's rows share with rows other versions of the code derived for
+        it (`lineage_key`); a sync that writes drops those (None: keep every other key's rows)."""
         self.key = key
+        self._lineage = lineage
         self.where = where  # for messages: a file, or a database URL without its password
         self._engine = engine
         self._source = source
@@ -369,7 +383,26 @@ class FactStore:
             reached = generation if generation is not None and self._source.generation() == generation else ""
             connection.execute(delete(state).where(self.owned(state), state.c.key == "generation"))
             connection.execute(insert(state).values(store=self.key, key="generation", value=reached))
+            self._drop_superseded(connection)
             return len(fresh) + len([n for n in stale if n not in wanted]), reached
+
+    def _drop_superseded(self, connection: Connection) -> None:
+        """Drop the rows other versions of the code derived for this same index: this version never
+        reads them, and each upgrade would otherwise leave a whole copy behind. A process still
+        running an older version then finds no rows of its own and answers without narrowing (the
+        same answers, evaluated in full) until it is restarted."""
+        if self._lineage is None:
+            return
+        superseded = connection.scalars(
+            select(state.c.store).where(
+                state.c.key == "lineage", state.c.value == self._lineage, state.c.store != self.key
+            )
+        ).all()
+        for other in superseded:
+            for table in (*_ROW_TABLES, state):
+                connection.execute(delete(table).where(table.c.store == other))
+        connection.execute(delete(state).where(self.owned(state), state.c.key == "lineage"))
+        connection.execute(insert(state).values(store=self.key, key="lineage", value=self._lineage))
 
     def _stored_generation(self, connection: Connection) -> str | None:
         return connection.scalar(select(state.c.value).where(self.owned(state), state.c.key == "generation"))

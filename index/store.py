@@ -51,7 +51,14 @@ if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
 from index.errors import IndexBusyError, IndexStoreError
-from index.fact_store import FactStore, database_engine, shared_writer_lock, sqlite_engine, store_key
+from index.fact_store import (
+    FactStore,
+    database_engine,
+    lineage_key,
+    shared_writer_lock,
+    sqlite_engine,
+    store_key,
+)
 from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
 from index.models import Chunk, Trial
@@ -369,7 +376,8 @@ class TrialStore:
                     path = self.settings.fact_store_file()
                     engine, where = sqlite_engine(path), str(path)
                 key = store_key(self._records.name, self.location)
-                self._facts = FactStore(engine, key, self, where, self.settings.refresh_seconds)
+                lineage = lineage_key(self._records.name, self.location)
+                self._facts = FactStore(engine, key, self, where, self.settings.refresh_seconds, lineage)
             return self._facts
 
     def generation(self) -> str | None:

@@ -174,6 +174,29 @@ def test_indexes_sharing_a_file_keep_their_own_rows(tmp_path: Path) -> None:
     assert two.selected(asked, "g0") == {"NCT00000002"}
 
 
+def test_rows_an_older_version_derived_for_the_same_index_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "f.sqlite3"
+    older = FactStore(
+        sqlite_engine(path), "index-v1", Source([oslo_trial("NCT00000001")]), "f", lineage="one"
+    )
+    other_index = FactStore(
+        sqlite_engine(path), "other", Source([oslo_trial("NCT00000003")]), "f", lineage="two"
+    )
+    older.sync(), other_index.sync()
+    newer = FactStore(
+        sqlite_engine(path), "index-v2", Source([oslo_trial("NCT00000002")]), "f", lineage="one"
+    )
+    newer.sync()
+    with sqlite3.connect(path) as db:
+        held = dict(db.execute(f"SELECT store, count(*) FROM {trials.name} GROUP BY store").fetchall())
+        facts_held = {store for (store,) in db.execute(f"SELECT DISTINCT store FROM {facts.name}")}
+    assert held == {"index-v2": 1, "other": 1}  # another index's rows stay
+    assert facts_held == {"index-v2", "other"}
+    # the older version's process finds no rows at its generation: nothing ruled out, not a wrong answer
+    asked = [select(trials.c.nct_id).where(older.owned(trials))]
+    assert older.selected(asked, "g0") is None
+
+
 def test_a_second_process_finds_the_file_already_synced(tmp_path: Path) -> None:
     source = Source([oslo_trial()])
     FactStore(sqlite_engine(tmp_path / "f.sqlite3"), "k", source, "f").sync()
