@@ -19,6 +19,7 @@ from index.enrich import enrich
 from index.fact_store import FactStore, sqlite_engine
 from index.heap import keep_from_collector
 from index.keywords import KeywordIndex
+from index.language.vocabulary import remembered
 from index.models import Chunk, Trial
 from index.readers import read_file
 from index.settings import Settings
@@ -33,7 +34,7 @@ class RecordsReader:
         """`with_fact_store=False`: no fact store, so every set and matching question evaluates every
         trial (what the store's answers are compared with, in tests and the scale bench)."""
         self._settings = settings or Settings(chroma_url=None)
-        self._trials = {t.nct_id: t for t in trials}
+        self._trials = {t.nct_id: remembered(t) for t in trials}
         self._generation = uuid.uuid4().hex  # the trials never change
         keep_from_collector()
         self._keywords: KeywordIndex | None = None

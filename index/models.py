@@ -78,6 +78,10 @@ class Criterion(_Record):
     # someone other than the patient the criterion is about ("donor" for "DONOR: Age < 75 years");
     # such criteria are shown and searchable but say nothing of the patient
     about: str | None = None
+    # The vocabulary concepts its text names, read when it was indexed (vocabulary.concept_spans:
+    # place in the vocabulary, start, end), so a serving process need not scan every criterion
+    # with every pattern on its first question; None: not read.
+    concepts: list[tuple[int, int, int]] | None = None
 
 
 class FactKind(StrEnum):

@@ -31,6 +31,7 @@ _INDEX_SHAPING_SOURCES = (
     "chunks.py",
     "conflicts.py",
     "models.py",
+    "enrich.py",
 )
 
 

@@ -11,12 +11,13 @@ finds criteria that only name a specific one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Literal
 
 from index.language.data import load
+from index.models import Trial
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,45 @@ def negated_by_some(name: str) -> bool:
 
 def concept_matches(text: str) -> list[TermMatch]:
     """Every vocabulary concept (condition, drug or class, route) `text` names, in order."""
-    return list(_concept_matches(text))
+    stored = _stored.get(text)
+    return list(stored if stored is not None else _concept_matches(text))
+
+
+def concept_spans(text: str) -> list[tuple[int, int, int]]:
+    """What `concept_matches(text)` finds, as (place in the vocabulary, start, end): what a criterion
+    stores when it is indexed (Criterion.concepts)."""
+    place = _places()
+    return [(place[id(m.term)], m.start, m.end) for m in _concept_matches(text)]
+
+
+def remember_concepts(text: str, spans: Sequence[tuple[int, int, int]]) -> None:
+    """Take back what `concept_spans(text)` found when a record was indexed: the stored record was
+    read with this very vocabulary (it is part of the index's fingerprint), so its spans are what a
+    scan would find now, without the ~150 patterns being run over the text again."""
+    if text in _stored or len(_stored) >= _STORED_LIMIT:
+        return
+    terms = _all_terms()
+    _stored[text] = tuple(TermMatch(terms[i], start, end) for i, start, end in spans)
+
+
+def remembered(trial: Trial) -> Trial:
+    """The trial, its criteria's stored concepts taken back (`remember_concepts`)."""
+    for criterion in trial.criteria:
+        if criterion.concepts is not None:
+            remember_concepts(criterion.text, criterion.concepts)
+    return trial
+
+
+# Concepts of criterion texts taken back from stored records (remember_concepts), at most this many
+# texts: a serving process holds every record anyway, and the texts of several generations of an
+# index are mostly the same.
+_STORED_LIMIT = 2_000_000
+_stored: dict[str, tuple[TermMatch, ...]] = {}
+
+
+@cache
+def _places() -> dict[int, int]:
+    return {id(term): place for place, term in enumerate(_all_terms())}
 
 
 @lru_cache(maxsize=200_000)
