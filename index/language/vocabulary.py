@@ -229,7 +229,7 @@ def _concept_matches(text: str) -> tuple[TermMatch, ...]:
 def find_terms(text: str) -> list[str]:
     """Canonical names of every condition or drug class `text` mentions (e.g. in a question)."""
     names: list[str] = []
-    for match in _scan(text, _all_terms()):
+    for match in concept_matches(text):  # a criterion's, as stored when it was indexed
         for name in (match.term.name, *match.term.broader):
             if name not in names:
                 names.append(name)
