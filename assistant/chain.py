@@ -226,7 +226,7 @@ class AnswerChain:
         skipped = ruled_out | unstated
         read = [t for t in scoped if t.nct_id not in skipped]
         in_question = {t.nct_id for t in scoped} if len(scoped) < len(every) else None
-        unread = unstated if in_question is None else unstated & in_question
+        unread = (unstated if in_question is None else unstated & in_question) - ruled_out
         with collector_paused():  # a result per trial, acyclic (index/heap.py)
             evaluations = evaluate(read, query)
             if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
