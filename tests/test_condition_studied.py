@@ -57,6 +57,14 @@ def test_a_parenthesis_that_defines_nothing() -> None:
     assert defined_abbreviations("Patients over 18 (inclusive) with a score (VAS) of 4") == {}
 
 
+def test_a_long_form_is_read_from_the_words_just_before() -> None:
+    # Never across another parenthesis; any spaces between words; far into a long text.
+    assert defined_abbreviations("cystic (see below)\tfibrosis (CF)") == {}
+    assert defined_abbreviations("long text " * 2000 + "acute\u00a0myeloid\nleukaemia (AML), then (AML)") == {
+        "AML": "acute myeloid leukaemia"
+    }
+
+
 def test_a_real_record_defines_its_disease(real: dict[str, Trial]) -> None:
     assert real["NCT00463567"].abbreviations["COPD"] == "Chronic Obstructive Pulmonary Disease"
     assert real["NCT00004816"].abbreviations["MS"] == "multiple sclerosis"

@@ -13,7 +13,7 @@ import re
 
 # "(CF)", "(nr-axSpA)", "(HVPG;": a short form of 2-10 characters with a capital, in parentheses.
 _SHORT_IN_PARENTHESES = re.compile(r"\(\s*([A-Za-z][\w-]{1,9})\s*[);,]")
-_WORDS_BEFORE = re.compile(r"(?:[^\s()]+\s+){0,20}$")
+_WORDS_BEFORE = 20  # Schwartz & Hearst look no further back for a long form
 
 
 def defined_abbreviations(text: str) -> dict[str, str]:
@@ -23,11 +23,28 @@ def defined_abbreviations(text: str) -> dict[str, str]:
         short = match.group(1)
         if short in found or not any(c.isupper() for c in short) or sum(c.isalpha() for c in short) < 2:
             continue
-        before = _WORDS_BEFORE.search(text[: match.start()])
-        long_form = _long_form(short, before.group(0).strip() if before else "")
+        long_form = _long_form(short, _words_before(text, match.start()))
         if long_form:
             found[short] = long_form
     return found
+
+
+def _words_before(text: str, end: int) -> str:
+    """The up to `_WORDS_BEFORE` words (runs without spaces or parentheses, each followed by spaces)
+    that end at `end`. Walked back from `end`: a regular expression anchored there tried every
+    earlier position of the text (quadratic: most of enriching a long record)."""
+    at, words = end, 0
+    while words < _WORDS_BEFORE:
+        spaces = at
+        while spaces > 0 and text[spaces - 1].isspace():
+            spaces -= 1
+        word = spaces
+        while word > 0 and not text[word - 1].isspace() and text[word - 1] not in "()":
+            word -= 1
+        if spaces == at or word == spaces:
+            break
+        at, words = word, words + 1
+    return text[at:end].strip()
 
 
 def _long_form(short: str, before: str) -> str | None:
