@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -234,6 +235,33 @@ def test_run_interrupted_while_embedding_is_completed_by_the_next(tmp_path: Path
     summary = index_paths([folder], store)
     assert (summary.new, summary.unchanged) == (20 - committed, committed)
     assert len(store.all_trials()) == 20
+
+
+def test_the_model_embeds_the_next_batch_while_one_is_committed(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", embedding_batch_size=1)  # a flush every 32 chunks
+    folder = tmp_path / "records"
+    many_records(folder, 20)
+    second_call_started = threading.Event()
+    committed_after_it: list[bool] = []
+
+    class WatchedEmbedder(HashingEmbedder):
+        def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
+            if self.calls == 1:
+                second_call_started.set()
+            return super().embed_documents(texts)
+
+    store = open_store(settings, WatchedEmbedder())
+    write_trials = store.write_trials
+
+    def first_write_waits(writes: Any) -> None:
+        if not committed_after_it:  # the first batch: the model should have the second by now
+            committed_after_it.append(second_call_started.wait(timeout=30))
+        write_trials(writes)
+
+    store.write_trials = first_write_waits  # type: ignore[method-assign]
+    summary = index_paths([folder], store)
+    assert committed_after_it == [True]
+    assert summary.new == 20 and len(store.all_trials()) == 20
 
 
 def test_run_interrupted_inside_a_list_file_is_finished_by_the_next(tmp_path: Path) -> None:
