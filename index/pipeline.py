@@ -270,9 +270,9 @@ def _write(
     candidates: list[_Candidate], store: TrialStore, summary: IndexSummary, show_progress: bool
 ) -> None:
     """Enrich, chunk, embed and commit the candidates in batches. The model embeds one batch in a
-    worker thread while this thread reads the next and commits the one before: a quarter of a
-    first index is not the model (164 of 677 s for the 1,170 CT.gov records), and the model, in
-    native code, leaves the interpreter free meanwhile. Only the embedder runs in the worker, one
+    worker thread while this thread enriches and chunks the next and commits the one before: a
+    quarter of a first index is not the model (164 of 677 s for the 1,170 CT.gov records), and the
+    model, in native code, leaves the interpreter free meanwhile. Only the embedder runs in the worker, one
     call at a time; every write to the stores stays here, in order."""
     from index.enrich import enrich
 
