@@ -70,6 +70,22 @@ def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
     return [select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(stating))]
 
 
+def set_matches(store: FactStore, query: Query) -> list[Select[Any]]:
+    """For a question of numbers alone, one select per numeric test (in the query's order) of the
+    trials whose limits surely take the value, each row (nct_id, low, high): the tightest ends of
+    the ranges that take it (evaluate.numeric_result words its "allows" from them). A trial every
+    select returns matches, and its reasons need no reading of its record.
+
+    Only where a trial's own limits of the kind decide alone: all apply to every patient (one
+    scenario), none refuses the value and one takes it. Not for age (the registry's range joins
+    in), spans and comparators ("children under 12"), "requires", or-ed tests, or a question that
+    also asks terms, fields or counts: those the record is read for."""
+    if query.terms or query.fields or query.counts or query.any_of or query.wants_excluded:
+        return []
+    found = [_accepting(store, test) for test in query.numeric]
+    return [] if not found or any(s is None for s in found) else [s for s in found if s is not None]
+
+
 def patient_conditions(store: FactStore, patient: PatientProfile) -> list[Select[Any]]:
     """Selects of the NCT IDs the patient's age, ECOG, labs or sex surely exclude (a check "not met")."""
     found = [_numeric(store, test) for _, test in patient_tests(patient)]
@@ -101,11 +117,9 @@ def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
     # A comparator limit is compared with the value converted to the limit's own unit, once for each
     # unit the limits are written in (as evaluate.fact_allows converts it).
     comparator_refuses = []
-    for unit in store.units_of(test.kind):
-        converted = convert(Quantity(value=test.value, unit=test.unit), unit, test.kind)
-        if converted is not None:
-            same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit
-            comparator_refuses.append(and_(same_unit, _refuses(converted)))
+    for unit, converted in _converted(store, test):
+        same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit
+        comparator_refuses.append(and_(same_unit, _refuses(converted)))
     refuses = or_(
         and_(or_(facts.c.low.is_not(None), facts.c.high.is_not(None)), range_refuses),
         and_(
@@ -130,6 +144,56 @@ def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
         from_registry = having(facts.c.source == "structured")
         condition = or_(condition, and_(registry_refuses, trials.c.nct_id.not_in(from_registry)))
     return select(trials.c.nct_id).where(store.owned(trials), condition)
+
+
+def _accepting(store: FactStore, test: NumericTest) -> Select[Any] | None:
+    """(nct_id, low, high) of the trials whose limits of the test's kind all apply to every patient,
+    none refusing the value and one taking it (evaluate._scenario_verdict: "match"); low and high are
+    the tightest ends of the ranges taking it."""
+    if test.mode != "accepts" or test.high is not None or test.comparator is not None:
+        return None
+    if test.kind == FactKind.AGE:
+        return None
+    ranged = or_(facts.c.low.is_not(None), facts.c.high.is_not(None))
+    range_takes = and_(
+        ranged,
+        or_(facts.c.low.is_(None), facts.c.low <= test.value),
+        or_(facts.c.high.is_(None), facts.c.high >= test.value),
+    )
+    comparator_takes, comparator_refuses = [], []
+    for unit, converted in _converted(store, test):
+        same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit
+        comparator_takes.append(and_(same_unit, not_(_refuses(converted)), facts.c.required.is_not(None)))
+        comparator_refuses.append(and_(same_unit, _refuses(converted)))
+    unranged = and_(facts.c.low.is_(None), facts.c.high.is_(None), facts.c.value.is_not(None))
+    takes = or_(range_takes, and_(unranged, or_(false(), *comparator_takes)))
+    refuses = or_(and_(ranged, not_(range_takes)), and_(unranged, or_(false(), *comparator_refuses)))
+    general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")
+
+    def counted(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    return (
+        select(
+            facts.c.nct_id,
+            func.max(case((range_takes, facts.c.low))),
+            func.min(case((range_takes, facts.c.high))),
+        )
+        .where(store.owned(facts), facts.c.kind == test.kind)
+        .group_by(facts.c.nct_id)
+        .having(counted(takes) > 0, counted(refuses) == 0, counted(not_(general)) == 0)
+    )
+
+
+def _converted(store: FactStore, test: NumericTest) -> list[tuple[str | None, float]]:
+    """The test's value in each unit this kind's limits are written in, where it converts
+    (as evaluate.fact_allows converts it for each limit)."""
+    found = []
+    for unit in store.units_of(test.kind):
+        converted = convert(Quantity(value=test.value, unit=test.unit), unit, test.kind)
+        if converted is not None:
+            found.append((unit, converted))
+    return found
 
 
 def _refuses(value: float) -> Any:
@@ -226,3 +290,18 @@ def selected(store: FactStore | None, conditions: Sequence[Select[Any]], generat
     if store is None or not conditions:
         return set()
     return store.selected(conditions, generation) or set()
+
+
+def settled(
+    store: FactStore | None, tests: Sequence[Select[Any]], generation: str | None
+) -> dict[str, list[tuple[float | None, float | None]]]:
+    """The trials every one of `set_matches`'s selects returns, each with its (low, high) per test;
+    none when the store cannot answer for the records the caller holds."""
+    if store is None or not tests:
+        return {}
+    found = store.rows(tests, generation)
+    if found is None:
+        return {}
+    ends = [{nct_id: (low, high) for nct_id, low, high in rows} for rows in found]
+    common = set(ends[0]).intersection(*ends[1:])
+    return {nct_id: [by_test[nct_id] for by_test in ends] for nct_id in common}

@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,7 +22,7 @@ from sqlalchemy import Select
 
 from assistant import candidates, compose
 from assistant.attributes import criterion_item, extract, numbered_criterion, without_attribute_words
-from assistant.evaluate import evaluate, evaluate_trial, in_scope
+from assistant.evaluate import TrialEvaluation, evaluate, evaluate_trial, in_scope, settled_match
 from assistant.evidence import sentences
 from assistant.llm.steps import ModelSteps, ModelTurn
 from assistant.matching import match_patient
@@ -45,6 +45,7 @@ from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
+Found = TypeVar("Found")  # what the fact store answers a question's selects with
 MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
 # Sessions kept in memory: a server never hears when a browser tab closes, so the least recently
 # used conversation is forgotten once this many are open (~20 small turns each: a few MB at most).
@@ -196,19 +197,22 @@ class AnswerChain:
         return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
 
     def _narrowed(
-        self, *asked: Callable[[FactStore], list[Select[Any]]]
-    ) -> tuple[list[Trial], list[set[str]]]:
-        """Every trial, and for each of `asked` the NCT IDs its selects find in the fact store (none
-        when it cannot answer for these very records, or for fewer trials than make asking worth while)."""
+        self,
+        read: Callable[[FactStore | None, Sequence[Select[Any]], str | None], Found],
+        *asked: Callable[[FactStore], list[Select[Any]]],
+    ) -> tuple[list[Trial], list[Found]]:
+        """Every trial, and for each of `asked` what `read` (candidates.selected, .settled) finds for
+        its selects in the fact store; nothing when it cannot answer for these very records, or for
+        fewer trials than make asking worth while."""
         trials, generation = self.reader.trials_at()
-        nothing: list[set[str]] = [set() for _ in asked]
+        nothing = [read(None, [], generation) for _ in asked]
         if len(trials) < self.settings.fact_store_min_trials:
             return trials, nothing
         try:
             store = self.reader.facts()
             if store is None:
                 return trials, nothing
-            return trials, [candidates.selected(store, selects(store), generation) for selects in asked]
+            return trials, [read(store, selects(store), generation) for selects in asked]
         except IndexStoreError as exc:
             # the store only spares work: without it every trial is evaluated, so the answer is the
             # same, only slower; the operator is told why
@@ -218,6 +222,7 @@ class AnswerChain:
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)
         every, (ruled_out, unstated) = self._narrowed(
+            candidates.selected,
             lambda store: candidates.set_conditions(store, query),
             lambda store: candidates.set_unstated(store, query),
         )
@@ -228,7 +233,7 @@ class AnswerChain:
         in_question = {t.nct_id for t in scoped} if len(scoped) < len(every) else None
         unread = (unstated if in_question is None else unstated & in_question) - ruled_out
         with collector_paused():  # a result per trial, acyclic (index/heap.py)
-            evaluations = evaluate(read, query)
+            evaluations = self._evaluated(read, query)
             if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
                 # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
                 # any record names; the records' own sentences are searched for it instead
@@ -244,6 +249,21 @@ class AnswerChain:
                 unread=unread,
             )
         return self._with(state, answer)
+
+    def _evaluated(self, read: Sequence[Trial], query: Query) -> list[TrialEvaluation]:
+        """Each trial's evaluation, in order. Past the matches the answer shows (evaluated in full, to
+        cite them), a trial the fact store shows matching is worded from the store's rows instead."""
+        _, (settled,) = self._narrowed(candidates.settled, lambda store: candidates.set_matches(store, query))
+        if not settled:
+            return evaluate(read, query)
+        evaluations = []
+        matched = 0
+        for trial in read:
+            ends = settled.get(trial.nct_id) if matched >= self.settings.answer_shown else None
+            evaluation = evaluate_trial(trial, query) if ends is None else settled_match(trial, query, ends)
+            matched += evaluation.outcome == "match"
+            evaluations.append(evaluation)
+        return evaluations
 
     def _attribute(self, state: PipelineState) -> PipelineState:
         query = _query(state)
@@ -314,7 +334,9 @@ class AnswerChain:
         if query.wants_excluded:  # the excluded trials are the result: each is worked out in full
             every, excluded = self.reader.all_trials(), set[str]()
         else:
-            every, (excluded,) = self._narrowed(lambda store: candidates.patient_conditions(store, patient))
+            every, (excluded,) = self._narrowed(
+                candidates.selected, lambda store: candidates.patient_conditions(store, patient)
+            )
         trials = [t for t in every if scope is None or t.nct_id in scope]
         verdicts = match_patient(trials, patient, excluded, condition_studied=not query.wants_excluded)
         return self._with(

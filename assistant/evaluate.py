@@ -168,17 +168,11 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
         cites = _cite(trial, decisive if outcome == "no match" else []) + structured_cites
         return TestResult(outcome="no match", reason=f"does not allow {test.label}", citations=cites)
     if outcome == "match" or (structured and structured.outcome == "match"):
-        reason = f"allows {test.label}"
-        ranges = (
-            [f for f in decisive if f.low is not None or f.high is not None] if outcome == "match" else []
-        )
-        if ranges:  # "allows age 40 (age 18-75 years allowed)": the range all that decided leave
-            lows = [f.low for f in ranges if f.low is not None]
-            highs = [f.high for f in ranges if f.high is not None]
-            reason += (
-                f" ({describe_range(test.kind, max(lows) if lows else None, min(highs) if highs else None)})"
-            )
-        elif structured and structured.reason:
+        ranges = decisive if outcome == "match" else []
+        lows = [f.low for f in ranges if f.low is not None]
+        highs = [f.high for f in ranges if f.high is not None]
+        reason = allows_reason(test, max(lows) if lows else None, min(highs) if highs else None)
+        if not (lows or highs) and structured and structured.reason:
             reason += f" ({structured.reason})"
         cites = _cite(trial, decisive if outcome == "match" else []) + structured_cites
         return TestResult(outcome="match", reason=reason, citations=cites)
@@ -195,6 +189,30 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             citations=_cite(trial, facts),
         )
     return unstated_result(test.kind)
+
+
+def allows_reason(test: NumericTest, low: float | None, high: float | None) -> str:
+    """ "allows age 40 (age 18-75 years allowed)": the range all the limits that took the value leave
+    (`low`, `high`: the tightest ends of those that are ranges; none when none is)."""
+    reason = f"allows {test.label}"
+    if low is None and high is None:
+        return reason
+    return f"{reason} ({describe_range(test.kind, low, high)})"
+
+
+def settled_match(
+    trial: Trial, query: Query, ends: Sequence[tuple[float | None, float | None]]
+) -> TrialEvaluation:
+    """A trial the fact store showed every numeric test of `query` matches (candidates.set_matches),
+    worded as evaluate_trial words it from `ends` (each test's tightest range ends), without the
+    citations: an answer cites only the trials it shows, and those are evaluated in full."""
+    results = [
+        TestResult(outcome="match", reason=allows_reason(test, low, high))
+        for test, (low, high) in zip(query.numeric, ends, strict=True)
+    ]
+    return TrialEvaluation(
+        nct_id=trial.nct_id, title=trial.title, outcome="match", results=results, conflicts=trial.conflicts
+    )
 
 
 def unstated_result(kind: str) -> TestResult:

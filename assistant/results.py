@@ -32,7 +32,7 @@ def result_row(trial: Trial, verdict: VerdictLabel | None = None, criterion: str
 
 def location(trial: Trial) -> str | None:
     """Where its sites are: "China", or "United States, Canada, France and 4 more"."""
-    places = list(dict.fromkeys(place for s in trial.sites if (place := s.country or s.city)))
+    places = trial.site_places()
     if not places:
         return None
     named = ", ".join(places[:LOCATIONS_NAMED])

@@ -442,6 +442,16 @@ class FactStore:
             query = conditions[0] if len(conditions) == 1 else union(*conditions)
             return set(connection.scalars(query).all())
 
+    def rows(
+        self, queries: Sequence[Select[Any]], generation: str | None
+    ) -> list[Sequence[Sequence[Any]]] | None:
+        """Each query's rows, read in one snapshot; None when the tables are not at `generation`."""
+        self.sync()
+        with self._failing("read it"), self._reading() as connection:
+            if generation is None or self._stored_generation(connection) != generation:
+                return None
+            return [connection.execute(query).all() for query in queries]
+
     def units_of(self, kind: str) -> list[str | None]:
         """The units this kind's limits are written in (None: written without one), as of the
         generation last synced (kept until the next one)."""

@@ -197,6 +197,8 @@ class Trial(_Record):
     # `facts` grouped by kind, with the list they were grouped from: matching asks each trial for
     # several kinds per question, and a copy with other facts (model_copy) must not reuse them.
     _facts_by_kind: tuple[list[Fact], dict[str, list[Fact]]] | None = PrivateAttr(default=None)
+    # `site_places` with the list of sites it was read from: every result row names them
+    _site_places: tuple[list[Site], list[str]] | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         """Equal records: the same fields (not the same caches, which pydantic would also compare)."""
@@ -235,6 +237,15 @@ class Trial(_Record):
     @property
     def patient_criteria(self) -> list[Criterion]:
         return [c for c in self.criteria if c.about is None]
+
+    def site_places(self) -> list[str]:
+        """Where its sites are: each country (a city where no country is given) once, in the order
+        the sites are listed."""
+        found = self.__pydantic_private__.get("_site_places")  # type: ignore[union-attr]  # as in facts_of
+        if found is None or found[0] is not self.sites:
+            places = list(dict.fromkeys(place for s in self.sites if (place := s.country or s.city)))
+            found = self._site_places = (self.sites, places)
+        return list(found[1])
 
     def facts_of(self, kind: str) -> list[Fact]:
         # not through BaseModel.__getattr__ (hot); pydantic always sets the dict for a model with

@@ -15,14 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fakes import read_trials
+from fakes import hand_trial, read_trials
 from fastapi.testclient import TestClient
 
 from assistant.cli import build_parser
 from assistant.commands import Paging, _print_answer
+from assistant.results import location
 from assistant.service import Assistant
 from index.memory import RecordsReader
-from index.models import Trial
+from index.models import Site, Trial
 from index.settings import Settings
 from ui.api import _REFUSED_GRADIO
 from ui.chat import ChatHandlers
@@ -124,6 +125,14 @@ def test_every_result_has_a_row_from_its_record(assistant: Assistant) -> None:
     )
     assert (last.status, last.phase) == ("COMPLETED", "PHASE2")
     assert all(r.criterion and "ECOG" in r.criterion and r.verdict is None for r in rows)
+
+
+def test_a_row_names_the_places_of_its_own_sites() -> None:
+    sites = [Site(country="France"), Site(city="Oslo"), Site(facility="Clinic"), Site(country="France")]
+    trial = hand_trial("NCT00000031", ["ECOG 0-1"], [], []).model_copy(update={"sites": sites})
+    assert location(trial) == "France, Oslo"  # a city where no country is given; each place once
+    moved = trial.model_copy(update={"sites": [Site(country="Chile")]})  # the copy keeps the caches
+    assert (location(moved), location(trial)) == ("Chile", "France, Oslo")
 
 
 def test_matching_answer_details_the_first_results_and_counts_the_excluded(assistant: Assistant) -> None:

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from fakes import InMemoryTrialReader, hand_trial
 
-from assistant.candidates import patient_conditions, selected, set_conditions, set_unstated
+from assistant.candidates import (
+    patient_conditions,
+    selected,
+    set_conditions,
+    set_matches,
+    set_unstated,
+    settled,
+)
 from assistant.models import Answer
 from assistant.quantities import Quantity
 from assistant.query import FieldTest, NumericTest, PatientProfile, Query, QuestionKind
@@ -232,6 +239,71 @@ def test_a_limit_standing_in_for_the_one_asked_keeps_a_trial_read() -> None:
     assert unstated(reader, egfr) == {"NCT00000014"}  # the clearance limit decides for eGFR
 
 
+def matching(reader: RecordsReader, query: Query) -> dict[str, list[tuple[float | None, float | None]]]:
+    store = reader.facts()
+    assert store is not None
+    return settled(store, set_matches(store, query), reader.trials_at()[1])
+
+
+def test_trials_whose_own_limits_take_the_value_are_known_to_match(reader: RecordsReader) -> None:
+    # ECOG 2: only the 0-2 range takes it, and says so by its ends; 0-1 refuses it
+    assert matching(reader, ask(numeric=[accepts(FactKind.ECOG, 2)])) == {"NCT00000012": [(0, 2)]}
+    assert matching(reader, ask(numeric=[accepts(FactKind.ECOG, 0)])) == {
+        "NCT00000011": [(0, 1)],
+        "NCT00000012": [(0, 2)],
+    }
+    # 150,000/µL is 150 x10^9/L: at least the first trial's 100, and not under the second's exclusion
+    # (< 50); comparators give no range ends
+    assert matching(reader, ask(numeric=[accepts(FactKind.PLATELETS, 150_000, "/µL")])) == {
+        "NCT00000011": [(None, None)],
+        "NCT00000012": [(None, None)],
+    }
+    # both tests: only a trial taking both values
+    both = ask(numeric=[accepts(FactKind.ECOG, 1), accepts(FactKind.PLATELETS, 75, "x10^9/L")])
+    assert matching(reader, both) == {"NCT00000012": [(0, 2), (None, None)]}
+
+
+def test_what_the_store_cannot_settle_alone_is_left_to_reading(reader: RecordsReader) -> None:
+    # ALT 2 x ULN is taken by both limits of the conditional trial, yet which applies is the
+    # evaluator's to say (scenarios); a platelet count in a unit the limits cannot be compared in
+    assert matching(reader, ask(numeric=[accepts(FactKind.ALT_AST, 2, "ULN")])) == {}
+    assert matching(reader, ask(numeric=[accepts(FactKind.PLATELETS, 150, "mg/dL")])) == {}
+    recruiting = FieldTest(field="status", values=["RECRUITING"], label="recruiting")
+    ecog_2 = accepts(FactKind.ECOG, 2)
+    for query in (
+        ask(numeric=[accepts(FactKind.AGE, 40, "years")]),  # the registry's range joins in
+        ask(numeric=[ecog_2], fields=[recruiting]),
+        ask(numeric=[ecog_2], wants_excluded=True),
+        ask(numeric=[ecog_2.model_copy(update={"high": 3})]),  # a span: "ECOG 2 or 3"
+        ask(numeric=[ecog_2.model_copy(update={"comparator": ">="})]),
+    ):
+        assert matching(reader, query) == {}, query
+
+
+def test_a_match_the_store_settles_is_worded_and_listed_as_if_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the results shown, a trial the store settles is not evaluated, and the answer is the one
+    evaluating every trial gives (its table row's deciding criterion included)."""
+    import assistant.chain
+
+    evaluated: list[str] = []
+    evaluate_trial = assistant.chain.evaluate_trial
+
+    def counted(trial: Trial, query: Query) -> Any:
+        evaluated.append(trial.nct_id)
+        return evaluate_trial(trial, query)
+
+    monkeypatch.setattr(assistant.chain, "evaluate_trial", counted)
+    settings = Settings(fact_store_min_trials=0, answer_shown=1)
+    narrowed = Assistant(InMemoryTrialReader(CORPUS), settings)
+    everything = Assistant(RecordsReader(CORPUS, with_fact_store=False), settings)
+    question = "Which trials accept a platelet count of 150 x10^9/L?"
+    got = narrowed.ask(question, "s")
+    assert evaluated == ["NCT00000011"]  # shown and cited; NCT00000012 settled by the store
+    assert contract(got) == contract(everything.ask(question, "s"))
+    assert got.trials == ["NCT00000011", "NCT00000012"]
+    assert [r.criterion for r in got.results] == ["allows platelets 150 x10^9/L"] * 2
+
+
 def test_a_patient_is_ruled_out_where_a_value_is_refused(reader: RecordsReader) -> None:
     patient = PatientProfile(age=70, ecog=1, labs={FactKind.PLATELETS: Quantity(value=80, unit="x10^9/L")})
     store = reader.facts()
@@ -250,7 +322,7 @@ def test_a_store_at_another_generation_rules_nothing_out(reader: RecordsReader) 
 
 class Counting(RecordsReader):
     """Remembers how many trials each of the fact store's answers named (ruled out, or known not to
-    state what is asked) for each question."""
+    state what is asked, or known to match) for each question."""
 
     def __init__(self, trials: Sequence[Trial]) -> None:
         super().__init__(trials)
@@ -265,6 +337,15 @@ class Counting(RecordsReader):
             return found
 
         store.selected = counting  # type: ignore[method-assign]
+        self.settled: list[int] = []  # rows of trials the store showed matching, per question
+        read_rows = store.rows
+
+        def counting_rows(queries: Any, generation: str | None) -> Any:
+            found = read_rows(queries, generation)
+            self.settled.append(sum(len(rows) for rows in found or ()))
+            return found
+
+        store.rows = counting_rows  # type: ignore[method-assign]
 
 
 # Conversations (one question per line, each conversation in one session) in our own words; the
@@ -355,6 +436,9 @@ def test_narrowed_answers_are_the_answers_over_every_trial(every_record: list[Tr
             assert got.kind in ("set", "match"), question  # each question is one the store can narrow
         if narrows:
             assert narrowed_reader.ruled_out and max(narrowed_reader.ruled_out) > 0, questions[-1]
+    # questions of numbers alone ("which trials accept ECOG 2?") were answered past the shown results
+    # from the store's rows, and still alike
+    assert max(narrowed_reader.settled) > 0
 
 
 def test_hand_trials_answer_alike_with_and_without_the_store() -> None:
