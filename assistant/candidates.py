@@ -104,9 +104,10 @@ def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
     without some condition): then one limit refusing the value decides, as evaluate._scenarios gives
     a single scenario. For age, also the registry's age range, which the evaluator reads when no age
     fact was taken from it."""
-    if test.mode != "accepts" or test.high is not None:
-        # "requires platelets < 50" rules out by what the limits imply, and a span of values ("early
-        # 70s") only where both ends are refused: neither is settled here
+    if test.mode != "accepts" or test.high is not None or test.comparator is not None:
+        # "requires platelets < 50" rules out by what the limits imply, a span of values ("early
+        # 70s") only where both ends are refused, and "children under 12" where no age under 12 is
+        # taken (an age range of 2-5 takes them though it refuses 12): none is settled here
         return None
     kind = facts.c.kind == test.kind
     general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")

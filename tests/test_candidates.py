@@ -152,6 +152,22 @@ def test_the_registry_age_range_rules_out(reader: RecordsReader) -> None:
     assert out(reader, ask(numeric=[accepts(FactKind.AGE, 16, "years")])) == {"NCT00000011", "NCT00000013"}
 
 
+def test_people_beyond_a_value_rule_out_no_trial_taking_some_of_them() -> None:
+    # "children under 12": a trial for ages 2 to 5 takes them though it refuses age 12 itself
+    toddlers = hand_trial(
+        "NCT00000041",
+        ["Age 2 to 5 years"],
+        [],
+        [limit(FactKind.AGE, "inclusion", 1, "Age 2 to 5 years", low=2, high=5)],
+    )
+    reader = RecordsReader([toddlers, SILENT])
+    under_12 = accepts(FactKind.AGE, 12, "years").model_copy(update={"comparator": "<"})
+    assert out(reader, ask(numeric=[under_12])) == set()
+    question = "Which trials accept children under 12?"
+    narrowed = Assistant(InMemoryTrialReader([toddlers, SILENT]), Settings(fact_store_min_trials=0))
+    assert narrowed.ask(question, "s").trials == ["NCT00000041"]
+
+
 def test_which_trials_exclude_a_value_is_never_narrowed(reader: RecordsReader) -> None:
     # "which trials exclude ECOG 2?": the refusing trials are the result, not to be left out
     assert out(reader, ask(numeric=[accepts(FactKind.ECOG, 2)], wants_excluded=True)) == set()
@@ -363,6 +379,8 @@ BATTERY: list[tuple[list[str], bool]] = [
     (["Which trials accept a creatinine clearance of 40 mL/min?"], True),
     (["Which trials accept a 17-year-old?"], True),
     (["Which trials are open to patients aged 80?"], True),
+    (["Which studies would take a child younger than 10?"], False),
+    (["Which trials enrol people over 75?"], False),
     (["Which trials take women aged 45?"], True),
     (["Which trials only enrol men?"], True),
     (["Which trials exclude brain metastases?"], False),
