@@ -16,10 +16,11 @@ the rest that do not match), so leaving them out changes no answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, or_, select
 
 from assistant.matching import patient_tests
 from assistant.quantities import Quantity, convert
@@ -70,20 +71,9 @@ def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
     return [select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(stating))]
 
 
-def set_matches(store: FactStore, query: Query) -> list[Select[Any]]:
-    """For a question of numbers alone, one select per numeric test (in the query's order) of the
-    trials whose limits surely take the value, each row (nct_id, low, high): the tightest ends of
-    the ranges that take it (evaluate.numeric_result words its "allows" from them). A trial every
-    select returns matches, and its reasons need no reading of its record.
-
-    Only where a trial's own limits of the kind decide alone: all apply to every patient (one
-    scenario), none refuses the value and one takes it. Not for age (the registry's range joins
-    in), spans and comparators ("children under 12"), "requires", or-ed tests, or a question that
-    also asks terms, fields or counts: those the record is read for."""
-    if query.terms or query.fields or query.counts or query.any_of or query.wants_excluded:
-        return []
-    found = [_accepting(store, test) for test in query.numeric]
-    return [] if not found or any(s is None for s in found) else [s for s in found if s is not None]
+def patient_excluded(store: FactStore | None, patient: PatientProfile, generation: str | None) -> set[str]:
+    """The trials the patient's stated values surely exclude (`patient_conditions`)."""
+    return selected(store, patient_conditions(store, patient) if store else [], generation)
 
 
 def patient_conditions(store: FactStore, patient: PatientProfile) -> list[Select[Any]]:
@@ -98,62 +88,39 @@ def patient_conditions(store: FactStore, patient: PatientProfile) -> list[Select
 
 
 def _numeric(store: FactStore, test: NumericTest) -> Select[Any] | None:
-    """A patient value a trial's own limits refuse (evaluate.numeric_result says "no match").
-
-    Only trials whose limits of this kind all apply to every patient (none is for patients with or
-    without some condition): then one limit refusing the value decides, as evaluate._scenarios gives
-    a single scenario. For age, also the registry's age range, which the evaluator reads when no age
-    fact was taken from it."""
-    if test.mode != "accepts" or test.high is not None or test.comparator is not None:
-        # "requires platelets < 50" rules out by what the limits imply, a span of values ("early
-        # 70s") only where both ends are refused, and "children under 12" where no age under 12 is
-        # taken (an age range of 2-5 takes them though it refuses 12): none is settled here
+    """A patient value a trial's own limits refuse (evaluate.numeric_result says "no match"): one
+    limit refusing it decides where all apply to every patient (`_limits`). For age, also the
+    registry's age range, which the evaluator reads when no age fact was taken from it."""
+    limits = _limits(store, test)
+    if limits is None:
         return None
-    kind = facts.c.kind == test.kind
-    general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")
-    range_refuses = or_(
-        and_(facts.c.low.is_not(None), facts.c.low > test.value),
-        and_(facts.c.high.is_not(None), facts.c.high < test.value),
-    )
-    # A comparator limit is compared with the value converted to the limit's own unit, once for each
-    # unit the limits are written in (as evaluate.fact_allows converts it).
-    comparator_refuses = []
-    for unit, converted in _converted(store, test):
-        same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit
-        comparator_refuses.append(and_(same_unit, _refuses(converted)))
-    refuses = or_(
-        and_(or_(facts.c.low.is_not(None), facts.c.high.is_not(None)), range_refuses),
-        and_(
-            facts.c.low.is_(None),
-            facts.c.high.is_(None),
-            facts.c.value.is_not(None),
-            or_(false(), *comparator_refuses),
-        ),
-    )
-
-    def having(*conditions: Any) -> Any:  # the trials with a fact of this kind such that...
-        return select(facts.c.nct_id).where(store.owned(facts), kind, *conditions)
-
-    condition = and_(
-        trials.c.nct_id.in_(having(general, refuses)), trials.c.nct_id.not_in(having(not_(general)))
+    verdicts = limits.subquery()
+    condition: ColumnElement[bool] = trials.c.nct_id.in_(
+        select(verdicts.c.nct_id).where(verdicts.c.refusing > 0)
     )
     if test.kind == FactKind.AGE:
         registry_refuses = or_(
             and_(trials.c.min_age_years.is_not(None), trials.c.min_age_years > test.value),
             and_(trials.c.max_age_years.is_not(None), trials.c.max_age_years < test.value),
         )
-        from_registry = having(facts.c.source == "structured")
+        from_registry = select(facts.c.nct_id).where(
+            store.owned(facts), facts.c.kind == test.kind, facts.c.source == "structured"
+        )
         condition = or_(condition, and_(registry_refuses, trials.c.nct_id.not_in(from_registry)))
     return select(trials.c.nct_id).where(store.owned(trials), condition)
 
 
-def _accepting(store: FactStore, test: NumericTest) -> Select[Any] | None:
-    """(nct_id, low, high) of the trials whose limits of the test's kind all apply to every patient,
-    none refusing the value and one taking it (evaluate._scenario_verdict: "match"); low and high are
-    the tightest ends of the ranges taking it."""
+def _limits(store: FactStore, test: NumericTest) -> Select[Any] | None:
+    """(nct_id, refusing, low, high) for each trial whose limits of the test's kind all apply to
+    every patient (none is for patients with or without some condition, so evaluate._scenarios gives
+    one scenario) and some of which refuse or take the value: `refusing`, how many refuse it (one
+    decides "no match"); with none refusing, one takes it ("match"), and `low`/`high` are the
+    tightest ends of the ranges taking it (evaluate.numeric_result words its "allows" from them).
+    A limit that cannot be compared with the value (another unit) neither refuses nor takes it."""
     if test.mode != "accepts" or test.high is not None or test.comparator is not None:
-        return None
-    if test.kind == FactKind.AGE:
+        # "requires platelets < 50" rules out by what the limits imply, a span of values ("early
+        # 70s") only where both ends are refused, and "children under 12" where no age under 12 is
+        # taken (an age range of 2-5 takes them though it refuses 12): none is settled here
         return None
     ranged = or_(facts.c.low.is_not(None), facts.c.high.is_not(None))
     range_takes = and_(
@@ -161,15 +128,17 @@ def _accepting(store: FactStore, test: NumericTest) -> Select[Any] | None:
         or_(facts.c.low.is_(None), facts.c.low <= test.value),
         or_(facts.c.high.is_(None), facts.c.high >= test.value),
     )
+    # A comparator limit is compared with the value converted to the limit's own unit, once for each
+    # unit the limits are written in (as evaluate.fact_allows converts it).
     comparator_takes, comparator_refuses = [], []
     for unit, converted in _converted(store, test):
         same_unit = facts.c.unit.is_(None) if unit is None else facts.c.unit == unit
-        comparator_takes.append(and_(same_unit, not_(_refuses(converted)), facts.c.required.is_not(None)))
+        comparator_takes.append(and_(same_unit, facts.c.required.is_not(None), not_(_refuses(converted))))
         comparator_refuses.append(and_(same_unit, _refuses(converted)))
     unranged = and_(facts.c.low.is_(None), facts.c.high.is_(None), facts.c.value.is_not(None))
     takes = or_(range_takes, and_(unranged, or_(false(), *comparator_takes)))
     refuses = or_(and_(ranged, not_(range_takes)), and_(unranged, or_(false(), *comparator_refuses)))
-    general = or_(facts.c.qualifier.is_(None), facts.c.qualifier == "")
+    conditional = not_(or_(facts.c.qualifier.is_(None), facts.c.qualifier == ""))
 
     def counted(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -177,12 +146,13 @@ def _accepting(store: FactStore, test: NumericTest) -> Select[Any] | None:
     return (
         select(
             facts.c.nct_id,
-            func.max(case((range_takes, facts.c.low))),
-            func.min(case((range_takes, facts.c.high))),
+            counted(refuses).label("refusing"),
+            func.max(case((range_takes, facts.c.low))).label("low"),
+            func.min(case((range_takes, facts.c.high))).label("high"),
         )
         .where(store.owned(facts), facts.c.kind == test.kind)
         .group_by(facts.c.nct_id)
-        .having(counted(takes) > 0, counted(refuses) == 0, counted(not_(general)) == 0)
+        .having(counted(conditional) == 0, or_(counted(refuses) > 0, counted(takes) > 0))
     )
 
 
@@ -293,16 +263,46 @@ def selected(store: FactStore | None, conditions: Sequence[Select[Any]], generat
     return store.selected(conditions, generation) or set()
 
 
-def settled(
-    store: FactStore | None, tests: Sequence[Select[Any]], generation: str | None
-) -> dict[str, list[tuple[float | None, float | None]]]:
-    """The trials every one of `set_matches`'s selects returns, each with its (low, high) per test;
-    none when the store cannot answer for the records the caller holds."""
-    if store is None or not tests:
-        return {}
-    found = store.rows(tests, generation)
+Ends = tuple[float | None, float | None]  # the tightest ends of the ranges taking a value
+
+
+@dataclass(frozen=True)
+class SetNarrowing:
+    """What the fact store settles of a set question, so those trials need not be read.
+    `ruled_out`: trials that surely do not match; `unstated`: trials stating no limit of the kinds
+    asked; `settled`: trials that surely match, each with the `Ends` of each numeric test."""
+
+    ruled_out: set[str] = field(default_factory=set)
+    unstated: set[str] = field(default_factory=set)
+    settled: dict[str, list[Ends]] = field(default_factory=dict)
+
+
+def narrow_set(store: FactStore | None, query: Query, generation: str | None) -> SetNarrowing:
+    """The trials of a set question the store settles; nothing when it cannot answer for the
+    records the caller holds (no store, or rows of another generation).
+
+    For a question of numbers alone (not age, whose registry range joins in; not or-ed, nor
+    "which trials exclude..."), one select per test gives each trial's verdicts, so the store also
+    says which trials match and how their ranges word it (`_limits`); otherwise only which it
+    rules out (`set_conditions`)."""
+    if store is None:
+        return SetNarrowing()
+    plain = not (query.terms or query.fields or query.counts or query.any_of or query.wants_excluded)
+    plain = plain and all(test.kind != FactKind.AGE for test in query.numeric)
+    limits = [_limits(store, test) for test in query.numeric] if plain else []
+    if not limits or any(s is None for s in limits):
+        return SetNarrowing(
+            ruled_out=selected(store, set_conditions(store, query), generation),
+            unstated=selected(store, set_unstated(store, query), generation),
+        )
+    found = store.rows([s for s in limits if s is not None], generation)
     if found is None:
-        return {}
-    ends = [{nct_id: (low, high) for nct_id, low, high in rows} for rows in found]
-    common = set(ends[0]).intersection(*ends[1:])
-    return {nct_id: [by_test[nct_id] for by_test in ends] for nct_id in common}
+        return SetNarrowing()
+    refused = {row[0] for rows in found for row in rows if row[1] > 0}
+    taking = [{row[0]: (row[2], row[3]) for row in rows if row[1] == 0} for rows in found]
+    matching = set(taking[0]).intersection(*taking[1:])
+    return SetNarrowing(
+        ruled_out=refused,
+        unstated=selected(store, set_unstated(store, query), generation),
+        settled={nct_id: [ends[nct_id] for ends in taking] for nct_id in matching},
+    )

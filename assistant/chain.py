@@ -13,12 +13,11 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select
 
 from assistant import candidates, compose
 from assistant.attributes import criterion_item, extract, numbered_criterion, without_attribute_words
@@ -196,36 +195,27 @@ class AnswerChain:
     def _trials(self, query: Query) -> list[Trial]:
         return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
 
-    def _narrowed(
-        self,
-        read: Callable[[FactStore | None, Sequence[Select[Any]], str | None], Found],
-        *asked: Callable[[FactStore], list[Select[Any]]],
-    ) -> tuple[list[Trial], list[Found]]:
-        """Every trial, and for each of `asked` what `read` (candidates.selected, .settled) finds for
-        its selects in the fact store; nothing when it cannot answer for these very records, or for
-        fewer trials than make asking worth while."""
+    def _narrowed(self, ask: Callable[[FactStore | None, str | None], Found]) -> tuple[list[Trial], Found]:
+        """Every trial, and what `ask` finds in the fact store for them (candidates.narrow_set,
+        .patient_excluded); asked of no store (so finding nothing) when it cannot answer for these
+        very records, or for fewer trials than make asking worth while."""
         trials, generation = self.reader.trials_at()
-        nothing = [read(None, [], generation) for _ in asked]
         if len(trials) < self.settings.fact_store_min_trials:
-            return trials, nothing
+            return trials, ask(None, generation)
         try:
-            store = self.reader.facts()
-            if store is None:
-                return trials, nothing
-            return trials, [read(store, selects(store), generation) for selects in asked]
+            return trials, ask(self.reader.facts(), generation)
         except IndexStoreError as exc:
             # the store only spares work: without it every trial is evaluated, so the answer is the
             # same, only slower; the operator is told why
             log.warning("answering without the fact store (every trial evaluated): %s", exc)
-            return trials, nothing
+            return trials, ask(None, generation)
 
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)
-        every, (ruled_out, unstated) = self._narrowed(
-            candidates.selected,
-            lambda store: candidates.set_conditions(store, query),
-            lambda store: candidates.set_unstated(store, query),
+        every, narrowing = self._narrowed(
+            lambda store, generation: candidates.narrow_set(store, query, generation)
         )
+        ruled_out, unstated = narrowing.ruled_out, narrowing.unstated
         scoped = in_scope(every, query)
         # one look at each trial of the scope (at 10k trials every pass over them costs ~10 ms)
         skipped = ruled_out | unstated
@@ -233,7 +223,7 @@ class AnswerChain:
         in_question = {t.nct_id for t in scoped} if len(scoped) < len(every) else None
         unread = (unstated if in_question is None else unstated & in_question) - ruled_out
         with collector_paused():  # a result per trial, acyclic (index/heap.py)
-            evaluations = self._evaluated(read, query)
+            evaluations = self._evaluated(read, query, narrowing.settled)
             if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
                 # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
                 # any record names; the records' own sentences are searched for it instead
@@ -250,10 +240,11 @@ class AnswerChain:
             )
         return self._with(state, answer)
 
-    def _evaluated(self, read: Sequence[Trial], query: Query) -> list[TrialEvaluation]:
+    def _evaluated(
+        self, read: Sequence[Trial], query: Query, settled: Mapping[str, Sequence[candidates.Ends]]
+    ) -> list[TrialEvaluation]:
         """Each trial's evaluation, in order. Past the matches the answer shows (evaluated in full, to
-        cite them), a trial the fact store shows matching is worded from the store's rows instead."""
-        _, (settled,) = self._narrowed(candidates.settled, lambda store: candidates.set_matches(store, query))
+        cite them), a trial the fact store settled as matching is worded from its rows instead."""
         if not settled:
             return evaluate(read, query)
         evaluations = []
@@ -334,8 +325,8 @@ class AnswerChain:
         if query.wants_excluded:  # the excluded trials are the result: each is worked out in full
             every, excluded = self.reader.all_trials(), set[str]()
         else:
-            every, (excluded,) = self._narrowed(
-                candidates.selected, lambda store: candidates.patient_conditions(store, patient)
+            every, excluded = self._narrowed(
+                lambda store, generation: candidates.patient_excluded(store, patient, generation)
             )
         trials = [t for t in every if scope is None or t.nct_id in scope]
         verdicts = match_patient(trials, patient, excluded, condition_studied=not query.wants_excluded)

@@ -10,14 +10,7 @@ from typing import Any
 import pytest
 from fakes import InMemoryTrialReader, hand_trial
 
-from assistant.candidates import (
-    patient_conditions,
-    selected,
-    set_conditions,
-    set_matches,
-    set_unstated,
-    settled,
-)
+from assistant.candidates import narrow_set, patient_conditions, selected, set_conditions, set_unstated
 from assistant.models import Answer
 from assistant.quantities import Quantity
 from assistant.query import FieldTest, NumericTest, PatientProfile, Query, QuestionKind
@@ -256,9 +249,10 @@ def test_a_limit_standing_in_for_the_one_asked_keeps_a_trial_read() -> None:
 
 
 def matching(reader: RecordsReader, query: Query) -> dict[str, list[tuple[float | None, float | None]]]:
-    store = reader.facts()
-    assert store is not None
-    return settled(store, set_matches(store, query), reader.trials_at()[1])
+    narrowed = narrow_set(reader.facts(), query, reader.trials_at()[1])
+    if narrowed.settled:  # one look at each trial's limits answers both
+        assert narrowed.ruled_out == out(reader, query), query
+    return narrowed.settled
 
 
 def test_trials_whose_own_limits_take_the_value_are_known_to_match(reader: RecordsReader) -> None:
@@ -357,8 +351,10 @@ class Counting(RecordsReader):
         read_rows = store.rows
 
         def counting_rows(queries: Any, generation: str | None) -> Any:
-            found = read_rows(queries, generation)
-            self.settled.append(sum(len(rows) for rows in found or ()))
+            found = read_rows(queries, generation)  # each trial's (nct_id, refusing, low, high)
+            verdicts = [row[1] for rows in found or () for row in rows]
+            self.ruled_out.append(len([n for n in verdicts if n > 0]))
+            self.settled.append(len([n for n in verdicts if n == 0]))
             return found
 
         store.rows = counting_rows  # type: ignore[method-assign]
