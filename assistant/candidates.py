@@ -1,4 +1,5 @@
-"""Which trials a question's tests surely rule out, asked of the fact store (index/fact_store.py).
+"""Which trials a question's tests surely rule out (or, for numbers alone, surely match), asked of
+the fact store (index/fact_store.py).
 
 A set question's trials are evaluated in Python (assistant/evaluate.py) and a patient's verdicts
 worked out by assistant/matching.py; those stay the only judges. This module only spares them the
@@ -10,7 +11,10 @@ text, conflicts, doses, sponsor names, anything turned round by "which trials ex
 nothing out. Trials the store does not hold are never ruled out.
 
 Everything a set answer says of the trials ruled out is their number (compose_set counts them with
-the rest that do not match), so leaving them out changes no answer.
+the rest that do not match), so leaving them out changes no answer. A trial every numeric test
+surely matches (`narrow_set`: its own limits, all for every patient, none refusing the value) is
+still read when the answer shows it; past those, its result row is worded from the store's rows as
+evaluate.numeric_result words it (evaluate.settled_match).
 """
 
 from __future__ import annotations
