@@ -44,7 +44,7 @@ from index.seams import ChatModel, TrialReader
 from index.settings import Settings
 
 log = logging.getLogger(__name__)
-Found = TypeVar("Found")  # what the fact store answers a question's selects with
+Found = TypeVar("Found")  # what a question asks of the fact store (candidates.narrow_set...)
 MAX_TURNS = 20  # earlier turns kept per session; follow-ups only ever look a few back
 # Sessions kept in memory: a server never hears when a browser tab closes, so the least recently
 # used conversation is forgotten once this many are open (~20 small turns each: a few MB at most).
