@@ -789,7 +789,8 @@ _ECOG = re.compile(
     re.IGNORECASE,
 )
 _AGE = re.compile(
-    r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*old\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
+    # "a 16-year-old", "trials taking 16 year olds" (people of that age, so an age all the same)
+    r"\b(\d{1,3})\s*-?\s*(?:years?|yrs?|y)\s*-?\s*olds?\b|\b(\d{1,3})\s*-?\s*(?:yo|y/o)\b"
     r"|\baged?\s*(?:of\s*)?(\d{1,3})\b|\b(\d{1,3})\s*(?:years?|yrs?)\s+of\s+age\b"
     # "a woman of 47", "a man of 80"
     r"|\b(?:wom[ae]n|m[ae]n|lady|gentleman|gent|girl|boy)\s+of\s+(\d{1,3})\b(?!\s*(?:%|kg|mg|cm|x))"

@@ -291,6 +291,20 @@ def test_people_under_or_over_an_age_are_an_age_test(question: str, age: float, 
     assert query.terms == [] and query.fields == [] and query.counts == []  # not "kids", nor an enrolment
 
 
+@pytest.mark.parametrize(
+    ("question", "age"),
+    [
+        ("Which trials take 16 year olds?", 16),
+        ("Do any of these studies enrol 70-year-olds?", 70),
+        ("Which protocols accept 9 yr olds?", 9),
+    ],
+)
+def test_people_of_an_age_in_the_plural_are_an_age_test(question: str, age: float) -> None:
+    query = read(question)
+    assert [(n.kind, n.value, n.comparator) for n in query.numeric] == [(FactKind.AGE, age, None)]
+    assert query.terms == []  # not a condition called "16 year olds"
+
+
 @pytest.mark.parametrize("question", ["Which trials are placebo-controlled?", "Any sham controlled studies?"])
 def test_a_control_named_in_an_adjective_is_a_control_arm_test(question: str) -> None:
     query = read(question)
