@@ -207,12 +207,14 @@ def _enumerated(store: FactStore, test: FieldTest) -> Select[Any]:
     """Trials stating the field, none of whose values the filter takes (evaluate.field_result: a
     value hits when it is among the filter's values, or, negated, when it is not)."""
     taken = values.c.value.in_(test.values)
-    hits = case((not_(taken) if test.negated else taken, 1), else_=0)
-    return (
-        select(values.c.nct_id)
-        .where(store.owned(values), values.c.field == test.field)
-        .group_by(values.c.nct_id)
-        .having(func.sum(hits) == 0)
+
+    def holding(*condition: Any) -> Select[Any]:  # by the (store, field, value) index
+        return select(values.c.nct_id).where(store.owned(values), values.c.field == test.field, *condition)
+
+    return select(trials.c.nct_id).where(
+        store.owned(trials),
+        trials.c.nct_id.in_(holding()),
+        trials.c.nct_id.not_in(holding(not_(taken) if test.negated else taken)),
     )
 
 
