@@ -203,7 +203,7 @@ def allows_reason(test: NumericTest, low: float | None, high: float | None) -> s
 def settled_match(
     trial: Trial, query: Query, ends: Sequence[tuple[float | None, float | None]]
 ) -> TrialEvaluation:
-    """A trial the fact store showed every numeric test of `query` matches (candidates.set_matches),
+    """A trial the fact store showed every numeric test of `query` matches (candidates.narrow_set),
     worded as evaluate_trial words it from `ends` (each test's tightest range ends), without the
     citations: an answer cites only the trials it shows, and those are evaluated in full."""
     results = [
