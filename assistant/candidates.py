@@ -293,8 +293,8 @@ def narrow_set(store: FactStore | None, query: Query, generation: str | None) ->
     rules out (`set_conditions`)."""
     if store is None:
         return SetNarrowing()
-    plain = not (query.terms or query.fields or query.counts or query.any_of or query.wants_excluded)
-    plain = plain and all(test.kind != FactKind.AGE for test in query.numeric)
+    others = query.terms or query.fields or query.counts or query.any_of or query.wants_excluded
+    plain = not others and all(test.kind != FactKind.AGE for test in query.numeric)
     limits = [_limits(store, test) for test in query.numeric] if plain else []
     if not limits or any(s is None for s in limits):
         return SetNarrowing(
