@@ -21,7 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import candidates, compose
 from assistant.attributes import criterion_item, extract, numbered_criterion, without_attribute_words
-from assistant.evaluate import TrialEvaluation, evaluate, evaluate_trial, in_scope, settled_match
+from assistant.evaluate import (
+    TestResult,
+    TrialEvaluation,
+    evaluate,
+    evaluate_trial,
+    in_scope,
+    settled_match,
+    settled_results,
+)
 from assistant.evidence import sentences
 from assistant.llm.steps import ModelSteps, ModelTurn
 from assistant.matching import match_patient
@@ -249,9 +257,16 @@ class AnswerChain:
             return evaluate(read, query)
         evaluations = []
         matched = 0
+        worded: dict[tuple[candidates.Ends, ...], list[TestResult]] = {}  # by the ends, shared
         for trial in read:
             ends = settled.get(trial.nct_id) if matched >= self.settings.answer_shown else None
-            evaluation = evaluate_trial(trial, query) if ends is None else settled_match(trial, query, ends)
+            if ends is None:
+                evaluation = evaluate_trial(trial, query)
+            else:
+                results = worded.get(key := tuple(ends))
+                if results is None:
+                    results = worded[key] = settled_results(query, ends)
+                evaluation = settled_match(trial, results)
             matched += evaluation.outcome == "match"
             evaluations.append(evaluation)
         return evaluations

@@ -200,17 +200,21 @@ def allows_reason(test: NumericTest, low: float | None, high: float | None) -> s
     return f"{reason} ({describe_range(test.kind, low, high)})"
 
 
-def settled_match(
-    trial: Trial, query: Query, ends: Sequence[tuple[float | None, float | None]]
-) -> TrialEvaluation:
-    """A trial the fact store showed every numeric test of `query` matches (candidates.narrow_set),
-    worded as evaluate_trial words it from `ends` (each test's tightest range ends), without the
-    citations: an answer cites only the trials it shows, and those are evaluated in full."""
-    results = [
+def settled_results(query: Query, ends: Sequence[tuple[float | None, float | None]]) -> list[TestResult]:
+    """What evaluate_trial finds for a trial the fact store showed every numeric test of `query`
+    matches (candidates.narrow_set), worded from `ends` (each test's tightest range ends), without
+    the citations: an answer cites only the trials it shows, and those are evaluated in full.
+    Trials with the same ends share these results (at 100k trials ~20k matches have a few)."""
+    return [
         TestResult(outcome="match", reason=allows_reason(test, low, high))
         for test, (low, high) in zip(query.numeric, ends, strict=True)
     ]
-    return TrialEvaluation(
+
+
+def settled_match(trial: Trial, results: list[TestResult]) -> TrialEvaluation:
+    """A settled trial's evaluation from its `settled_results`; built without validating again what
+    this module built (one per match: ~5 µs each saved)."""
+    return TrialEvaluation.model_construct(
         nct_id=trial.nct_id, title=trial.title, outcome="match", results=results, conflicts=trial.conflicts
     )
 
