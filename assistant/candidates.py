@@ -194,7 +194,7 @@ def _field(store: FactStore, test: FieldTest) -> Select[Any] | None:
     if test.field in DATE_FIELDS:
         return _date(store, test)
     if test.field == "location":
-        return _location(store, test.values[0])
+        return _location(store, test)
     if test.field in LISTED_PARTS:
         listed = trials.c[f"lists_{test.field.removeprefix('has_')}"]
         return select(trials.c.nct_id).where(store.owned(trials), listed == (test.values != ["TRUE"]))
@@ -230,13 +230,21 @@ def _date(store: FactStore, test: FieldTest) -> Select[Any] | None:
     return select(trials.c.nct_id).where(store.owned(trials), stated.is_not(None), failing[test.operator])
 
 
-def _location(store: FactStore, place: str) -> Select[Any]:
-    """Trials listing sites, none of them in the place (fields._judge_location)."""
-    there = select(values.c.nct_id).where(
-        store.owned(values), values.c.field == "place", values.c.value == place
-    )
+def _location(store: FactStore, test: FieldTest) -> Select[Any] | None:
+    """Trials giving places for their sites, none of them in the places (fields._judge_location);
+    negated ("no site in China"), those with a site there. Whether some site is elsewhere ("outside
+    China") is a question of each site, which the store does not keep: read from the record."""
+    if test.operator != "in":
+        return None
+
+    def placed(*condition: Any) -> Select[Any]:
+        return select(values.c.nct_id).where(store.owned(values), values.c.field == "place", *condition)
+
+    there = placed(values.c.value.in_(test.values))
+    if test.negated:
+        return select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.in_(there))
     return select(trials.c.nct_id).where(
-        store.owned(trials), trials.c.sites > 0, trials.c.nct_id.not_in(there)
+        store.owned(trials), trials.c.nct_id.in_(placed()), trials.c.nct_id.not_in(there)
     )
 
 

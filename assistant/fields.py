@@ -9,12 +9,15 @@ indexed records name (a city no record names is not a filter).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from assistant.evidence import find_quote, sentences
 from assistant.models import Citation
 from assistant.query import FieldTest
+from index.language.words import place_names
 from index.models import Trial
 from index.readers.dose import dose_phrases
 from index.trial_fields import listed_names, parse_date
@@ -75,12 +78,36 @@ _SPONSORED_BY = re.compile(
 )
 _CONFLICT = re.compile(r"\b(?:contradict\w*|conflict\w*|inconsisten\w*|disagree\w*|discrepan\w*)\b", re.I)
 _CONFLICT_TOPIC = re.compile(r"\b(sex|gender|age|drug|dose|name|date)\b", re.IGNORECASE)
-_PLACE_CUE = re.compile(r"\b(?:in|at|near|around|from|within)\s+(?:the\s+)?(?:city\s+of\s+)?", re.IGNORECASE)
+_PLACE_CUE = re.compile(
+    r"\b(?:(?P<outside>outside(?:\s+of)?|beyond|other\s+than|anywhere\s+but|except(?:\s+in)?|apart\s+from)|"
+    r"in|at|near|around|from|within)\s+(?:the\s+)?(?:city\s+of\s+)?",
+    re.IGNORECASE,
+)
+# What a place cue says of the trial's sites when written after these: none there ("not in China",
+# "no sites in Japan", "without a centre in Italy"); after "only", none elsewhere ("only in Spain").
+_SITE_WORDS = (
+    r"(?:have|has|having|list\w*|run\w*|recruit\w*|enrol\w*|open\w*|based|located|held|conducted|a|an|any|"
+    r"single|one|sites?|locations?|cent(?:re|er)s?|hospitals?|with)"
+)
+_NO_SITE_BEFORE = re.compile(rf"(?:\b(?:not|never|no|none|without)|n't)(?:\s+{_SITE_WORDS}){{0,3}}\s*$", re.I)
+_ONLY_BEFORE = re.compile(r"\b(?:only|exclusively|solely)\s*$", re.IGNORECASE)
+# The sites a place cue is said of, written before it: "have a site in", "with centres outside".
+_SITES_BEFORE = re.compile(
+    r"(?:\b(?:have|has|having|with|list\w*)\s+)?(?:(?:a|an|any|one|some)\s+)?"
+    r"\b(?:sites?|locations?|cent(?:re|er)s?|hospitals?)\s*$",
+    re.IGNORECASE,
+)
 
 
 def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
     """Date, place, listed-part, dose and conflict filters in a question."""
-    tests = [*_date_filters(text), *_place_filters(text, places), *_part_filters(text), *_dose_filters(text)]
+    place_lists = _place_lists(text, places)
+    tests = [
+        *_date_filters(text),
+        *_place_filters(place_lists),
+        *_part_filters(text, place_spans(text, places)),
+        *_dose_filters(text),
+    ]
     sponsor = _SPONSORED_BY.search(text)
     if sponsor:
         name = sponsor.group("name").strip()
@@ -94,11 +121,17 @@ def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
     return tests
 
 
+def place_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
+    """Where the question names places with what it asks of the sites there ("no sites in Japan"):
+    those words do not also ask whether a record lists or states sites."""
+    return [(found.start, found.end) for found in _place_lists(text, places)]
+
+
 def filter_spans(text: str, places: Collection[str]) -> list[tuple[int, int]]:
     """Where the question states this module's filters: those words are not also terms ("in China
     with a completion date before 2030" is a place and a date, not a condition)."""
     spans = [m.span() for m in _DATE_FILTER.finditer(text)] + [m.span() for m in _SPONSORED_BY.finditer(text)]
-    spans += [(start, end) for start, end, _, _ in _place_lists(text, places)]
+    spans += place_spans(text, places)
     conflict = _CONFLICT.search(text)
     if conflict:  # "disagree with themselves about sex": the topic of the conflict, not a condition
         topic = _CONFLICT_TOPIC.search(text, conflict.end())
@@ -131,26 +164,54 @@ def _date_filters(text: str) -> list[FieldTest]:
 _PLACE_JOINT = re.compile(r"\s*(?:,\s*(?:(?:or|and)\s+)?|\s(?:or|and)\s+)(?:in\s+|at\s+)?(?:the\s+)?", re.I)
 
 
-def _place_filters(text: str, places: Collection[str]) -> list[FieldTest]:
-    """Places the records name, after "in", "at", "near"...: "anything running in Hangzhou?". A list
-    joined by "or" is one filter taking any of them; joined by "and", one filter each."""
-    groups: list[list[str]] = []
-    for _, _, named, alternatives in _place_lists(text, places):
-        groups += [named] if alternatives else [[p] for p in named]
-    unique = list(dict.fromkeys(tuple(dict.fromkeys(g)) for g in groups))
+@dataclass(frozen=True)
+class _PlaceList:
+    """Known places named together after one place cue, as the question relates a trial's sites to
+    them: some site there ("in"), or some site elsewhere ("outside"); `negated`: no such site ("not
+    in China": none there; "only in Spain": none elsewhere)."""
+
+    start: int  # from the words that negate the cue ("no sites in")
+    end: int
+    named: list[str]
+    alternatives: bool  # joined by "or": any of them
+    operator: Literal["in", "outside"]
+    negated: bool
+
+
+def _place_filters(place_lists: Sequence[_PlaceList]) -> list[FieldTest]:
+    """Places the records name, after "in", "at", "near", "outside"...: "anything running in
+    Hangzhou?". A list joined by "or" is one filter taking any of them; joined by "and", one filter
+    each, but one filter where the sites must avoid them all ("not in China or Japan")."""
+    groups: list[tuple[tuple[str, ...], str, bool]] = []
+    for found in place_lists:
+        together = found.alternatives or found.negated or found.operator == "outside"
+        named = [found.named] if together else [[p] for p in found.named]
+        groups += [(tuple(dict.fromkeys(g)), found.operator, found.negated) for g in named]
     return [
         FieldTest(
-            field="location", values=list(g), label=f"with a site in {' or '.join(p.title() for p in g)}"
+            field="location",
+            values=list(g),
+            label=place_label(g, operator, negated),
+            operator=operator,  # type: ignore[arg-type]
+            negated=negated,
         )
-        for g in unique
+        for g, operator, negated in dict.fromkeys(groups)
     ]
 
 
-def _place_lists(text: str, places: Collection[str]) -> list[tuple[int, int, list[str], bool]]:
-    """(start, end, places, joined by "or"?) of each list of known places after a place cue."""
-    lists: list[tuple[int, int, list[str], bool]] = []
+def place_label(named: Sequence[str], operator: str, negated: bool) -> str:
+    """How an answer names a place filter: "with a site outside China", "with no site in Japan"."""
+    places = " or ".join(p.title() for p in named)
+    if operator == "outside":
+        return f"with sites only in {places}" if negated else f"with a site outside {places}"
+    return f"with no site in {places}" if negated else f"with a site in {places}"
+
+
+def _place_lists(text: str, places: Collection[str]) -> list[_PlaceList]:
+    """Each list of known places after a place cue."""
+    lists: list[_PlaceList] = []
     for cue in _PLACE_CUE.finditer(text):
-        if lists and cue.start() < lists[-1][1]:
+        if lists and cue.start() < lists[-1].end:
             continue  # "in Tianjin" of "in Zhengzhou or in Tianjin": read with the list
         found = _place_at(text, cue.end(), places)
         named: list[str] = []
@@ -162,27 +223,52 @@ def _place_lists(text: str, places: Collection[str]) -> list[tuple[int, int, lis
             joint = _PLACE_JOINT.match(text, end)
             found = _place_at(text, joint.end(), places) if joint else None
             alternatives |= found is not None and joint is not None and "or" in joint.group().lower().split()
-        if named:
-            lists.append((cue.start(), end, named, alternatives))
+        if not named:
+            continue
+        before = text[: cue.start()]
+        no_site, only = _NO_SITE_BEFORE.search(before), _ONLY_BEFORE.search(before)
+        outside = cue.group("outside") is not None
+        said = no_site or only or _SITES_BEFORE.search(before)
+        lists.append(
+            _PlaceList(
+                start=said.start() if said else cue.start(),  # "no sites in": not also "listing no sites"
+                end=end,
+                named=named,
+                alternatives=alternatives,
+                # "only in Spain": no site outside it; "not only in Spain": some site outside it
+                operator="outside" if outside != (only is not None) else "in",
+                negated=(no_site is not None) != (only is not None),
+            )
+        )
     return lists
 
 
 def _place_at(text: str, at: int, places: Collection[str]) -> tuple[str, int] | None:
-    """The known place (up to four words) that starts at `at`, and where it ends."""
-    words = list(re.finditer(r"[\w'-]+", text[at : at + 60]))
+    """The known place (up to four words) that starts at `at`, and where it ends. Other names of a
+    place (words.yaml `place_names`: "the US") are read as the registry's; a short one only in
+    capitals ("US", not the "us" of "near us")."""
+    words = list(re.finditer(r"[\w'.-]+", text[at : at + 60]))
     if not words or words[0].start() > 0:
         return None
     for n in range(min(4, len(words)), 0, -1):
-        candidate = " ".join(w.group() for w in words[:n]).lower()
-        if candidate in places:
-            return candidate, at + words[n - 1].end()
+        written = " ".join(w.group() for w in words[:n]).rstrip(".")
+        candidate = written.lower()
+        alias = place_names().get(candidate)
+        if alias is not None and (written.isupper() or len(candidate.replace(".", "")) > 3):
+            candidate = alias
+        if candidate in places:  # ends before a full stop ("... in China.")
+            return candidate, at + words[n - 1].start() + len(words[n - 1].group().rstrip("."))
     return None
 
 
-def _part_filters(text: str) -> list[FieldTest]:
+def _part_filters(text: str, place_spans: Sequence[tuple[int, int]]) -> list[FieldTest]:
+    """Whether a record lists sites, investigators, contacts at all; not the sites of a place filter
+    ("no sites in Japan", `place_spans`)."""
     tests: list[FieldTest] = []
     for pattern, present in ((_ABSENT_PART, False), (_PRESENT_PART, True)):
         for match in pattern.finditer(text):
+            if any(start <= match.start() < end for start, end in place_spans):
+                continue
             part = match.group("part").lower().rstrip("s")
             field, name = _LISTED_PARTS.get(part, _LISTED_PARTS.get(part.replace("principal ", ""), ("", "")))
             if not field or any(t.field == field for t in tests):
@@ -267,15 +353,30 @@ def _judge_date(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]
 
 
 def _judge_location(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:
+    """Some site in any of the places, or (operator "outside") some site in none of them; negated:
+    no such site. A site the record gives no place for is neither."""
     wanted = set(test.values)  # any of them: "in China or Japan"
-    names = [p for s in trial.sites for p in (s.city, s.state, s.country) if p and p.lower() in wanted]
-    if not trial.sites:
-        return "not stated", "the record lists no sites", []
-    if not names:
-        return "no match", f"no site in {' or '.join(p.title() for p in test.values)}", []
-    quote = find_quote(trial, names)
-    cites = [Citation(nct_id=trial.nct_id, section="Locations", quote=quote)] if quote else []
-    return "match", f"has a site in {names[0]}", cites
+    placed = [names for s in trial.sites if (names := [p for p in (s.city, s.state, s.country) if p])]
+    if not placed:
+        return "not stated", "no site's place is given" if trial.sites else "the record lists no sites", []
+    there = [n for names in placed for n in names if n.lower() in wanted]
+    elsewhere = [names[-1] for names in placed if not any(n.lower() in wanted for n in names)]
+    asked = " or ".join(p.title() for p in test.values)
+    found = there if test.operator == "in" else elsewhere
+    if found and not test.negated:
+        return "match", f"has a site in {found[0]}", _site_citations(trial, found)
+    if found:  # negated: the site that should not be there is
+        return "no match", f"has a site in {found[0]}", []
+    if test.negated:  # none there: every site elsewhere, or every site in the places
+        cited = elsewhere if test.operator == "in" else there
+        reason = f"no site in {asked}" if test.operator == "in" else f"every site in {asked}"
+        return "match", reason, _site_citations(trial, cited)
+    return "no match", f"no site in {asked}" if test.operator == "in" else f"every site in {asked}", []
+
+
+def _site_citations(trial: Trial, names: Sequence[str]) -> list[Citation]:
+    quote = find_quote(trial, list(dict.fromkeys(names)))
+    return [Citation(nct_id=trial.nct_id, section="Locations", quote=quote)] if quote else []
 
 
 def _judge_part(trial: Trial, test: FieldTest) -> tuple[str, str, list[Citation]]:

@@ -102,7 +102,9 @@ class FieldTest(_Model):
     field: FieldName
     values: list[str]  # accepted values as the records store them (upper case enums; ISO dates)
     label: str
-    operator: Literal["in", "<", "<=", ">", ">="] = "in"  # dates compare; enumerations are "in"
+    # dates compare; enumerations are "in"; a place is "in" (some site there) or "outside" (some
+    # site elsewhere)
+    operator: Literal["in", "outside", "<", "<=", ">", ">="] = "in"
     negated: bool = False  # "treating it rather than preventing it": any stated value but these
 
 

@@ -12,7 +12,7 @@ from functools import cache
 from typing import Literal
 
 from assistant.attributes import attributes_in, label_of
-from assistant.fields import DATE_PHRASE, filter_spans, read_field_filters
+from assistant.fields import DATE_PHRASE, filter_spans, place_label, place_spans, read_field_filters
 from assistant.quantities import (
     COMPARATOR_PATTERN,
     LAB_NAMES,
@@ -697,6 +697,8 @@ def _turned(test: FieldTest) -> str:
     if test.field == "states":
         said, unsaid = "stating a ", "stating no "
         return test.label.replace(*((unsaid, said) if test.negated else (said, unsaid)), 1)
+    if test.field == "location":
+        return place_label(test.values, test.operator, not test.negated)
     return test.label.removeprefix("not ") if test.negated else f"not {test.label}"
 
 
@@ -1222,7 +1224,7 @@ def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
                 FieldTest(field=year_field, values=[year.group(1)], label=f"{verb} in {year.group(1)}")
             )
     tests += [t for t in read_field_filters(text, places) if not _sponsor_classes_only(t)]
-    tests += _stated_attribute_filters(text)
+    tests += _stated_attribute_filters(_without(text, place_spans(text, places)))
     phase = _PHASE.search(text)
     if phase:
         early, first, second = phase.groups()

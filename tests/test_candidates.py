@@ -184,8 +184,16 @@ def test_dates_compare_a_month_by_its_first_or_last_day(reader: RecordsReader) -
 
 
 def test_a_place_rules_out_trials_whose_sites_are_all_elsewhere(reader: RecordsReader) -> None:
+    # NCT00000011 is in Oslo; NCT00000012's one site has no place ("Clinic A"): where it is is not
+    # stated, as for the trials listing no sites, so it is not ruled out
+    bergen = FieldTest(field="location", values=["bergen"], label="in Bergen")
+    assert out(reader, ask(fields=[bergen])) == {"NCT00000011"}
     oslo = FieldTest(field="location", values=["oslo"], label="in Oslo")
-    assert out(reader, ask(fields=[oslo])) == {"NCT00000012"}  # the others list no sites: not stated
+    assert out(reader, ask(fields=[oslo])) == set()
+    not_oslo = FieldTest(field="location", values=["oslo"], label="no site in Oslo", negated=True)
+    assert out(reader, ask(fields=[not_oslo])) == {"NCT00000011"}
+    outside = FieldTest(field="location", values=["oslo"], label="outside Oslo", operator="outside")
+    assert out(reader, ask(fields=[outside])) == set()  # a question of each site: read from the record
 
 
 def test_tests_that_read_record_text_rule_nothing_out(reader: RecordsReader) -> None:
@@ -365,6 +373,9 @@ class Counting(RecordsReader):
 # found some that state nothing of what it asks).
 BATTERY: list[tuple[list[str], bool]] = [
     (["Which trials accept ECOG 2?"], True),
+    (["Which trials have no site in the United States?"], True),
+    (["Which studies run in France or in Germany?"], True),
+    (["Which trials have centres outside the USA?"], False),  # a question of each site: read
     (["Which studies would take someone with a performance status of 3?"], True),
     (["Which trials accept a patient with ECOG 0?"], False),
     (["Which trials accept platelets of 50 x10^9/L?"], True),

@@ -32,6 +32,12 @@ def _data() -> dict[str, Any]:
 
 
 @cache
+def place_names() -> dict[str, str]:
+    """Other names of places -> the name the registry writes, lower case (data: words.yaml)."""
+    return {str(k).lower().rstrip("."): str(v).lower() for k, v in _data()["place_names"].items()}
+
+
+@cache
 def abbreviations() -> dict[str, str]:
     """Shorthand -> the word it stands for (data: words.yaml)."""
     return {str(k): str(v) for k, v in _data()["abbreviations"].items()}
