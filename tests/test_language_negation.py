@@ -61,6 +61,10 @@ def test_removed_cues_are_gone_from_the_termset() -> None:
         ("nil hx of MI", "myocardial infarction", False),
         ("previous DVT excluded on doppler", "thrombosis", False),
         ("no MI and has AF", "atrial fibrillation", True),
+        # a treatment that did not work was given: a trial for those it failed is theirs
+        ("plt 18 after gem/carbo, didn't respond to rhTPO either", "recombinant human thrombopoietin", True),
+        ("no benefit from 2 weeks of rhTPO", "recombinant human thrombopoietin", True),
+        ("did not receive rhTPO", "recombinant human thrombopoietin", False),
     ],
 )
 def test_negation_in_clinicians_shorthand(text: str, concept: str, present: bool) -> None:
