@@ -1513,11 +1513,17 @@ def _washout_nouns(body: str) -> list[TermTest]:
     return tests
 
 
+# Another name for a term, in brackets after it: "hetrombopag (herombopag)", "CIT (chemo-induced
+# thrombocytopenia)". Not a plural ending ("drug(s)") nor a list ("(e.g. A, B)").
+_OTHER_NAME = re.compile(r"\s+\((?P<name>[^(),;]{2,40})\)")
+
+
 def _split_terms(tail: str) -> list[list[str]]:
     """Terms joined by 'and' or commas are separate tests; terms joined by 'or' are alternatives.
     A term the vocabulary knows is asked by its canonical names, never by the question's own words."""
     groups = []
     tail = _WORD_SLASH.sub(" or ", _TIME_PHRASE.sub(" ", tail))
+    tail = _OTHER_NAME.sub(r" or \g<name>", tail)
     for group in re.split(r",|\band\b|\bplus\b", tail, flags=re.IGNORECASE):
         if _is_filter_phrase(group.strip()):
             continue

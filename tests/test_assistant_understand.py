@@ -435,3 +435,18 @@ def test_a_contracted_age_correction_updates_the_patient() -> None:
     corrected = read("correction: she's 78, not 62", [Turn(query=first, trials=[])])
     assert corrected.kind == QuestionKind.MATCH and corrected.patient is not None
     assert corrected.patient.age == 78
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Which trials give zanubrutinib (BGB-3111)?", ["zanubrutinib", "BGB-3111"]),
+        (
+            "Which studies test tislelizumab (BGB-A317) or sintilimab?",
+            ["tislelizumab", "BGB-A317", "sintilimab"],
+        ),
+    ],
+)
+def test_another_name_in_brackets_is_an_alternative(question: str, names: list[str]) -> None:
+    (term,) = read(question).terms
+    assert [term.term, *term.alternatives] == names
