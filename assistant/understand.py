@@ -349,11 +349,15 @@ def understand(
     attributes = attributes_in(asked)
     # the words of a filter or an age span ("in her early 70s") are not also a term
     term_text = _without(asked, filter_spans(asked, places) + [(g.start, g.end) for g in age_groups(asked)])
+    # "does it exclude X?" of the one trial just discussed: asked of it as of a trial named
+    of_one_earlier = (
+        previous is not None and not set_cue and bool(_IT.search(text)) and len(_subjects(previous)) == 1
+    )
     terms = (
         _patient_condition_terms(text)
         or _control_arm_tests(term_text)
         or _term_tests(term_text, loose=set_cue or bool(_THOSE.search(text)))
-        if set_cue or known or _THOSE.search(text)
+        if set_cue or known or _THOSE.search(text) or of_one_earlier
         else []
     )
     if (set_cue or plural) and not known:  # "do the breast cancer studies ...": trials for that condition
@@ -445,6 +449,9 @@ def understand(
                 "follow_up": True,
             }
         )
+    if of_one_earlier and previous is not None:
+        # "does it have a max age?": a check of the one trial just discussed, not of every trial
+        return _about_previous_subject(query, text, previous)
     if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)

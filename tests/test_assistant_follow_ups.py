@@ -156,3 +156,12 @@ def test_a_follow_up_switches_to_a_trial_described_by_design_collaborator_or_cit
         session_id="switch",
     )
     assert randomised.trials == ["NCT05394285"] and "7.5" in randomised.answer
+
+
+def test_does_it_checks_the_one_trial_just_discussed_not_every_trial() -> None:
+    assistant = _assistant()
+    assistant.ask("What is the romiplostim study about?", session_id="it")  # NCT92000003, by its words
+    answer = assistant.ask("Does it exclude portal vein thrombosis?", session_id="it")
+    # a check of NCT92000003 (which does not), not "which trials exclude it" (NCT92000002 does)
+    assert answer.trials == ["NCT92000003"] and answer.kind == "attribute"
+    assert "does not mention" in answer.answer
