@@ -57,6 +57,19 @@ def test_ranges_in_an_inclusion(text: str, expected: list[str]) -> None:
     assert _facts(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "section", "expected"),
+    [
+        ("Neutrophils 1,200/µL or higher", "inclusion", ["neutrophils >= 1.2 x10^9/L"]),
+        ("Haemoglobin 10 g/dL or above", "inclusion", ["hemoglobin >= 100 g/L"]),
+        ("AST/ALT 2.5 x ULN or lower", "inclusion", ["alt_ast <= 2.5 ULN"]),
+        ("Serum creatinine of 2 mg/dL or more", "exclusion", ["creatinine >= 2 mg/dL"]),
+    ],
+)
+def test_a_comparison_written_after_the_value(text: str, section: Section, expected: list[str]) -> None:
+    assert _facts(text, section) == expected
+
+
 def test_a_range_in_an_exclusion_is_no_single_limit() -> None:
     assert _facts("Platelets 20,000/µL to 50,000/µL", "exclusion") == []
 

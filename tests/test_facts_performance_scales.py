@@ -27,6 +27,19 @@ def _facts(text: str, section: Section = "inclusion", heading: str | None = None
 
 
 @pytest.mark.parametrize(
+    ("text", "section", "expected"),
+    [
+        ("WHO performance status 1 or lower", "inclusion", ["ecog WHO <= 1 [0-1]"]),
+        ("Zubrod 2 or better", "inclusion", ["ecog Zubrod <= 2 [0-2]"]),  # better: towards 0
+        ("Karnofsky 60% or better", "inclusion", ["karnofsky Karnofsky >= 60 [60-100]"]),  # towards 100
+        ("ECOG 2 or higher", "exclusion", ["ecog ECOG >= 2 [0-1]"]),
+    ],
+)
+def test_a_comparison_written_after_the_score(text: str, section: Section, expected: list[str]) -> None:
+    assert _facts(text, section) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "heading", "expected"),
     [
         ("Performance status: SWOG 0-1", None, ["ecog SWOG [0-1]"]),
@@ -156,6 +169,10 @@ def _real(ctgov_dir: Path, nct_id: str) -> list[str]:
         ("NCT00002548", ["ecog SWOG [0-2]", f"ecog SWOG [0-4] {EXC}"]),
         # "Subject Exclusion Criteria" heads the exclusions; the ECOG item is an inclusion: only ECOG 0
         ("NCT00493857", ["ecog ECOG < 1 [0-0]"]),
+        # "ECOG performance status 2 or less.": the comparison after the number
+        ("NCT00496444", ["ecog ECOG <= 2 [0-2]"]),
+        # inclusion "ECOG performance status of 0-2."; exclusion "... of 3 or more.": 0-2 allowed
+        ("NCT00001637", ["ecog ECOG [0-2]", "ecog ECOG >= 3 [0-2]"]),
     ],
 )
 def test_real_records(ctgov_dir: Path, nct_id: str, expected: list[str]) -> None:

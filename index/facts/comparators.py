@@ -26,8 +26,15 @@ _CMP_WORDS: tuple[tuple[str, Comparator], ...] = (
     (r"\\?>", ">"),
     (r"\\?<", "<"),
 )
-# Regex fragments for the fact readers: a comparator (group "cmp") and a number (group "num").
+# Comparisons written after the number: "ECOG 2 or less", "platelets 100,000/mm3 or more".
+_TRAILING_WORDS: tuple[tuple[str, Comparator], ...] = (
+    (r"more|greater|higher|above|over|larger", ">="),
+    (r"less|lower|below|under|fewer|smaller", "<="),
+)
+# Regex fragments for the fact readers: a comparator (group "cmp") and a number (group "num"); a
+# comparison after the number (group "trail").
 CMP = "(?P<cmp>" + "|".join("(?:" + p.replace(" ", r"\s+") + ")" for p, _ in _CMP_WORDS) + ")"
+TRAILING = r"\s*or\s+(?P<trail>" + "|".join(p for p, _ in _TRAILING_WORDS) + r")\b"
 NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 
 
@@ -43,3 +50,11 @@ def comparator(written: str) -> Comparator:
 def number(written: str) -> float:
     """A number matched by `NUM`, thousands separators dropped ("1,500" -> 1500.0)."""
     return float(written.replace(",", ""))
+
+
+def trailing_comparator(written: str) -> Comparator:
+    """The symbol for the word of a comparison after its number (`TRAILING`: "or more" -> ">=")."""
+    for pattern, symbol in _TRAILING_WORDS:
+        if re.fullmatch(pattern, written.strip(), re.IGNORECASE):
+            return symbol
+    raise ValueError(f"not a comparison after a number: {written!r}")

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from index.facts.comparators import CMP, NUM, comparator, number
+from index.facts.comparators import CMP, NUM, TRAILING, comparator, number, trailing_comparator
 from index.facts.kinds import spec
 from index.facts.reading import Reading
 from index.language.units import analytes, family_of_match, to_canonical, unit_pattern
@@ -64,6 +64,10 @@ _VALUE = re.compile(
 )
 
 
+# The comparison after the value: "Platelet count 100,000/mm3 or more", "creatinine 1.5 mg/dL or less".
+_VALUE_THEN_CMP = re.compile(rf"(?<![\d.,]){NUM}\s*(?:{_UNIT})?{TRAILING}", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class _Value:
     comparator: Comparator
@@ -94,6 +98,10 @@ def _lab_values(text: str) -> Iterator[_Value]:
             yield _Value(written, float(m.group("uln_num") or 1), "ULN", m.start())
             continue
         yield _Value(written, number(m.group("num")), family_of_match(m), m.start())
+    for m in _VALUE_THEN_CMP.finditer(text):
+        yield _Value(
+            trailing_comparator(m.group("trail")), number(m.group("num")), family_of_match(m), m.start()
+        )
 
 
 # A count per litre ("100,000/L") is a unit no cell count is written in: the micro sign or the

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from index.facts.comparators import CMP, comparator
+from index.facts.comparators import CMP, TRAILING, comparator, trailing_comparator
 from index.facts.reading import Reading
 from index.models import Comparator, Fact, FactKind
 
@@ -212,6 +212,8 @@ def _scale_reading(window: str, top: int) -> tuple[_Scale, int] | None:
             rf"^[\s:=]*(?:of\s+|is\s+)?{digit}(?:\s*,\s*\d{{1,3}})*\s*,?\s*(?:or|and)\s*{digit}(?!\d|\.\d)",
         ),
         ("cmp", rf"^[\s:=]*(?:of\s+|is\s+|must be\s+|score\s+)?{CMP}\s*{digit}(?!\d|\.\d)"),
+        # "ECOG 2 or less", "Karnofsky 70 or better": the comparison after the number
+        ("trail", rf"^[\s:=]*(?:of\s+|is\s+|=\s*)?{digit}(?:{TRAILING}|\s*or\s+(?P<quality>better|worse)\b)"),
         ("exact", rf"^[\s:=]*(?:of\s+|is\s+|=\s*)?{digit}(?!\d|\.\d|\s*%|\s*(?:-|to|or)\s*\d)"),
     ]
     for shape, pattern in patterns:
@@ -226,8 +228,20 @@ def _scale_reading(window: str, top: int) -> tuple[_Scale, int] | None:
         if shape == "cmp":
             value = float(numbers[-1])
             return (comparator(m.group("cmp")), value, value, value), m.end()
+        if shape == "trail":
+            value = float(numbers[0])
+            return (_trailing(m, top), value, value, value), m.end()
         return ("=", float(numbers[0]), float(numbers[0]), float(numbers[0])), m.end()
     return None
+
+
+def _trailing(match: re.Match[str], top: int) -> Comparator:
+    """The comparison after a scale's number: "or less"; "or better" is towards full activity,
+    ECOG 0 but Karnofsky 100."""
+    if match.group("trail"):
+        return trailing_comparator(match.group("trail"))
+    towards_zero = (match.group("quality").lower() == "better") == (top == 5)
+    return "<=" if towards_zero else ">="
 
 
 def _allowed(
