@@ -436,6 +436,25 @@ _CRITERION_NEGATION = re.compile(
     r"(?!\s+(?:response|effect|improvement|benefit|increase|recovery))[^;:.]{0,40}$",
     re.IGNORECASE,
 )
+# An item of a list of examples takes the negation of the list's head: "no concurrent drugs that
+# interact with CYP3A4 family, including enzyme-inducing antiepileptic drugs, warfarin" denies warfarin.
+_EXAMPLES_OPENING = re.compile(r"\b(?:such as|including|e\.g\.?|for example)(?=[\s,:])", re.IGNORECASE)
+_HEAD_NEGATION = re.compile(r"\b(?:no|not|without|absence of|free of)\b[^;:.]{0,80}$", re.IGNORECASE)
+
+
+def _negated_before(text: str, start: int) -> bool:
+    """Whether the mention at `start` is denied by words before it: a negation just before it, or
+    one on the head of the list of examples it is an item of."""
+    if _CRITERION_NEGATION.search(text[max(0, start - 60) : start]):
+        return True
+    clause_start = max(text.rfind(c, 0, start) for c in ";.") + 1
+    opening = list(_EXAMPLES_OPENING.finditer(text, clause_start, start))
+    if not opening:
+        return False
+    head = opening[-1].start()
+    return _HEAD_NEGATION.search(text[max(clause_start, head - 100) : head]) is not None
+
+
 _RISK_OF = re.compile(r"\brisks?\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(r"\b(?:if|unless|except|when|where|in case of|for patients with)\b[^.;]*$", re.I)
 # An inclusion about the diagnosis itself: "histologically confirmed breast cancer".
@@ -486,10 +505,9 @@ def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[Criter
                 continue
             if listed_as_denied is None:
                 listed_as_denied = denied_by_lead_in(criterion, _section(trial, criterion))
-            before = criterion.text[max(0, match.start - 60) : match.start]
             denied = (
                 listed_as_denied
-                or bool(_CRITERION_NEGATION.search(before))
+                or _negated_before(criterion.text, match.start)
                 or negated_after(criterion.text, match.end, criterion.section)
             )
             excluding = (criterion.section == "exclusion") != denied
@@ -737,7 +755,7 @@ def _current_use_check(
 def _required_by_inclusion(trial: Trial, name: str) -> bool:
     return any(
         (m.term.name == name or name in m.term.broader)  # "NSCLC" asks for a malignant tumour
-        and not _CRITERION_NEGATION.search(c.text[max(0, m.start - 60) : m.start])
+        and not _negated_before(c.text, m.start)
         and not negated_after(c.text, m.end, "inclusion")
         and not denied_by_lead_in(c, trial.patient_inclusion)
         for c in trial.patient_inclusion
@@ -833,14 +851,15 @@ def _unsaid_requirements(
             continue
         classes = {m.term.name for m in matches}
         for match in matches:
-            before = criterion.text[max(0, match.start - 60) : match.start]
             if match.term.name in named or reading.state_for(match.term)[0] is not None:
                 continue
             if _nothing_else(trial, patient, match.term)[0] is not None:
                 continue  # judged as absent by _concept_checks
             if classes & set(match.term.broader):
                 continue  # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
-            if _CRITERION_NEGATION.search(before) or negated_after(criterion.text, match.end, "inclusion"):
+            if _negated_before(criterion.text, match.start) or negated_after(
+                criterion.text, match.end, "inclusion"
+            ):
                 continue
             if not _is_requirement(trial, criterion, match):
                 continue

@@ -51,6 +51,11 @@ _NAMES_A_TRIAL = re.compile(
     r"^(?:[\s-]+\w+){0,2}?[\s-]+(?:trials?|stud(?:y|ies)|protocols?)\b", re.IGNORECASE
 )
 
+# A reading of a measure ("BP 138/84", "blood pressure of 150/95"): the measurement, which says
+# nothing of whether the patient has the condition the measure's name also stands for.
+_A_READING = re.compile(r"^\s*(?:of|was|is|:|=)?\s*\d{2,3}\s*/\s*\d{2,3}\b", re.IGNORECASE)
+_STATE_OF_MEASURE = re.compile(r"\b(?:high|raised|elevated|uncontrolled|controlled|low)\b", re.IGNORECASE)
+
 
 # A clause that only lists more concepts ("IL-11 or any TPO-RA" after "never given rhTPO") goes
 # on with the clause before it.
@@ -86,6 +91,8 @@ def read_concepts(text: str) -> list[ConceptState]:
                 continue  # "FISH pending": says nothing yet
             if _NAMES_A_TRIAL.match(after):
                 continue  # "any thrombocytopenia prevention trial for her?": the trial's topic, not hers
+            if _A_READING.match(after) and not _STATE_OF_MEASURE.search(clause[match.start : match.end]):
+                continue  # "BP 138/84": a reading, not hypertension
             absent = clause_negated or match_denied
             controlled = (
                 False if _UNCONTROLLED.search(clause) else True if _CONTROLLED.search(clause) else None

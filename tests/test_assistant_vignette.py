@@ -555,3 +555,36 @@ def test_chemotherapy_stopped_weeks_ago_is_not_the_regimen_a_trial_requires_now(
     )
     verdicts = _verdict_of("66F metastatic breast, last capecitabine 7 wks ago, plt 30. Trials?", trial)
     assert verdicts["NCT93200005"] == "excluded"
+
+
+# Written in the run-together way of older registry records: what a list of examples is of
+STUDY_DRUG_INTERACTIONS = hand_trial(
+    "NCT93000009",
+    [
+        "Metastatic colorectal cancer",
+        "At least 14 days since prior and no concurrent medicines that interact with the study drug, "
+        "such as phenytoin, carbamazepine, or warfarin",
+    ],
+    ["Uncontrolled hypertension"],
+    [],
+).model_copy(update={"conditions": ["Colorectal Cancer"]})
+
+
+def test_an_item_of_a_denied_list_of_examples_is_not_required() -> None:
+    answer = Assistant(InMemoryTrialReader([STUDY_DRUG_INTERACTIONS])).ask(
+        "58F metastatic colorectal ca, ECOG 1, not on warfarin or any anticoagulant. Any trial?"
+    )
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks.get("warfarin") != "not met"  # the trial wants no warfarin, not warfarin
+    assert answer.trials == ["NCT93000009"]
+
+
+def test_a_blood_pressure_reading_is_no_diagnosis_of_hypertension() -> None:
+    assert "hypertension" not in _states("49M, BP 132/86, afebrile")
+    assert _states("known HTN, BP 150/95 today")["hypertension"][0] is True
+    answer = Assistant(InMemoryTrialReader([STUDY_DRUG_INTERACTIONS])).ask(
+        "62 yo man, metastatic colorectal cancer, BP 128/80. Which trials could he join?"
+    )
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert "hypertension" not in checks  # nothing said of it: the exclusion is not his
+    assert answer.trials == ["NCT93000009"]
