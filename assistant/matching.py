@@ -734,7 +734,8 @@ _IN_THE_PAST = re.compile(
     r"\b(?:had|prior|previous|history of|hx of|s/p|completed|finished|ago)\b", re.IGNORECASE
 )
 _ON_NOW = re.compile(
-    r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2})\b",
+    r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2}"
+    r"|us(?:es|ing)|tak(?:es|ing)|daily|twice a day|once a day|(?:b|t|q)id|[qo]d)\b",
     re.IGNORECASE,
 )
 

@@ -588,3 +588,31 @@ def test_a_blood_pressure_reading_is_no_diagnosis_of_hypertension() -> None:
     checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
     assert "hypertension" not in checks  # nothing said of it: the exclusion is not his
     assert answer.trials == ["NCT93000009"]
+
+
+MENOPAUSE_STUDY = hand_trial(
+    "NCT93000010",
+    ["Postmenopausal women aged 45 to 65"],
+    ["Use of oestrogen replacement therapy within the last 3 months"],
+    [],
+).model_copy(update={"conditions": ["Hot Flashes"]})
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["52F, hot flashes, uses an estradiol gel daily", "52 yo woman with hot flushes on HRT (patch)"],
+)
+def test_a_hormone_treatment_taken_now_is_within_the_exclusion_window(description: str) -> None:
+    answer = Assistant(InMemoryTrialReader([MENOPAUSE_STUDY])).ask(
+        f"{description}. Which trials could she join?"
+    )
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks.get("estrogen therapy washout") == "not met"
+    assert answer.trials == []
+
+
+def test_a_hormone_treatment_never_taken_does_not_exclude() -> None:
+    answer = Assistant(InMemoryTrialReader([MENOPAUSE_STUDY])).ask(
+        "52F with hot flashes, never on HRT. Which trials could she join?"
+    )
+    assert "estrogen therapy washout" not in {c.criterion for v in answer.verdicts for c in v.checks}
