@@ -601,6 +601,25 @@ def _nothing_else(trial: Trial, patient: PatientProfile, term: Term) -> tuple[Co
 CURRENT_TREATMENT_DAYS = 28
 
 
+# A condition dated longer ago than this, with nothing saying the patient has it now ("prostate ca
+# treated 7 years ago, PSA undetectable since"), may be long resolved: it does not meet a trial's
+# requirement of it unconfirmed.
+PAST_CONDITION_DAYS = 365
+
+
+# ... but a date of diagnosis is when the condition began ("breast ca dx 3 yrs ago").
+_DIAGNOSED = re.compile(r"\b(?:dx|diagnos\w*)\b", re.IGNORECASE)
+
+
+def _only_in_the_past(state: ConceptState) -> bool:
+    return (
+        state.days_ago is not None
+        and state.days_ago > PAST_CONDITION_DAYS
+        and not _ON_NOW.search(state.clause)
+        and not _DIAGNOSED.search(state.clause)
+    )
+
+
 def _long_ago(state: ConceptState) -> bool:
     return state.present and state.days_ago is not None and state.days_ago > CURRENT_TREATMENT_DAYS
 
@@ -888,6 +907,9 @@ def _requiring_check(
     if state.present and current and not before_entry and _long_ago(state):
         detail = f"patient's last {term.name} was {state.days_ago:g} days ago; the trial requires it now"
         return _check(term.name, "not met", trial, cites, detail)
+    if state.present and not treatment and _only_in_the_past(state):
+        detail = f"patient had {term.name} {state.days_ago:g} days ago; confirm it is current"
+        return _check(term.name, "unknown", trial, cites, detail)
     if state.present:
         return _check(term.name, "met", trial, cites, f"patient: {state.clause or term.name}")
     return _check(

@@ -616,3 +616,30 @@ def test_a_hormone_treatment_never_taken_does_not_exclude() -> None:
         "52F with hot flashes, never on HRT. Which trials could she join?"
     )
     assert "estrogen therapy washout" not in {c.criterion for v in answer.verdicts for c in v.checks}
+
+
+ADVANCED_SOLID_TUMOURS = hand_trial(
+    "NCT93000011",
+    ["Histologically confirmed malignancy that is metastatic or unresectable"],
+    ["Pregnancy"],
+    [],
+).model_copy(update={"conditions": ["Advanced Solid Tumors"]})
+
+
+@pytest.mark.parametrize(
+    ("description", "status"),
+    [
+        # a cancer treated long ago and not said to be back: the trial's requirement is to confirm
+        ("68M, colon ca resected 6 years ago, no recurrence since, ECOG 0", "unknown"),
+        (
+            "68M, colon cancer dx 2 years ago, now with liver mets, ECOG 0",
+            "met",
+        ),  # diagnosed then, has it now
+        ("68M with metastatic colon cancer, ECOG 0", "met"),
+    ],
+)
+def test_a_cancer_only_in_the_past_does_not_meet_a_requirement_of_one(description: str, status: str) -> None:
+    answer = Assistant(InMemoryTrialReader([ADVANCED_SOLID_TUMOURS])).ask(f"{description}. Which trials?")
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks["malignant tumour"] == status
+    assert answer.verdicts[0].verdict != "likely eligible" or status == "met"
