@@ -1,0 +1,52 @@
+"""Set questions about what trials exclude, for concepts records write in many ways (a long QT
+interval, tumour in the marrow): criteria and questions written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import InMemoryTrialReader, hand_trial
+
+from assistant.service import Assistant
+from index.language.vocabulary import concept_matches
+
+TRIALS = [
+    hand_trial("NCT94000001", ["Adults with AML"], ["QTcF above 480 msec at screening"], []),
+    hand_trial(
+        "NCT94000002",
+        ["Adults with lymphoma"],
+        ["Congenital long QT syndrome", "Marrow infiltrated by lymphoma"],
+        [],
+    ),
+    hand_trial("NCT94000003", ["Adults with myeloma"], ["Active hepatitis B"], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("written", "concept"),
+    [
+        ("Prolongation of the QTc interval on ECG", "QT prolongation"),
+        ("QT interval is prolonged", "QT prolongation"),
+        ("QTc > 500 ms", "QT prolongation"),
+        ("tumour infiltrating the bone marrow", "bone marrow involvement"),
+        ("bone marrow invasion by the primary tumour", "bone marrow involvement"),
+    ],
+)
+def test_ways_of_writing_a_concept(written: str, concept: str) -> None:
+    assert concept in {m.term.name for m in concept_matches(written)}
+
+
+def test_a_normal_reading_names_no_prolongation() -> None:
+    assert concept_matches("QTc 421 ms on today's ECG") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which studies rule out patients with QT prolongation?", {"NCT94000001", "NCT94000002"}),
+        ("Which trials exclude a long QTc?", {"NCT94000001", "NCT94000002"}),
+        ("Which trials bar patients whose disease involves the marrow?", {"NCT94000002"}),
+    ],
+)
+def test_which_trials_exclude_it(question: str, expected: set[str]) -> None:
+    answer = Assistant(InMemoryTrialReader(TRIALS)).ask(question)
+    assert set(answer.trials) == expected, answer.answer
