@@ -50,3 +50,19 @@ def test_a_normal_reading_names_no_prolongation() -> None:
 def test_which_trials_exclude_it(question: str, expected: set[str]) -> None:
     answer = Assistant(InMemoryTrialReader(TRIALS)).ask(question)
     assert set(answer.trials) == expected, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("written", "concept"),
+    [
+        ("on HRT for hot flushes", "estrogen therapy"),
+        ("oestradiol patch 50 mcg", "estrogen therapy"),
+        ("stable thyroid hormone replacement therapy", None),  # not oestrogen
+        ("no prior hormone therapy for the prostate cancer", "hormonal therapy"),  # the cancer's
+    ],
+)
+def test_oestrogen_treatment_and_the_cancers_hormonal_therapy_are_apart(
+    written: str, concept: str | None
+) -> None:
+    found = {m.term.name for m in concept_matches(written)}
+    assert found == ({concept} if concept else set())
