@@ -58,7 +58,7 @@ def test_which_trials_exclude_it(question: str, expected: set[str]) -> None:
         ("on HRT for hot flushes", "estrogen therapy"),
         ("oestradiol patch 50 mcg", "estrogen therapy"),
         ("stable thyroid hormone replacement therapy", None),  # not oestrogen
-        ("no prior hormone therapy for the prostate cancer", "hormonal therapy"),  # the cancer's
+        ("no prior hormone therapy", "hormonal therapy"),  # the cancer's treatment
     ],
 )
 def test_oestrogen_treatment_and_the_cancers_hormonal_therapy_are_apart(
