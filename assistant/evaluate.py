@@ -179,7 +179,8 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     if decisive:
         return TestResult(
             outcome="not stated",
-            reason=f"limit depends on other conditions for {test.label}",
+            # a limit in a unit the value cannot be put in ("AST 30" against "<= 2.5 x ULN")
+            reason=f"cannot compare {test.label} with the record's limit: confirm against it",
             citations=_cite(trial, decisive),
         )
     if facts:  # limits only for other circumstances than the one the question states

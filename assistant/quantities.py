@@ -115,6 +115,15 @@ def to_days(value: float, unit: str) -> float | None:
 def convert(quantity: Quantity, unit: str | None, kind: str | None = None) -> float | None:
     """The quantity's value in `unit`, or None when the two units cannot be compared. Lab units go
     through the language core (pint, with the analyte's molar mass for mg/dL <-> µmol/L)."""
+    described = units.analyte(kind) if kind is not None and quantity.unit is None else None
+    if described is not None and described.bare_number:
+        # a lab value written without a unit, read by its analyte's rule for bare numbers ("plt 120")
+        read = to_canonical(kind or "", quantity.value, None)
+        if read is None:
+            return None
+        quantity = Quantity(value=read.value, unit=read.unit)
+    elif described is not None and unit is not None and display_family(unit) == "ULN":
+        return None  # "AST 30" is no multiple of the upper limit of normal: U/L, which it cannot meet
     if unit is None or quantity.unit is None or quantity.unit.lower() == unit.lower():
         return quantity.value
     days_from, days_to = to_days(1, quantity.unit.lower()), to_days(1, unit.lower())

@@ -1060,6 +1060,13 @@ def _lab_value_patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
+# The lab's upper limit of normal given beside a value: "AST 30 (ULN 40)", "bili 0.7 (uln 1.2)".
+_ULN_GIVEN = re.compile(
+    r"\s*\(\s*(?:ULN|upper limit(?: of normal)?)\s*(?:[:=]|is|of)?\s*(?P<uln>\d+(?:\.\d+)?)[^)]{0,12}\)",
+    re.IGNORECASE,
+)
+
+
 def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
     """Every 'lab name [comparator] number [unit] [or less/more]' in the text, one per lab kind: the
     last one written ("ANC 0.9 -> filgrastim, repeat ANC 1.6" is 1.6 now)."""
@@ -1079,6 +1086,14 @@ def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
             if comparator is None and trailing:
                 comparator = "<=" if trailing.group("le") else ">="
             latest = (kind, parse_number(match.group(2)), comparator, match.group(3))
+            uln = _ULN_GIVEN.match(text[match.end() :]) if not match.group(3) else None
+            if uln is not None and parse_number(uln.group("uln")) > 0:  # "AST 30 (ULN 40)": 0.75 x ULN
+                latest = (
+                    kind,
+                    parse_number(match.group(2)) / parse_number(uln.group("uln")),
+                    comparator,
+                    "ULN",
+                )
             today = _TODAYS_VALUE.match(text[match.end() :])
             if today is not None and (today.group("before") or today.group("after")):
                 unit = today.group("unit") or match.group(3)

@@ -152,3 +152,22 @@ def test_people_beyond_an_age_are_taken_when_the_age_range_reaches_past_it() -> 
     assert numeric_result(adults, under_18).outcome == "no match"
     assert numeric_result(children, over_16).outcome == "no match"
     assert numeric_result(adults, over_16).outcome == "match"
+
+
+def test_a_value_without_a_unit_is_no_multiple_of_the_upper_limit_of_normal() -> None:
+    ast_limit = Fact(
+        kind=FactKind.ALT_AST,
+        source="inclusion",
+        quote="AST/ALT no more than 2.5 x ULN",
+        comparator="<=",
+        value=2.5,
+        unit="ULN",
+    )
+    trial = _trial("NCT10000009", [ast_limit], inclusion=["AST/ALT no more than 2.5 x ULN"])
+    # "AST 34" is in U/L: neither within 2.5 x ULN nor beyond it until the lab's ULN is known
+    bare = check_trial(trial, PatientProfile(labs={FactKind.ALT_AST: Quantity(value=34, unit=None)}))[0]
+    assert [(c.status, c.detail) for c in bare.checks if c.criterion == "ALT/AST"] == [
+        ("unknown", "cannot compare ALT/AST 34 with the record's limit: confirm against it")
+    ]
+    ratio = check_trial(trial, PatientProfile(labs={FactKind.ALT_AST: Quantity(value=3, unit="ULN")}))[0]
+    assert ratio.verdict == "excluded"

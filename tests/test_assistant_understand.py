@@ -450,3 +450,18 @@ def test_a_contracted_age_correction_updates_the_patient() -> None:
 def test_another_name_in_brackets_is_an_alternative(question: str, names: list[str]) -> None:
     (term,) = read(question).terms
     assert [term.term, *term.alternatives] == names
+
+
+@pytest.mark.parametrize(
+    ("description", "value"),
+    [
+        ("67F, AST 30 (ULN 40), ECOG 1. Trials?", 0.75),
+        ("67F, ALT 120 (upper limit of normal 40 U/L). Trials?", 3.0),
+    ],
+)
+def test_a_lab_value_with_its_upper_limit_of_normal_is_a_multiple_of_it(
+    description: str, value: float
+) -> None:
+    patient = read(description).patient
+    assert patient is not None
+    assert patient.labs[FactKind.ALT_AST] == normalise(FactKind.ALT_AST, value, "ULN")
