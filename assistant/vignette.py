@@ -62,6 +62,25 @@ _STATE_OF_MEASURE = re.compile(r"\b(?:high|raised|elevated|uncontrolled|controll
 _LIST_ONLY = re.compile(r"^(?:\s|\b(?:or|and|nor|any|other|the|a|an|ever|either)\b|/|\+|&)*$", re.IGNORECASE)
 
 
+# Words that start a clause of its own rather than name one more item of a list: "no fever, she has
+# AF", "no AF, but HTN", "no MI, now on apixaban".
+_CLAUSE_WORDS = re.compile(
+    r"\b(?:s?he|they|pt|patient|has|have|had|is|was|are|were|with|on|but|now|takes?|taking|however|"
+    r"although|yet|though|except|known|history|hx|h/o|s/p|since|after|due)\b",
+    re.IGNORECASE,
+)
+
+
+_DENIAL_LEAD = re.compile(r"^\s*(?:no|nil|denies|never|without|not)\b", re.IGNORECASE)
+
+
+def _other_items_only(clause: str, residue: str) -> bool:
+    """A short clause listing one or two more items, some the vocabulary does not know ("no hx
+    pancreatitis, neuropathy or hemophilia"): it goes on with the list of the clause before."""
+    unknown = [w for w in re.findall(r"[\w-]+", residue) if not _LIST_ONLY.match(w)]
+    return len(clause.split()) <= 5 and len(unknown) <= 2 and not _CLAUSE_WORDS.search(clause)
+
+
 def _tested(name: str) -> bool:
     entry = concept(name)
     return entry is not None and entry.tested
@@ -82,7 +101,9 @@ def read_concepts(text: str) -> list[ConceptState]:
         residue = clause
         for match in reversed(matches):
             residue = residue[: match.start] + residue[match.end :]
-        continues_list = bool(matches) and bool(_LIST_ONLY.match(residue))
+        continues_list = bool(matches) and (
+            bool(_LIST_ONLY.match(residue)) or _other_items_only(clause, residue)
+        )
         clause_negated = carried if continues_list else False
         denied = negated(clause, [(m.start, m.end) for m in matches])
         for match, match_denied in zip(matches, denied, strict=True):
@@ -161,6 +182,6 @@ def read_concepts(text: str) -> list[ConceptState]:
         if matches:
             last = matches[-1]
             carried = clause_negated or negated(clause[: last.end], [(last.start, last.end)])[0]
-        else:
-            carried = False
+        else:  # "no hx pancreatitis, ...": a denial of items the vocabulary does not know goes on too
+            carried = len(clause.split()) <= 5 and _DENIAL_LEAD.match(clause) is not None
     return list(states.values())

@@ -65,6 +65,9 @@ def test_removed_cues_are_gone_from_the_termset() -> None:
         ("plt 18 after gem/carbo, didn't respond to rhTPO either", "recombinant human thrombopoietin", True),
         ("no benefit from 2 weeks of rhTPO", "recombinant human thrombopoietin", True),
         ("did not receive rhTPO", "recombinant human thrombopoietin", False),
+        # a denial reaches along a list whose first items the vocabulary does not know, not a new clause
+        ("no hx gout, vitiligo or haemophilia; HTN", "coagulation disorder", False),
+        ("no gout, she has haemophilia B", "coagulation disorder", True),
     ],
 )
 def test_negation_in_clinicians_shorthand(text: str, concept: str, present: bool) -> None:
