@@ -199,7 +199,8 @@ def _field(store: FactStore, test: FieldTest) -> Select[Any] | None:
         listed = trials.c[f"lists_{test.field.removeprefix('has_')}"]
         return select(trials.c.nct_id).where(store.owned(trials), listed == (test.values != ["TRUE"]))
     if test.field in ("sex", "accepts_sex"):
-        return _sexes(store, set(test.values))
+        # "won't take a male": the trials leaving men out are the answer, not to be ruled out
+        return None if test.negated else _sexes(store, set(test.values))
     return None  # a sponsor's name, record conflicts, doses, what a record states: read from the record
 
 

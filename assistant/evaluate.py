@@ -948,6 +948,6 @@ def _sex_result(trial: Trial, test: FieldTest) -> TestResult:
     # "women only or men only": enrols exactly one of them; "open to men or women": enrols either
     hit = (
         any(allowed == {v} for v in test.values) if test.field == "sex" else bool(allowed & set(test.values))
-    )
+    ) != test.negated  # "won't take a male": enrols no man
     shown = " and ".join(sorted(s.lower() for s in allowed)) or "no sex (conflicting statements)"
     return TestResult(outcome="match" if hit else "no match", reason=f"enrols {shown}", citations=cites)

@@ -376,6 +376,7 @@ BATTERY: list[tuple[list[str], bool]] = [
     (["Which trials have no site in the United States?"], True),
     (["Which studies run in France or in Germany?"], True),
     (["Which trials have centres outside the USA?"], False),  # a question of each site: read
+    (["Which trials won't take a male patient?"], False),  # the trials leaving men out are the answer
     (["Which studies would take someone with a performance status of 3?"], True),
     (["Which trials accept a patient with ECOG 0?"], False),
     (["Which trials accept platelets of 50 x10^9/L?"], True),
