@@ -208,7 +208,7 @@ def place_label(named: Sequence[str], operator: str, negated: bool) -> str:
 
 
 def _place_lists(text: str, places: Collection[str]) -> list[_PlaceList]:
-    """Each list of known places after a place cue."""
+    """Each list of known places after a place cue, and each place naming sites ("no US site")."""
     lists: list[_PlaceList] = []
     for cue in _PLACE_CUE.finditer(text):
         if lists and cue.start() < lists[-1].end:
@@ -240,7 +240,32 @@ def _place_lists(text: str, places: Collection[str]) -> list[_PlaceList]:
                 negated=(no_site is not None) != (only is not None),
             )
         )
-    return lists
+    named = [
+        p
+        for p in _places_of_sites(text, places)
+        if not any(p.start < q.end and q.start < p.end for q in lists)
+    ]
+    return sorted([*lists, *named], key=lambda found: found.start)
+
+
+# A place naming the sites it is said of: "no US site", "any German centres", "a UK hospital".
+_DETERMINER = re.compile(r"\b(?P<det>no|any|a|an|some|without|with|have|has)\s+", re.IGNORECASE)
+_SITE_NOUN = re.compile(r"\s+(?:sites?|centres?|centers?|locations?|hospitals?)\b", re.IGNORECASE)
+
+
+def _places_of_sites(text: str, places: Collection[str]) -> list[_PlaceList]:
+    found = []
+    for determiner in _DETERMINER.finditer(text):
+        place = _place_at(text, determiner.end(), places)
+        sites = _SITE_NOUN.match(text, place[1]) if place else None
+        if place is None or sites is None:
+            continue
+        before = text[: determiner.start()]
+        denied = (
+            determiner.group("det").lower() in ("no", "without") or _NO_SITE_BEFORE.search(before) is not None
+        )
+        found.append(_PlaceList(determiner.start(), sites.end(), [place[0]], False, "in", denied))
+    return found
 
 
 def _place_at(text: str, at: int, places: Collection[str]) -> tuple[str, int] | None:

@@ -29,6 +29,11 @@ TRIALS = [
         ("QTc > 500 ms", "QT prolongation"),
         ("tumour infiltrating the bone marrow", "bone marrow involvement"),
         ("bone marrow invasion by the primary tumour", "bone marrow involvement"),
+        (
+            "disease with spread to the marrow ruled out; metastases to the bone marrow",
+            "bone marrow involvement",
+        ),
+        ("triple-neg MBC", "triple-negative breast cancer"),
     ],
 )
 def test_ways_of_writing_a_concept(written: str, concept: str) -> None:

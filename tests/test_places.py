@@ -46,6 +46,9 @@ def assistant(request: pytest.FixtureRequest) -> Assistant:
         ("Which trials are not in the United States?", {"NCT00000102"}),
         ("Which studies have no centres in the USA?", {"NCT00000102"}),
         ("Trials without any site in the U.S.?", {"NCT00000102"}),
+        # the place naming the sites
+        ("Which trials have no US site at all?", {"NCT00000102"}),
+        ("Which trials have any United States sites?", {"NCT00000101", "NCT00000103"}),
         # no site elsewhere
         ("Which trials run only in the US?", {"NCT00000103"}),
         ("Which trials are exclusively in France?", {"NCT00000102"}),
