@@ -240,12 +240,12 @@ def _place_lists(text: str, places: Collection[str]) -> list[_PlaceList]:
                 negated=(no_site is not None) != (only is not None),
             )
         )
-    named = [
+    of_sites = [
         p
         for p in _places_of_sites(text, places)
         if not any(p.start < q.end and q.start < p.end for q in lists)
     ]
-    return sorted([*lists, *named], key=lambda found: found.start)
+    return sorted([*lists, *of_sites], key=lambda found: found.start)
 
 
 # A place naming the sites it is said of: "no US site", "any German centres", "a UK hospital".
