@@ -82,6 +82,7 @@ def _identity_text(trial: Trial) -> Iterable[str]:
     yield from (c.affiliation or "" for c in trial.investigators)
     yield from (c.name or "" for c in trial.investigators)
     yield from (a.label for a in trial.arms)  # "the one with the rhTPO arm"
+    yield from trial.other_ids  # the sponsor's own protocol number: "trial HNCH-MBC10"
 
 
 # Registry fields a trial is described by ("the randomised one", "the open-label study"), read with

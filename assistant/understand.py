@@ -1030,6 +1030,8 @@ _LAB_LINK = (
     # "platelets fell to 45", "plt dropped to 40", "Hb down to 7.9", "ANC stuck at 0.8"
     r"|fell|fallen|dropped|dipped|decreased|declined|went|came|gone|down|up|rose|risen|increased|recovered"
     r"|stuck|sitting|sits|hovering|only|just|to"
+    # "CrCl comes out at 58", "eGFR calculated at 52"
+    r"|come|comes|coming|out|calculated|measured|estimated|computed"
     # "Plt now 20", "creat is sitting right at 1.5x ULN", "Hb still 8.1": when, not what
     r"|now|currently|today|still|right|back|again)"
 )

@@ -53,7 +53,7 @@ NANTES = _trial(
     "Nantes University Hospital",
     "Eltrombopag is started at 50 mg daily and adjusted every two weeks.",
 )
-TRIALS = [LYON, LILLE, NANTES]
+TRIALS = [LYON, LILLE.model_copy(update={"other_ids": ["COL-TPO-2024-07"]}), NANTES]
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,7 @@ def directory() -> TrialDirectory:
         ("In the Nantes MDS study, what is the starting dose?", "NCT91000003"),
         ("91000003: how is the dose adjusted?", "NCT91000003"),
         ("Oscar Lambret trial: when does treatment stop?", "NCT91000002"),
+        ("Protocol COL-TPO-2024-07 - how long is treatment?", "NCT91000002"),  # the sponsor's own number
     ],
 )
 def test_a_described_trial_is_found(directory: TrialDirectory, question: str, expected: str) -> None:

@@ -465,3 +465,28 @@ def test_a_lab_value_with_its_upper_limit_of_normal_is_a_multiple_of_it(
     patient = read(description).patient
     assert patient is not None
     assert patient.labs[FactKind.ALT_AST] == normalise(FactKind.ALT_AST, value, "ULN")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "value"),
+    [
+        (
+            "Platelets come out at 61 on the repeat count; which studies would that rule out?",
+            FactKind.PLATELETS,
+            61,
+        ),
+        (
+            "Creatinine clearance was estimated at 47 mL/min. Which trials exclude him?",
+            FactKind.CREATININE_CLEARANCE,
+            47,
+        ),
+    ],
+)
+def test_a_value_said_to_come_out_at_a_number(question: str, kind: str, value: float) -> None:
+    query = read(question)
+    # a set question of the value, or the patient ("exclude him") whose value it is
+    read_values = [(t.kind, t.value) for t in query.numeric] or [
+        (k, q.value) for k, q in (query.patient.labs.items() if query.patient else ())
+    ]
+    assert read_values == [(kind, value)]
+    assert query.wants_excluded
