@@ -108,7 +108,11 @@ _FILLER = re.compile(
 def vocabulary_covers(term: str) -> bool:
     """Whether vocabulary terms account for most of the phrase: "HIV infection" yes, "platinum-containing
     chemotherapy regimen" no (matching it by "chemotherapy" alone would lose what was asked)."""
-    term = _FILLER.sub(" ", term)
+    # read as written ("involvement of the bone marrow") and without the filler words
+    return any(_half_covered(text) for text in (term, _FILLER.sub(" ", term)))
+
+
+def _half_covered(term: str) -> bool:
     letters = sum(c.isalnum() for c in term)
     inside = {i for m in concept_matches(term) for i in range(m.start, m.end)}
     covered = sum(term[i].isalnum() for i in inside)

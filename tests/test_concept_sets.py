@@ -51,6 +51,7 @@ def test_a_normal_reading_names_no_prolongation() -> None:
         ("Which trials exclude a long QTc?", {"NCT94000001", "NCT94000002"}),
         ("Which trials bar patients whose disease involves the marrow?", {"NCT94000002"}),
         ("Which studies rule out lymphoma involvement of the bone marrow?", {"NCT94000002"}),
+        ("Which studies exclude patients with tumour involvement of the marrow?", {"NCT94000002"}),
     ],
 )
 def test_which_trials_exclude_it(question: str, expected: set[str]) -> None:
