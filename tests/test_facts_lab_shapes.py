@@ -170,3 +170,8 @@ def test_real_record_adequate_function_reads_every_lab(ctgov_dir: Path) -> None:
         "creatinine_clearance >= 60 mL/min",
         "bilirubin <= 1.5 mg/dL",
     ]
+
+
+def test_angle_quotation_marks_typed_for_the_signs() -> None:
+    assert _facts("Platelet count ‹75×109/L at screening") == ["platelets < 75 x10^9/L"]
+    assert _facts("ANC ›1.0×109/L") == ["neutrophils > 1 x10^9/L"]

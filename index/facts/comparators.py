@@ -23,8 +23,9 @@ _CMP_WORDS: tuple[tuple[str, Comparator], ...] = (
     (r"(?:less|lower|fewer) than|below|under", "<"),
     (r"≥|≧|>=|=>|\\?>\s?=|⩾", ">="),
     (r"≤|≦|<=|=<|\\?<\s?=|⩽", "<="),
-    (r"\\?>", ">"),
-    (r"\\?<", "<"),
+    # "‹50×109/L": angle quotation marks typed for the signs
+    (r"\\?>|›", ">"),
+    (r"\\?<|‹", "<"),
 )
 # Comparisons written after the number: "ECOG 2 or less", "platelets 100,000/mm3 or more".
 _TRAILING_WORDS: tuple[tuple[str, Comparator], ...] = (
