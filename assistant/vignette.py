@@ -75,10 +75,17 @@ _DENIAL_LEAD = re.compile(r"^\s*(?:no|nil|denies|never|without|not)\b", re.IGNOR
 
 
 def _other_items_only(clause: str, residue: str) -> bool:
-    """A short clause listing one or two more items, some the vocabulary does not know ("no hx
-    pancreatitis, neuropathy or hemophilia"): it goes on with the list of the clause before."""
+    """A short clause ending a list of alternatives with items the vocabulary does not know ("no hx
+    pancreatitis, neuropathy or hemophilia"): it goes on with the list of the clause before. Not a
+    clause of its own with a word no list item is ("carbo/paclitaxel C2" after "(no RT)")."""
     unknown = [w for w in re.findall(r"[\w-]+", residue) if not _LIST_ONLY.match(w)]
-    return len(clause.split()) <= 5 and len(unknown) <= 2 and not _CLAUSE_WORDS.search(clause)
+    return (
+        len(clause.split()) <= 5
+        and re.search(r"\b(?:or|nor)\b", residue, re.IGNORECASE) is not None
+        and len(unknown) <= 2
+        and all(w.isalpha() and len(w) >= 4 for w in unknown)
+        and not _CLAUSE_WORDS.search(clause)
+    )
 
 
 def _tested(name: str) -> bool:
@@ -101,9 +108,8 @@ def read_concepts(text: str) -> list[ConceptState]:
         residue = clause
         for match in reversed(matches):
             residue = residue[: match.start] + residue[match.end :]
-        continues_list = bool(matches) and (
-            bool(_LIST_ONLY.match(residue)) or _other_items_only(clause, residue)
-        )
+        ends_list = bool(matches) and not _LIST_ONLY.match(residue) and _other_items_only(clause, residue)
+        continues_list = bool(matches) and (bool(_LIST_ONLY.match(residue)) or ends_list)
         clause_negated = carried if continues_list else False
         denied = negated(clause, [(m.start, m.end) for m in matches])
         for match, match_denied in zip(matches, denied, strict=True):
@@ -179,7 +185,9 @@ def read_concepts(text: str) -> list[ConceptState]:
                     states[name] = states[name].model_copy(update={"controlled": controlled})
         previous = [m.term.name for m in matches] if matches else previous
         # a denial before the clause's last concept goes on to a next clause that only lists more
-        if matches:
+        if ends_list:  # "..., neuropathy or hemophilia": the list ends with its alternatives
+            carried = False
+        elif matches:
             last = matches[-1]
             carried = clause_negated or negated(clause[: last.end], [(last.start, last.end)])[0]
         else:  # "no hx pancreatitis, ...": a denial of items the vocabulary does not know goes on too

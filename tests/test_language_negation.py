@@ -68,6 +68,8 @@ def test_removed_cues_are_gone_from_the_termset() -> None:
         # a denial reaches along a list whose first items the vocabulary does not know, not a new clause
         ("no hx gout, vitiligo or haemophilia; HTN", "coagulation disorder", False),
         ("no gout, she has haemophilia B", "coagulation disorder", True),
+        ("no hx gout, vitiligo or haemophilia; HTN", "hypertension", True),  # the list ended
+        ("bone mets on dex (no RT), carbo/pem C4", "carboplatin", True),  # a clause of its own
     ],
 )
 def test_negation_in_clinicians_shorthand(text: str, concept: str, present: bool) -> None:
