@@ -754,7 +754,8 @@ _IN_THE_PAST = re.compile(
 )
 _ON_NOW = re.compile(
     r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2}"
-    r"|us(?:es|ing)|tak(?:es|ing)|daily|twice a day|once a day|(?:b|t|q)id|[qo]d)\b",
+    # a regular dose is taken now ("estradiol gel daily"); "takes naproxen PRN" need not be
+    r"|daily|twice a day|once a day|(?:b|t|q)id|[qo]d)\b",
     re.IGNORECASE,
 )
 
