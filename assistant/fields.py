@@ -85,16 +85,17 @@ _PLACE_CUE = re.compile(
 )
 # What a place cue says of the trial's sites when written after these: none there ("not in China",
 # "no sites in Japan", "without a centre in Italy"); after "only", none elsewhere ("only in Spain").
+_SITE_NOUNS = r"(?:sites?|locations?|cent(?:re|er)s?|hospitals?)"
 _SITE_WORDS = (
     r"(?:have|has|having|list\w*|run\w*|recruit\w*|enrol\w*|open\w*|based|located|held|conducted|a|an|any|"
-    r"single|one|sites?|locations?|cent(?:re|er)s?|hospitals?|with)"
+    rf"single|one|{_SITE_NOUNS}|with)"
 )
 _NO_SITE_BEFORE = re.compile(rf"(?:\b(?:not|never|no|none|without)|n't)(?:\s+{_SITE_WORDS}){{0,3}}\s*$", re.I)
 _ONLY_BEFORE = re.compile(r"\b(?:only|exclusively|solely)\s*$", re.IGNORECASE)
 # The sites a place cue is said of, written before it: "have a site in", "with centres outside".
 _SITES_BEFORE = re.compile(
     r"(?:\b(?:have|has|having|with|list\w*)\s+)?(?:(?:a|an|any|one|some)\s+)?"
-    r"\b(?:sites?|locations?|cent(?:re|er)s?|hospitals?)\s*$",
+    rf"\b{_SITE_NOUNS}\s*$",
     re.IGNORECASE,
 )
 
@@ -250,7 +251,7 @@ def _place_lists(text: str, places: Collection[str]) -> list[_PlaceList]:
 
 # A place naming the sites it is said of: "no US site", "any German centres", "a UK hospital".
 _DETERMINER = re.compile(r"\b(?P<det>no|any|a|an|some|without|with|have|has)\s+", re.IGNORECASE)
-_SITE_NOUN = re.compile(r"\s+(?:sites?|centres?|centers?|locations?|hospitals?)\b", re.IGNORECASE)
+_SITE_NOUN = re.compile(rf"\s+{_SITE_NOUNS}\b", re.IGNORECASE)
 
 
 def _places_of_sites(text: str, places: Collection[str]) -> list[_PlaceList]:

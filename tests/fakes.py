@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fake_embedder import HashingEmbedder
 
+from assistant.service import Assistant
 from index.enrich import enrich
 from index.memory import RecordsReader
 from index.models import Chunk, Criterion, Fact, Trial
@@ -79,3 +80,15 @@ def hand_trial(nct_id: str, inclusion: list[str], exclusion: list[str], facts: l
         exclusion=[Criterion(section="exclusion", number=i + 1, text=t) for i, t in enumerate(exclusion)],
         facts=facts,
     )
+
+
+# The two ways an answer is worked out, which must give the same answers: the fact store narrowing
+# (at any corpus size) and every trial read.
+NARROWED_OR_NOT = ["with the store", "every trial read"]
+
+
+def assistant_over(trials: Sequence[Trial], how: str) -> Assistant:
+    """An assistant over `trials`, answering one of the `NARROWED_OR_NOT` ways."""
+    if how == "with the store":
+        return Assistant(InMemoryTrialReader(trials), Settings(fact_store_min_trials=0))
+    return Assistant(RecordsReader(trials, with_fact_store=False))

@@ -4,13 +4,11 @@ places under their other names ("the US"), answered alike with and without the f
 from __future__ import annotations
 
 import pytest
-from fakes import InMemoryTrialReader, hand_trial
+from fakes import NARROWED_OR_NOT, assistant_over, hand_trial
 
 from assistant.fields import read_field_filters
 from assistant.service import Assistant
-from index.memory import RecordsReader
 from index.models import Site, Trial
-from index.settings import Settings
 
 
 def sited(nct_id: str, *sites: Site) -> Trial:
@@ -29,11 +27,9 @@ TRIALS = [BOSTON_AND_TORONTO, LYON_ONLY, HOUSTON_ONLY, NO_SITES]
 PLACES = frozenset({"boston", "toronto", "lyon", "houston", "united states", "canada", "france"})
 
 
-@pytest.fixture(scope="module", params=["with the store", "every trial read"])
+@pytest.fixture(scope="module", params=NARROWED_OR_NOT)
 def assistant(request: pytest.FixtureRequest) -> Assistant:
-    if request.param == "with the store":
-        return Assistant(InMemoryTrialReader(TRIALS), Settings(fact_store_min_trials=0))
-    return Assistant(RecordsReader(TRIALS, with_fact_store=False))
+    return assistant_over(TRIALS, request.param)
 
 
 @pytest.mark.parametrize(

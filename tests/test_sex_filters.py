@@ -4,13 +4,11 @@ women", answered alike with and without the fact store. Trials and questions wri
 from __future__ import annotations
 
 import pytest
-from fakes import InMemoryTrialReader, hand_trial
+from fakes import NARROWED_OR_NOT, assistant_over, hand_trial
 
 from assistant.service import Assistant
 from index.enrich import enrich
-from index.memory import RecordsReader
 from index.models import Trial
-from index.settings import Settings
 
 
 def enrolling(nct_id: str, sex: str) -> Trial:
@@ -25,11 +23,9 @@ TRIALS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["with the store", "every trial read"])
+@pytest.fixture(scope="module", params=NARROWED_OR_NOT)
 def assistant(request: pytest.FixtureRequest) -> Assistant:
-    if request.param == "with the store":
-        return Assistant(InMemoryTrialReader(TRIALS), Settings(fact_store_min_trials=0))
-    return Assistant(RecordsReader(TRIALS, with_fact_store=False))
+    return assistant_over(TRIALS, request.param)
 
 
 @pytest.mark.parametrize(
