@@ -442,6 +442,7 @@ _EXAMPLES_OPENING = re.compile(r"\b(?:such as|including|e\.g\.?|for example)(?=[
 _HEAD_NEGATION = re.compile(r"\b(?:no|not|without|absence of|free of)\b[^;:.]{0,80}$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=200_000)  # criteria repeat across questions: each mention is read once per process
 def _negated_before(text: str, start: int) -> bool:
     """Whether the mention at `start` is denied by words before it: a negation just before it, or
     one on the head of the list of examples it is an item of."""
