@@ -106,7 +106,7 @@ def read_field_filters(text: str, places: Collection[str]) -> list[FieldTest]:
     tests = [
         *_date_filters(text),
         *_place_filters(place_lists),
-        *_part_filters(text, place_spans(text, places)),
+        *_part_filters(text, [(found.start, found.end) for found in place_lists]),
         *_dose_filters(text),
     ]
     sponsor = _SPONSORED_BY.search(text)

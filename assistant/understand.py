@@ -43,6 +43,7 @@ from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
+from index.facts.comparators import TRAILING, trailing_comparator
 from index.language.negation import denies_everything_else
 from index.language.registry import FieldValue, field_values, values_named
 from index.language.units import analytes
@@ -833,10 +834,8 @@ _OVER_AGE = re.compile(r"\b(?:over|above|older than)\s+$", re.IGNORECASE)
 # "children under 12", "kids younger than 5": an age below the number, in whole years.
 _UNDER_AGE = re.compile(r"\b(?:under|below|younger than)\s+$", re.IGNORECASE)
 # A comparator written after the number: "60 mL/min or less", "12 weeks or more".
-_TRAILING_COMPARATOR = re.compile(
-    r"^\s*(?:or\s+(?P<le>less|lower|below|fewer|under)|or\s+(?P<ge>more|greater|higher|above|over))\b",
-    re.IGNORECASE,
-)
+# "plt 100 or more": the comparison after the number, as records write it (index/facts/comparators.py)
+_TRAILING_COMPARATOR = re.compile(TRAILING, re.IGNORECASE)
 
 
 # Circumstances that lab limits are written conditional on, named as the facts' qualifiers name them
@@ -1086,7 +1085,7 @@ def _lab_values(text: str) -> list[tuple[str, float, str | None, str | None]]:
             comparator = comparator_of(match.group(1))
             trailing = _TRAILING_COMPARATOR.match(text[match.end() :])
             if comparator is None and trailing:
-                comparator = "<=" if trailing.group("le") else ">="
+                comparator = trailing_comparator(trailing.group("trail"))
             latest = (kind, parse_number(match.group(2)), comparator, match.group(3))
             uln = _ULN_GIVEN.match(text[match.end() :]) if not match.group(3) else None
             if uln is not None and parse_number(uln.group("uln")) > 0:  # "AST 30 (ULN 40)": 0.75 x ULN
