@@ -346,7 +346,15 @@ class AnswerChain:
         trials = [t for t in every if scope is None or t.nct_id in scope]
         verdicts = match_patient(trials, patient, excluded, condition_studied=not query.wants_excluded)
         return self._with(
-            state, compose.compose_match(verdicts, trials, self.settings.answer_shown, query.wants_excluded)
+            state,
+            compose.compose_match(
+                verdicts,
+                trials,
+                self.settings.answer_shown,
+                query.wants_excluded,
+                query.excluded_for,
+                subject=len(trials) == 1 and trials[0].nct_id in query.nct_ids,
+            ),
         )
 
     def _open(self, state: PipelineState) -> PipelineState:

@@ -16,6 +16,7 @@ from assistant.query import Query, QuestionKind
 from assistant.record_text import RecordSentence
 from assistant.results import counted_group, listed, ref, result_row, trials_count
 from assistant.retrieve import Passage, RankedSentence, rank_sentences
+from index.language.vocabulary import concept
 from index.models import Trial
 
 OPEN_SENTENCES = 3  # at most this many verbatim sentences form an open question's direct answer
@@ -393,18 +394,35 @@ def compose_match(
     trials: Sequence[Trial],
     shown: int,
     wants_excluded: bool = False,
+    excluded_for: Sequence[str] = (),
+    subject: bool = False,
 ) -> Answer:
     """Verdict groups first, then the checks of the first `shown` result trials, which alone are
     cited; the other groups are counted, with the criteria that decided them. A trial none of whose
     criteria could be checked against the patient is reported as such, not offered as a candidate.
-    `wants_excluded` ("which trials does that rule out?") makes the excluded trials the result."""
+    `wants_excluded` ("which trials does that rule out?") makes the excluded trials the result;
+    `excluded_for` ("... because of the AF?") only those a criterion naming one of these excludes.
+    `subject`: the question is about the one trial matched ("does that knock her out of NCT…?"): its
+    verdict, whatever it is, with every check, is the answer, and the trial its result unless a
+    stated fact excludes the patient (whichever way the question is put)."""
+    if subject and len(verdicts) == 1:
+        return _subject_verdict(*verdicts[0], trials)
     cited = {v.nct_id: cites for v, cites in verdicts}
     result_labels = ("excluded",) if wants_excluded else ("likely eligible", "needs checking")
-    order = (*result_labels, *(label for label in _GROUP_ORDER if label not in result_labels))
+    others = (_EXCLUDED_OTHERWISE,) if wants_excluded and excluded_for else ()
+    order = (*result_labels, *(label for label in _GROUP_ORDER if label not in result_labels), *others)
     groups: dict[str, list[Verdict]] = {label: [] for label in order}  # what was asked for leads
+    reasons = _with_broader(excluded_for)
     unchecked: list[Verdict] = []
     for verdict, cites in verdicts:
-        (groups[verdict.verdict] if cites else unchecked).append(verdict)
+        label = verdict.verdict
+        if (
+            others
+            and label == "excluded"
+            and not any(c.status == "not met" and c.criterion in reasons for c in verdict.checks)
+        ):
+            label = _EXCLUDED_OTHERWISE
+        (groups[label] if cites else unchecked).append(verdict)
     results = [v for label in result_labels for v in groups[label]]
     head = results[:shown]
     head_ids = {v.nct_id for v in head}
@@ -436,13 +454,47 @@ def compose_match(
     )
 
 
+def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequence[Trial]) -> Answer:
+    lines = [
+        *_verdict_lines(verdict, with_met=True),
+        "Only criteria the patient's details can be checked against were checked; unknowns are not "
+        "counted as met. Confirm every criterion against the full record.",
+        "",
+        *_conflict_lines([t for t in trials if t.nct_id == verdict.nct_id]),
+    ]
+    by_id = {t.nct_id: t for t in trials}
+    return Answer(
+        answer="\n".join(lines).strip(),
+        trials=[verdict.nct_id] if verdict.verdict != "excluded" else [],
+        citations=citations,
+        kind=QuestionKind.MATCH,
+        verdicts=[verdict],
+        shown=1,
+        results=[result_row(by_id[verdict.nct_id], verdict=verdict.verdict)]
+        if verdict.nct_id in by_id
+        else [],
+    )
+
+
 _GROUP_ORDER = ("likely eligible", "needs checking", "excluded")
+_EXCLUDED_OTHERWISE = "excluded for other reasons"
 # What a group that is not the result is counted by: the checks that put its trials there.
 _DECIDED_BY: dict[str, Status] = {
     "excluded": "not met",
+    _EXCLUDED_OTHERWISE: "not met",
     "needs checking": "unknown",
     "likely eligible": "met",
 }
+
+
+def _with_broader(names: Sequence[str]) -> frozenset[str]:
+    """The concepts and the classes they belong to: a criterion excluding arrhythmia excludes a
+    patient for the atrial fibrillation the question names."""
+    found = set(names)
+    for name in names:
+        entry = concept(name)
+        found.update(entry.broader if entry is not None else ())
+    return frozenset(found)
 
 
 def _result_group_line(label: str, members: Sequence[Verdict], head: set[str]) -> str:
@@ -459,10 +511,11 @@ def _unchecked_lines(unchecked: Sequence[Verdict]) -> list[str]:
     return ["", f"**Nothing checkable in the record ({len(unchecked)}):** {shown}{more}"]
 
 
-def _verdict_lines(verdict: Verdict) -> list[str]:
-    """The deciding criteria first: what excludes, then what to confirm; what is met is named."""
+def _verdict_lines(verdict: Verdict, with_met: bool = False) -> list[str]:
+    """The deciding criteria first: what excludes, then what to confirm; what is met is named (or,
+    `with_met`, shown like the others: the one trial a question is about)."""
     lines = [f"**{ref(verdict.nct_id)} — {verdict.verdict}**"]
-    for status in ("not met", "unknown"):
+    for status in ("not met", "unknown", *(("met",) if with_met else ())):
         for check in (c for c in verdict.checks if c.status == status and (c.quote or status == "not met")):
             quote = f" — {md_quote(check.quote, 200)}" if check.quote else ""
             lines.append(f"- {check.criterion}: {_STATUS_MARK[check.status]} ({check.detail}){quote}")
@@ -473,7 +526,7 @@ def _verdict_lines(verdict: Verdict) -> list[str]:
     if unstated:
         lines.append(f"- {_STATUS_MARK['unknown']}, no criterion in the record: {', '.join(unstated)}")
     met = list(dict.fromkeys(c.criterion for c in verdict.checks if c.status == "met"))
-    if met:
+    if met and not with_met:
         lines.append(f"- {_STATUS_MARK['met']}: {', '.join(met)} (details in the verdict table)")
     return [*lines, ""]
 

@@ -145,6 +145,10 @@ def studied_condition_check(
 
 def _healthy_only(trial: Trial) -> Criterion | None:
     """The inclusion asking for healthy people ("Healthy adults under age 60"), if one does."""
+    return trial.remembered("asks for healthy people", (trial.inclusion,), lambda: _asking_for_healthy(trial))
+
+
+def _asking_for_healthy(trial: Trial) -> Criterion | None:
     for criterion in trial.patient_inclusion:
         found = asks_for_healthy(criterion.text)
         if found and not negated(criterion.text, [found.span()])[0]:

@@ -286,7 +286,15 @@ def _organ_function_facts(trial: Trial, kind: str) -> list[Fact]:
     organ = spec(kind).organ
     if organ is None:
         return []
-    umbrella = _ORGAN_FUNCTION[organ]
+    remembered = trial.remembered(
+        f"organ function limits for {kind}",
+        (trial.inclusion, trial.exclusion),
+        lambda: _umbrella_limits(trial, kind, _ORGAN_FUNCTION[organ]),
+    )
+    return list(remembered)
+
+
+def _umbrella_limits(trial: Trial, kind: str, umbrella: re.Pattern[str]) -> list[Fact]:
     facts: list[Fact] = []
     for criterion in trial.criteria:
         match = umbrella.search(criterion.text)

@@ -168,7 +168,8 @@ def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[Cri
 def _from_result(name: str, result: TestResult) -> CriterionCheck:
     status: Status = {"match": "met", "no match": "not met", "not stated": "unknown"}[result.outcome]  # type: ignore[assignment]
     first = result.citations[0] if result.citations else None
-    return CriterionCheck(
+    # built unvalidated from values checked where they were made: one per trial and test (~3 µs each)
+    return CriterionCheck.model_construct(
         criterion=name,
         status=status,
         quote=first.quote if first else None,
@@ -376,7 +377,7 @@ def _check(
     name: str, status: Status, trial: Trial, cites: list[Citation], detail: str
 ) -> tuple[CriterionCheck, list[Citation]]:
     first = cites[0] if cites else None
-    return CriterionCheck(
+    return CriterionCheck.model_construct(  # as in _from_result
         criterion=name,
         status=status,
         quote=first.quote if first else None,
@@ -496,22 +497,13 @@ def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[Criter
     """Each criterion naming a concept the patient's description states (present or absent)."""
     patient = reading.profile
     checks: list[tuple[CriterionCheck, list[Citation]]] = []
-    for criterion in trial.patient_criteria:
+    for criterion, named in _concept_mentions(trial):
         judged: set[str] = set()
         requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
-        listed_as_denied: bool | None = None  # read only for a criterion naming what the patient states
-        for match in concept_matches(criterion.text):
+        for match, excluding in named:
             state, how = reading.state_for(match.term)
             if (state is None and not patient.nothing_else) or match.term.name in judged:
                 continue
-            if listed_as_denied is None:
-                listed_as_denied = denied_by_lead_in(criterion, _section(trial, criterion))
-            denied = (
-                listed_as_denied
-                or _negated_before(criterion.text, match.start)
-                or negated_after(criterion.text, match.end, criterion.section)
-            )
-            excluding = (criterion.section == "exclusion") != denied
             if state is None and not excluding:
                 state, how = _nothing_else(trial, patient, match.term)
             if state is None:
@@ -527,8 +519,33 @@ def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[Criter
                     checks.append(check)
                 else:
                     requirements.append((match, check))
-        checks += _either_met(criterion, requirements)
+        if requirements:
+            checks += _either_met(criterion, requirements)
     return checks
+
+
+def _concept_mentions(trial: Trial) -> list[tuple[Criterion, list[tuple[TermMatch, bool]]]]:
+    """The patient criteria naming vocabulary concepts, each mention with whether it keeps out those
+    who have it (an exclusion, or an inclusion denying it: "no prior chemotherapy"): read once per
+    record, as no patient changes it."""
+    return trial.remembered(
+        "concept mentions",
+        (trial.inclusion, trial.exclusion),
+        lambda: [
+            (criterion, [(match, _keeps_out(trial, criterion, match)) for match in matches])
+            for criterion in trial.patient_criteria
+            if (matches := concept_matches(criterion.text))
+        ],
+    )
+
+
+def _keeps_out(trial: Trial, criterion: Criterion, match: TermMatch) -> bool:
+    denied = (
+        denied_by_lead_in(criterion, _section(trial, criterion))
+        or _negated_before(criterion.text, match.start)
+        or negated_after(criterion.text, match.end, criterion.section)
+    )
+    return (criterion.section == "exclusion") != denied
 
 
 _EITHER = re.compile(r"\b(?:or|either)\b|/", re.IGNORECASE)
@@ -727,6 +744,10 @@ def _excluding_check(
             )
     window = _window_days(criterion.text, match.term.name) if _WINDOW.search(criterion.text) else None
     if window is not None:
+        if state.days_ago is None and not _IN_THE_PAST.search(state.clause):
+            # "w/ paroxysmal afib": a condition the patient has now falls within any look-back window
+            detail = f"patient has {name} now ({state.clause}); the criterion looks back {window:g} days"
+            return _check(name, "not met", trial, cites, detail)
         if state.days_ago is None:
             return _check(
                 name, "unknown", trial, cites, f"confirm when; the criterion looks back {window:g} days"
@@ -751,7 +772,9 @@ _CAUSE_OF = re.compile(
 )
 # A patient's clause saying the treatment is going on now ("now on ... RT, wk 4", "currently receiving").
 _IN_THE_PAST = re.compile(
-    r"\b(?:had|prior|previous|history of|hx of|s/p|completed|finished|ago)\b", re.IGNORECASE
+    r"\b(?:had|prior|previous(?:ly)?|history of|hx(?: of)?|h/o|s/p|completed|finished|ago|old|remote|"
+    r"resolved|former|past|in (?:19|20)\d\d)\b",
+    re.IGNORECASE,
 )
 _ON_NOW = re.compile(
     r"\b(?:now|currently|on|receiving|undergoing|ongoing|concurrent|(?:wk|week|day|cycle)\s*\d+|[CD]\d{1,2}"
@@ -867,30 +890,47 @@ def _unsaid_requirements(
     patient = reading.profile
     checks = []
     named: set[str] = set()
-    for criterion in trial.patient_inclusion:
-        matches = concept_matches(criterion.text)
-        if not matches or denied_by_lead_in(criterion, trial.patient_inclusion):
+    for criterion, match in _requirements_named(trial):
+        if match.term.name in named or reading.state_for(match.term)[0] is not None:
             continue
-        classes = {m.term.name for m in matches}
-        for match in matches:
-            if match.term.name in named or reading.state_for(match.term)[0] is not None:
-                continue
-            if _nothing_else(trial, patient, match.term)[0] is not None:
-                continue  # judged as absent by _concept_checks
-            if classes & set(match.term.broader):
-                continue  # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
-            if _negated_before(criterion.text, match.start) or negated_after(
-                criterion.text, match.end, "inclusion"
-            ):
-                continue
-            if not _is_requirement(trial, criterion, match):
-                continue
-            named.add(match.term.name)
-            detail = f"the description does not say; the trial requires {match.term.name}"
-            checks.append(
-                _check(match.term.name, "unknown", trial, [criterion_citation(trial, criterion)], detail)
-            )
+        if _nothing_else(trial, patient, match.term)[0] is not None:
+            continue  # judged as absent by _concept_checks
+        named.add(match.term.name)
+        detail = f"the description does not say; the trial requires {match.term.name}"
+        checks.append(
+            _check(match.term.name, "unknown", trial, [criterion_citation(trial, criterion)], detail)
+        )
     return checks
+
+
+def _requirements_named(trial: Trial) -> list[tuple[Criterion, TermMatch]]:
+    """Every concept mention of the trial's inclusions that asks it of the patient, in order: read
+    once per record, as no patient changes it."""
+    return trial.remembered(
+        "requirements named",
+        (trial.inclusion, trial.interventions),
+        lambda: [
+            (criterion, match)
+            for criterion in trial.patient_inclusion
+            for match in _requirement_mentions(trial, criterion)
+        ],
+    )
+
+
+def _requirement_mentions(trial: Trial, criterion: Criterion) -> list[TermMatch]:
+    matches = concept_matches(criterion.text)
+    if not matches or denied_by_lead_in(criterion, trial.patient_inclusion):
+        return []
+    classes = {m.term.name for m in matches}
+    return [
+        match
+        for match in matches
+        # "platinum-containing (lobaplatin, carboplatin...)": the class is what is required
+        if not classes & set(match.term.broader)
+        and not _negated_before(criterion.text, match.start)
+        and not negated_after(criterion.text, match.end, "inclusion")
+        and _is_requirement(trial, criterion, match)
+    ]
 
 
 def _requiring_check(

@@ -176,6 +176,9 @@ class Query(_Model):
     # "which trials does that rule out?" / "which trials exclude a patient with ALT 4 x ULN?": the
     # trials that refuse the patient's values are the result.
     wants_excluded: bool = False
+    # "which trials exclude him because of the AF?": the concepts the question names as the reason;
+    # only trials excluded on a criterion naming one of them are the result
+    excluded_for: list[str] = Field(default_factory=list)
     scope: list[str] | None = None  # restrict a set question to these trials ("which of those")
     others_than: list[str] = Field(default_factory=list)  # "any other trial": these are left out
     # "randomised or single-arm": the tests are or-ed (a trial matches when any does), not and-ed

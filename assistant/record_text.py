@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import sentences
@@ -27,6 +27,7 @@ from index.models import Trial
 # A sentence answers when it holds at least this share of what the question asks (by weight);
 # others near the best are shown with it.
 MIN_SHARE = 0.34
+IN_PART = 0.5  # what naming only the class of a concept asked counts for, against naming it
 NEAR_BEST = 0.6
 MAX_SENTENCES = 4
 # What the best passage's embedding similarity adds to a sentence's share of the question's words
@@ -75,6 +76,9 @@ class AskedUnit:
     word: str
     alternatives: tuple[frozenset[str], ...] = ()
     shape: re.Pattern[str] | None = None
+    # the classes the concept it names belongs to: a sentence naming only one of those says it in
+    # part ("platinum" asked; "chemotherapy" says less than "platinum-containing chemotherapy")
+    classes: tuple[frozenset[str], ...] = ()
 
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")"
@@ -115,10 +119,12 @@ def asked_units(question: str) -> list[AskedUnit]:
         if word not in content_words(word) or word in _SCAFFOLD or word in _SHAPE_WORDS:
             continue
         names = [name for start, end, name in named if start <= match.start() < end]
-        # "ibuprofen" is also said by a sentence about "NSAIDs", the class it belongs to
-        names += [broader for name in names if (entry := concept(name)) for broader in entry.broader]
+        # "ibuprofen" is also said, in part, by a sentence about "NSAIDs", the class it belongs to
+        classes = [broader for name in names if (entry := concept(name)) for broader in entry.broader]
         alternatives = (frozenset({stem(word)}), *(frozenset(stems(content_words(n))) for n in names))
-        units.append(AskedUnit(word, alternatives))
+        units.append(
+            AskedUnit(word, alternatives, classes=tuple(frozenset(stems(content_words(n))) for n in classes))
+        )
     shapes = ANSWER_SHAPES.items()
     units += [AskedUnit(name, shape=shape) for name, (asks, shape) in shapes if asks.search(question)]
     return list({u.word: u for u in units}.values())
@@ -152,27 +158,36 @@ def best_sentences(
     # each sentence's words, and the canonical names of what it names ("NSAIDS" -> "nonsteroidal ...")
     words_of = {line: stems(content_words(line) | content_words(in_canonical_words(line))) for line in lines}
 
-    def says(unit: AskedUnit, line: str) -> bool:
-        if unit.shape is not None:
-            return unit.shape.search(line) is not None
-        return any(len(shared_words(set(a), words_of[line])) == len(a) for a in unit.alternatives)
+    def shares(ways: Iterable[frozenset[str]], line: str) -> bool:
+        return any(len(shared_words(set(a), words_of[line])) == len(a) for a in ways)
 
-    held = {line: frozenset(u.word for u in units if says(u, line)) for line in lines}
+    def said(unit: AskedUnit, line: str) -> str | None:
+        """The unit's word when the line says it, its `_in_part` form when it names only its class."""
+        if unit.shape is not None:
+            return unit.word if unit.shape.search(line) is not None else None
+        if shares(unit.alternatives, line):
+            return unit.word
+        return _in_part(unit.word) if shares(unit.classes, line) else None
+
+    held = {line: frozenset(w for u in units if (w := said(u, line)) is not None) for line in lines}
     # A unit the record never says still counts in what was asked, as much as the rarest word:
     # a question about fibrosis is not answered by sentences about the bone marrow.
     rarest = math.log(1 + len(lines))
     weight = {}
     unsaid = 0
     for unit in units:
-        holding = sum(1 for words in held.values() if unit.word in words)
+        holding = sum(1 for words in held.values() if unit.word in words) or sum(
+            1 for words in held.values() if _in_part(unit.word) in words
+        )
         weight[unit.word] = math.log(1 + len(lines) / holding) if holding else rarest
+        weight[_in_part(unit.word)] = IN_PART * weight[unit.word]
         unsaid += not holding and unit.word not in context
     asked = sum(1 for u in units if u.word not in context)
     if not asked or unsaid * 2 > asked:
         # words that only say which trial ask nothing of it; and the record does not speak of most of
         # what is asked ("the sponsor's share price")
         return []
-    total = sum(weight.values())
+    total = sum(weight[u.word] for u in units)
     top_similarity = max((score for _, score in similar), default=0.0)
 
     def closeness(line: str) -> float:
@@ -186,7 +201,10 @@ def best_sentences(
         candidates[text] = (said, near)
     scored = []
     for text, (words, near) in candidates.items():
-        share = sum(weight[w] for w in words) / total
+        share = sum(
+            weight[w] for w in words if not (w.endswith(_IN_PART) and w.removesuffix(_IN_PART) in words)
+        )
+        share /= total
         if share >= MIN_SHARE / 2:  # similarity alone never makes an answer
             scored.append(RecordSentence(text, share + DENSE_WEIGHT * near))
     scored.sort(key=lambda s: (-s.score, len(s.text)))
@@ -198,6 +216,14 @@ def best_sentences(
         if sentence.score >= NEAR_BEST * best and not any(sentence.text in c.text for c in chosen):
             chosen.append(sentence)
     return chosen[:MAX_SENTENCES]
+
+
+_IN_PART = " (in part)"
+
+
+def _in_part(word: str) -> str:
+    """How a sentence naming only the class of what a word names holds it (`AskedUnit.classes`)."""
+    return word + _IN_PART
 
 
 _LED_ITEMS = 4  # items a line ending in ":" leads, quoted with it

@@ -100,6 +100,9 @@ _RULED_OUT = re.compile(
     r"(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
     r"\s*out\b|\b(?:catch(?:es|ing)?|caught)\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)\b"
     r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
+    r"|\bas an? exclusion\b|\bexclusion criteri(?:on|a) (?:names?|lists?|includes?)\b"
+    # "which trials would she still be in the washout window for?": a washout not yet over refuses her
+    r"|\b(?:in|within|inside)\s+(?:the\s+|its\s+|their\s+|a\s+)?wash-?out\b"
     r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
     r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
     # the patient against a trial's rule: "whose washout rule does she break?"
@@ -143,6 +146,9 @@ _THAT_ONE = re.compile(r"\b(?:that|this|the same) (?:one|trial|study|protocol)\b
 _EACH = re.compile(r"\b(?:each|both|all of them|each of them|every one of them|them|they)\b", re.IGNORECASE)
 # "the dose", "the sponsor": a definite attribute with no trial named continues the earlier subject.
 _DEFINITE = re.compile(r"\bthe\b", re.IGNORECASE)
+_TRIALS_IN_GENERAL = re.compile(
+    r"\b(?:trials|studies|protocols|any|all|each|every|across|other|another)\b", re.IGNORECASE
+)
 _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|same for|and what about|now)\b", re.IGNORECASE)
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
 # Instructions aimed at the assistant rather than questions about trials. They are removed, never obeyed.
@@ -413,14 +419,19 @@ def understand(
     # trials' limits: what it says of the patient is why, not a description to match
     asks_of_limits = set_cue and _AGE_LIMIT.search(asked) is not None
     if not asks_of_limits and _is_match(text, patient, set_cue):
+        asking = _asking_clause(text)
+        wants_excluded = bool(_RULED_OUT.search(asking))
         return query.model_copy(
             update={
-                "wants_excluded": bool(_RULED_OUT.search(_asking_clause(text))),
+                "wants_excluded": wants_excluded,
+                "excluded_for": _reasons_named(asking, patient) if wants_excluded else [],
                 "kind": QuestionKind.MATCH,
                 "patient": patient,
                 "numeric": [],
                 "terms": [],
                 "scope": _match_scope(text, known, previous, directory, known_ids),
+                # the trial the question is about, named or described: its verdict is the answer
+                "nct_ids": known or [d for d in [_described_one(text, directory, known_ids)] if d],
                 "patient_text": text,
             }
         )
@@ -453,6 +464,15 @@ def understand(
     if of_one_earlier and previous is not None:
         # "does it have a max age?": a check of the one trial just discussed, not of every trial
         return _about_previous_subject(query, text, previous)
+    if (
+        previous is not None
+        and (query.terms or attributes)
+        and not (set_cue or query.numeric or _THOSE.search(text))
+        and not _TRIALS_IN_GENERAL.search(text)
+        and len(_subjects(previous)) == 1
+    ):
+        # "how recently can they have had a platelet transfusion?" of the one trial just discussed
+        return _about_previous_subject(query, text, previous)
     if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
@@ -469,8 +489,14 @@ def understand(
         and (attributes or _OVERVIEW_CUE.search(text) or len(_subjects(previous)) == 1)
     ):
         return _about_previous_subject(query, text, previous)
-    if previous and attributes and _DEFINITE.search(text) and len(_subjects(previous)) == 1:
-        # "Tell me about NCT…" then "What is the dose?": the dose of the trial just discussed.
+    if (
+        previous
+        and attributes
+        and (_DEFINITE.search(text) or not _TRIALS_IN_GENERAL.search(text))
+        and len(_subjects(previous)) == 1
+    ):
+        # "Tell me about NCT…" then "What is the dose?" or "what plt count qualifies?": of the trial
+        # just discussed, unless the question speaks of trials in general
         return _about_previous_subject(query, text, previous)
     return query
 
@@ -534,6 +560,13 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")
+
+
+def _reasons_named(asking: str, patient: PatientProfile) -> list[str]:
+    """The patient's conditions and treatments the asking sentence names as the reason to exclude
+    ("which trials exclude him bc of the AF?", "which protocols list brain mets as an exclusion?")."""
+    stated = {state.name for state in patient.concepts if state.present}
+    return [name for name in dict.fromkeys(find_terms(asking)) if name in stated]
 
 
 def _asking_clause(text: str) -> str:
@@ -746,11 +779,16 @@ def _match_scope(
     says "those", else every trial. "Any prevention trial" names a kind, not one trial."""
     if named:
         return named
-    if directory is not None:
-        described = directory.described(text, known_ids)
-        if described is not None and directory.named_definitely(text, described):
-            return [described]
-    return _scope(text, previous)
+    described = _described_one(text, directory, known_ids)
+    return [described] if described is not None else _scope(text, previous)
+
+
+def _described_one(text: str, directory: TrialDirectory | None, known_ids: Collection[str]) -> str | None:
+    """The one trial the question describes for certain ("the herombopag prevention study"), if any."""
+    if directory is None:
+        return None
+    described = directory.described(text, known_ids)
+    return described if described is not None and directory.named_definitely(text, described) else None
 
 
 def _scope(text: str, previous: Turn | None) -> list[str] | None:

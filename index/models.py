@@ -8,8 +8,10 @@ does not state stays `None` or empty: nothing here is ever guessed.
 from __future__ import annotations
 
 import hashlib
+import operator
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -18,6 +20,7 @@ FactSource = Literal["inclusion", "exclusion", "structured"]
 Comparator = Literal["<", "<=", ">", ">=", "="]
 
 INVERSE_COMPARATOR: dict[str, str] = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!="}
+Read = TypeVar("Read")
 
 
 class _Record(BaseModel):
@@ -199,6 +202,9 @@ class Trial(_Record):
     _facts_by_kind: tuple[list[Fact], dict[str, list[Fact]]] | None = PrivateAttr(default=None)
     # `site_places` with the list of sites it was read from: every result row names them
     _site_places: tuple[list[Site], list[str]] | None = PrivateAttr(default=None)
+    # Readings of the record that no question changes (`remembered`), by name, each with the parts
+    # of the record it was read from. Made on first use, so copies made before it read their own.
+    _readings: dict[str, tuple[tuple[object, ...], object]] | None = PrivateAttr(default=None)
 
     def __eq__(self, other: object) -> bool:
         """Equal records: the same fields (not the same caches, which pydantic would also compare)."""
@@ -246,6 +252,21 @@ class Trial(_Record):
             places = list(dict.fromkeys(place for s in self.sites if (place := s.country or s.city)))
             found = self._site_places = (self.sites, places)
         return list(found[1])
+
+    def remembered(self, name: str, sources: tuple[object, ...], read: Callable[[], Read]) -> Read:
+        """`read()`, worked out once per record object while `sources` (the parts of the record it
+        reads: `self.inclusion`, `self.interventions`...) are the same objects. For readings every
+        question needs of every trial and none changes (the inclusion requirements a record names):
+        at 10k trials, reading them again for each question costs seconds."""
+        readings = self.__pydantic_private__.get("_readings")  # type: ignore[union-attr]  # as in site_places
+        if readings is None:
+            readings = self._readings = {}
+        held = readings.get(name)
+        if held is not None and len(held[0]) == len(sources) and all(map(operator.is_, held[0], sources)):
+            return cast(Read, held[1])
+        value = read()
+        readings[name] = (sources, value)
+        return value
 
     def facts_of(self, kind: str) -> list[Fact]:
         # not through BaseModel.__getattr__ (hot); pydantic always sets the dict for a model with

@@ -10,6 +10,7 @@ from fakes import InMemoryTrialReader, hand_trial
 from assistant.service import Assistant
 from assistant.understand import understand
 from assistant.vignette import read_concepts
+from index.enrich import enrich
 from index.models import Criterion, FactKind, Trial
 
 
@@ -643,3 +644,59 @@ def test_a_cancer_only_in_the_past_does_not_meet_a_requirement_of_one(descriptio
     checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
     assert checks["malignant tumour"] == status
     assert answer.verdicts[0].verdict != "likely eligible" or status == "met"
+
+
+CARDIAC_WINDOW = hand_trial(
+    "NCT93000012",
+    ["Adults with type 2 diabetes"],
+    ["Heart failure or atrial fibrillation within the past 12 months", "Severe renal impairment"],
+    [],
+).model_copy(update={"conditions": ["Type 2 Diabetes"]})
+RENAL_ONLY = hand_trial(
+    "NCT93000013",
+    ["Adults with type 2 diabetes"],
+    ["Severe renal impairment", "Pregnancy"],
+    [],
+).model_copy(update={"conditions": ["Type 2 Diabetes"]})
+MALE_ONLY = enrich(
+    hand_trial("NCT93000014", [], [], []).model_copy(
+        update={
+            "conditions": ["Type 2 Diabetes"],
+            "sex": "MALE",
+            "criteria_text": "Inclusion Criteria:\n- Men with type 2 diabetes\n"
+            "Exclusion Criteria:\n- Severe renal impairment",
+            "text": "Inclusion Criteria: Men with type 2 diabetes. "
+            "Exclusion Criteria: Severe renal impairment. Sex: MALE",
+        }
+    )
+)
+NO_ARRHYTHMIA = hand_trial(
+    "NCT93000015", ["Adults with type 2 diabetes"], ["Any arrhythmia requiring anticoagulation"], []
+).model_copy(update={"conditions": ["Type 2 Diabetes"]})
+
+
+@pytest.mark.parametrize(
+    ("description", "status"),
+    [
+        # a condition the patient has now falls inside any look-back window ...
+        ("70F, T2DM, chronic AF on rivaroxaban", "not met"),
+        # ... one only in the past does not say when
+        ("70F, T2DM, h/o AF, ablated", "unknown"),
+    ],
+)
+def test_a_condition_had_now_is_within_the_window(description: str, status: str) -> None:
+    answer = Assistant(InMemoryTrialReader([CARDIAC_WINDOW])).ask(
+        f"{description}. Which trials could she join?"
+    )
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks["atrial fibrillation"] == status
+
+
+def test_excluded_because_of_a_named_condition_only() -> None:
+    # the men-only trial refuses her for her sex, not her AF; the renal one does not refuse her
+    reader = InMemoryTrialReader([CARDIAC_WINDOW, RENAL_ONLY, MALE_ONLY, NO_ARRHYTHMIA])
+    answer = Assistant(reader).ask(
+        "66F with T2DM and persistent AF on apixaban. Which of these trials turn her away over the AF?"
+    )
+    assert sorted(answer.trials) == ["NCT93000012", "NCT93000015"]
+    assert "Excluded for other reasons (1)" in answer.answer

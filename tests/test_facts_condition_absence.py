@@ -43,6 +43,12 @@ def _brain(text: str, section: Section = "inclusion", heading: str | None = None
         "No active infection or brain metastases",  # "active" qualifies the infection
         "No history of brain\n        metastases",  # a line wrap inside the term
         "No brain metastases (MRI of the head required at screening)",
+        # "other than" after another condition joined on leaves out part of that one only
+        "No known brain metastases nor bone metastases other than to the spine",
+        "No CNS metastases or skin lesions except basal cell carcinoma",
+        # a parenthesis spelling out the short form inside the name
+        "No CNS (central nervous system) metastases",
+        "Without central nervous system (CNS) metastases at screening",
     ],
 )
 def test_absent(text: str) -> None:
@@ -60,6 +66,7 @@ def test_absent(text: str) -> None:
         "No brain metastases that are not amenable to radiosurgery",
         "No CNS metastases. Treated brain metastases allowed.",
         "No brain metastases (dose-escalation part only)",
+        "No brain metastases other than those treated with radiosurgery",
     ],
 )
 def test_absent_in_some_cases(text: str) -> None:

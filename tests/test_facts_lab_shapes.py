@@ -175,3 +175,42 @@ def test_real_record_adequate_function_reads_every_lab(ctgov_dir: Path) -> None:
 def test_angle_quotation_marks_typed_for_the_signs() -> None:
     assert _facts("Platelet count ‹75×109/L at screening") == ["platelets < 75 x10^9/L"]
     assert _facts("ANC ›1.0×109/L") == ["neutrophils > 1 x10^9/L"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an inclusion denying an abnormal value asks for the opposite, across the list it opens
+        (
+            "No haemoglobin below 9 g/dL; no prior pelvic radiotherapy; and neutrophil count under 1,500/mm3",
+            ["hemoglobin >= 90 g/L", "neutrophils >= 1.5 x10^9/L"],
+        ),
+        ("Must not have total bilirubin above 2 mg/dL", ["bilirubin <= 2 mg/dL"]),
+        ("Renal: no creatinine clearance less than 50 mL/min", ["creatinine_clearance >= 50 mL/min"]),
+        ("Subjects should not have ALT or AST of 3 x ULN or higher", ["alt_ast < 3 ULN"]),
+        ("platelet count must not be less than 75,000/mm3", ["platelets >= 75 x10^9/L"]),
+        # a limit written the adequate way is asked as written, whatever denial opens the list
+        ("No active infection; platelet count >= 75,000/mm3", ["platelets >= 75 x10^9/L"]),
+        # ... and a trial for low counts keeps asking for them
+        ("Platelet count below 30,000/µL at screening", ["platelets < 30 x10^9/L"]),
+        ("No response to steroids, but platelets under 30,000/µL now", ["platelets < 30 x10^9/L"]),
+    ],
+)
+def test_an_inclusion_denying_an_abnormal_value(text: str, expected: list[str]) -> None:
+    assert _facts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an offset from the normal limit states no single limit
+        ("Creatinine not more than 0.2 mg/dL over the upper limit of normal", []),
+        ("Bilirubin ≤ 2 times greater than the institutional upper limit of normal", ["bilirubin <= 2 ULN"]),
+        # other tests' values after a lab are not that lab's
+        ("Platelets over 90,000/mm3 and prothrombin time less than 14 seconds", ["platelets > 90 x10^9/L"]),
+        ("Neutrophils at least 1,000/mm3; reticulocyte count below 20,000/mm3", ["neutrophils >= 1 x10^9/L"]),
+        ("Creatinine normal and phosphorus at least 2.5 mg/dL", []),
+    ],
+)
+def test_values_that_are_not_the_labs_limit(text: str, expected: list[str]) -> None:
+    assert _facts(text) == expected

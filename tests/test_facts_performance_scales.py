@@ -33,6 +33,13 @@ def _facts(text: str, section: Section = "inclusion", heading: str | None = None
         ("Zubrod 2 or better", "inclusion", ["ecog Zubrod <= 2 [0-2]"]),  # better: towards 0
         ("Karnofsky 60% or better", "inclusion", ["karnofsky Karnofsky >= 60 [60-100]"]),  # towards 100
         ("ECOG 2 or higher", "exclusion", ["ecog ECOG >= 2 [0-1]"]),
+        # "=<" and "=>" typed for "<=" and ">=": the "=" is part of the comparison
+        (
+            "Karnofsky => 60 or Zubrod performance status =< 2",
+            "inclusion",
+            ["karnofsky Karnofsky >= 60 [60-100]", "ecog Zubrod <= 2 [0-2]"],
+        ),
+        ("WHO PS => 3", "exclusion", ["ecog WHO >= 3 [0-2]"]),
     ],
 )
 def test_a_comparison_written_after_the_score(text: str, section: Section, expected: list[str]) -> None:

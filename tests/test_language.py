@@ -242,3 +242,20 @@ def test_her2_scored_one_plus_is_not_positive() -> None:
 )
 def test_numbers_written_in_words(written: str, digits: str) -> None:
     assert numbers_in_digits(written) == digits
+
+
+@pytest.mark.parametrize(
+    ("written", "named"),
+    [
+        ("earlier treated or newly found CNS (central nervous system) metastases", "brain metastases"),
+        ("acute myeloid leukemia (AML) in first remission", "acute myeloid leukaemia"),
+        ("HIV (human immunodeficiency virus) infection", "HIV"),
+    ],
+)
+def test_a_parenthesis_restating_a_short_form_is_read_past(written: str, named: str) -> None:
+    assert named in find_terms(written)
+
+
+def test_a_parenthesis_saying_something_else_still_parts_the_words() -> None:
+    # "(treated)" restates nothing: "CNS" and "metastases" are no longer one name
+    assert "brain metastases" not in find_terms("CNS (treated) metastases")

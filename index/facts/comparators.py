@@ -14,10 +14,15 @@ _CMP_WORDS: tuple[tuple[str, Comparator], ...] = (
     (r"(?:greater|more|higher) than or equal to|equal to or (?:greater|more|higher) than", ">="),
     (r"(?:less|lower|fewer) than or equal to|equal to or (?:less|lower) than", "<="),
     (
-        r"no (?:less|fewer|lower) than|not (?:less|fewer|lower) than|(?:of )?at\s*lea?st|minimum(?: of)?",
+        r"no (?:less|fewer|lower) than|(?:(?:must|should|shall|may) )?not (?:be )?(?:less|fewer|lower) than|"
+        r"(?:of )?at\s*lea?st|minimum(?: of)?",
         ">=",
     ),
-    (r"no (?:greater|more|higher) than|not (?:greater|more|higher) than|up to|maximum(?: of)?", "<="),
+    (
+        r"no (?:greater|more|higher) than|"
+        r"(?:(?:must|should|shall|may) )?not (?:be )?(?:greater|more|higher) than|up to|maximum(?: of)?",
+        "<=",
+    ),
     (r"(?:should |must |does |do |to )?not (?:to )?exceed(?:ing)?|≯", "<="),
     (r"(?:greater|more|higher) than|above|over|in excess of|exceed(?:s|ing)?", ">"),
     (r"(?:less|lower|fewer) than|below|under", "<"),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from index.facts.labs import limit_qualifier_spans
-from index.facts.reading import Reading, exception_spans
+from index.facts.reading import Reading, exception_spans, is_negation, negated_at
 from index.language.vocabulary import Term, TermMatch, _data, concept, condition_matches
 from index.models import Fact, FactKind
 
@@ -37,13 +37,6 @@ _IF_BEFORE = re.compile(
 )
 _RISK_OF = re.compile(r"risk of|increase the risk|risk for", re.IGNORECASE)
 # "non" negates as a word ("non smokers"), not as a prefix ("non-Hodgkin's lymphoma").
-_NEGATION = re.compile(
-    r"\b(?:no|not|without|absence of|free of|negative(?: for)?|non(?![-‐])|never|none)\b", re.IGNORECASE
-)
-# "including but not limited to", "whether or not": a "not" that negates nothing named.
-_NOT_LIMITED = re.compile(r"(?:but )?not limited to|if not|whether or not", re.IGNORECASE)
-_LEADING_NEGATION = re.compile(r"\s*(?:no|not|without|absence of|free of|never)\b", re.IGNORECASE)
-
 # Words before a condition that narrow it to some patients ("No active brain metastases"), read back
 # from the condition over its own modifiers ("No evidence of active, untreated ..."), unless an
 # alternative widens it again ("No symptomatic or known brain metastases").
@@ -89,6 +82,10 @@ _DENIED_AFTER = re.compile(
 _CONDITIONAL_LATER = re.compile(
     r"\b(?:unless|except|other than|if|provided|only|not amenable|with residual)\b", re.IGNORECASE
 )
+# ... but "other than" or "except" after another condition joined on ("No brain metastases or visceral
+# metastases other than lung metastases") leaves out part of that one, not of the first.
+_EXCEPTS_ANOTHER = re.compile(r"other than|except", re.IGNORECASE)
+_COORDINATED = re.compile(r"\b(?:or|and|nor)\b|,", re.IGNORECASE)
 _CONDITIONAL_NEXT = re.compile(
     r"[\s,]*(?:\([^()]{0,20}\)\s*)?(?:that|which|requiring|must|should|within|in the (?:past|last)|"
     r"controlled|stable|untreated|active|symptomatic|uncontrolled)\b",
@@ -145,7 +142,7 @@ def condition_facts(reading: Reading) -> Iterator[Fact]:
         if _IF_BEFORE.search(text[max(0, match.start - 40) : match.start]):
             continue  # "(If it is intrahepatic cholangiocarcinoma, bilirubin ...)": a case, not a rule
         negated = (
-            reading.denied or _negated(text, match.start) or negated_after(text, match.end, reading.section)
+            reading.denied or negated_at(text, match.start) or negated_after(text, match.end, reading.section)
         )
         if reading.section == "exclusion" and negated:
             continue  # an exclusion of "patients without X" does not exclude X
@@ -263,7 +260,7 @@ def _bare_site(text: str, start: int) -> bool:
     words = re.findall(r"[\w/-]+|,", text[max(clause_start, start - 80) : start])
     while words and (_LIMITING.fullmatch(words[-1]) or _MODIFIER.fullmatch(words[-1])):
         words.pop()
-    return not words or _NEGATION.fullmatch(words[-1]) is not None
+    return not words or is_negation(words[-1])
 
 
 def _item_end(text: str, position: int) -> int:
@@ -293,7 +290,10 @@ def _limited(text: str, start: int, end: int) -> bool:
     if _TESTED.match(after):
         return False
     after = _POPULATION_IF.sub(" ", after)
-    return _CONDITIONAL_NEXT.match(after) is not None or _CONDITIONAL_LATER.search(after) is not None
+    return _CONDITIONAL_NEXT.match(after) is not None or any(
+        not _EXCEPTS_ANOTHER.match(m.group()) or not _COORDINATED.search(after, 0, m.start())
+        for m in _CONDITIONAL_LATER.finditer(after)
+    )
 
 
 def _admitted(text: str, end: int) -> bool:
@@ -304,19 +304,3 @@ def _admitted(text: str, end: int) -> bool:
 def _names_a_risk(text: str, start: int, end: int) -> bool:
     """Whether the condition is named as a risk ("increase the risk of thrombosis", "thromboembolic risk")."""
     return bool(_RISK_OF.search(text[max(0, start - 30) : start]) or re.match(r"\s*risk", text[end:]))
-
-
-def _negated(text: str, position: int) -> bool:
-    """Whether a negation governs the words at `position`.
-
-    A criterion that opens with a negation ("No active, symptomatic brain metastases or ...")
-    negates its whole first sentence; otherwise a negation a few words back in the same clause.
-    """
-    first_sentence_end = re.search(r"[;.](?:\s|$)", text)
-    if _LEADING_NEGATION.match(text) and (
-        first_sentence_end is None or position < first_sentence_end.start()
-    ):
-        return True
-    clause_start = max(text.rfind(c, 0, position) for c in ";,.(") + 1
-    before = _NOT_LIMITED.sub(" ", text[max(clause_start, position - 60) : position])
-    return _NEGATION.search(before) is not None

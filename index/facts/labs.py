@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from index.facts.comparators import CMP, NUM, TRAILING, comparator, number, trailing_comparator
 from index.facts.kinds import spec
-from index.facts.reading import Reading
+from index.facts.reading import Reading, negated_at
 from index.language.units import analytes, family_of_match, to_canonical, unit_pattern
-from index.models import Comparator, Fact, FactKind
+from index.models import INVERSE_COMPARATOR, Comparator, Fact, FactKind
 
 
 def lab_facts(reading: Reading) -> Iterator[Fact]:
@@ -27,13 +27,14 @@ def lab_facts(reading: Reading) -> Iterator[Fact]:
     if reading.section == "inclusion":  # an excluded range ("platelets 50-100") is no single limit
         values += _range_values(reading.text, triggers)
     for value in sorted(values, key=lambda v: v.start):
-        kind = _lab_of(triggers, value)
-        if kind is None:
+        trigger = _lab_of(triggers, value)
+        if trigger is None or trigger.kind is None:
             continue
+        kind = trigger.kind
         amount, unit = _normalise(kind, value)
         yield reading.fact(
             kind,
-            comparator=value.comparator,
+            comparator=_as_meant(reading, trigger, value.comparator),
             value=amount,
             unit=unit,
             qualifier=_qualifier(reading.text, value.start),
@@ -91,8 +92,21 @@ def _lab_triggers(text: str) -> list[_Trigger]:
     return triggers
 
 
+# "no greater than 0.3 mg/dL above the upper limit of normal": an offset from the normal limit, which
+# no single value states; neither the 0.3 mg/dL nor the "above the upper limit" is the limit.
+_OFFSET_BEFORE = re.compile(rf"{NUM}\s*(?:{_UNIT})\s*$", re.IGNORECASE)
+_OFFSET_AFTER = re.compile(
+    rf"\s*(?:above|over|more than|greater than)\s+(?:the\s+)?(?:institutional\s+)?{_ULN_WORD}", re.IGNORECASE
+)
+
+
 def _lab_values(text: str) -> Iterator[_Value]:
     for m in _VALUE.finditer(text):
+        offset_at = m.group("cmp")[0].isalpha() and _OFFSET_BEFORE.search(
+            text, max(0, m.start() - 40), m.start()
+        )
+        if offset_at or (m.group("num") is not None and _OFFSET_AFTER.match(text, m.end())):
+            continue
         written = comparator(m.group("cmp"))
         if m.group("num") is None:  # "<= ULN" or "<= ULN x 1.5"
             yield _Value(written, float(m.group("uln_num") or 1), "ULN", m.start())
@@ -191,15 +205,47 @@ def _adequate_values(text: str, triggers: list[_Trigger]) -> Iterator[_Value]:
 _NAME_REACH = 90
 
 
-def _lab_of(triggers: list[_Trigger], value: _Value) -> str | None:
-    """The lab a value belongs to: the nearest lab named before it, if the unit fits that lab."""
+def _lab_of(triggers: list[_Trigger], value: _Value) -> _Trigger | None:
+    """The naming of the lab a value belongs to: the nearest lab named before it, if the unit fits."""
     before = [t for t in triggers if t.end <= value.start and value.start - t.end <= _NAME_REACH]
     if not before:
         return None
-    nearest = before[-1].kind
-    if nearest is None or to_canonical(nearest, value.number, value.unit) is None:
+    nearest = before[-1]
+    if nearest.kind is None or to_canonical(nearest.kind, value.number, value.unit) is None:
         return None  # the unit does not fit the lab: "platelets 100 mL/min" is nobody's platelets
     return nearest
+
+
+# A criterion that opens by denying what it lists, after an optional heading: "No ...", "Hepatic: No
+# ...", "Must not have ...", "Patients should not have ...".
+_DENYING_OPENING = re.compile(
+    r"^\s*(?:[A-Za-z][\w /&-]{0,30}:\s*)?(?:no|none|not|without|absence of|free of|never|"
+    r"(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+)?(?:must|should|may|shall|can|will)\s*not)\b",
+    re.IGNORECASE,
+)
+# Words before a limit after which a denial no longer reaches it: "No response to steroids, but
+# platelets under 30,000".
+_DENIAL_TURNS = re.compile(
+    r"\b(?:but|however|unless|except|allowed|permitted|eligible|acceptable)\b", re.IGNORECASE
+)
+
+
+def _as_meant(reading: Reading, trigger: _Trigger, written: Comparator) -> Comparator:
+    """The comparison an inclusion asks of the patient. One that denies an abnormal value asks for
+    the opposite: "No platelet count less than 100,000", "Must not have serum creatinine greater than
+    3.0 mg/dl", "No anemia requiring transfusions; ...; and platelet count less than 100,000" ask for
+    platelets >= 100,000 and creatinine <= 3.0. Only a limit written towards the abnormal side (away
+    from the kind's `adequate` way) is turned: an item "platelets >= 100,000" in a list opened by "No
+    active infection;" is asked as written."""
+    assert trigger.kind is not None
+    adequate = spec(trigger.kind).adequate
+    if reading.section != "inclusion" or adequate is None or written == "=" or written[0] == adequate[0]:
+        return written
+    text = reading.text
+    if _DENIAL_TURNS.search(text, 0, trigger.start):
+        return written
+    denied = reading.denied or negated_at(text, trigger.start) or _DENYING_OPENING.match(text) is not None
+    return INVERSE_COMPARATOR[written] if denied else written  # type: ignore[return-value]
 
 
 def _normalise(kind: str, value: _Value) -> tuple[float, str]:

@@ -175,8 +175,10 @@ def _performance_mentions(text: str, heading: str) -> list[tuple[str, int]]:
         mentions += [(_group_name(m.group("scale")), m.end()) for m in _GROUP.finditer(text)]
         mentions.sort(key=lambda mention: mention[1])
     named = mentions[0][0] if mentions else "ECOG"
+    named_ends = {end for _, end in mentions}
     for generic in _GENERIC_PERFORMANCE.finditer(text):
-        mentions.append((named, generic.end()))
+        if generic.end() not in named_ends:  # not the end of a scale's own name ("Zubrod performance status")
+            mentions.append((named, generic.end()))
     if not mentions and heading.startswith("performance status") and re.match(r"\s*\d", text):
         mentions.append(("ECOG", 0))  # "Performance status:" heading, item "0-1"
     return mentions
@@ -200,21 +202,23 @@ _OTHER_SCALE = re.compile(
 def _scale_reading(window: str, top: int) -> tuple[_Scale, int] | None:
     """(comparator, value, low, high) as written just after a scale name, and the length read; or None."""
     digit = r"(\d{1,3})(?:\s*%)?"
+    # what may stand between the scale's name and its value: not the "=" of "=<" or "=>" (ECOG =< 2)
+    lead = r"^(?:[\s:]|=(?![<>]))*"
     stop = _OTHER_SCALE.search(window[1:])
     window = window[: stop.start() + 1] if stop else window
     patterns: list[tuple[str, str]] = [
         (
             "range",
-            rf"^[\s:=]*(?:of\s+|is\s+|between\s+)?{digit}\s*(?:-|–|to|through|and)\s*{digit}(?!\d|\.\d)",
+            rf"{lead}(?:of\s+|is\s+|between\s+)?{digit}\s*(?:-|–|to|through|and)\s*{digit}(?!\d|\.\d)",
         ),
         (
             "list",
-            rf"^[\s:=]*(?:of\s+|is\s+)?{digit}(?:\s*,\s*\d{{1,3}})*\s*,?\s*(?:or|and)\s*{digit}(?!\d|\.\d)",
+            rf"{lead}(?:of\s+|is\s+)?{digit}(?:\s*,\s*\d{{1,3}})*\s*,?\s*(?:or|and)\s*{digit}(?!\d|\.\d)",
         ),
-        ("cmp", rf"^[\s:=]*(?:of\s+|is\s+|must be\s+|score\s+)?{CMP}\s*{digit}(?!\d|\.\d)"),
+        ("cmp", rf"{lead}(?:of\s+|is\s+|must be\s+|score\s+)?{CMP}\s*{digit}(?!\d|\.\d)"),
         # "ECOG 2 or less", "Karnofsky 70 or better": the comparison after the number
-        ("trail", rf"^[\s:=]*(?:of\s+|is\s+|=\s*)?{digit}(?:{TRAILING}|\s*or\s+(?P<quality>better|worse)\b)"),
-        ("exact", rf"^[\s:=]*(?:of\s+|is\s+|=\s*)?{digit}(?!\d|\.\d|\s*%|\s*(?:-|to|or)\s*\d)"),
+        ("trail", rf"{lead}(?:of\s+|is\s+|=\s*)?{digit}(?:{TRAILING}|\s*or\s+(?P<quality>better|worse)\b)"),
+        ("exact", rf"{lead}(?:of\s+|is\s+|=\s*)?{digit}(?!\d|\.\d|\s*%|\s*(?:-|to|or)\s*\d)"),
     ]
     for shape, pattern in patterns:
         m = re.search(pattern, window, re.IGNORECASE)

@@ -78,3 +78,32 @@ def denied_by_lead_in(criterion: Criterion, section: Sequence[Criterion]) -> boo
         seen.add(number)
         number = parent.parent
     return False
+
+
+_NEGATION = re.compile(
+    r"\b(?:no|not|without|absence of|free of|negative(?: for)?|non(?![-‐])|never|none)\b", re.IGNORECASE
+)
+# "including but not limited to", "whether or not": a "not" that negates nothing named.
+_NOT_LIMITED = re.compile(r"(?:but )?not limited to|if not|whether or not", re.IGNORECASE)
+_LEADING_NEGATION = re.compile(r"\s*(?:no|not|without|absence of|free of|never)\b", re.IGNORECASE)
+
+
+def negated_at(text: str, position: int) -> bool:
+    """Whether a negation governs the words at `position`.
+
+    A criterion that opens with a negation ("No active, symptomatic brain metastases or ...")
+    negates its whole first sentence; otherwise a negation a few words back in the same clause.
+    """
+    first_sentence_end = re.search(r"[;.](?:\s|$)", text)
+    if _LEADING_NEGATION.match(text) and (
+        first_sentence_end is None or position < first_sentence_end.start()
+    ):
+        return True
+    clause_start = max(text.rfind(c, 0, position) for c in ";,.(") + 1
+    before = _NOT_LIMITED.sub(" ", text[max(clause_start, position - 60) : position])
+    return _NEGATION.search(before) is not None
+
+
+def is_negation(word: str) -> bool:
+    """Whether a word alone denies what follows it ("no", "without", "never"...)."""
+    return _NEGATION.fullmatch(word) is not None

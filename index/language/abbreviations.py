@@ -103,3 +103,33 @@ def _every_word_initialled(short: str, long_form: str) -> bool:
         if at == 0:
             return False
     return len(initials) >= 2
+
+
+# "CNS (central nervous system) metastases", "central nervous system (CNS) metastases": a parenthesis
+# restating the words beside it, as its short or its long form.
+_ASIDE = re.compile(r"\s*\(([^()]{2,60})\)")
+_SHORT_BEFORE = re.compile(r"([A-Za-z][\w-]{1,9})$")
+
+
+def restating_asides(text: str) -> list[tuple[int, int]]:
+    """Where the text restates the words just before in parentheses (with the spaces before them),
+    so that what they name reads as if the parenthesis were not there."""
+    spans = []
+    for match in _ASIDE.finditer(text):
+        inside = match.group(1).strip()
+        before = _SHORT_BEFORE.search(text, 0, match.start())
+        spells_out = before is not None and _spelt_out(before.group(1), inside)
+        shortens = _INITIALISM.fullmatch(inside.replace("-", "")) is not None and bool(
+            _long_form(inside, _words_before(text, match.start(1) - 1))
+        )
+        if spells_out or shortens:
+            spans.append(match.span())
+    return spans
+
+
+def _spelt_out(short: str, long_form: str) -> bool:
+    return (
+        _INITIALISM.fullmatch(short) is not None
+        and _every_word_initialled(short, long_form)
+        and bool(_long_form(short, long_form))
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Literal
 
+from index.language.abbreviations import restating_asides
 from index.language.data import load
 from index.models import Trial
 
@@ -108,7 +109,12 @@ class TermMatch:
 
 
 def _scan(text: str, terms: tuple[Term, ...]) -> list[TermMatch]:
-    """Every term match in order; where two overlap the longer wins ("heart failure" over "heart")."""
+    """Every term match in order; where two overlap the longer wins ("heart failure" over "heart").
+    A parenthesis restating the words beside it is read past: "CNS (central nervous system)
+    metastases" names CNS metastases."""
+    asides = restating_asides(text) if "(" in text else []
+    if asides:
+        return [_back_in(text, asides, m) for m in _scan(_without(text, asides), terms)]
     found = [TermMatch(t, m.start(), m.end()) for t in terms for m in t.regex.finditer(text)]
     found.sort(key=lambda m: (m.start - m.end, m.start))
     kept: list[TermMatch] = []
@@ -116,6 +122,26 @@ def _scan(text: str, terms: tuple[Term, ...]) -> list[TermMatch]:
         if all(match.end <= k.start or match.start >= k.end for k in kept):
             kept.append(match)
     return sorted(kept, key=lambda m: m.start)
+
+
+def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    kept, at = [], 0
+    for start, end in spans:
+        kept.append(text[at:start])
+        at = end
+    return "".join([*kept, text[at:]])
+
+
+def _back_in(text: str, spans: Sequence[tuple[int, int]], match: TermMatch) -> TermMatch:
+    """A match in the text without `spans`, placed in the text with them."""
+
+    def place(position: int, ending: bool) -> int:
+        for start, end in spans:
+            if position > start or (position == start and not ending):
+                position += end - start
+        return position
+
+    return TermMatch(match.term, place(match.start, ending=False), place(match.end, ending=True))
 
 
 def condition_matches(text: str) -> list[TermMatch]:
