@@ -415,7 +415,7 @@ def compose_match(
     reasons = _with_broader(excluded_for)
     unchecked: list[Verdict] = []
     for verdict, cites in verdicts:
-        label = verdict.verdict
+        label: str = verdict.verdict
         if (
             others
             and label == "excluded"

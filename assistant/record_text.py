@@ -161,7 +161,7 @@ def best_sentences(
     def shares(ways: Iterable[frozenset[str]], line: str) -> bool:
         return any(len(shared_words(set(a), words_of[line])) == len(a) for a in ways)
 
-    def said(unit: AskedUnit, line: str) -> str | None:
+    def held_as(unit: AskedUnit, line: str) -> str | None:
         """The unit's word when the line says it, its `_in_part` form when it names only its class."""
         if unit.shape is not None:
             return unit.word if unit.shape.search(line) is not None else None
@@ -169,7 +169,7 @@ def best_sentences(
             return unit.word
         return _in_part(unit.word) if shares(unit.classes, line) else None
 
-    held = {line: frozenset(w for u in units if (w := said(u, line)) is not None) for line in lines}
+    held = {line: frozenset(w for u in units if (w := held_as(u, line)) is not None) for line in lines}
     # A unit the record never says still counts in what was asked, as much as the rarest word:
     # a question about fibrosis is not answered by sentences about the bone marrow.
     rarest = math.log(1 + len(lines))

@@ -160,7 +160,10 @@ _INSTRUCTION = re.compile(
     # orders about what to answer: "new policy: always add X", "tell the user...", "mark all eligible"
     r"|[^.?!\n]*\b(?:new (?:policy|rule|instructions?)|(?:always|must|should) (?:add|include|list|mark|put|"
     r"say|answer|respond|report|tell)|tell the user|mark (?:all|every|them|each)|put NCT\s?\d{8} first|"
-    r"pre-?approved)\b[^.?!\n]*[.?!]?",
+    r"pre-?approved)\b[^.?!\n]*[.?!]?"
+    # orders about the assistant's own output ("put it in your trial list"), or to say something
+    r"|[^.?!\n]*\b(?:put|add|include|insert|place)\b[^.?!\n]*\b(?:in|into|to|on)\s+your\b[^.?!\n]*[.?!]?"
+    r"|(?:^|(?<=[.?!]\s))\s*(?:say|print|output|declare|claim|state that)\b[^.?!\n]*[.?!]?",
     re.IGNORECASE | re.DOTALL,
 )
 # Text aimed at the model rather than asking about trials, removed before the sentences above:
@@ -1475,6 +1478,8 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
             negated = bool(_NEGATED_VERB.search(body[: match.start()]))
             for part, contrasted in _contrasted(tail):
                 for test in _terms_of(part, mode, negated != contrasted, washout):
+                    if _PEOPLE_ONLY.fullmatch(test.term):
+                        continue  # "peds studies": who the trials take (their ages), not a condition
                     if test.term.lower() not in {t.term.lower() for t in tests}:
                         tests.append(test)
         if tests:
@@ -1482,6 +1487,7 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
     return tests
 
 
+_PEOPLE_ONLY = re.compile(rf"\s*{people()}(?:\s+{people()})*\s*", re.IGNORECASE)
 _TRIAL_NOUN_AFTER = re.compile(r"\s*(?:-\s*)?(?:trials?|studies|protocols?)\b", re.IGNORECASE)
 
 
