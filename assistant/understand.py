@@ -1475,7 +1475,10 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
                 continue  # "does he need to be off it": a duty of the patient's, not a term
             # "require that rhTPO has failed": a leading "that" introduces the term, it does not end it
             tail = _TERM_END.split(re.sub(r"^that\s+", "", match.group(1)), maxsplit=1)[0]
-            negated = bool(_NEGATED_VERB.search(body[: match.start()]))
+            # "prophylactic rather than treating low plts": the verb's own term is the one set against
+            negated = bool(
+                _NEGATED_VERB.search(body[: match.start()]) or _CONTRASTED.search(body[: match.start()])
+            )
             for part, contrasted in _contrasted(tail):
                 for test in _terms_of(part, mode, negated != contrasted, washout):
                     if _PEOPLE_ONLY.fullmatch(test.term):

@@ -490,3 +490,16 @@ def test_a_value_said_to_come_out_at_a_number(question: str, kind: str, value: f
     ]
     assert read_values == [(kind, value)]
     assert query.wants_excluded
+
+
+@pytest.mark.parametrize(
+    ("question", "contrasted"),
+    [
+        ("which studies are preventive rather than treating chemotherapy-induced thrombocytopenia?", True),
+        ("which studies are preventive, treating chemotherapy-induced thrombocytopenia?", False),
+    ],
+)
+def test_a_verb_after_a_contrast_names_what_is_set_against(question: str, contrasted: bool) -> None:
+    query = understand(question, [], {"NCT00000001"})
+    (term,) = [t for t in query.terms if t.term == "chemotherapy-induced thrombocytopenia"]
+    assert term.negated is contrasted
