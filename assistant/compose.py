@@ -435,8 +435,7 @@ def compose_match(
     lines += _unchecked_lines(unchecked)
     lines += [
         "",
-        "Only criteria the patient's details can be checked against were checked; unknowns are not "
-        "counted as met. Confirm every criterion against the full record.",
+        _CHECKED_ONLY,
         "",
     ]
     for verdict in head:
@@ -457,8 +456,7 @@ def compose_match(
 def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequence[Trial]) -> Answer:
     lines = [
         *_verdict_lines(verdict, with_met=True),
-        "Only criteria the patient's details can be checked against were checked; unknowns are not "
-        "counted as met. Confirm every criterion against the full record.",
+        _CHECKED_ONLY,
         "",
         *_conflict_lines([t for t in trials if t.nct_id == verdict.nct_id]),
     ]
@@ -476,6 +474,10 @@ def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequen
     )
 
 
+_CHECKED_ONLY = (
+    "Only criteria the patient's details can be checked against were checked; unknowns are not "
+    "counted as met. Confirm every criterion against the full record."
+)
 _GROUP_ORDER = ("likely eligible", "needs checking", "excluded")
 _EXCLUDED_OTHERWISE = "excluded for other reasons"
 # What a group that is not the result is counted by: the checks that put its trials there.

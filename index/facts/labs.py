@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from index.facts.comparators import CMP, NUM, TRAILING, comparator, number, trailing_comparator
 from index.facts.kinds import spec
-from index.facts.reading import Reading, negated_at
+from index.facts.reading import Reading, negated_at, opens_with_denial
 from index.language.units import analytes, family_of_match, to_canonical, unit_pattern
 from index.models import INVERSE_COMPARATOR, Comparator, Fact, FactKind
 
@@ -216,13 +216,6 @@ def _lab_of(triggers: list[_Trigger], value: _Value) -> _Trigger | None:
     return nearest
 
 
-# A criterion that opens by denying what it lists, after an optional heading: "No ...", "Hepatic: No
-# ...", "Must not have ...", "Patients should not have ...".
-_DENYING_OPENING = re.compile(
-    r"^\s*(?:[A-Za-z][\w /&-]{0,30}:\s*)?(?:no|none|not|without|absence of|free of|never|"
-    r"(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+)?(?:must|should|may|shall|can|will)\s*not)\b",
-    re.IGNORECASE,
-)
 # Words before a limit after which a denial no longer reaches it: "No response to steroids, but
 # platelets under 30,000".
 _DENIAL_TURNS = re.compile(
@@ -244,7 +237,7 @@ def _as_meant(reading: Reading, trigger: _Trigger, written: Comparator) -> Compa
     text = reading.text
     if _DENIAL_TURNS.search(text, 0, trigger.start):
         return written
-    denied = reading.denied or negated_at(text, trigger.start) or _DENYING_OPENING.match(text) is not None
+    denied = reading.denied or negated_at(text, trigger.start) or opens_with_denial(text)
     return INVERSE_COMPARATOR[written] if denied else written  # type: ignore[return-value]
 
 

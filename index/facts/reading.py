@@ -107,3 +107,18 @@ def negated_at(text: str, position: int) -> bool:
 def is_negation(word: str) -> bool:
     """Whether a word alone denies what follows it ("no", "without", "never"...)."""
     return _NEGATION.fullmatch(word) is not None
+
+
+# A criterion that opens by denying what it lists, after an optional heading: "No ...", "Hepatic: No
+# ...", "Must not have ...", "Patients should not have ...". Wider than `_LEADING_NEGATION`, whose
+# reach `negated_at` limits to the first sentence: a caller reading the whole criterion as denied
+# (labs.py) checks for turning words itself.
+_DENYING_OPENING = re.compile(
+    r"^\s*(?:[A-Za-z][\w /&-]{0,30}:\s*)?(?:no|none|not|without|absence of|free of|never|"
+    r"(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+)?(?:must|should|may|shall|can|will)\s*not)\b",
+    re.IGNORECASE,
+)
+
+
+def opens_with_denial(text: str) -> bool:
+    return _DENYING_OPENING.match(text) is not None
