@@ -59,6 +59,9 @@ _SCAFFOLD = frozenset(
     # records write "QT >450 msec" without either word
     | {"excluded", "exclude", "excludes", "exclusion", "included", "include", "includes", "inclusion"}
     | {"interval", "level", "levels", "value", "values"}
+    # "what A1c range do they want?": the limits asked for, in words no record uses for them
+    | {"range", "ranges", "want", "wants", "wanted", "allowed", "allow", "allows", "okay", "ok"}
+    | {"accept", "accepts", "accepted", "acceptable", "permitted"}
 )
 # Words that ask for a kind of answer (ANSWER_SHAPES), not for themselves.
 _SHAPE_WORDS = frozenset({"duration", "length", "incidence", "rate", "rates", "percent", "proportion"})
@@ -105,6 +108,14 @@ ANSWER_SHAPES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"\+?\d[\d ()-]{6,}\d"),
     ),
     "(an email address)": (re.compile(r"\be-?mail\b", re.I), re.compile(r"[\w.+-]+@[\w-]+\.\w+")),
+    "(a range of values)": (
+        re.compile(r"\brange\b|\bhow (?:high|low)\b", re.I),
+        re.compile(
+            r"(?:[≥≤<>=]|\b(?:at least|at most|greater|less|more|fewer|above|below|between|up to|"
+            r"exceed\w*)\b)[^.;]{0,25}\d",
+            re.I,
+        ),
+    ),
 }
 
 

@@ -150,11 +150,17 @@ class TrialDirectory:
         if self.size < 2:
             return None
         found = [k for k in _named_keys(question) if k[2] in self.holders]
-        scores: dict[str, float] = defaultdict(float)
-        for key in {key for _, _, key in found}:
+        # each word of the question counts once for a trial, by its rarest key ("add-on" and "add")
+        by_word: dict[tuple[str, int], float] = defaultdict(float)
+        for start, _, key in found:
             held_by = self.holders[key]
             for nct_id in held_by:
-                scores[nct_id] += math.log(self.size / len(held_by))
+                by_word[nct_id, start] = max(by_word[nct_id, start], math.log(self.size / len(held_by)))
+        scores: dict[str, float] = defaultdict(float)
+        words_held: dict[str, int] = defaultdict(int)
+        for (nct_id, _), weight in by_word.items():
+            scores[nct_id] += weight
+            words_held[nct_id] += 1
         # Where the question describes a trial, only trials fitting a whole description are in the
         # running: "which city is the T-DM1 herombopag trial run in?" is not about Sir Run Run Shaw's.
         # The descriptions are read as the best-scoring trials would be described (reading every
@@ -166,12 +172,14 @@ class TrialDirectory:
             return fitting.pop()
         if fitting:
             scores = defaultdict(float, {n: score for n, score in scores.items() if n in fitting})
-        ranked = sorted(scores.items(), key=lambda pair: -pair[1]) + [("", 0.0)] * 2
-        (nct_id, best), (_, second) = ranked[0], ranked[1]
+        ranked = sorted(scores.items(), key=lambda pair: (-words_held[pair[0]], -pair[1])) + [("", 0.0)] * 2
+        (nct_id, best), (runner_up, second) = ranked[0], ranked[1]
         # one identifying word is enough only as part of a description ("the Lyon trial"); a word
         # elsewhere ("is any trial run in Tianjin?") may be the trial's or anyone's
         named_as_trial = self.description_spans(question, nct_id) or len(self._keys_of(question, nct_id)) >= 2
-        if best >= MIN_EVIDENCE and best >= MIN_MARGIN * second and named_as_trial:
+        # a trial holding more of the question's words than any other stands out by that alone
+        stands_out = words_held[nct_id] > words_held.get(runner_up, 0) or best >= MIN_MARGIN * second
+        if best >= MIN_EVIDENCE and stands_out and named_as_trial:
             return nct_id
         return None
 

@@ -427,7 +427,7 @@ def understand(
         return query.model_copy(
             update={
                 "wants_excluded": wants_excluded,
-                "excluded_for": _reasons_named(asking, patient) if wants_excluded else [],
+                "excluded_for": _reasons_named(text, asking, patient) if wants_excluded else [],
                 "kind": QuestionKind.MATCH,
                 "patient": patient,
                 "numeric": [],
@@ -504,13 +504,20 @@ def understand(
     return query
 
 
+# "for that", "because of this": the reason to exclude is what was said just before.
+_REASON_JUST_SAID = (
+    r"(?:for|because of|bc of|b/c of|due to|over|on account of)\s+(?:that|this|it|them|those)\b"
+)
+
 # "which trials would exclude them?", "...rule him out?", "...knock her out?": the object is the
 # patient the question describes, and nothing after it says why ("because of the AF" would).
 _EXCLUDES_THE_PATIENT = re.compile(
     r"\b(?:exclud|rul|knock|keep|turn|bar|disqualif|reject|screen|refus)\w*\s+(?:out\s+|away\s+)?"
     r"(?:him|her|them|(?:this|the|my|our|such an?|that) (?:patient|pt|person|man|woman|lady|guy)"
     # "... takes ibuprofen daily. Which trials would that rule out?": what was just said of the patient
-    r"|someone like (?:this|that|him|her)|that|this|it)(?:\s+(?:out|away))?\s*(?:[?.!]|$)",
+    r"|someone like (?:this|that|him|her)|that|this|it)(?:\s+(?:out|away))?"
+    # "... rule her out for that?": the reason is what was just said of her
+    rf"(?:\s+{_REASON_JUST_SAID})?\s*(?:[?.!]|$)",
     re.IGNORECASE,
 )
 
@@ -565,11 +572,21 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")
 
 
-def _reasons_named(asking: str, patient: PatientProfile) -> list[str]:
+def _reasons_named(text: str, asking: str, patient: PatientProfile) -> list[str]:
     """The patient's conditions and treatments the asking sentence names as the reason to exclude
-    ("which trials exclude him bc of the AF?", "which protocols list brain mets as an exclusion?")."""
+    ("which trials exclude him bc of the AF?", "which protocols list brain mets as an exclusion?"),
+    or, asked "... for that?", those of the sentence before it."""
     stated = {state.name for state in patient.concepts if state.present}
-    return [name for name in dict.fromkeys(find_terms(asking)) if name in stated]
+    named = [name for name in dict.fromkeys(find_terms(asking)) if name in stated]
+    if named or not _FOR_THAT.search(asking):
+        return named
+    said_before = [p for p in _SENTENCE_END.split(text[: text.rfind(asking)]) if p.strip()]
+    return [
+        name for name in dict.fromkeys(find_terms(said_before[-1] if said_before else "")) if name in stated
+    ]
+
+
+_FOR_THAT = re.compile(rf"\b{_REASON_JUST_SAID}", re.IGNORECASE)
 
 
 def _asking_clause(text: str) -> str:

@@ -13,10 +13,11 @@ is read here.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from assistant.query import ConceptState
 from index.language.negation import denial_only, negated
-from index.language.vocabulary import concept, concept_matches
+from index.language.vocabulary import TermMatch, concept, concept_matches
 from index.language.when import days_ago
 
 # Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
@@ -97,6 +98,30 @@ def clauses(text: str) -> list[str]:
     return [clause for clause in _CLAUSE.split(text) if clause.strip()]
 
 
+# What joins the items of one list of concepts: "AF and DVT last year" dates both.
+_LIST_JOIN = re.compile(r"[\s,;/&+]*(?:(?:and|or|plus|with)\b[\s,]*)?", re.IGNORECASE)
+
+
+def _when_of_each(clause: str, matches: Sequence[TermMatch]) -> dict[int, float | None]:
+    """How long ago the clause dates each concept (by its start): the time said beside it. Where the
+    clause names things apart ("on coumadin for a DVT last year"), a time belongs to the words from
+    the concept before it up to the next one: the DVT's, not the coumadin's."""
+    whole = days_ago(clause)
+    groups: list[list[TermMatch]] = []
+    for match in matches:
+        if groups and _LIST_JOIN.fullmatch(clause, groups[-1][-1].end, match.start):
+            groups[-1].append(match)
+        else:
+            groups.append([match])
+    if whole is None or len(groups) < 2:
+        return {m.start: whole for m in matches}
+    bounds = [0, *(group[0].start for group in groups[1:]), len(clause)]
+    own = [days_ago(clause[bounds[i] : bounds[i + 1]]) for i in range(len(groups))]
+    if all(days is None for days in own):  # the time spans the parts: the clause's for all
+        own = [whole] * len(groups)
+    return {m.start: days for group, days in zip(groups, own, strict=True) for m in group}
+
+
 def read_concepts(text: str) -> list[ConceptState]:
     """Every vocabulary concept the description names, with what it says about each."""
     states: dict[str, ConceptState] = {}
@@ -112,6 +137,7 @@ def read_concepts(text: str) -> list[ConceptState]:
         continues_list = bool(matches) and (bool(_LIST_ONLY.match(residue)) or ends_list)
         clause_negated = carried if continues_list else False
         denied = negated(clause, [(m.start, m.end) for m in matches])
+        when = _when_of_each(clause, matches)
         for match, match_denied in zip(matches, denied, strict=True):
             before, after = clause[: match.start], clause[match.end :]
             if _UNCERTAIN.search(after[:30]) or _UNCERTAIN.search(before[-20:]):
@@ -140,7 +166,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             if not absent and earlier is not None and earlier.present:
                 # "MI ~9 months ago ... whose MI window excludes her?": a later bare mention keeps
                 # what the earlier one said of when and how controlled
-                days = days_ago(clause)
+                days = when[match.start]
                 states[name] = earlier.model_copy(
                     update={
                         "days_ago": earlier.days_ago if days is None else days,
@@ -151,7 +177,7 @@ def read_concepts(text: str) -> list[ConceptState]:
             states[name] = ConceptState(
                 name=name,
                 present=not absent,
-                days_ago=None if absent else days_ago(clause),
+                days_ago=None if absent else when[match.start],
                 controlled=None if absent else controlled,
                 clause=clause.strip(),
             )

@@ -328,3 +328,36 @@ def test_the_organisations_study_id_is_quoted() -> None:
     )
     assert "CHUC-2024-17" in answer.answer
     assert [c.quote for c in answer.citations] == ["CHUC-2024-17"]
+
+
+def test_a_trial_holding_more_of_the_description_is_the_subject() -> None:
+    # "pilot" is a word only another trial holds; the question's other two words are the Dijon trial's
+    pilot = _trial(
+        "NCT91000021",
+        "A Pilot Study of Iron in Heart Failure",
+        "ferric carboxymaltose",
+        "Brest",
+        "CHU Brest",
+        "A pilot study.",
+    )
+    dijon = _trial(
+        "NCT91000022", "Celecoxib in Hand Osteoarthritis", "celecoxib", "Dijon", "CHU Dijon", "Gel."
+    )
+    other = _trial("NCT91000023", "Exercise in Hand Osteoarthritis", "exercise", "Caen", "CHU Caen", "Class.")
+    trials = [pilot, dijon, other, LYON, LILLE]
+    question = "how long does the celecoxib pilot trial in hand osteoarthritis last?"
+    assert TrialDirectory.of(trials).described(question, {t.nct_id for t in trials}) == "NCT91000022"
+
+
+def test_a_range_is_answered_by_a_sentence_holding_limits() -> None:
+    trial = _trial(
+        "NCT91000024",
+        "Basal Insulin Titration in Type 2 Diabetes",
+        "insulin glargine",
+        "Tours",
+        "CHU Tours",
+        "The primary outcome is the change in HbA1c over 24 weeks. "
+        "Participants need an HbA1c between 7.5% and 11% at screening.",
+    )
+    found = best_sentences(trial, "what A1c range do they accept?", ())
+    assert found and found[0].text.startswith("Participants need an HbA1c between 7.5%")

@@ -700,3 +700,34 @@ def test_excluded_because_of_a_named_condition_only() -> None:
     )
     assert sorted(answer.trials) == ["NCT93000012", "NCT93000015"]
     assert "Excluded for other reasons (1)" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        # the time said beside the later concept is its own, not the treatment taken now
+        ("on warfarin after a DVT 8 months ago", {"warfarin": None, "thrombosis": 240}),
+        # concepts listed together share it
+        ("DVT and stroke 2 yrs ago", {"thrombosis": 730, "cerebrovascular disease": 730}),
+    ],
+)
+def test_a_time_belongs_to_the_concept_it_is_said_beside(
+    description: str, expected: dict[str, float | None]
+) -> None:
+    states = _states(description)
+    assert {name: states[name][1] for name in expected} == expected
+
+
+def test_which_trials_rule_her_out_for_what_was_just_said() -> None:
+    # without age or sex, the description is of what the trials exclude
+    query = understand(
+        "pt with untreated brain mets. Which trials would keep her out for that?", [], {"NCT93000001"}
+    )
+    assert [(t.term, t.mode) for t in query.terms] == [("brain metastases", "excludes")]
+    # a patient described: the trials excluding her for that, not for anything else
+    query = understand(
+        "68F, T2DM, on warfarin for AF. Untreated brain mets. Which trials would keep her out for that?",
+        [],
+        {"NCT93000001"},
+    )
+    assert query.wants_excluded and query.excluded_for == ["brain metastases"]

@@ -184,3 +184,21 @@ def _real(ctgov_dir: Path, nct_id: str) -> list[str]:
 )
 def test_real_records(ctgov_dir: Path, nct_id: str, expected: list[str]) -> None:
     assert _real(ctgov_dir, nct_id) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a time after a performance-status heading is a misplaced life expectancy, not a score
+        ("Performance status: Greater than 2 months", []),
+        # a rule for the patients of some scores is no limit on anyone's
+        ("Subjects with WHO performance status 0-1 should have failed first-line therapy", []),
+        # an alternative offered on a condition widens the range for those it names only
+        (
+            "Zubrod 0-1 or Zubrod 2 if due to bone pain",
+            ["ecog Zubrod [0-1]", "ecog Zubrod [0-2] (with the criterion's stated exception)"],
+        ),
+    ],
+)
+def test_readings_that_are_no_plain_limit(text: str, expected: list[str]) -> None:
+    assert _facts(text) == expected

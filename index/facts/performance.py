@@ -64,6 +64,18 @@ _CONDITION = re.compile(
     re.IGNORECASE,
 )
 
+# A group the criterion sets a rule for, not a limit: "Patients with ECOG 0-1 must be ineligible for ..."
+_RULE_FOR_A_GROUP_BEFORE = re.compile(
+    r"\b(?:patients?|subjects?|participants?|those)\s+(?:with|who have|having)\s+[^.;,]{0,60}$", re.IGNORECASE
+)
+_RULE_AFTER = re.compile(r"\s*(?:\([^)]*\)\s*)?(?:must|should|needs?|are required|will be)\b", re.IGNORECASE)
+# A second reading offered as an alternative on a condition: "0-2 or reversible ECOG 3 following ...",
+# "0-1 or Zubrod 2 if due to bone pain".
+_ALTERNATIVE = re.compile(r"\s*,?\s*or\b", re.IGNORECASE)
+_ON_A_CONDITION = re.compile(
+    r"\b(?:reversible|if|when|due to|following|because of|related to|attributable)\b", re.IGNORECASE
+)
+
 _Scale = tuple[Comparator | None, float | None, float, float]  # comparator, value, low, high as written
 
 
@@ -88,8 +100,19 @@ def performance_facts(reading: Reading) -> Iterator[Fact]:
     text = reading.text
     seen: set[tuple[str, float, float, str | None]] = set()
     general: dict[str, tuple[float, float]] = {}  # the first limit of each kind outside exceptions
+    previous_end = None
     for mention in _mentions(text, reading.heading):
+        if _RULE_FOR_A_GROUP_BEFORE.search(text[: mention.start]) and _RULE_AFTER.match(text, mention.end):
+            continue  # "Patients with ECOG 0-1 must be ineligible for ...": a rule for them, no limit
         exception = _exception_kind(text, mention.start)
+        if (
+            exception is None
+            and previous_end is not None
+            and _ALTERNATIVE.match(text, previous_end)
+            and _ON_A_CONDITION.search(re.split(r"[.;]", text[previous_end : mention.end + 40])[0])
+        ):
+            exception = "widens"  # "ECOG 0-2 or reversible ECOG 3 following intensive care"
+        previous_end = mention.end
         section = "inclusion" if exception == "widens" else reading.section
         allowed = _allowed(section, *mention.written, mention.top)
         if allowed is None:
@@ -220,12 +243,14 @@ def _scale_reading(window: str, top: int) -> tuple[_Scale, int] | None:
         ("trail", rf"{lead}(?:of\s+|is\s+|=\s*)?{digit}(?:{TRAILING}|\s*or\s+(?P<quality>better|worse)\b)"),
         ("exact", rf"{lead}(?:of\s+|is\s+|=\s*)?{digit}(?!\d|\.\d|\s*%|\s*(?:-|to|or)\s*\d)"),
     ]
+    # "Performance status: At least 3 months": a time (a misplaced life expectancy), not a score
+    time_after = re.compile(r"\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b", re.IGNORECASE)
     for shape, pattern in patterns:
         m = re.search(pattern, window, re.IGNORECASE)
         if not m:
             continue
         numbers = [int(g) for g in m.groups() if g is not None and g.isdigit()]
-        if not numbers or max(numbers) > top:
+        if not numbers or max(numbers) > top or time_after.match(window, m.end()):
             return None
         if shape in ("range", "list"):
             return (None, None, float(min(numbers)), float(max(numbers))), m.end()
