@@ -18,7 +18,7 @@ from assistant.quantities import kind_name, to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
 from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
 from index.facts.conditions import negated_after
-from index.facts.reading import denied_by_lead_in
+from index.facts.reading import denied_by_lead_in, exception_spans
 from index.heap import collector_paused
 from index.language.vocabulary import (
     Term,
@@ -719,6 +719,12 @@ def _excluding_check(
     if _PURPOSE_OF_TREATMENT.search(criterion.text[max(0, match.start - 50) : match.start]):
         return None
     cites = [criterion_citation(trial, criterion)]
+    if any(start <= match.start < end for start, end in exception_spans(criterion.text)):
+        # "Known CNS disease except for treated brain metastasis": what the exclusion leaves out
+        if not state.present:
+            return None
+        detail = f"the criterion leaves out some patients with {name}: confirm the patient's is one of them"
+        return _check(name, "unknown", trial, cites, detail)
     if state.present and _SOME_ALLOWED.search(criterion.text, match.end):
         detail = f"the criterion allows some patients with {name}: confirm which the patient's is"
         return _check(name, "unknown", trial, cites, detail)

@@ -49,6 +49,7 @@ _ROLE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
+_HEADING_REACH = 100  # "SABRE-R (sunitinib +/- bev, mRCC): ...": a heading naming the trial, before this
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
 # Words that describe any trial: they never identify one.
 _GENERIC = frozenset(
@@ -167,7 +168,10 @@ class TrialDirectory:
         # candidate's is what costs).
         leaders = sorted(scores, key=lambda n: -scores[n])[:SPAN_CANDIDATES]
         spans = _outermost([span for n in leaders for span in self.description_spans(question, n)])
-        fitting = self._fitting(found, spans)
+        # ... unless another trial holds more of the question's words ("9-aminocamptothecin gastric ca
+        # study": "ca study" fits a trial that holds "ca", the trial meant holds the two other words)
+        most = max(words_held.values(), default=0)
+        fitting = {n for n in self._fitting(found, spans) if words_held[n] >= most}
         if len(fitting) == 1:  # "the Zhengzhou hetrombopag study": the one trial that fits all of it
             return fitting.pop()
         if fitting:
@@ -212,9 +216,10 @@ class TrialDirectory:
     def named_definitely(self, question: str, nct_id: str) -> bool:
         """Whether a description of the trial is definite ("the herombopag prevention study"), not a
         kind of trial ("any prevention study")."""
+        heading = _HEADING_END.search(question[:_HEADING_REACH])
         return any(
             _DEFINITE_BEFORE.search(question[:start]) for start, _ in self.description_spans(question, nct_id)
-        )
+        ) or (heading is not None and bool(self._keys_of(question[: heading.start()], nct_id)))
 
     def _describes(self, word: str, nct_id: str) -> bool:
         lowered = word.lower()

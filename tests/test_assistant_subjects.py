@@ -361,3 +361,15 @@ def test_a_range_is_answered_by_a_sentence_holding_limits() -> None:
     )
     found = best_sentences(trial, "what A1c range do they accept?", ())
     assert found and found[0].text.startswith("Participants need an HbA1c between 7.5%")
+
+
+def test_a_short_word_of_another_trial_does_not_take_the_description() -> None:
+    topotecan = _trial(
+        "NCT91000025", "Topotecan in Gastric Cancer", "topotecan", "Metz", "CHU Metz", "Weekly."
+    )
+    ovarian = _trial(
+        "NCT91000026", "Olaparib for a Rising CA 125", "olaparib", "Nancy", "CHU Nancy", "Daily."
+    )
+    trials = [topotecan, ovarian, LYON, LILLE, NANTES]
+    question = "topotecan gastric ca study - how often is it given?"
+    assert TrialDirectory.of(trials).described(question, {t.nct_id for t in trials}) == "NCT91000025"

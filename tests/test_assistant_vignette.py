@@ -731,3 +731,20 @@ def test_which_trials_rule_her_out_for_what_was_just_said() -> None:
         {"NCT93000001"},
     )
     assert query.wants_excluded and query.excluded_for == ["brain metastases"]
+
+
+NO_CNS_DISEASE = hand_trial(
+    "NCT93000016",
+    ["Metastatic melanoma"],
+    ["Any CNS disease other than brain metastases treated with surgery"],
+    [],
+).model_copy(update={"conditions": ["Melanoma"]})
+
+
+def test_a_condition_an_exclusion_leaves_out_is_to_confirm() -> None:
+    answer = Assistant(InMemoryTrialReader([NO_CNS_DISEASE])).ask(
+        "55M metastatic melanoma, one brain met resected in March. Which trials could he join?"
+    )
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks["brain metastases"] == "unknown"
+    assert answer.trials == ["NCT93000016"]
