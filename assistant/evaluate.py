@@ -33,7 +33,13 @@ from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.facts.kinds import spec
 from index.language.registry import values_named
 from index.language.units import analyte, analytes
-from index.language.vocabulary import concept_is_treatment, concept_matches, drug_matches
+from index.language.vocabulary import (
+    concept,
+    concept_is_condition,
+    concept_is_treatment,
+    concept_matches,
+    drug_matches,
+)
 from index.models import Arm, Fact, FactKind, Trial
 from index.trial_fields import SEXES, field_values
 
@@ -595,8 +601,10 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
             return TestResult(
                 outcome="match", reason=f"sets its own limits for patients with {term}", citations=populations
             )
-        given = _gives_result(trial, term)
-        if given.outcome == "match":  # "studies romiplostim": a drug is studied by giving it
+        given = _gives_result(trial, term) if not _names_a_condition(term) else None
+        if (
+            given is not None and given.outcome == "match"
+        ):  # "studies romiplostim": a drug is studied by giving it
             return given
         places = [
             p for site in trial.sites for p in (site.country, site.state, site.city, site.facility) if p
@@ -653,6 +661,12 @@ def _limit_population_citations(trial: Trial, term: str) -> list[Citation]:
 def _window_text(fact: Fact) -> str:
     window = f"within {fact.days:g} days" if fact.days is not None else "a window"
     return f"{fact.term or 'platelet transfusion'} {window}{f' before {fact.anchor}' if fact.anchor else ''}"
+
+
+def _names_a_condition(term: str) -> bool:
+    """A disease is studied, never given: "DM" in a list of drug codes is dexamethasone."""
+    entry = concept(term)
+    return entry is not None and concept_is_condition(entry)
 
 
 def _gives_result(trial: Trial, term: str) -> TestResult:

@@ -73,3 +73,27 @@ def test_oestrogen_treatment_and_the_cancers_hormonal_therapy_are_apart(
 ) -> None:
     found = {m.term.name for m in concept_matches(written)}
     assert found == ({concept} if concept else set())
+
+
+def test_a_disease_asked_about_is_studied_not_given() -> None:
+    from fakes import InMemoryTrialReader, hand_trial
+
+    from assistant.service import Assistant
+    from index.models import Intervention
+
+    leukaemia = hand_trial("NCT93100001", ["Children with ALL"], [], []).model_copy(
+        update={
+            "conditions": ["Acute Lymphoblastic Leukemia"],
+            "interventions": [Intervention(name="VCR Vincristine, DM Dexamethasone")],
+        }
+    )
+    type_1 = hand_trial("NCT93100002", ["Children with type 1 diabetes"], [], []).model_copy(
+        update={"conditions": ["Type 1 Diabetes"]}
+    )
+    type_2 = hand_trial("NCT93100003", ["Adults with T2DM"], [], []).model_copy(
+        update={"conditions": ["Diabetes Mellitus, Type 2"]}
+    )
+    answer = Assistant(InMemoryTrialReader([leukaemia, type_1, type_2])).ask(
+        "Which trials are about type II diabetes?"
+    )
+    assert answer.trials == ["NCT93100003"]

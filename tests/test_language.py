@@ -259,3 +259,18 @@ def test_a_parenthesis_restating_a_short_form_is_read_past(written: str, named: 
 def test_a_parenthesis_saying_something_else_still_parts_the_words() -> None:
     # "(treated)" restates nothing: "CNS" and "metastases" are no longer one name
     assert "brain metastases" not in find_terms("CNS (treated) metastases")
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("Diabetes mellitus, type II", "type 2 diabetes"),
+        ("NIDDM on two oral agents", "type 2 diabetes"),
+        ("insulin-dependent diabetes since childhood", "type 1 diabetes"),
+        ("T1D for 5 years", "type 1 diabetes"),
+    ],
+)
+def test_the_kind_of_diabetes_is_read_and_counts_as_diabetes(written: str, kind: str) -> None:
+    other = {"type 1 diabetes", "type 2 diabetes"} - {kind}
+    found = find_terms(written)
+    assert kind in found and "diabetes" in found and not other & set(found)
