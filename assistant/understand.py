@@ -70,7 +70,10 @@ _SET_CUE = re.compile(
     r"(?:(?:of\s+)?(?:the|those|these|them|your)\s+)?(?:[\w/+-]+\s+){0,3}?(?:trials|studies|protocols|records|ones)\b"
     r"|\b(?:which|wich|whcih|what|list|show|find|any|all|name)\s+(?:(?:of\s+)?(?:the|those|these)\s+)?"
     r"(?:(?:clinical|open|registered|indexed)\s+)?(?:trial|study|protocol|one)\b"
-    r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?(?:trials?|studies|study|protocols?)\b"
+    # "is there an alcohol dependence study?": up to three words of its kind, none a link to a trial
+    # already named ("is there a washout in this study?" asks of that one)
+    r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?"
+    r"(?:(?!(?:in|of|for|on|at|to|this|that|the|its|their)\b)[\w/+-]+\s+){0,3}?(?:trials?|studies|study|protocols?)\b"
     r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b"
     # "whose hep B exclusion catches her?", "whose platelet cut-off does 75 meet?": each trial's rule
@@ -1508,7 +1511,7 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
 
 
 _PEOPLE_ONLY = re.compile(rf"\s*{people()}(?:\s+{people()})*\s*", re.IGNORECASE)
-_TRIAL_NOUN_AFTER = re.compile(r"\s*(?:-\s*)?(?:trials?|studies|protocols?)\b", re.IGNORECASE)
+_TRIAL_NOUN_AFTER = re.compile(r"\s*(?:-\s*)?(?:trials?|stud(?:y|ies)|protocols?)\b", re.IGNORECASE)
 
 
 def _studied_before_trial_noun(text: str) -> list[str]:

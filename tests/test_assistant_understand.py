@@ -503,3 +503,21 @@ def test_a_verb_after_a_contrast_names_what_is_set_against(question: str, contra
     query = understand(question, [], {"NCT00000001"})
     (term,) = [t for t in query.terms if t.term == "chemotherapy-induced thrombocytopenia"]
     assert term.negated is contrasted
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("is there a type 1 diabetes study here?", QuestionKind.SET),
+        ("are there any alcohol use disorder protocols?", QuestionKind.SET),
+    ],
+)
+def test_is_there_a_kind_of_study_asks_of_every_trial(question: str, kind: QuestionKind) -> None:
+    query = understand(question, [], {"NCT00000001"})
+    assert query.kind == kind and [t.mode for t in query.terms] == ["studies"]
+
+
+def test_is_there_something_in_this_study_asks_of_that_one() -> None:
+    earlier = understand("Tell me about NCT00000001", [], {"NCT00000001"})
+    history = [Turn(query=earlier, trials=["NCT00000001"])]
+    assert understand("is there a washout in this study?", history, {"NCT00000001"}).kind != QuestionKind.SET
