@@ -324,7 +324,10 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
             named = transfusion and mentions(fact.quote, "platelet")
         if fact.days is None or not named:
             continue
-        return _window_check(name, trial, prior, fact.days, fact.source, [fact_citation(trial, fact)])
+        cites = [fact_citation(trial, fact)]
+        if _for_others(fact.quote, prior.term):
+            return _check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term))
+        return _window_check(name, trial, prior, fact.days, fact.source, cites)
     for criterion in trial.patient_criteria:
         if not mentions(criterion.text, prior.term):
             continue
@@ -332,6 +335,8 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
         cites = [criterion_citation(trial, criterion)]
         if window is None and criterion.section == "exclusion":
             continue  # named without a time window (e.g. an allergy to it): not about recent use
+        if _for_others(criterion.text, prior.term):
+            return _check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term))
         if window is None or criterion.section != "exclusion":
             return _check(
                 name,
@@ -343,6 +348,25 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
             )
         return _window_check(name, trial, prior, window, criterion.section, cites)
     return None
+
+
+# "any glucose-lowering medications not included in inclusion criterion 3 within 3 months": a window
+# for the others of the class, not for those the trial allows
+_FOR_OTHERS_AFTER = re.compile(
+    r"\s*,?\s*(?:(?:which|that) (?:are|is) )?(?:not (?:included|listed|specified|permitted|allowed|mentioned)"
+    r"|other than|except|besides|apart from)\b",
+    re.IGNORECASE,
+)
+_OTHERS_DETAIL = (
+    "the window is for {term} other than those the trial allows: confirm the patient's is one of them"
+)
+
+
+def _for_others(text: str, term: str) -> bool:
+    return any(
+        (m.term.name == term or term in m.term.broader) and _FOR_OTHERS_AFTER.match(text, m.end)
+        for m in concept_matches(text)
+    )
 
 
 def _window_check(
@@ -693,6 +717,9 @@ def _excluding_check(
             return None
         if cue is not None:
             return _current_use_check(trial, criterion, name, state)
+        if state.present and _FOR_OTHERS_AFTER.match(text, match.end):
+            cites = [criterion_citation(trial, criterion)]
+            return _check(f"{name} washout", "unknown", trial, cites, _OTHERS_DETAIL.format(term=name))
         window = _window_days(text, name) if _WINDOW.search(text) else None
         days_ago = state.days_ago
         if (
@@ -768,7 +795,7 @@ def _excluding_check(
 
 # An exclusion of a treatment the patient is receiving now, not of ever having had it.
 _CURRENT_USE = re.compile(
-    r"\b(?:current(?:ly)?|concurrent|concomitant|simultaneous|ongoing|on-going|scheduled|planned|receiving)\b",
+    r"\b(?:current(?:ly)?|present|concurrent|concomitant|simultaneous|ongoing|on-going|scheduled|planned|receiving)\b",
     re.IGNORECASE,
 )
 _CAUSE_OF = re.compile(

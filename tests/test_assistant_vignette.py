@@ -748,3 +748,32 @@ def test_a_condition_an_exclusion_leaves_out_is_to_confirm() -> None:
     checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
     assert checks["brain metastases"] == "unknown"
     assert answer.trials == ["NCT93000016"]
+
+
+DIABETES_NEW = hand_trial(
+    "NCT93000017",
+    ["Adults with type 2 diabetes on metformin"],
+    [
+        "Any blood glucose-lowering medication not listed in the inclusion criteria within 12 weeks",
+        "Present use of psychotropic medication",
+    ],
+    [],
+).model_copy(update={"conditions": ["Type 2 Diabetes"]})
+
+
+@pytest.mark.parametrize(
+    ("description", "expected"),
+    [
+        # a window for the class's other members leaves the allowed one to confirm
+        ("58M T2DM on metformin 1 g bid, no other meds", {"antidiabetic drugs washout": "unknown"}),
+        # a member of a class the record names, taken now, is that class's present use
+        (
+            "58M T2DM on metformin, takes sertraline daily for depression",
+            {"psychotropic drugs": "not met"},
+        ),
+    ],
+)
+def test_a_class_named_by_the_record_judges_its_members(description: str, expected: dict[str, str]) -> None:
+    answer = Assistant(InMemoryTrialReader([DIABETES_NEW])).ask(f"{description}. Which trials could he join?")
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert {name: checks.get(name) for name in expected} == expected
