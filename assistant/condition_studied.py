@@ -114,13 +114,13 @@ def studied_condition_check(
     state_for: Callable[[Term], tuple[ConceptState | None, str]],
 ) -> tuple[str, str, Citation | None] | None:
     """(status, detail, citation) for the condition the trial is for, or for its asking healthy people;
-    None when its registry names no disease or it also takes healthy volunteers (then a patient need
-    not have any)."""
+    None when its registry names no disease, or it also takes healthy volunteers and the description
+    names no illness of the patient's (then a patient need not have any)."""
     healthy = _healthy_only(trial)
     if healthy is not None:
         return _healthy_check(trial, healthy, described)
     names = [n for c in trial.conditions if (n := _condition_name(c)) is not None] or _named_by_title(trial)
-    if not names or trial.healthy_volunteers:
+    if not names or (trial.healthy_volunteers and not described.diseases):
         return None
     defined = _defined_words(trial, described.short_forms)
     outcomes = [(name, _has(name, described, defined, state_for)) for name in names]
@@ -128,6 +128,11 @@ def studied_condition_check(
     for name, outcome in outcomes:
         if outcome:
             return "met", f"the trial studies {name.written}; the patient has it", _cite(trial, name)
+    if trial.healthy_volunteers:
+        # the patient has neither what the trial studies nor is a healthy volunteer: ill with another
+        said = ", ".join(described.diseases[:_SHOWN_DISEASES])
+        detail = f"the trial studies {listed} or takes healthy volunteers; the description names {said}"
+        return "not met", detail, _cite(trial, names[0])
     shared = _title_diseases(trial.title) & described.words
     if shared:  # "... Thrombocytopenia Caused by Cytotoxic Drugs in Breast Cancer": the patient's part
         quote = find_quote(trial, [trial.title])

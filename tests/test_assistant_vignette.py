@@ -777,3 +777,25 @@ def test_a_class_named_by_the_record_judges_its_members(description: str, expect
     answer = Assistant(InMemoryTrialReader([DIABETES_NEW])).ask(f"{description}. Which trials could he join?")
     checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
     assert {name: checks.get(name) for name in expected} == expected
+
+
+VACCINE = hand_trial(
+    "NCT93000018", ["Adults aged 18 to 80"], ["Fever on the day of vaccination"], []
+).model_copy(update={"conditions": ["Pneumococcal Infections"], "healthy_volunteers": True})
+
+
+@pytest.mark.parametrize(
+    ("description", "status"),
+    [
+        # ill with something else, the patient is neither what it studies nor a healthy volunteer
+        ("66M with COPD and type 2 diabetes", "not met"),
+        # a description naming no illness leaves the trial open to him as a volunteer
+        ("66M, fit and well, no meds", None),
+    ],
+)
+def test_a_trial_taking_healthy_volunteers_and_a_patient_ill_with_another_disease(
+    description: str, status: str | None
+) -> None:
+    answer = Assistant(InMemoryTrialReader([VACCINE])).ask(f"{description}. Which trials could he join?")
+    checks = {c.criterion: c.status for v in answer.verdicts for c in v.checks}
+    assert checks.get("condition studied") == status
