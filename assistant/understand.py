@@ -13,6 +13,7 @@ from typing import Literal
 
 from assistant.attributes import attributes_in, label_of
 from assistant.fields import DATE_PHRASE, filter_spans, place_label, place_spans, read_field_filters
+from assistant.matching import patient_tests
 from assistant.quantities import (
     COMPARATOR_PATTERN,
     LAB_NAMES,
@@ -44,6 +45,7 @@ from assistant.subjects import TrialDirectory
 from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
 from index.facts.comparators import TRAILING, trailing_comparator
+from index.facts.kinds import spec
 from index.language.negation import denies_everything_else
 from index.language.registry import FieldValue, field_values, values_named
 from index.language.units import analytes
@@ -57,7 +59,7 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
-from index.language.words import age_groups, numbers_in_digits, people
+from index.language.words import age_groups, numbers_in_digits, people, performance_in_grades
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 
@@ -324,8 +326,9 @@ def understand(
             )
         )
         return query.model_copy(update={"question": text, "ignored_instructions": True})
-    in_digits = numbers_in_digits(text)
-    if in_digits != text:  # "plt exactly seventy-five", "my mum is seventy six": read as 75 and 76
+    in_digits = performance_in_grades(numbers_in_digits(text))
+    if in_digits != text:  # "plt exactly seventy-five", "my mum is seventy six": read as 75 and 76;
+        # "can look after herself but can't work": ECOG 2
         return understand(in_digits, history, known_ids, directory).model_copy(update={"question": text})
     if _ADVICE.search(text):
         return Query(
@@ -427,6 +430,13 @@ def understand(
     if not asks_of_limits and _is_match(text, patient, set_cue):
         asking = _asking_clause(text)
         wants_excluded = bool(_RULED_OUT.search(asking))
+        one_rule = _one_rule_asked(asking, patient) if set_cue and not known else []
+        if one_rule:
+            # "... which trials' performance status rule would she meet?": that rule of every trial
+            # against her value, a set question ("which trials accept ECOG 2?")
+            return _set_question(
+                query.model_copy(update={"numeric": one_rule, "terms": [], "fields": []}), text, previous
+            ).model_copy(update={"wants_excluded": wants_excluded})
         return query.model_copy(
             update={
                 "wants_excluded": wants_excluded,
@@ -573,6 +583,21 @@ def _without(text: str, spans: Sequence[tuple[int, int]]) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")
+
+
+# "which trials' platelet criterion...", "... exclude him on platelets?": one kind of rule is asked about
+_ONE_RULE = re.compile(
+    r"\b(?:rules?|criteri(?:on|a)|requirements?|limits?|cut-?offs?|thresholds?|cap)\b|\bon\s+(?:(?:his|her|their|the)\s+)?\w+\s*\??$",
+    re.IGNORECASE,
+)
+
+
+def _one_rule_asked(asking: str, patient: PatientProfile) -> list[NumericTest]:
+    """The patient's values of the one kind of limit the asking sentence is about, as tests."""
+    if not _ONE_RULE.search(asking):
+        return []
+    asked = set(attributes_in(asking))
+    return [test for _, test in patient_tests(patient) if spec(test.kind).attribute in asked]
 
 
 def _reasons_named(text: str, asking: str, patient: PatientProfile) -> list[str]:

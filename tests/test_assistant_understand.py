@@ -521,3 +521,25 @@ def test_is_there_something_in_this_study_asks_of_that_one() -> None:
     earlier = understand("Tell me about NCT00000001", [], {"NCT00000001"})
     history = [Turn(query=earlier, trials=["NCT00000001"])]
     assert understand("is there a washout in this study?", history, {"NCT00000001"}).kind != QuestionKind.SET
+
+
+@pytest.mark.parametrize(
+    ("described", "grade"),
+    [
+        ("she's bedbound these days", 4),
+        ("in a chair more than 50% of the day, limited self-care", 3),
+        ("ambulatory and capable of all self care, but unable to work", 2),
+        ("restricted in physically strenuous activity, does light office work", 1),
+    ],
+)
+def test_a_performance_status_described_in_words(described: str, grade: int) -> None:
+    query = understand(f"67M with NSCLC, {described}. which trials accept him?", [], {"NCT00000001"})
+    assert query.patient is not None and query.patient.ecog == grade
+
+
+def test_one_rule_of_every_trial_against_the_patients_value() -> None:
+    query = understand(
+        "64F NSCLC, ECOG 1, plt 85k. which trials' platelet cut-off would she clear?", [], {"NCT00000001"}
+    )
+    assert query.kind == QuestionKind.SET
+    assert [(t.kind, t.value) for t in query.numeric] == [(FactKind.PLATELETS, 85)]

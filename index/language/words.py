@@ -84,7 +84,7 @@ def people() -> str:
 def _site_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     sites = _data()["body_sites"]
     return tuple(
-        (str(site), re.compile(r"\b(?:" + "|".join(map(str, patterns)) + r")\b", re.IGNORECASE))
+        (str(site), re.compile(r"(?<!\w)(?:" + "|".join(map(str, patterns)) + r")(?!\w)", re.IGNORECASE))
         for site, patterns in sites.items()
     )
 
@@ -157,6 +157,25 @@ def numbers_in_digits(text: str) -> str:
     from text_to_num import alpha2digit  # here: only questions that hold words pay its import
 
     return str(alpha2digit(text, "en"))
+
+
+@cache
+def _performance_patterns() -> tuple[tuple[int, re.Pattern[str]], ...]:
+    described = _data()["performance_described"]
+    return tuple(
+        (int(grade), re.compile(r"(?<!\w)(?:" + "|".join(map(str, patterns)) + r")(?!\w)", re.IGNORECASE))
+        for grade, patterns in sorted(described.items(), key=lambda item: -int(item[0]))
+    )
+
+
+def performance_in_grades(text: str) -> str:
+    """A performance status described in words as its ECOG grade: "up and about more than half the
+    day, can look after herself but can't work" -> "ECOG 2" (the descriptions are data, words.yaml)."""
+    for grade, pattern in _performance_patterns():
+        found = pattern.search(text)
+        if found:
+            return f"{text[: found.start()]}ECOG {grade}{text[found.end() :]}"
+    return text
 
 
 @dataclass(frozen=True)
