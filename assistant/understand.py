@@ -59,9 +59,10 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
-from index.language.words import age_groups, numbers_in_digits, people, performance_in_grades
+from index.language.words import abbreviations, age_groups, numbers_in_digits, people, performance_in_grades
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
+from index.readers.normalise import age_in_years
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
 
@@ -364,7 +365,12 @@ def understand(
     counts = _count_tests(asked)
     attributes = attributes_in(asked)
     # the words of a filter or an age span ("in her early 70s") are not also a term
-    term_text = _without(asked, filter_spans(asked, places) + [(g.start, g.end) for g in age_groups(asked)])
+    term_text = _without(
+        asked,
+        filter_spans(asked, places)
+        + [(g.start, g.end) for g in age_groups(asked)]
+        + [m.span() for m in _YOUNG_AGE_SAID.finditer(asked)],
+    )
     # "does it exclude X?" of the one trial just discussed: asked of it as of a trial named
     of_one_earlier = (
         previous is not None and not set_cue and bool(_IT.search(text)) and len(_subjects(previous)) == 1
@@ -1028,6 +1034,9 @@ def _age_test(text: str) -> NumericTest | None:
             unit="years",
             label=f"{'maximum' if upper else 'minimum'} age {value:g}",
         )
+    young = _young_age_test(text)
+    if young is not None:
+        return young
     age = _age(text)
     if age is None:
         return _age_group_test(text)
@@ -1097,6 +1106,49 @@ _EVENT_AGE = re.compile(
 
 def _written_ages(text: str) -> list[re.Match[str]]:
     return [m for m in _AGE.finditer(text) if not _EVENT_AGE.search(text[max(0, m.start() - 25) : m.start()])]
+
+
+# "a 14-month-old", "an 8 week old infant", "babies under a year old": an age in months, weeks or days
+_YOUNG_AGE = re.compile(
+    r"\b(?P<n>\d{1,3}|an?)\s*-?\s*(?P<unit>years?|months?|mos?|weeks?|wks?|days?)\s*-?\s*olds?\b",
+    re.IGNORECASE,
+)
+
+
+# ... with who is that young and the rule it is read by ("babies under", "going by age limits alone")
+_YOUNG_AGE_SAID = re.compile(
+    rf"(?:{people()}\s+)?(?:(?:over|above|older than|under|below|younger than)\s+)?{_YOUNG_AGE.pattern}"
+    r"(?:\s+(?:infants?|bab(?:y|ies)|child(?:ren)?|kids?|girls?|boys?|toddlers?))?"
+    r"(?:,?\s*(?:going|judging)\s+by\s+(?:the\s+)?age\s+(?:limits?|criteri(?:on|a))(?:\s+alone)?)?",
+    re.IGNORECASE,
+)
+
+
+def _young_age_test(text: str) -> NumericTest | None:
+    """An age written in units below a year (or "a year"), in years, beyond it for "under"/"over"."""
+    found = [
+        m
+        for m in _YOUNG_AGE.finditer(text)
+        if not m.group("unit").lower().startswith("y") or not m.group("n").isdigit()
+    ]
+    if not found:
+        return None
+    match = found[-1]
+    count = 1.0 if not match.group("n").isdigit() else float(match.group("n"))
+    unit = match.group("unit").lower()
+    value = age_in_years(f"{count:g} {abbreviations().get(unit, unit)}") or 0.0  # as registries' ages read
+    written = f"{match.group('n')} {match.group('unit')}"
+    for beyond, comparator, word in ((_OVER_AGE, ">", "over"), (_UNDER_AGE, "<", "under")):
+        if beyond.search(text[: match.start()]):
+            return NumericTest(
+                kind=FactKind.AGE,
+                mode="accepts",
+                value=value,
+                comparator=comparator,
+                unit="years",
+                label=f"age {word} {written}",
+            )
+    return NumericTest(kind=FactKind.AGE, mode="accepts", value=value, unit="years", label=f"age {written}")
 
 
 def _age(text: str) -> float | None:
@@ -1503,7 +1555,7 @@ def _term_tests(text: str, loose: bool) -> list[TermTest]:
     text = _section_nouns_as_verbs(NCT_ID.sub(" ", text))
     body = re.sub(
         r"^\s*(?:which|what|list|show|find|any|all|how many)\s+(?:of\s+(?:those|these|them)\s+)?"
-        r"(?:trials?|studies|protocols?|ones)?\s*(?:are|is|do|does|can|could|will)?\s*",
+        r"(?:trials?|stud(?:y|ies)|protocols?|ones?)?\s*(?:are|is|do|does|can|could|will)?\s*",
         "",
         text,
         flags=re.IGNORECASE,

@@ -543,3 +543,20 @@ def test_one_rule_of_every_trial_against_the_patients_value() -> None:
     )
     assert query.kind == QuestionKind.SET
     assert [(t.kind, t.value) for t in query.numeric] == [(FactKind.PLATELETS, 85)]
+
+
+@pytest.mark.parametrize(
+    ("question", "years", "comparator"),
+    [
+        ("any study that would take a 9-month-old?", 0.75, None),
+        ("which trials enrol a 6 week old baby?", 6 * 7 / 365.25, None),
+        ("trials for toddlers under 18 months old?", 1.5, "<"),
+    ],
+)
+def test_an_age_in_months_or_weeks_is_read_in_years(
+    question: str, years: float, comparator: str | None
+) -> None:
+    query = understand(question, [], {"NCT00000001"})
+    (age,) = [t for t in query.numeric if t.kind == FactKind.AGE]
+    assert age.value == pytest.approx(years, abs=0.001) and age.comparator == comparator
+    assert not query.terms  # the age is no term the trials must name
