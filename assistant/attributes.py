@@ -536,7 +536,7 @@ ATTRIBUTES: list[Attribute] = [
         key="sponsor",
         label="sponsor",
         trigger=r"\bsponsor|\bfund(?:ed|er|ing|s)\b|\bcollaborat|\bwho (?:runs|is running|leads)\b"
-        r"|\bcompan(?:y|ies)\b",
+        r"|\bcompan(?:y|ies)\b|\b(?:leads|is leading|in charge of)\b",
         extract=_sponsor,
     ),
     Attribute(key="phase", label="phase", trigger=r"\bphase\b(?!\s*(?:\d|i{1,3}\b|iv\b))", extract=_phase),
@@ -627,7 +627,9 @@ ATTRIBUTES: list[Attribute] = [
     Attribute(
         key="sites",
         label="sites",
-        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\bhospitals?\b|\bcent(?:er|re)s?\b|\bcountr(?:y|ies)\b"
+        # "which hospital leads the study?" asks for its sponsor, not its sites
+        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\b(?:hospitals?|cent(?:er|re)s?)\b(?!\s+(?:leads|is leading))"
+        r"|\bcountr(?:y|ies)\b"
         r"|\bcit(?:y|ies)\b|\btowns?\b|\bprovinces?\b",
         extract=_sites,
     ),

@@ -560,3 +560,16 @@ def test_an_age_in_months_or_weeks_is_read_in_years(
     (age,) = [t for t in query.numeric if t.kind == FactKind.AGE]
     assert age.value == pytest.approx(years, abs=0.001) and age.comparator == comparator
     assert not query.terms  # the age is no term the trials must name
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("which centre leads the avatrombopag study?", ["sponsor"]),
+        ("what hospitals is it running at?", ["sites"]),
+    ],
+)
+def test_the_institution_leading_a_trial_is_its_sponsor(question: str, expected: list[str]) -> None:
+    from assistant.attributes import attributes_in
+
+    assert attributes_in(question) == expected

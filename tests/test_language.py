@@ -274,3 +274,8 @@ def test_the_kind_of_diabetes_is_read_and_counts_as_diabetes(written: str, kind:
     other = {"type 1 diabetes", "type 2 diabetes"} - {kind}
     found = find_terms(written)
     assert kind in found and "diabetes" in found and not other & set(found)
+
+
+@pytest.mark.parametrize("written", ["s/p CABG x3 in May", "coronary artery bypass surgery last year"])
+def test_a_bypass_graft_is_a_cardiac_history(written: str) -> None:
+    assert {"coronary artery bypass graft", "cardiac disease"} <= set(find_terms(written))
