@@ -628,8 +628,8 @@ ATTRIBUTES: list[Attribute] = [
         key="sites",
         label="sites",
         # "which hospital leads the study?" asks for its sponsor, not its sites
-        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b|\b(?:hospitals?|cent(?:er|re)s?)\b(?!\s+(?:leads|is leading))"
-        r"|\bcountr(?:y|ies)\b"
+        trigger=r"\bsites?\b|\blocations?\b|\bwhere\b"
+        r"|\b(?:hospitals?|cent(?:er|re)s?)\b(?!\s+(?:leads|is leading))|\bcountr(?:y|ies)\b"
         r"|\bcit(?:y|ies)\b|\btowns?\b|\bprovinces?\b",
         extract=_sites,
     ),
