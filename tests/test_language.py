@@ -279,3 +279,15 @@ def test_the_kind_of_diabetes_is_read_and_counts_as_diabetes(written: str, kind:
 @pytest.mark.parametrize("written", ["s/p CABG x3 in May", "coronary artery bypass surgery last year"])
 def test_a_bypass_graft_is_a_cardiac_history(written: str) -> None:
     assert {"coronary artery bypass graft", "cardiac disease"} <= set(find_terms(written))
+
+
+@pytest.mark.parametrize(
+    ("written", "involved"),
+    [
+        ("trephine biopsy of the marrow... marrow biopsy showed metastatic carcinoma", True),
+        ("BM infiltration confirmed last week", True),
+        ("marrow biopsy was normal", False),
+    ],
+)
+def test_a_marrow_examination_finding_is_marrow_involvement(written: str, involved: bool) -> None:
+    assert ("bone marrow involvement" in find_terms(written)) is involved
