@@ -55,6 +55,7 @@ from index.language.vocabulary import (
     ROUTES,
     concept,
     concept_is_treatment,
+    concept_matches,
     condition_matches,
     drug_matches,
     find_terms,
@@ -489,7 +490,7 @@ def understand(
     if (
         previous is not None
         and (query.terms or attributes)
-        and not (set_cue or query.numeric or _THOSE.search(text))
+        and not (set_cue or query.numeric or _THOSE.search(text) or _ELLIPSIS.match(text))
         and not _TRIALS_IN_GENERAL.search(text)
         and len(_subjects(previous)) == 1
     ):
@@ -497,6 +498,9 @@ def understand(
         return _about_previous_subject(query, text, previous)
     if set_cue or query.has_tests() or _THOSE.search(text) or query.aggregate:
         return _set_question(query, text, previous)
+    asked_again = _set_asked_again(text, previous)
+    if asked_again is not None:
+        return asked_again
     refers_back = _IT.search(text) or _ELLIPSIS.match(text) or _EACH.search(text)
     if previous is None and refers_back and attributes:
         return query.model_copy(
@@ -678,6 +682,21 @@ def _about_trials(query: Query, text: str, previous: Turn | None) -> Query:
     if _OVERVIEW_CUE.search(text) or not content_words(NCT_ID.sub(" ", text)):  # just an ID: "NCT0… ?"
         return query.model_copy(update={"kind": QuestionKind.OVERVIEW})
     return query  # open question restricted to the named trials
+
+
+def _set_asked_again(text: str, previous: Turn | None) -> Query | None:
+    """ "which trials exclude brain mets?" then "what about spinal cord compression?": the same set
+    question of what the follow-up names, whatever the previous answer's trials were."""
+    if previous is None or not _ELLIPSIS.match(text) or previous.query.kind != QuestionKind.SET:
+        return None
+    earlier = previous.query.terms
+    named = list(dict.fromkeys(m.term.name for m in concept_matches(text)))
+    if not earlier or not named:
+        return None
+    tests = [TermTest(term=name, mode=earlier[0].mode, negated=earlier[0].negated) for name in named]
+    return previous.query.model_copy(
+        update={"question": text, "terms": tests, "scope": None, "follow_up": True}
+    )
 
 
 def _subjects(previous: Turn) -> list[str]:

@@ -165,3 +165,18 @@ def test_does_it_checks_the_one_trial_just_discussed_not_every_trial() -> None:
     # a check of NCT92000003 (which does not), not "which trials exclude it" (NCT92000002 does)
     assert answer.trials == ["NCT92000003"] and answer.kind == "attribute"
     assert "does not mention" in answer.answer
+
+
+def test_what_about_another_condition_asks_the_set_question_again() -> None:
+    from fakes import InMemoryTrialReader, hand_trial
+
+    from assistant.service import Assistant
+
+    one = hand_trial("NCT93200001", ["Adults"], ["Active hepatitis B", "Atrial fibrillation"], [])
+    two = hand_trial("NCT93200002", ["Adults"], ["Known atrial fibrillation or flutter"], [])
+    three = hand_trial("NCT93200003", ["Adults"], ["Pregnancy"], [])
+    assistant = Assistant(InMemoryTrialReader([one, two, three]))
+    first = assistant.ask("which trials rule out hepatitis B?", session_id="s")
+    assert first.trials == ["NCT93200001"]  # one trial: the follow-up is still about every trial
+    again = assistant.ask("and what about a patient in AF?", session_id="s")
+    assert sorted(again.trials) == ["NCT93200001", "NCT93200002"]
