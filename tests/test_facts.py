@@ -169,6 +169,7 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
             "condition arrhythmia",
             "condition atrial fibrillation",
             "condition coronary stent",
+            "condition coronary artery bypass graft",
         ],  # "risk of thromboembolism": no
         ("exclusion", 10): [
             "washout recombinant human thrombopoietin 14 days 14d @screening",
@@ -299,6 +300,7 @@ EXPECTED: dict[str, dict[tuple[str, int], list[str]]] = {
             "condition arrhythmia",
             "condition atrial fibrillation",
             "condition coronary stent",
+            "condition coronary artery bypass graft",
         ],
         ("exclusion", 6): ["condition bleeding"],
         ("exclusion", 7): ["condition brain metastases"],
