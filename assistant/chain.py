@@ -170,7 +170,10 @@ class AnswerChain:
             empty = Query(
                 question=state.question,
                 kind=QuestionKind.CANNOT_ANSWER,
-                reason="the index holds no trials yet; run `trials index` first.",
+                # an index built by another version of the readers is kept apart (its name hashes
+                # what shaped it), so after an upgrade the index reads as empty until rebuilt
+                reason="the index holds no trials for this version of the assistant; run `trials index` "
+                "(again, if the records were indexed before an upgrade).",
             )
             return state.model_copy(update={"query": empty})
         query = understand(state.question, state.history, known, directory)
