@@ -29,6 +29,7 @@ from assistant.quantities import (
 )
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
 from assistant.terms import mentions, mentions_affirmed, mentions_itself
+from index.facts import COHORT, limits_apart
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.facts.kinds import spec
 from index.language.registry import values_named
@@ -150,7 +151,7 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
     if test.mode == "requires":
         return _requires_result(trial, test)
     facts = trial.facts_of(test.kind) or _standing_in_facts(trial, test.kind)
-    facts = facts or _organ_function_facts(trial, test.kind)
+    facts = _of_one_cohort(facts or _organ_function_facts(trial, test.kind), test)
     verdicts = [_scenario_verdict(applying, test) for applying in _scenarios(facts, test.circumstances)]
     outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
@@ -196,6 +197,25 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             citations=_cite(trial, facts),
         )
     return unstated_result(test.kind)
+
+
+def _of_one_cohort(facts: list[Fact], test: NumericTest) -> list[Fact]:
+    """The limits that apply to the patient where the record's limits are those of its cohorts
+    (`COHORT`): those of the cohorts taking the value, and any other that no such cohort excludes
+    (an "up to 30 years" beside cohorts of under and over 1 year still applies); every cohort's when
+    none takes it."""
+    cohort = [f for f in facts if f.qualifier == COHORT]
+    if not cohort:
+        return facts
+    groups: dict[int | None, list[Fact]] = {}
+    for fact in cohort:
+        groups.setdefault(fact.criterion_number, []).append(fact)
+    taking = [g for g in groups.values() if all(_allows(f, test) is True for f in g)]
+    applying = [g for g in groups.values() if g in taking or not any(limits_apart([*g, *t]) for t in taking)]
+    kept = [f for g in (applying if taking else groups.values()) for f in g]
+    return [f for f in facts if f.qualifier != COHORT] + [
+        f.model_copy(update={"qualifier": None}) for f in kept
+    ]
 
 
 def allows_reason(test: NumericTest, low: float | None, high: float | None) -> str:
