@@ -1,14 +1,13 @@
 """Which trials a question's tests surely rule out (or, for numbers alone, surely match), asked of
 the fact store (index/fact_store.py).
 
-A set question's trials are evaluated in Python (assistant/evaluate.py) and a patient's verdicts
-worked out by assistant/matching.py; those stay the only judges. This module only spares them the
-trials whose answer the stored fields and facts already settle, and only where that is certain:
-each query below rules a trial out exactly when the evaluator would find that test "no match"
-(one "no match" decides a trial: `evaluate.combine`), from the same values the evaluator reads
-(index/trial_fields.py, the trial's facts). A test it cannot settle that way (named terms, record
-text, conflicts, doses, sponsor names, anything turned round by "which trials exclude...") rules
-nothing out. Trials the store does not hold are never ruled out.
+A set question's trials are evaluated in Python (assistant/evaluate.py); that stays the only judge.
+This module only spares it the trials whose answer the stored fields and facts already settle, and
+only where that is certain: each query below rules a trial out exactly when the evaluator would find
+that test "no match" (one "no match" decides a trial: `evaluate.combine`), from the same values the
+evaluator reads (index/trial_fields.py, the trial's facts). A test it cannot settle that way (named
+terms, record text, conflicts, doses, sponsor names, anything turned round by "which trials
+exclude...") rules nothing out. Trials the store does not hold are never ruled out.
 
 Everything a set answer says of the trials ruled out is their number (compose_set counts them with
 the rest that do not match), so leaving them out changes no answer. A trial every numeric test
@@ -26,9 +25,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, or_, select
 
-from assistant.matching import patient_tests
 from assistant.quantities import Quantity, convert
-from assistant.query import CountTest, FieldTest, NumericTest, PatientProfile, Query
+from assistant.query import CountTest, FieldTest, NumericTest, Query
 from index.fact_store import FactStore, facts, trials, values
 from index.facts.kinds import spec
 from index.language.units import analyte
@@ -73,19 +71,6 @@ def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
         kinds |= {test.kind, *(described.stands_for if described else ())}
     stating = select(facts.c.nct_id).where(store.owned(facts), facts.c.kind.in_(sorted(kinds)))
     return [select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(stating))]
-
-
-def patient_excluded(store: FactStore | None, patient: PatientProfile, generation: str | None) -> set[str]:
-    """The trials the patient's stated values surely exclude (`patient_conditions`)."""
-    return selected(store, patient_conditions(store, patient) if store else [], generation)
-
-
-def patient_conditions(store: FactStore, patient: PatientProfile) -> list[Select[Any]]:
-    """Selects of the NCT IDs the patient's age, ECOG, labs or sex surely exclude (a check "not met")."""
-    found = [_numeric(store, test) for _, test in patient_tests(patient)]
-    if patient.sex is not None:
-        found.append(_sexes(store, {patient.sex}))
-    return [condition for condition in found if condition is not None]
 
 
 # ---- numbers: ECOG, age, labs ----------------------------------------------------------------------

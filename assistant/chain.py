@@ -207,8 +207,8 @@ class AnswerChain:
         return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
 
     def _narrowed(self, ask: Callable[[FactStore | None, str | None], Found]) -> tuple[list[Trial], Found]:
-        """Every trial, and what `ask` finds in the fact store for them (candidates.narrow_set,
-        .patient_excluded); asked of no store (so finding nothing) when it cannot answer for these
+        """Every trial, and what `ask` finds in the fact store for them (candidates.narrow_set);
+        asked of no store (so finding nothing) when it cannot answer for these
         very records, or for fewer trials than make asking worth while."""
         trials, generation = self.reader.trials_at()
         if len(trials) < self.settings.fact_store_min_trials:
@@ -340,14 +340,12 @@ class AnswerChain:
             return self._with(state, compose.abstain("the question gives no patient details to check"))
         patient = query.patient
         scope = set(query.scope) if query.scope is not None else None
-        if query.wants_excluded:  # the excluded trials are the result: each is worked out in full
-            every, excluded = self.reader.all_trials(), set[str]()
-        else:
-            every, excluded = self._narrowed(
-                lambda store, generation: candidates.patient_excluded(store, patient, generation)
-            )
-        trials = [t for t in every if scope is None or t.nct_id in scope]
-        verdicts = match_patient(trials, patient, excluded, condition_studied=not query.wants_excluded)
+        trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
+        # the excluded trials are the result, or the one trial asked about: why each is excluded is shown
+        shows_exclusions = query.wants_excluded or len(trials) == 1
+        verdicts = match_patient(
+            trials, patient, condition_studied=not query.wants_excluded, every_reason=shows_exclusions
+        )
         return self._with(
             state,
             compose.compose_match(

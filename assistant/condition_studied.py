@@ -37,8 +37,9 @@ from index.language.words import asks_for_healthy, condition_qualifiers, disease
 from index.models import Criterion, Trial
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)
-# Shorthand a record may define: a short token with a capital ("CF", "nr-axSpA", "ESRD").
-_SHORT_FORM = re.compile(r"(?<![\w-])(?=[\w-]*[A-Z])[A-Za-z][\w-]{1,9}(?![\w-])")
+# Shorthand a record may define: a short token with a capital past its first letter ("CF",
+# "nr-axSpA", "ESRD"); not a word capitalised to open a sentence ("Which", "Patient").
+_SHORT_FORM = re.compile(r"(?<![\w-])(?=[\w-]+[A-Z])[A-Za-z][\w-]{1,9}(?![\w-])")
 _SHOWN_DISEASES = 3
 _ANY_OF_MANY = re.compile(
     r"cancers?|carcinomas?|tumou?rs?|neoplasms?|malignan\w*|metastas[ie]s|mets|infections?|infected"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -152,6 +153,8 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
         return _requires_result(trial, test)
     facts = trial.facts_of(test.kind) or _standing_in_facts(trial, test.kind)
     facts = _of_one_cohort(facts or _organ_function_facts(trial, test.kind), test)
+    if not facts and test.kind != FactKind.AGE:  # most records, for most labs
+        return unstated_result(test.kind)
     verdicts = [_scenario_verdict(applying, test) for applying in _scenarios(facts, test.circumstances)]
     outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
@@ -246,6 +249,7 @@ def settled_match(trial: Trial, results: list[TestResult]) -> TrialEvaluation:
     )
 
 
+@cache  # one per fact kind, shared: results are not changed once made
 def unstated_result(kind: str) -> TestResult:
     """A number asked of a record that sets no limit of its kind."""
     return TestResult(outcome="not stated", reason=f"no {kind_name(kind)} criterion in the record")

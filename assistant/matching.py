@@ -7,7 +7,7 @@ one unknown makes the verdict "needs checking", one "not met" makes it "excluded
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from assistant.condition_studied import describe, glossary, studied_condition_check
@@ -46,34 +46,31 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 
 def match_patient(
     trials: Iterable[Trial],
     patient: PatientProfile,
-    excluded: Collection[str] = frozenset(),
     condition_studied: bool = True,
+    every_reason: bool = False,
 ) -> list[tuple[Verdict, list[Citation]]]:
     """Verdicts for every trial, likely eligible first, with the citations behind each.
 
-    `excluded`: trials already known to refuse the patient (the fact store's answer,
-    assistant/candidates.py). Their checks are worked out without the inclusion requirements the
-    description does not speak to: those are only ever unknowns, which neither change an excluded
-    verdict nor count among its reasons. Should such a trial not come out excluded after all, it is
-    checked in full.
+    A trial is excluded by its first kind of check that refuses the patient: the condition it
+    studies, then the patient's numbers, then the rest of its criteria; its verdict holds the checks
+    worked out until then, and the inclusion requirements the description does not speak to are not
+    listed (they are only ever unknowns, which change no excluded verdict). Most trials of a large
+    registry study another condition: they are settled by one check. `every_reason`: every check of
+    every trial, for answers that show why each excluded trial is excluded.
 
     `condition_studied`: also judge whether each trial is for the patient's condition (not when the
     question asks which trials' criteria refuse the patient's values: "who excludes her on ANC?")."""
     trials = list(trials)
     reading = _PatientReading(patient, glossary(trials, patient), condition_studied)
-    verdicts = []
     with collector_paused():
-        for trial in trials:
-            verdict = _judge(trial, reading, unsaid=False) if trial.nct_id in excluded else None
-            if verdict is None or verdict[0].verdict != "excluded":
-                verdict = _judge(trial, reading, unsaid=True)
-            verdicts.append(verdict)
+        verdicts = [_judge(trial, reading, first_reason=not every_reason) for trial in trials]
     return sorted(verdicts, key=lambda pair: _VERDICT_ORDER[pair[0].verdict])
 
 
-def check_trial(trial: Trial, patient: PatientProfile, unsaid: bool = True) -> tuple[Verdict, list[Citation]]:
-    """`unsaid`: also list the inclusion requirements the description does not speak to."""
-    return _judge(trial, _PatientReading(patient, glossary([trial], patient), condition_studied=True), unsaid)
+def check_trial(trial: Trial, patient: PatientProfile) -> tuple[Verdict, list[Citation]]:
+    """One trial's verdict with every check, the inclusion requirements the description does not
+    speak to included."""
+    return _judge(trial, _PatientReading(patient, glossary([trial], patient), condition_studied=True))
 
 
 class _PatientReading:
@@ -119,16 +116,24 @@ def _any_medication(patient: PatientProfile) -> tuple[ConceptState | None, str]:
     return None, ""
 
 
-def _judge(trial: Trial, reading: _PatientReading, unsaid: bool) -> tuple[Verdict, list[Citation]]:
+def _judge(
+    trial: Trial, reading: _PatientReading, first_reason: bool = False
+) -> tuple[Verdict, list[Citation]]:
+    """`first_reason`: stop at the first kind of check that refuses the patient (`match_patient`)."""
     patient = reading.profile
+    studied = _studied_condition(trial, reading)
+    if first_reason and _refuses(studied):
+        return _verdict(trial, [check for check, _ in studied], [c for _, cites in studied for c in cites])
     checks: list[CriterionCheck] = []
     citations: list[Citation] = []
     for name, test in reading.tests:
         result = numeric_result(trial, test)
         checks.append(_from_result(name, result))
         citations += result.citations
+    if first_reason and citations and any(c.status == "not met" for c in checks):
+        return _verdict(trial, checks, citations)
     for check, cites in [
-        *_studied_condition(trial, reading),
+        *studied,
         *_sex_checks(trial, patient),
         *_condition_checks(trial, patient),
         *_prior_treatment_checks(trial, patient),
@@ -138,10 +143,23 @@ def _judge(trial: Trial, reading: _PatientReading, unsaid: bool) -> tuple[Verdic
             continue  # one criterion reached two ways (a prior treatment and a concept): judged once
         checks.append(check)
         citations += cites
-    to_confirm = _unsaid_requirements(trial, reading) if unsaid else []
+    if first_reason and citations and any(c.status == "not met" for c in checks):
+        return _verdict(trial, checks, citations)
+    to_confirm = _unsaid_requirements(trial, reading)
     checks += [check for check, _ in to_confirm]
     if citations:  # a trial nothing stated could be checked against stays "nothing checkable"
         citations += [c for _, cites in to_confirm for c in cites]
+    return _verdict(trial, checks, citations)
+
+
+def _refuses(judged: Sequence[tuple[CriterionCheck, list[Citation]]]) -> bool:
+    """Some check refuses the patient, with the record's words to show for it."""
+    return any(check.status == "not met" and cites for check, cites in judged)
+
+
+def _verdict(
+    trial: Trial, checks: list[CriterionCheck], citations: list[Citation]
+) -> tuple[Verdict, list[Citation]]:
     statuses = {c.status for c in checks}
     label = (
         "excluded"
@@ -167,14 +185,19 @@ def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[Cri
 
 def _from_result(name: str, result: TestResult) -> CriterionCheck:
     status: Status = {"match": "met", "no match": "not met", "not stated": "unknown"}[result.outcome]  # type: ignore[assignment]
-    first = result.citations[0] if result.citations else None
+    if not result.citations:
+        return _uncited_check(name, status, result.reason)
+    first = result.citations[0]
     # built unvalidated from values checked where they were made: one per trial and test (~3 µs each)
     return CriterionCheck.model_construct(
-        criterion=name,
-        status=status,
-        quote=first.quote if first else None,
-        section=first.section if first else None,
-        detail=result.reason,
+        criterion=name, status=status, quote=first.quote, section=first.section, detail=result.reason
+    )
+
+
+@lru_cache(maxsize=4096)  # most trials set no limit for most of a patient's values: one check for all
+def _uncited_check(name: str, status: Status, detail: str | None) -> CriterionCheck:
+    return CriterionCheck.model_construct(
+        criterion=name, status=status, quote=None, section=None, detail=detail
     )
 
 
@@ -521,6 +544,8 @@ def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[Criter
     """Each criterion naming a concept the patient's description states (present or absent)."""
     patient = reading.profile
     checks: list[tuple[CriterionCheck, list[Citation]]] = []
+    if not patient.nothing_else and all(reading.state_for(t)[0] is None for t in _concepts_named_in(trial)):
+        return checks  # most records name none of the concepts the description speaks to
     for criterion, named in _concept_mentions(trial):
         judged: set[str] = set()
         requirements: list[tuple[TermMatch, tuple[CriterionCheck, list[Citation]]]] = []
@@ -560,6 +585,17 @@ def _concept_mentions(trial: Trial) -> list[tuple[Criterion, list[tuple[TermMatc
             for criterion in trial.patient_criteria
             if (matches := concept_matches(criterion.text))
         ],
+    )
+
+
+def _concepts_named_in(trial: Trial) -> list[Term]:
+    """Each concept its patient criteria name, once."""
+    return trial.remembered(
+        "concepts named",
+        (trial.inclusion, trial.exclusion),
+        lambda: list(
+            {m.term.name: m.term for _, named in _concept_mentions(trial) for m, _ in named}.values()
+        ),
     )
 
 

@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 from fakes import InMemoryTrialReader, hand_trial
 
-from assistant.candidates import narrow_set, patient_conditions, selected, set_conditions, set_unstated
+from assistant.candidates import narrow_set, selected, set_conditions, set_unstated
 from assistant.models import Answer
-from assistant.quantities import Quantity
-from assistant.query import FieldTest, NumericTest, PatientProfile, Query, QuestionKind
+from assistant.query import FieldTest, NumericTest, Query, QuestionKind
 from assistant.service import Assistant
 from index.fact_store import FactStore, sqlite_engine
 from index.memory import RecordsReader, read_records
@@ -322,12 +321,6 @@ def test_a_match_the_store_settles_is_worded_and_listed_as_if_read(monkeypatch: 
     assert [r.criterion for r in got.results] == ["allows platelets 150 x10^9/L"] * 2
 
 
-def test_a_patient_is_ruled_out_where_a_value_is_refused(reader: RecordsReader) -> None:
-    patient = PatientProfile(age=70, ecog=1, labs={FactKind.PLATELETS: Quantity(value=80, unit="x10^9/L")})
-    store = reader.facts()
-    assert selected(store, patient_conditions(store, patient), reader.trials_at()[1]) == {"NCT00000011"}
-
-
 def test_a_store_at_another_generation_rules_nothing_out(reader: RecordsReader) -> None:
     query = ask(numeric=[accepts(FactKind.ECOG, 2)])
     store = reader.facts()
@@ -408,23 +401,25 @@ BATTERY: list[tuple[list[str], bool]] = [
     (["Which trials exclude patients with ALT 4 x ULN?"], False),
     (["Which trials are recruiting?", "Which of those accept ECOG 2?"], True),
     (["Which trials accept ECOG 2?", "Which ones don't?"], False),
-    (["Could a 68-year-old woman, ECOG 1, platelets 45 x10^9/L, enter any trial?"], True),
+    # patient questions: the store narrows none (matching settles most trials by one check), and
+    # their answers are the same with and without it
+    (["Could a 68-year-old woman, ECOG 1, platelets 45 x10^9/L, enter any trial?"], False),
     (
         ["72M, ECOG 2, ANC 0.9, Hb 8.5 g/dL, creatinine 1.8 mg/dL, HIV positive: which trials for him?"],
-        True,
+        False,
     ),
     (
         ["A 35-year-old pregnant woman with breast cancer, ECOG 0, platelets 180: which trials fit her?"],
-        True,
+        False,
     ),
     (
         ["54F, NSCLC, untreated brain metastases, ECOG 1, plt 90k, bilirubin 1.2 mg/dL. Any trials?"],
-        True,
+        False,
     ),
-    (["An 8-year-old boy with leukaemia and platelets of 20 x10^9/L: which studies could he join?"], True),
+    (["An 8-year-old boy with leukaemia and platelets of 20 x10^9/L: which studies could he join?"], False),
     (
         ["61M NSCLC, ECOG 1, plt 120, ANC 2.0, creat nl, treated brain mets. Which studies could he enter?"],
-        True,
+        False,
     ),
     (["Which trials would exclude a 90-year-old man with ECOG 3?"], False),
 ]
@@ -493,10 +488,10 @@ def test_a_failing_store_is_answered_without_and_the_operator_told(
     damaged.write_bytes(b"not a database " * 200)
     failing = Assistant(DamagedStoreReader(CORPUS, damaged), Settings(fact_store_min_trials=0))
     everything = Assistant(RecordsReader(CORPUS, with_fact_store=False))
-    asked = ("Which trials accept ECOG 2?", "Could a 60-year-old with ECOG 1 and platelets 80 enter?")
-    for question in asked:
-        with caplog.at_level("WARNING", logger="assistant.chain"):
-            got = failing.ask(question, "s")
-        assert contract(got) == contract(everything.ask(question, "s")), question
-        assert "without the fact store" in caplog.text and "facts.sqlite3" in caplog.text
-        caplog.clear()
+    question = "Which trials accept ECOG 2?"
+    with caplog.at_level("WARNING", logger="assistant.chain"):
+        got = failing.ask(question, "s")
+    assert contract(got) == contract(everything.ask(question, "s"))
+    assert "without the fact store" in caplog.text and "facts.sqlite3" in caplog.text
+    patient = "Could a 60-year-old with ECOG 1 and platelets 80 enter?"  # matching never asks the store
+    assert contract(failing.ask(patient, "s")) == contract(everything.ask(patient, "s"))

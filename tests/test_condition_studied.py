@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fakes import hand_trial
 
+from assistant.condition_studied import short_forms
 from assistant.matching import check_trial, match_patient
 from assistant.query import PatientProfile
 from assistant.understand import understand
@@ -63,6 +64,11 @@ def test_a_long_form_is_read_from_the_words_just_before() -> None:
     assert defined_abbreviations("long text " * 2000 + "acute\u00a0myeloid\nleukaemia (AML), then (AML)") == {
         "AML": "acute myeloid leukaemia"
     }
+
+
+def test_shorthand_is_a_token_capitalised_past_its_first_letter() -> None:
+    patient = _patient("Woman of 40 with SLE and pT1 disease. Otherwise well")
+    assert short_forms(patient) == ("SLE", "pT1")  # not "Woman", "Otherwise", nor the question's "Could"
 
 
 def test_a_real_record_defines_its_disease(real: dict[str, Trial]) -> None:
