@@ -154,7 +154,8 @@ class AnswerChain:
         )
 
     def invoke(self, question: str, session_id: str | None = None) -> Answer:
-        state = self.runnable.invoke(PipelineState(question=question, session_id=session_id))
+        with collector_paused():  # an answer's results are acyclic, freed as it is (index/heap.py)
+            state = self.runnable.invoke(PipelineState(question=question, session_id=session_id))
         assert state.answer is not None  # every route sets it
         return state.answer
 
@@ -233,22 +234,21 @@ class AnswerChain:
         read = [t for t in scoped if t.nct_id not in skipped]
         in_question = {t.nct_id for t in scoped} if len(scoped) < len(every) else None
         unread = (unstated if in_question is None else unstated & in_question) - ruled_out
-        with collector_paused():  # a result per trial, acyclic (index/heap.py)
-            evaluations = self._evaluated(read, query, narrowing.settled)
-            if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
-                # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
-                # any record names; the records' own sentences are searched for it instead
-                searched = self._open(state)
-                if searched.answer is not None and not searched.answer.abstained:
-                    return searched
-            answer = compose.compose_set(
-                query,
-                evaluations,
-                read,
-                self.settings.answer_shown,
-                ruled_out=len(scoped) - len(read) - len(unread),
-                unread=unread,
-            )
+        evaluations = self._evaluated(read, query, narrowing.settled)
+        if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
+            # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
+            # any record names; the records' own sentences are searched for it instead
+            searched = self._open(state)
+            if searched.answer is not None and not searched.answer.abstained:
+                return searched
+        answer = compose.compose_set(
+            query,
+            evaluations,
+            read,
+            self.settings.answer_shown,
+            ruled_out=len(scoped) - len(read) - len(unread),
+            unread=unread,
+        )
         return self._with(state, answer)
 
     def _evaluated(

@@ -19,7 +19,6 @@ from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTrea
 from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
 from index.facts.conditions import negated_after
 from index.facts.reading import denied_by_lead_in, exception_spans
-from index.heap import collector_paused
 from index.language.vocabulary import (
     Term,
     TermMatch,
@@ -62,8 +61,7 @@ def match_patient(
     question asks which trials' criteria refuse the patient's values: "who excludes her on ANC?")."""
     trials = list(trials)
     reading = _PatientReading(patient, glossary(trials, patient), condition_studied)
-    with collector_paused():
-        verdicts = [_judge(trial, reading, first_reason=not every_reason) for trial in trials]
+    verdicts = [_judge(trial, reading, first_reason=not every_reason) for trial in trials]
     return sorted(verdicts, key=lambda pair: _VERDICT_ORDER[pair[0].verdict])
 
 
@@ -132,6 +130,7 @@ def _judge(
         citations += result.citations
     if first_reason and citations and any(c.status == "not met" for c in checks):
         return _verdict(trial, checks, citations)
+    judged = {(c.criterion, c.quote) for c in checks}
     for check, cites in [
         *studied,
         *_sex_checks(trial, patient),
@@ -139,8 +138,9 @@ def _judge(
         *_prior_treatment_checks(trial, patient),
         *_concept_checks(trial, reading),
     ]:
-        if any((c.criterion, c.quote) == (check.criterion, check.quote) for c in checks):
+        if (check.criterion, check.quote) in judged:
             continue  # one criterion reached two ways (a prior treatment and a concept): judged once
+        judged.add((check.criterion, check.quote))
         checks.append(check)
         citations += cites
     if first_reason and citations and any(c.status == "not met" for c in checks):
@@ -188,17 +188,14 @@ def _from_result(name: str, result: TestResult) -> CriterionCheck:
     if not result.citations:
         return _uncited_check(name, status, result.reason)
     first = result.citations[0]
-    # built unvalidated from values checked where they were made: one per trial and test (~3 µs each)
-    return CriterionCheck.model_construct(
+    return CriterionCheck(
         criterion=name, status=status, quote=first.quote, section=first.section, detail=result.reason
     )
 
 
 @lru_cache(maxsize=4096)  # most trials set no limit for most of a patient's values: one check for all
 def _uncited_check(name: str, status: Status, detail: str | None) -> CriterionCheck:
-    return CriterionCheck.model_construct(
-        criterion=name, status=status, quote=None, section=None, detail=detail
-    )
+    return CriterionCheck(criterion=name, status=status, quote=None, section=None, detail=detail)
 
 
 def patient_tests(patient: PatientProfile) -> list[tuple[str, NumericTest]]:
@@ -424,7 +421,7 @@ def _check(
     name: str, status: Status, trial: Trial, cites: list[Citation], detail: str
 ) -> tuple[CriterionCheck, list[Citation]]:
     first = cites[0] if cites else None
-    return CriterionCheck.model_construct(  # as in _from_result
+    return CriterionCheck(
         criterion=name,
         status=status,
         quote=first.quote if first else None,
@@ -782,7 +779,7 @@ def _excluding_check(
     if _PURPOSE_OF_TREATMENT.search(criterion.text[max(0, match.start - 50) : match.start]):
         return None
     cites = [criterion_citation(trial, criterion)]
-    if any(start <= match.start < end for start, end in exception_spans(criterion.text)):
+    if any(start <= match.start < end for start, end in _left_out(criterion.text)):
         # "Known CNS disease except for treated brain metastasis": what the exclusion leaves out
         if not state.present:
             return None
@@ -829,6 +826,10 @@ def _excluding_check(
     )
 
 
+# What a criterion leaves out, read once per criterion text: every patient reaches the same mentions.
+_left_out = lru_cache(maxsize=100_000)(exception_spans)
+
+
 # An exclusion of a treatment the patient is receiving now, not of ever having had it.
 _CURRENT_USE = re.compile(
     r"\b(?:current(?:ly)?|present|concurrent|concomitant|simultaneous|ongoing|on-going|scheduled|planned|receiving)\b",
@@ -867,13 +868,24 @@ def _current_use_check(
 
 
 def _required_by_inclusion(trial: Trial, name: str) -> bool:
-    return any(
-        (m.term.name == name or name in m.term.broader)  # "NSCLC" asks for a malignant tumour
-        and not _negated_before(c.text, m.start)
-        and not negated_after(c.text, m.end, "inclusion")
-        and not denied_by_lead_in(c, trial.patient_inclusion)
-        for c in trial.patient_inclusion
-        for m in concept_matches(c.text)
+    return name in _concepts_required(trial)
+
+
+def _concepts_required(trial: Trial) -> frozenset[str]:
+    """The concepts the inclusion criteria ask for, with their broader ones ("NSCLC" asks for a
+    malignant tumour): read once per record."""
+    return trial.remembered(
+        "concepts required",
+        (trial.inclusion,),
+        lambda: frozenset(
+            name
+            for c in trial.patient_inclusion
+            for m in concept_matches(c.text)
+            if not _negated_before(c.text, m.start)
+            and not negated_after(c.text, m.end, "inclusion")
+            and not denied_by_lead_in(c, trial.patient_inclusion)
+            for name in (m.term.name, *m.term.broader)
+        ),
     )
 
 

@@ -19,8 +19,9 @@ def ref(nct_id: str) -> str:
 
 
 def result_row(trial: Trial, verdict: VerdictLabel | None = None, criterion: str | None = None) -> ResultRow:
-    # one per result trial (~20k at 100k trials), from a validated Trial: not validated again
-    return ResultRow.model_construct(
+    # one per result trial (~20k at 100k trials); pydantic-core validates these few plain fields
+    # faster than model_construct sets them (1.5 against 2.5 µs here)
+    return ResultRow(
         nct_id=trial.nct_id,
         title=trial.title,
         status=trial.status,

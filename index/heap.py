@@ -27,11 +27,11 @@ _pauses_lock = threading.Lock()
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """No cyclic collection while a large acyclic result is built (a verdict per trial, each with
-    its checks and citations). Collections in the middle of it find nothing to free, yet promote the
-    whole growing result to the oldest generation, whose next full scan (~0.2 s at 1,170 trials)
-    then falls on a later answer. Reference counting still frees everything; a cycle made meanwhile
-    waits for the next collection. Nested and concurrent pauses end with the last one."""
+    """No cyclic collection while an answer is worked out (a verdict per trial, each with its checks
+    and citations). Collections in the middle of it find nothing to free, yet scan the growing
+    result again in each generation it is promoted through: measured at 10k trials, ~0.2 s of a
+    0.6 s matching answer. Reference counting still frees everything; a cycle made meanwhile waits
+    for the next collection. Nested and concurrent pauses end with the last one."""
     global _pauses
     with _pauses_lock:
         _pauses += 1
