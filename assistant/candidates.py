@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, not_, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, case, false, func, not_, or_, select
 
 from assistant.quantities import Quantity, convert
 from assistant.query import CountTest, FieldTest, NumericTest, Query
@@ -189,9 +189,20 @@ def _field(store: FactStore, test: FieldTest) -> Select[Any] | None:
     return None  # a sponsor's name, record conflicts, doses, what a record states: read from the record
 
 
+# Enumerated fields of one value each, which the trials table keeps as text beside the values rows
+# (status, masking...): a filter on one reads that column instead of every trial's values rows.
+_ONE_TEXT_VALUE = frozenset(
+    f for f in ENUMERATED_FIELDS if f in trials.c and isinstance(trials.c[f].type, Text)
+)
+
+
 def _enumerated(store: FactStore, test: FieldTest) -> Select[Any]:
     """Trials stating the field, none of whose values the filter takes (evaluate.field_result: a
     value hits when it is among the filter's values, or, negated, when it is not)."""
+    if test.field in _ONE_TEXT_VALUE:  # its column holds the value the values table holds
+        column = trials.c[test.field]
+        refused = column.in_(test.values) if test.negated else column.not_in(test.values)
+        return select(trials.c.nct_id).where(store.owned(trials), column.is_not(None), refused)
     taken = values.c.value.in_(test.values)
 
     def holding(*condition: Any) -> Select[Any]:  # by the (store, field, value) index
@@ -223,14 +234,13 @@ def _location(store: FactStore, test: FieldTest) -> Select[Any] | None:
     if test.operator != "in":
         return None
 
-    def placed(*condition: Any) -> Select[Any]:
-        return select(values.c.nct_id).where(store.owned(values), values.c.field == "place", *condition)
-
-    there = placed(values.c.value.in_(test.values))
+    there = select(values.c.nct_id).where(
+        store.owned(values), values.c.field == "place", values.c.value.in_(test.values)
+    )
     if test.negated:
         return select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.in_(there))
     return select(trials.c.nct_id).where(
-        store.owned(trials), trials.c.nct_id.in_(placed()), trials.c.nct_id.not_in(there)
+        store.owned(trials), trials.c.places > 0, trials.c.nct_id.not_in(there)
     )
 
 

@@ -249,8 +249,13 @@ def _condition_name(written: str) -> _ConditionName | None:
 
 def _with_parts(words: Iterable[str]) -> list[str]:
     """Hyphenated words with their parts ("chemotherapy-induced" also "chemotherapy", "induced"): a
-    description says "thrombocytopenia after chemo" where a registry writes "Chemotherapy-induced"."""
-    return [part for word in words for part in (word, *(word.split("-") if "-" in word else ()))]
+    description says "thrombocytopenia after chemo" where a registry writes "Chemotherapy-induced";
+    and written as one word ("pre-eclampsia" also "preeclampsia")."""
+    return [
+        part
+        for word in words
+        for part in (word, *((*word.split("-"), word.replace("-", "")) if "-" in word else ()))
+    ]
 
 
 def _lab_conditions(patient: PatientProfile) -> list[str]:

@@ -781,11 +781,8 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     """Criteria of one section naming the term (as the fact extractor read them, or in their words);
     `affirmed` skips mentions of its absence ("negative for HIV")."""
     named = mentions_affirmed if affirmed else mentions_itself
-    cites = [
-        criterion_citation(trial, c)
-        for c in trial.patient_criteria
-        if c.section == section and named(c.text, term)
-    ]
+    criteria = trial.patient_inclusion if section == "inclusion" else trial.patient_exclusion
+    cites = [criterion_citation(trial, c) for c in criteria if named(c.text, term)]
     if cites or affirmed:
         return cites
     facts = [

@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from index.language.vocabulary import concept_matches, find_terms
+from index.language.words import american_spelling
 
 # A mention under one of these is a mention of its absence: "negative HIV test", "no brain metastases".
 _NEGATION_BEFORE = re.compile(
@@ -21,19 +22,9 @@ _NEGATION_BEFORE = re.compile(
 )
 _NEGATION_AFTER = re.compile(r"^[\s\w-]{0,20}\b(?:negative|free|excluded|not allowed)\b", re.IGNORECASE)
 
-_SPELLING = [
-    ("tumour", "tumor"),
-    ("haem", "hem"),
-    ("oedema", "edema"),
-    ("oestrogen", "estrogen"),
-    ("randomis", "randomiz"),
-    ("leukaemia", "leukemia"),
-]
-
 
 def _stem(word: str) -> str:
-    for british, american in _SPELLING:
-        word = word.replace(british, american)
+    word = american_spelling(word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("ses", "xes")):
@@ -61,14 +52,6 @@ _LINKING = frozenset(
 )
 
 
-def _all_words_in(text: str, term: str) -> bool:
-    """A long term (three or more content words) written in other word order or with other linking
-    words: every content word of it in one passage. "thrombocytopenia caused by concurrent
-    chemoradiotherapy" finds "Concurrent Chemoradiotherapy-induced Thrombocytopenia"."""
-    words = _term_words(term)
-    return len(words) >= 3 and words <= _held_words(text)
-
-
 @lru_cache(maxsize=10_000)
 def _term_words(term: str) -> frozenset[str]:
     return frozenset(w for w in normalised(term).split() if w not in _LINKING)
@@ -88,14 +71,25 @@ def mentions(text: str | None, term: str | None) -> bool:
     """Whether `text` names `term`: as a phrase, or through every vocabulary term the phrase names."""
     if not text or not term:
         return False
-    phrase = normalised(term).strip()
-    if phrase and f" {phrase} " in normalised(text):
+    phrase, words, wanted = _reading_of(term)
+    if phrase and phrase in normalised(text):
         return True
-    if _all_words_in(text, term):
+    if words and words <= _held_words(text):
         return True
-    # "cytomegalovirus infection" asks for cytomegalovirus: the filler words name nothing more
-    wanted = vocabulary_terms(_FILLER.sub(" ", term)) if vocabulary_covers(term) else frozenset()
     return bool(wanted) and wanted <= vocabulary_terms(text)
+
+
+@lru_cache(maxsize=10_000)
+def _reading_of(term: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    """A term as `mentions` looks for it (read once: a set question asks it of every criterion): its
+    phrase; when it is long (three or more content words), those words, to be found in one passage in
+    any order and with other linking words ("thrombocytopenia caused by concurrent chemoradiotherapy"
+    finds "Concurrent Chemoradiotherapy-induced Thrombocytopenia"); and the vocabulary terms it names
+    ("cytomegalovirus infection" asks for cytomegalovirus: the filler words name nothing more)."""
+    phrase = normalised(term).strip()
+    words = _term_words(term)
+    wanted = vocabulary_terms(_FILLER.sub(" ", term)) if vocabulary_covers(term) else frozenset()
+    return (f" {phrase} " if phrase else ""), (words if len(words) >= 3 else frozenset()), wanted
 
 
 _FILLER = re.compile(

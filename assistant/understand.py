@@ -135,6 +135,13 @@ _MATCH_CUE = re.compile(
     r"|\b(?:my|this|a|the|our)\s+patient\b|\beligible\b|\bqualif(?:y|ies)\b|\benter\b|\bjoin\b",
     re.IGNORECASE,
 )
+# Asking whether the person described could take part: "could she join", "is he eligible".
+_JOINING = re.compile(
+    r"\b(?:could|can|would|might)\s+(?:she|he|they|my patient|this patient|the patient)\s+"
+    r"(?:join|enter|enrol+|take part|participate|be (?:eligible|enrol+ed|included))\b"
+    r"|\b(?:is|are)\s+(?:she|he|they|my patient|this patient|the patient)\s+eligible\b",
+    re.IGNORECASE,
+)
 _PERSON = re.compile(
     r"\b(?:woman|man|female|male|lady|girl|boy|patient|pt|person|she|he|her|him)\b", re.IGNORECASE
 )
@@ -885,6 +892,8 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
         (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text))))
         or (patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue)
         or (timed_event and person and asks_fit)
+        # "G2P1 at 31 wks with preeclampsia: which trials could she join?": her conditions, to be met
+        or (any(c.present for c in patient.concepts) and bool(_JOINING.search(_asking_clause(text))))
     )
 
 

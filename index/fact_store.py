@@ -76,7 +76,7 @@ from index.trial_fields import (
     places_of,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: trials.places
 _PREFIX = f"facts_v{SCHEMA_VERSION}_"
 _SYNC_BATCH = 200  # trials read from the source and written at a time
 _ID_BATCH = 500  # IDs per DELETE: far below SQLite's 32,766 variables per statement
@@ -123,6 +123,7 @@ trials = Table(
     # (`_last`), since which one a filter compares with depends on the filter (trial_fields.parse_date).
     *(Column(f"{field}_{end}", String(10)) for field in DATE_FIELDS for end in ("first", "last")),
     Column("sites", Integer, nullable=False),  # sites listed, with or without a place
+    Column("places", Integer, nullable=False),  # places named for them (values rows of field "place")
     *(Column(f"lists_{part.removeprefix('has_')}", Boolean, nullable=False) for part in LISTED_PARTS),
 )
 
@@ -238,8 +239,10 @@ def trial_rows(trial: Trial) -> tuple[dict[str, Any], list[dict[str, Any]], list
             row[f"{field}_{end}"] = day.isoformat() if day else None
     for part in LISTED_PARTS:
         row[f"lists_{part.removeprefix('has_')}"] = bool(listed_names(trial, part))
+    places = sorted(places_of(trial))
+    row["places"] = len(places)
     listed = [(field, value) for field in ENUMERATED_FIELDS for value in field_values(trial, field)]
-    listed += [("place", place) for place in sorted(places_of(trial))]
+    listed += [("place", place) for place in places]
     listed += [("country", c) for c in dict.fromkeys(s.country for s in trial.sites if s.country)]
     listed += [("city", c) for c in dict.fromkeys(s.city for s in trial.sites if s.city)]
     listed += [("intervention_type", t) for t in dict.fromkeys(i.type for i in trial.interventions if i.type)]

@@ -137,3 +137,58 @@ def test_drug_names_among_conditions_are_not_diseases() -> None:
     trial = hand_trial("NCT93100003", ["Adults"], [], []).model_copy(update={"conditions": ["Ropinirole"]})
     verdict, _ = check_trial(trial, _patient("63M with gout"))
     assert _studied(verdict.checks) is None
+
+
+# Registry conditions named by a head word of their own (no -itis, -osis...), from the real records:
+# obstructive sleep apnea, pre-eclampsia, insomnia with fibromyalgia, amblyopia with strabismus.
+HEAD_WORDS = ("NCT02438137", "NCT02699827", "NCT00000397", "NCT00001864")
+
+
+@pytest.fixture(scope="module")
+def head_words(ctgov_dir: Path) -> dict[str, Trial]:
+    trials, _ = read_records(ctgov_dir, pattern="*", wanted=set(HEAD_WORDS))
+    return {t.nct_id: t for t in trials}
+
+
+@pytest.mark.parametrize(
+    ("description", "nct_id"),
+    [
+        (
+            "52-year-old man, BMI 36, snores, diagnosed with obstructive sleep apnoea last spring",
+            "NCT02438137",
+        ),
+        ("28-year-old, 31 weeks pregnant, new-onset pre-eclampsia, BP 158/102", "NCT02699827"),
+        ("48F with long-standing fibromyalgia and poor sleep (insomnia)", "NCT00000397"),
+        ("Boy aged 6 with amblyopia of the left eye", "NCT00001864"),
+    ],
+)
+def test_a_condition_named_by_its_head_word_is_the_trials(
+    head_words: dict[str, Trial], description: str, nct_id: str
+) -> None:
+    statuses = _statuses(head_words, description)
+    assert statuses[nct_id] == "met", statuses
+    assert "met" not in {s for other, s in statuses.items() if other != nct_id}, statuses
+
+
+def test_british_spellings_meet_the_records_american_ones() -> None:
+    from index.language.words import stems
+
+    british = ["haemorrhage", "oesophageal", "apnoea", "paediatric", "coeliac", "leukaemia", "oestrogen"]
+    american = ["hemorrhage", "esophageal", "apnea", "pediatric", "celiac", "leukemia", "estrogen"]
+    assert [stems([b]) for b in british] == [stems([a]) for a in american]
+
+
+def _her(description: str) -> PatientProfile:
+    patient = understand(f"{description}. Which trials could she join?", [], set()).patient
+    assert patient is not None, description
+    return patient
+
+
+def test_obstetric_shorthand_says_the_patient_is_pregnant(head_words: dict[str, Trial]) -> None:
+    patient = _her("G3P2 at 33 wks gestation, BP 162/104, proteinuria: eclampsia feared")
+    assert {"pregnancy", "pre-eclampsia"} <= {c.name for c in patient.concepts if c.present}
+    verdicts = match_patient(head_words.values(), _her("G3P2 at 33 wks gestation with preeclampsia"))
+    studied = {v.nct_id: _studied(v.checks) for v, _ in verdicts}
+    assert studied["NCT02699827"] is not None and studied["NCT02699827"][0] == "met"
+    tumour = _her("Grade G1 neuroendocrine tumour of the pancreas, ECOG 0")  # a grade, not a gravida
+    assert "pregnancy" not in {c.name for c in tumour.concepts}

@@ -454,6 +454,12 @@ def test_lab_threshold_shapes(text: str, expected: list[str]) -> None:
         ("Between 18 and 65 years of age", "inclusion", None, ["age years [18-65]"]),
         ("18 and over", "inclusion", "Age:", ["age >= 18 years [18-]"]),
         ("Age < 18 years", "exclusion", None, ["age < 18 years [18-]"]),
+        # a number right after "age" needs no unit
+        ("Aged 40 or under at enrolment", "inclusion", None, ["age <= 40 years [-40]"]),
+        ("Subjects age 55 and older", "inclusion", None, ["age >= 55 years [55-]"]),
+        # ... but not in an aside choosing a scale, nor in a rule for those of that age
+        ("Lansky play score 50-100 (age 12 and under) or Karnofsky", "inclusion", None, []),
+        ("Those aged 60 or over must have a cardiology review", "inclusion", None, []),
         (
             "At least 4 weeks since prior chemotherapy",
             "inclusion",

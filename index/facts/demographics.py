@@ -81,6 +81,8 @@ _AGE_LEADS = re.compile(
 _AGE_LEAD_CHARS = 45
 _CONDITIONAL_AGE = re.compile(
     r"\bif\b|\bwhen\b|\bmust have\b|\bconsent of\b|\bdonors?\b|\bpriority\b|\bstratum\b|"
+    # "Patients age 50 and under must be HLA typed": a rule for those of that age
+    r"\b(?:and|or)\s+(?:under|over|older|younger|above|below)\s+(?:must|should|will|need|are to)\b|"
     r"\bfor (?:patients|subjects|participants|those|children|women|men|adults)\b|"
     # "under 55 years of age and amenorrheic for 12 months OR FSH >= 40": a menopause definition
     r"\bamenorrh\w*|\bmenopaus\w*|\bFSH\b|follicle[- ]stimulating|\boophorectomy\b",
@@ -171,7 +173,10 @@ def _age_matches(text: str, unit_optional: bool) -> Iterator[tuple[re.Match[str]
                 written = comparator(m.group("cmp"))
                 yield m, (written, value, *_one_sided(value, upward=written.startswith(">")))
     open_ended = _AGE_OPEN_ENDED.replace("{optional}", "?" if unit_optional else "")
-    for m in re.finditer(open_ended, text, re.IGNORECASE):
+    # right after "age" the number is one without its unit: "Aged 30 or under", "Age: 65 and over";
+    # not in an aside choosing between scales ("Karnofsky 60-100% (age 10 and over) or Lansky")
+    after_age = r"(?<!\()\bage[ds]?\s*(?:of\s+|:\s*|is\s+)?" + _AGE_OPEN_ENDED.replace("{optional}", "?")
+    for m in (*re.finditer(open_ended, text, re.IGNORECASE), *re.finditer(after_age, text, re.IGNORECASE)):
         value = float(m.group("num"))
         if value <= _MAX_AGE:
             upward = m.group("dir").lower() in _UPWARD

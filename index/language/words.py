@@ -66,8 +66,21 @@ def _synonym_of(stemmed: str) -> str:
     return _synonym_stems().get(stemmed, stemmed)
 
 
+# British spellings read as the American ones the registry mostly writes: the medical digraphs
+# ("haemorrhage", "oesophageal", "apnoea", "paediatric", "coeliac"), and a few words of their own.
+_BRITISH_DIGRAPH = re.compile(r"[ao]e")
+_BRITISH_WORDS = (("tumour", "tumor"), ("randomis", "randomiz"))
+
+
+def american_spelling(word: str) -> str:
+    """A lower-case word as American English spells it ("leukaemia" -> "leukemia")."""
+    for british, american in _BRITISH_WORDS:
+        word = word.replace(british, american)
+    return _BRITISH_DIGRAPH.sub("e", word)
+
+
 def _stem_word(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+    return str(_STEMMER.stemWord(american_spelling(word)))
 
 
 def stems(words: Iterable[str]) -> set[str]:
