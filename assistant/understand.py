@@ -139,7 +139,9 @@ _MATCH_CUE = re.compile(
 _JOINING = re.compile(
     r"\b(?:could|can|would|might)\s+(?:she|he|they|my patient|this patient|the patient)\s+"
     r"(?:join|enter|enrol+|take part|participate|be (?:eligible|enrol+ed|included))\b"
-    r"|\b(?:is|are)\s+(?:she|he|they|my patient|this patient|the patient)\s+eligible\b",
+    r"|\b(?:is|are)\s+(?:she|he|they|my patient|this patient|the patient)\s+eligible\b"
+    r"|\b(?:fits?|suits?|suitable for)\s+(?:her|him|them|(?:my|this|the) (?:patient|child|baby))\b"
+    r"|\bwhich\s+(?:study|trial)\s+(?:fits|suits)\b",
     re.IGNORECASE,
 )
 _PERSON = re.compile(
@@ -888,12 +890,13 @@ def _is_match(text: str, patient: PatientProfile, set_cue: bool) -> bool:
     # "pt had an MI 9 months ago: which trials still exclude her?" is judged per trial, as a match
     timed_event = any(c.present and c.days_ago is not None for c in patient.concepts)
     asks_fit = bool(_MATCH_CUE.search(text) or _RULED_OUT.search(_asking_clause(text)))
+    described = patient.stated() >= 1 or patient.nothing_else or any(c.present for c in patient.concepts)
     return (
         (patient.stated() >= 2 and (person or bool(_MATCH_CUE.search(text))))
         or (patient.stated() >= 1 and person and bool(_MATCH_CUE.search(text)) and not set_cue)
         or (timed_event and person and asks_fit)
-        # "G2P1 at 31 wks with preeclampsia: which trials could she join?": her conditions, to be met
-        or (any(c.present for c in patient.concepts) and bool(_JOINING.search(_asking_clause(text))))
+        # "G2P1 with preeclampsia: which trials could she join?", "13 mo, healthy: which study fits?"
+        or (described and bool(_JOINING.search(_asking_clause(text))))
     )
 
 

@@ -139,6 +139,22 @@ def test_patient_description_is_a_match_question() -> None:
     assert patient.conditions == ["HER2+ breast cancer"]
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # a person described by conditions, or by one value, asked whether they could take part
+        ("G2P1 with severe pre-eclampsia at 34 weeks. Which trials could she enrol in?", QuestionKind.MATCH),
+        ("Toddler of 20 months, well, up to date with jabs - which study suits him?", QuestionKind.MATCH),
+        ("He has psoriasis and gout. Could he take part in any of these?", QuestionKind.MATCH),
+        # ... not a rule asked of every trial, even with a person in it
+        ("Which trials take a patient whose ANC is 0.9?", QuestionKind.SET),
+        ("Which studies fit the usual ECOG 0-1 rule?", QuestionKind.SET),
+    ],
+)
+def test_asking_whether_the_person_described_could_take_part(question: str, kind: QuestionKind) -> None:
+    assert read(question).kind == kind
+
+
 def test_prior_treatment_in_weeks_is_converted_to_days() -> None:
     query = read("Could a 60 year old man with ECOG 0 who received eltrombopag 3 weeks ago join a trial?")
     assert query.kind == QuestionKind.MATCH

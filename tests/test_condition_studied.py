@@ -185,10 +185,24 @@ def _her(description: str) -> PatientProfile:
 
 
 def test_obstetric_shorthand_says_the_patient_is_pregnant(head_words: dict[str, Trial]) -> None:
-    patient = _her("G3P2 at 33 wks gestation, BP 162/104, proteinuria: eclampsia feared")
+    patient = _her("G3P2, 33 weeks pregnant, BP 162/104, proteinuria: eclampsia feared")
     assert {"pregnancy", "pre-eclampsia"} <= {c.name for c in patient.concepts if c.present}
     verdicts = match_patient(head_words.values(), _her("G3P2 at 33 wks gestation with preeclampsia"))
     studied = {v.nct_id: _studied(v.checks) for v, _ in verdicts}
     assert studied["NCT02699827"] is not None and studied["NCT02699827"][0] == "met"
     tumour = _her("Grade G1 neuroendocrine tumour of the pancreas, ECOG 0")  # a grade, not a gravida
     assert "pregnancy" not in {c.name for c in tumour.concepts}
+
+
+def test_a_failing_heart_in_a_clinicians_words_is_heart_disease(ctgov_dir: Path) -> None:
+    # NCT00000609 lists "Heart Diseases" and "Heart Failure" among its conditions
+    trials, _ = read_records(ctgov_dir, pattern="*", wanted={"NCT00000609"})
+    real = {t.nct_id: t for t in trials}
+    for description in (
+        "64-year-old man with dilated cardiomyopathy, EF 25%, on carvedilol",
+        "58F, NYHA class III, EF 30% on her last echo, on furosemide",
+    ):
+        assert _statuses(real, description)["NCT00000609"] == "met", description
+    # a class from I is what many trials ask of any heart: no heart failure is said
+    patient = _patient("70M, NYHA I, hip replacement planned")
+    assert "heart failure" not in {c.name for c in patient.concepts}
