@@ -298,7 +298,8 @@ def _umbrella_limit(organ: str) -> re.Pattern[str]:
 
 # An umbrella "liver function" / "renal function" limit, by how records name the organ; which labs it
 # covers is each kind's `organ` (index/facts/kinds/).
-_ORGAN_FUNCTION = {"liver": _umbrella_limit(r"liver|hepatic"), "kidney": _umbrella_limit(r"kidney|renal")}
+ORGAN_WORDS = {"liver": r"liver|hepatic", "kidney": r"kidney|renal"}  # as records and questions name them
+_ORGAN_FUNCTION = {organ: _umbrella_limit(words) for organ, words in ORGAN_WORDS.items()}
 
 
 def _standing_in_facts(trial: Trial, kind: str) -> list[Fact]:

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Literal
 
 from assistant.attributes import attributes_in, label_of
+from assistant.evaluate import ORGAN_WORDS
 from assistant.fields import DATE_PHRASE, filter_spans, place_label, place_spans, read_field_filters
 from assistant.matching import patient_tests
 from assistant.quantities import (
@@ -111,6 +112,8 @@ _RULED_OUT = re.compile(
     # "which trials would she still be in the washout window for?": a washout not yet over refuses her
     r"|\b(?:in|within|inside)\s+(?:the\s+|its\s+|their\s+|a\s+)?wash-?out\b"
     r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
+    # "which trials' platelet cut-off would she (just) miss?"
+    r"|\b(?:she|he|they|pt|patient)\s+(?:would\s+|will\s+)?(?:\w+\s+)?miss(?:es)?\b"
     r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
     # the patient against a trial's rule: "whose washout rule does she break?"
     r"|\bbr(?:eak|eaks|eaking|oke|oken)\b|\bviolat\w*|\bbreach\w*|\bcontraven\w*"
@@ -606,7 +609,9 @@ _SENTENCE_END = re.compile(r"(?<=[?!])\s+|(?<=\.)\s+(?=[A-Za-z])|\n+|\s+-\s+")
 
 # "which trials' platelet criterion...", "... exclude him on platelets?": one kind of rule is asked about
 _ONE_RULE = re.compile(
-    r"\b(?:rules?|criteri(?:on|a)|requirements?|limits?|cut-?offs?|thresholds?|cap)\b|\bon\s+(?:(?:his|her|their|the)\s+)?\w+\s*\??$",
+    r"\b(?:rules?|criteri(?:on|a)|requirements?|limits?|cut-?offs?|thresholds?|cap)\b"
+    # "... accept her on performance status?", "turn him away on age alone?"
+    r"|\bon\s+(?:(?:his|her|their|the)\s+)?(?:\w+\s+){0,2}\w+\s*\??$",
     re.IGNORECASE,
 )
 
@@ -616,7 +621,13 @@ def _one_rule_asked(asking: str, patient: PatientProfile) -> list[NumericTest]:
     if not _ONE_RULE.search(asking):
         return []
     asked = set(attributes_in(asking))
-    return [test for _, test in patient_tests(patient) if spec(test.kind).attribute in asked]
+    # "on her liver function tests": an organ's labs, not another organ's (one attribute holds both)
+    organs = {organ for organ, words in ORGAN_WORDS.items() if re.search(rf"\b(?:{words})", asking, re.I)}
+    return [
+        test
+        for _, test in patient_tests(patient)
+        if spec(test.kind).attribute in asked and (not organs or spec(test.kind).organ in (None, *organs))
+    ]
 
 
 def _reasons_named(text: str, asking: str, patient: PatientProfile) -> list[str]:

@@ -562,6 +562,39 @@ def test_one_rule_of_every_trial_against_the_patients_value() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "kind", "value", "refused"),
+    [
+        # the kind of rule named after "on", in more than one word
+        (
+            "71M prostate ca, WHO PS 1, CrCl 38. which trials would take him on renal function?",
+            "creatinine_clearance",
+            38,
+            False,
+        ),
+        (
+            "she's 82, fit otherwise. which of these studies would turn her away on age alone?",
+            "age",
+            82,
+            True,
+        ),
+        # an organ's labs, not the other organ's, though one kind of rule holds both
+        (
+            "bili 2.1 mg/dL, creat 1.9 mg/dL. which trials would turn her away on renal function?",
+            "creatinine",
+            1.9,
+            True,
+        ),
+        # "miss" a cut-off: the trials whose limit refuses her value
+        ("Hb 9.4 g/dL. which trials' haemoglobin threshold would she just miss?", "hemoglobin", 94, True),
+    ],
+)
+def test_one_rule_named_in_other_words(question: str, kind: str, value: float, refused: bool) -> None:
+    query = understand(question, [], {"NCT00000001"})
+    assert query.kind == QuestionKind.SET and query.wants_excluded == refused
+    assert [(t.kind, t.value) for t in query.numeric] == [(kind, value)]
+
+
+@pytest.mark.parametrize(
     ("question", "years", "comparator"),
     [
         ("any study that would take a 9-month-old?", 0.75, None),
