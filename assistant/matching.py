@@ -120,15 +120,16 @@ def _judge(
     """`first_reason`: stop at the first kind of check that refuses the patient (`match_patient`)."""
     patient = reading.profile
     studied = _studied_condition(trial, reading)
-    if first_reason and _refuses(studied):
-        return _verdict(trial, [check for check, _ in studied], [c for _, cites in studied for c in cites])
+    settled = [check for check, _ in studied], [c for _, cites in studied for c in cites]
+    if first_reason and _refused(*settled):
+        return _verdict(trial, *settled)
     checks: list[CriterionCheck] = []
     citations: list[Citation] = []
     for name, test in reading.tests:
         result = numeric_result(trial, test)
         checks.append(_from_result(name, result))
         citations += result.citations
-    if first_reason and citations and any(c.status == "not met" for c in checks):
+    if first_reason and _refused(checks, citations):
         return _verdict(trial, checks, citations)
     judged = {(c.criterion, c.quote) for c in checks}
     for check, cites in [
@@ -143,7 +144,7 @@ def _judge(
         judged.add((check.criterion, check.quote))
         checks.append(check)
         citations += cites
-    if first_reason and citations and any(c.status == "not met" for c in checks):
+    if first_reason and _refused(checks, citations):
         return _verdict(trial, checks, citations)
     to_confirm = _unsaid_requirements(trial, reading)
     checks += [check for check, _ in to_confirm]
@@ -152,9 +153,9 @@ def _judge(
     return _verdict(trial, checks, citations)
 
 
-def _refuses(judged: Sequence[tuple[CriterionCheck, list[Citation]]]) -> bool:
+def _refused(checks: list[CriterionCheck], citations: list[Citation]) -> bool:
     """Some check refuses the patient, with the record's words to show for it."""
-    return any(check.status == "not met" and cites for check, cites in judged)
+    return bool(citations) and any(check.status == "not met" for check in checks)
 
 
 def _verdict(
