@@ -27,7 +27,7 @@ from assistant.evidence import criterion_citation, find_quote
 from assistant.models import Citation
 from assistant.quantities import convert
 from assistant.query import ConceptState, PatientProfile
-from assistant.vignette import clauses
+from assistant.vignette import clauses, said_of_a_relative
 from index.language.abbreviations import spelt_out_in
 from index.language.negation import negated
 from index.language.units import analytes
@@ -283,6 +283,8 @@ def _describe(
     diseases: list[str] = []
     affirmed_text: set[str] = set()  # the words it affirms as written, for its shorthand
     for clause in clauses(description):
+        if said_of_a_relative(clause):
+            continue  # "mum had breast cancer at 68": not what the patient has
         found = list(_WORD.finditer(clause))
         denied = negated(clause, [(m.start(), m.end()) for m in found])
         affirmed = [m.group(0) for m, no in zip(found, denied, strict=True) if not no]

@@ -19,6 +19,7 @@ from assistant.query import ConceptState
 from index.language.negation import denial_only, negated
 from index.language.vocabulary import TermMatch, concept, concept_matches
 from index.language.when import days_ago
+from index.language.words import relatives
 
 # Clauses: a comma, semicolon, full stop (not a decimal point), parenthesis, dash or line break.
 _CLAUSE = re.compile(r"[;,()\n]|(?<!\d)\.(?!\d)|\s[-–—]\s|\.\s")
@@ -48,6 +49,21 @@ _UNCERTAIN = re.compile(
 _CONTROLLED = re.compile(r"\b(?:(?:well|rate|adequately)[- ])?controlled\b|\bstable\b|\btreated\b", re.I)
 _UNCONTROLLED = re.compile(r"\b(?:un|poorly |not )controlled\b|\bunstable\b|\buntreated\b|\bactive\b", re.I)
 # A concept naming a kind of trial ("a breast cancer study", "any ITP prevention trials?").
+# The patient named again after a relative: "her daughter says she has had AF for years".
+_THE_PATIENT = re.compile(r"\b(?:she|he|pt|patient|her own|his own)\b", re.IGNORECASE)
+
+
+def said_of_a_relative(before: str) -> bool:
+    """Whether the words just before a concept make it a relative's ("mum had", "FHx of"). The
+    writer's own relative is the patient described ("my sister is 44 and has MS")."""
+    near = before[-60:]
+    found = [m for m in relatives().finditer(near) if not _WRITERS.search(near[: m.start()])]
+    return bool(found) and not _THE_PATIENT.search(near[found[-1].end() :])
+
+
+_WRITERS = re.compile(r"\b(?:my|our)\s+(?:\w+\s+)?$", re.IGNORECASE)  # "my (older) sister"
+
+
 _NAMES_A_TRIAL = re.compile(
     r"^(?:[\s-]+\w+){0,2}?[\s-]+(?:trials?|stud(?:y|ies)|protocols?)\b", re.IGNORECASE
 )
@@ -144,6 +160,8 @@ def read_concepts(text: str) -> list[ConceptState]:
                 continue  # "FISH pending": says nothing yet
             if _NAMES_A_TRIAL.match(after):
                 continue  # "any thrombocytopenia prevention trial for her?": the trial's topic, not hers
+            if said_of_a_relative(before):
+                continue  # "mum had breast cancer at 68": her relative's, not hers
             if _A_READING.match(after) and not _STATE_OF_MEASURE.search(clause[match.start : match.end]):
                 continue  # "BP 138/84": a reading, not hypertension
             absent = clause_negated or match_denied

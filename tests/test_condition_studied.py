@@ -206,3 +206,19 @@ def test_a_failing_heart_in_a_clinicians_words_is_heart_disease(ctgov_dir: Path)
     # a class from I is what many trials ask of any heart: no heart failure is said
     patient = _patient("70M, NYHA I, hip replacement planned")
     assert "heart failure" not in {c.name for c in patient.concepts}
+
+
+def test_a_relatives_disease_is_not_the_patients() -> None:
+    trial = hand_trial("NCT93100005", ["Women with breast cancer"], [], []).model_copy(
+        update={"conditions": ["Breast Cancer"]}
+    )
+    patient = _her("52F, major depression; her mother had breast cancer at 60, FHx of MI")
+    assert {"breast cancer", "myocardial infarction"}.isdisjoint({c.name for c in patient.concepts})
+    verdict, _ = check_trial(trial, patient)
+    assert _studied(verdict.checks) is not None and _studied(verdict.checks)[0] == "not met"  # type: ignore[index]
+    # the patient named again after the relative: her own
+    own = _her("55F; her daughter says she has had breast cancer since 2019")
+    assert "breast cancer" in {c.name for c in own.concepts if c.present}
+    # the writer's relative is the patient described
+    mine = _her("my mum is 79 and has had type 2 diabetes for years")
+    assert "type 2 diabetes" in {c.name for c in mine.concepts if c.present}

@@ -88,6 +88,12 @@ def stems(words: Iterable[str]) -> set[str]:
 
 
 @cache
+def relatives() -> re.Pattern[str]:
+    """The words for a patient's relatives (data: words.yaml)."""
+    return re.compile(r"\b(?:" + "|".join(map(str, _data()["relatives"])) + r")(?:'s)?\b", re.IGNORECASE)
+
+
+@cache
 def people() -> str:
     """A regular expression for the words that name the people a trial takes (data: words.yaml)."""
     return r"\b(?:" + "|".join(map(str, _data()["people"])) + r")\b"
