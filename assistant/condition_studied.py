@@ -27,7 +27,7 @@ from assistant.evidence import criterion_citation, find_quote
 from assistant.models import Citation
 from assistant.quantities import convert
 from assistant.query import ConceptState, PatientProfile
-from assistant.vignette import clauses, said_of_a_relative
+from assistant.vignette import clauses, continues_denied_list, said_of_a_relative
 from index.language.abbreviations import spelt_out_in
 from index.language.negation import negated
 from index.language.units import analytes
@@ -282,18 +282,22 @@ def _describe(
     words: set[str] = set()
     diseases: list[str] = []
     affirmed_text: set[str] = set()  # the words it affirms as written, for its shorthand
+    carried = False  # the clause before ended denied ("no heart", then "kidney or liver problems")
     for clause in clauses(description):
         if said_of_a_relative(clause):
+            carried = False
             continue  # "mum had breast cancer at 68": not what the patient has
         found = list(_WORD.finditer(clause))
-        denied = negated(clause, [(m.start(), m.end()) for m in found])
+        continued = carried and continues_denied_list(clause)
+        denied = [True] * len(found) if continued else negated(clause, [(m.start(), m.end()) for m in found])
+        carried = bool(denied) and denied[-1]
         affirmed = [m.group(0) for m, no in zip(found, denied, strict=True) if not no]
         affirmed_text.update(affirmed)
         words |= stems(w.lower() for w in _with_parts(affirmed))
         if _IN_THE_PAST.search(clause) or days_ago(clause) is not None:
             continue  # "MI ~9 months ago", "hx of DVT": the patient's history, not what they have now
         named = [m for m in disease_words(clause) if m.group(0).lower() not in condition_qualifiers()]
-        denied = negated(clause, [(m.start(), m.end()) for m in named])
+        denied = [True] * len(named) if continued else negated(clause, [(m.start(), m.end()) for m in named])
         diseases += [m.group(0).lower() for m, no in zip(named, denied, strict=True) if not no]
     for name, current in present:
         entry = concept(name)

@@ -91,6 +91,16 @@ _CLAUSE_WORDS = re.compile(
 _DENIAL_LEAD = re.compile(r"^\s*(?:no|nil|denies|never|without|not)\b", re.IGNORECASE)
 
 
+def continues_denied_list(clause: str) -> bool:
+    """A short clause going on with a list of alternatives after a denied item, with no words of a
+    clause of its own: "no heart, kidney or liver problems" denies all three."""
+    return (
+        len(clause.split()) <= 5
+        and re.search(r"\b(?:or|nor)\b", clause, re.IGNORECASE) is not None
+        and not _CLAUSE_WORDS.search(clause)
+    )
+
+
 def _other_items_only(clause: str, residue: str) -> bool:
     """A short clause ending a list of alternatives with items the vocabulary does not know ("no hx
     pancreatitis, neuropathy or hemophilia"): it goes on with the list of the clause before. Not a

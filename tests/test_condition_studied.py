@@ -222,3 +222,13 @@ def test_a_relatives_disease_is_not_the_patients() -> None:
     # the writer's relative is the patient described
     mine = _her("my mum is 79 and has had type 2 diabetes for years")
     assert "type 2 diabetes" in {c.name for c in mine.concepts if c.present}
+
+
+def test_a_denial_goes_on_through_a_list_of_alternatives() -> None:
+    trial = hand_trial("NCT93100006", ["Adults with chronic kidney disease"], [], []).model_copy(
+        update={"conditions": ["Kidney Disease"]}
+    )
+    denied, _ = check_trial(trial, _her("44F, major depression; no lung, kidney or liver problems"))
+    assert _studied(denied.checks)[0] == "not met"  # type: ignore[index]
+    has, _ = check_trial(trial, _her("44F, major depression and kidney disease"))
+    assert _studied(has.checks)[0] == "met"  # type: ignore[index]
