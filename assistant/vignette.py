@@ -94,11 +94,7 @@ _DENIAL_LEAD = re.compile(r"^\s*(?:no|nil|denies|never|without|not)\b", re.IGNOR
 def continues_denied_list(clause: str) -> bool:
     """A short clause going on with a list of alternatives after a denied item, with no words of a
     clause of its own: "no heart, kidney or liver problems" denies all three."""
-    return (
-        len(clause.split()) <= 5
-        and re.search(r"\b(?:or|nor)\b", clause, re.IGNORECASE) is not None
-        and not _CLAUSE_WORDS.search(clause)
-    )
+    return _short_alternatives(clause, clause)
 
 
 def _other_items_only(clause: str, residue: str) -> bool:
@@ -107,10 +103,18 @@ def _other_items_only(clause: str, residue: str) -> bool:
     clause of its own with a word no list item is ("carbo/paclitaxel C2" after "(no RT)")."""
     unknown = [w for w in re.findall(r"[\w-]+", residue) if not _LIST_ONLY.match(w)]
     return (
-        len(clause.split()) <= 5
-        and re.search(r"\b(?:or|nor)\b", residue, re.IGNORECASE) is not None
+        _short_alternatives(clause, residue)
         and len(unknown) <= 2
         and all(w.isalpha() and len(w) >= 4 for w in unknown)
+    )
+
+
+def _short_alternatives(clause: str, joined: str) -> bool:
+    """A clause of a few words, none starting a clause of its own, whose `joined` part (the clause,
+    or what it holds besides vocabulary concepts) joins alternatives with "or"/"nor"."""
+    return (
+        len(clause.split()) <= 5
+        and re.search(r"\b(?:or|nor)\b", joined, re.IGNORECASE) is not None
         and not _CLAUSE_WORDS.search(clause)
     )
 

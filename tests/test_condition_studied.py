@@ -26,9 +26,9 @@ def real(ctgov_dir: Path) -> dict[str, Trial]:
     return {t.nct_id: t for t in trials}
 
 
-def _patient(description: str) -> PatientProfile:
-    patient = understand(f"{description}. Could this patient enter any trial?", [], set()).patient
-    assert patient is not None
+def _patient(description: str, asking: str = "Could this patient enter any trial?") -> PatientProfile:
+    patient = understand(f"{description}. {asking}", [], set()).patient
+    assert patient is not None, description
     return patient
 
 
@@ -179,9 +179,7 @@ def test_british_spellings_meet_the_records_american_ones() -> None:
 
 
 def _her(description: str) -> PatientProfile:
-    patient = understand(f"{description}. Which trials could she join?", [], set()).patient
-    assert patient is not None, description
-    return patient
+    return _patient(description, "Which trials could she join?")
 
 
 def test_obstetric_shorthand_says_the_patient_is_pregnant(head_words: dict[str, Trial]) -> None:
