@@ -7,7 +7,9 @@ only where that is certain: each query below rules a trial out exactly when the 
 that test "no match" (one "no match" decides a trial: `evaluate.combine`), from the same values the
 evaluator reads (index/trial_fields.py, the trial's facts). A test it cannot settle that way (named
 terms, record text, conflicts, doses, sponsor names, anything turned round by "which trials
-exclude...") rules nothing out. Trials the store does not hold are never ruled out.
+exclude...") rules nothing out. Trials the store does not hold are never ruled out. Named terms
+can still leave a trial unread: one whose criteria name none of them (the store's mention
+documents, index/language/mentions.py) states none of them (`set_unstated`).
 
 Everything a set answer says of the trials ruled out is their number (compose_set counts them with
 the rest that do not match), so leaving them out changes no answer. A trial every numeric test
@@ -25,10 +27,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, and_, case, false, func, not_, or_, select
 
+from assistant.evaluate import drug_classes
 from assistant.quantities import Quantity, convert
 from assistant.query import CountTest, FieldTest, NumericTest, Query
 from index.fact_store import FactStore, facts, trials, values
 from index.facts.kinds import spec
+from index.language.mentions import mention_query
 from index.language.units import analyte
 from index.models import FactKind
 from index.trial_fields import DATE_FIELDS, ENUMERATED_FIELDS, LISTED_PARTS
@@ -56,11 +60,15 @@ def set_conditions(store: FactStore, query: Query) -> list[Select[Any]]:
 def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
     """A select of the trials setting no limit of any kind a question of numbers alone asks ("which
     trials accept ECOG 2?"): each of its tests then comes out "not stated" (evaluate.numeric_result
-    and _requires_result find no fact of the kind, nor of a kind standing in for it).
+    and _requires_result find no fact of the kind, nor of a kind standing in for it). For a question
+    of named terms alone, the trials none of whose criteria name them (`_naming_none`).
 
     Not for a kind a record can also bound where the store does not look (an organ's function tests
     as a whole, read from the criterion's words; age, from the registry fields), nor beside tests of
     other sorts, which the record must be read for."""
+    if query.terms and not (query.numeric or query.fields or query.counts):
+        naming_none = _naming_none(store, query)
+        return [naming_none] if naming_none is not None else []
     if not query.numeric or query.terms or query.fields or query.counts:
         return []
     kinds: set[str] = set()
@@ -71,6 +79,21 @@ def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
         kinds |= {test.kind, *(described.stands_for if described else ())}
     stating = select(facts.c.nct_id).where(store.owned(facts), facts.c.kind.in_(sorted(kinds)))
     return [select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(stating))]
+
+
+def _naming_none(store: FactStore, query: Query) -> Select[Any] | None:
+    """Trials none of whose criteria (nor the facts read from them) name any of the question's terms,
+    nor a drug class of one: whether they exclude or accept it, each test then comes out "not
+    stated" (evaluate._one_term_result finds nothing to cite). Not for a test turned round ("do not
+    exclude X": a trial silent on it matches) nor for other ways of naming a term (what a trial
+    requires, gives or studies is also read from its limits, fields and arms)."""
+    if query.wants_excluded or any(t.negated or t.mode not in ("excludes", "accepts") for t in query.terms):
+        return None
+    ways = [mention_query(name, drug_classes(name)) for test in query.terms for name in test.names]
+    naming = store.mentioning(" OR ".join(f"({way})" for way in ways if way)) if all(ways) else None
+    if naming is None:
+        return None
+    return select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(naming))
 
 
 # ---- numbers: ECOG, age, labs ----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 
 from assistant.attributes import BY_KEY, AttributeResult
-from assistant.evaluate import TestResult, TrialEvaluation, unstated_result
+from assistant.evaluate import TestResult, TrialEvaluation, unmentioned_result, unstated_result
 from assistant.evidence import find_quote, md_quote
 from assistant.models import Answer, Citation, Status, Verdict
 from assistant.query import Query, QuestionKind
@@ -82,14 +82,17 @@ def compose_set(
     `ruled_out`: trials of the question's scope not evaluated because the fact store showed they do
     not match (assistant/candidates.py); they are counted with the others that do not match.
     `unread`: trials of the scope not evaluated because the fact store showed they set no limit of
-    the kinds a question of numbers asks: each test is "not stated" for them, as reading would find.
+    the kinds a question of numbers asks, or name none of the terms a question of terms asks: each
+    test is "not stated" for them, as reading would find.
     Trials not stated either way are listed by NCT ID."""
     matches = [e for e in evaluations if e.outcome == "match"]
     refused = len([e for e in evaluations if e.outcome == "no match"]) + ruled_out
     read_unstated = [e for e in evaluations if e.outcome == "not stated"]
     unstated = sorted([*(e.nct_id for e in read_unstated), *unread])
     reasons = {r.reason for e in read_unstated for r in e.results if r.outcome == "not stated"}
-    reasons |= {unstated_result(test.kind).reason for test in query.numeric} if unread else set()
+    if unread:  # each test as reading them finds it (candidates.set_unstated)
+        reasons |= {unstated_result(test.kind).reason for test in query.numeric}
+        reasons |= {unmentioned_result(test.names[0]).reason for test in query.terms}
     total = len(evaluations) + len(unread) + ruled_out
     head = matches[:shown]
     phrase = question_phrase(query)

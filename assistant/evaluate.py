@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,10 +29,11 @@ from assistant.quantities import (
     parse_number,
 )
 from assistant.query import CountTest, FieldTest, NumericTest, Query, TermTest
-from assistant.terms import mentions, mentions_affirmed, mentions_itself
+from assistant.terms import mentions_affirmed, mentions_itself
 from index.facts import COHORT, limits_apart
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.facts.kinds import spec
+from index.language.mentions import mentions
 from index.language.registry import values_named
 from index.language.units import analyte, analytes
 from index.language.vocabulary import (
@@ -252,6 +253,11 @@ def settled_match(trial: Trial, results: list[TestResult]) -> TrialEvaluation:
 def unstated_result(kind: str) -> TestResult:
     """A number asked of a record that sets no limit of its kind."""
     return TestResult(outcome="not stated", reason=f"no {kind_name(kind)} criterion in the record")
+
+
+def unmentioned_result(term: str) -> TestResult:
+    """A term asked of a record whose criteria do not name it."""
+    return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
 
 
 def _span_result(trial: Trial, test: NumericTest) -> TestResult:
@@ -590,7 +596,7 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
             outcome = "no match" if mode == "excludes" else "match"
             reason = f"requires {term}" if mode == "excludes" else f"includes {term}"
             return TestResult(outcome=outcome, reason=reason, citations=included)
-        return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
+        return unmentioned_result(term)
     if mode == "requires":
         limits = _low_count_limits(trial, term)
         if included or limits:
@@ -604,7 +610,7 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
             return TestResult(outcome="match", reason=f"studies {term}", citations=fields)
         if excluded:
             return TestResult(outcome="no match", reason=f"excludes {term}", citations=excluded)
-        return TestResult(outcome="not stated", reason=f"does not mention {term} in its criteria")
+        return unmentioned_result(term)
     if mode == "gives":
         return _gives_result(trial, term)
     if mode == "controls":
@@ -799,8 +805,7 @@ def _class_citations(trial: Trial, term: str) -> list[Citation]:
     Only exclusions (an inclusion asking for the class is met by other members too), and only drug
     classes: a disease class is excluded with qualifiers ("serious cardiac disease") a member need
     not meet."""
-    named = [m for m in concept_matches(term) if concept_is_treatment(m.term)]
-    classes = {b for m in named for b in m.term.broader} - {m.term.name for m in named}
+    classes = drug_classes(term)
     if not classes:
         return []
     return [
@@ -808,6 +813,13 @@ def _class_citations(trial: Trial, term: str) -> list[Citation]:
         for c in trial.patient_exclusion
         if classes & {m.term.name for m in concept_matches(c.text)}
     ]
+
+
+@lru_cache(maxsize=1_000)
+def drug_classes(term: str) -> frozenset[str]:
+    """The drug classes the term's drugs belong to (an exclusion of the class excludes them)."""
+    named = [m for m in concept_matches(term) if concept_is_treatment(m.term)]
+    return frozenset({b for m in named for b in m.term.broader} - {m.term.name for m in named})
 
 
 def _studies_term(trial: Trial, term: str) -> bool:

@@ -16,9 +16,10 @@ from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citat
 from assistant.models import Citation, CriterionCheck, Status, Verdict
 from assistant.quantities import kind_name, to_days
 from assistant.query import ConceptState, NumericTest, PatientProfile, PriorTreatment
-from assistant.terms import mentions, mentions_affirmed, named_as_risk, vocabulary_terms
+from assistant.terms import mentions_affirmed, named_as_risk
 from index.facts.conditions import negated_after
 from index.facts.reading import denied_by_lead_in, exception_spans
+from index.language.mentions import mentions, vocabulary_terms
 from index.language.vocabulary import (
     Term,
     TermMatch,

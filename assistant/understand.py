@@ -43,10 +43,10 @@ from assistant.query import (
 )
 from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
-from assistant.terms import vocabulary_covers
 from assistant.vignette import read_concepts
 from index.facts.comparators import TRAILING, trailing_comparator
 from index.facts.kinds import spec
+from index.language.mentions import vocabulary_covers
 from index.language.negation import denies_everything_else
 from index.language.registry import FieldValue, field_values, values_named
 from index.language.units import analytes

@@ -55,14 +55,18 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal_column,
     select,
     union,
 )
+from sqlalchemy import table as named_table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from index.errors import IndexBusyError, IndexStoreError
+from index.language import mentions as mention_module
+from index.language.mentions import mention_document
 from index.local_db import connect_wal
 from index.models import Trial
 from index.trial_fields import (
@@ -76,7 +80,7 @@ from index.trial_fields import (
     places_of,
 )
 
-SCHEMA_VERSION = 2  # 2: trials.places
+SCHEMA_VERSION = 3  # 2: trials.places; 3: mention documents
 _PREFIX = f"facts_v{SCHEMA_VERSION}_"
 _SYNC_BATCH = 200  # trials read from the source and written at a time
 _ID_BATCH = 500  # IDs per DELETE: far below SQLite's 32,766 variables per statement
@@ -163,7 +167,30 @@ facts = Table(
     Index(f"{_PREFIX}facts_by_trial", "store", "nct_id"),
 )
 
-_ROW_TABLES = (trials, values, facts)
+# Each trial's criteria as one document of what they name (index/language/mentions.py), searched
+# through the FTS5 index `_MENTIONS` over it (SQLite only: on PostgreSQL none is written or searched).
+mention_documents = Table(
+    f"{_PREFIX}mention_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("store", String(40), nullable=False),
+    Column("nct_id", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+    Index(f"{_PREFIX}mention_documents_by_trial", "store", "nct_id"),
+)
+_MENTIONS = f"{_PREFIX}mentions"
+# An external-content FTS5 table kept in step by triggers, as the SQLite manual shows: a document's
+# index entries are removed with the very body they were made from.
+_MENTIONS_SCHEMA = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {_MENTIONS} USING fts5(body, content='{mention_documents.name}', "
+    "content_rowid='id', tokenize=\"unicode61 tokenchars '_'\")",
+    f"CREATE TRIGGER IF NOT EXISTS {_MENTIONS}_added AFTER INSERT ON {mention_documents.name} BEGIN "
+    f"INSERT INTO {_MENTIONS} (rowid, body) VALUES (new.id, new.body); END",
+    f"CREATE TRIGGER IF NOT EXISTS {_MENTIONS}_dropped AFTER DELETE ON {mention_documents.name} BEGIN "
+    f"INSERT INTO {_MENTIONS} ({_MENTIONS}, rowid, body) VALUES ('delete', old.id, old.body); END",
+)
+
+_ROW_TABLES = (trials, values, facts, mention_documents)
 
 
 class TrialSource(Protocol):
@@ -180,7 +207,8 @@ class TrialSource(Protocol):
 def derivation_version() -> str:
     """Hash of the code that turns a Trial into rows: a change re-derives every row."""
     digest = hashlib.sha256()
-    for module in (Path(__file__), Path(__file__).with_name("trial_fields.py")):
+    derived_by = (Path(__file__), Path(__file__).with_name("trial_fields.py"), Path(mention_module.__file__))
+    for module in derived_by:
         digest.update(module.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -198,8 +226,11 @@ def lineage_key(index_name: str, location: str) -> str:
 # ---- rows of one trial -------------------------------------------------------------------------
 
 
-def trial_rows(trial: Trial) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(trials row, values rows, facts rows) of one trial, without the store key."""
+Rows = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def trial_rows(trial: Trial) -> Rows:
+    """(trials row, values rows, facts rows, mention document row) of one trial, without the store key."""
 
     def first(field: str) -> str | None:
         found = field_values(trial, field)
@@ -268,7 +299,8 @@ def trial_rows(trial: Trial) -> tuple[dict[str, Any], list[dict[str, Any]], list
         }
         for position, fact in enumerate(trial.facts)
     ]
-    return row, value_rows, fact_rows
+    named = [c.text for c in (*trial.inclusion, *trial.exclusion)] + [f.term for f in trial.facts if f.term]
+    return row, value_rows, fact_rows, [{"nct_id": trial.nct_id, "body": mention_document(named)}]
 
 
 # ---- the store -----------------------------------------------------------------------------------
@@ -301,6 +333,9 @@ class FactStore:
         self._units: tuple[str | None, dict[str, list[str | None]]] = (None, {})
         with self._failing("create its tables"), self._writing() as connection:
             metadata.create_all(connection)
+            if not self.postgres:
+                for statement in _MENTIONS_SCHEMA:
+                    connection.exec_driver_sql(statement)
 
     @property
     def postgres(self) -> bool:
@@ -342,6 +377,20 @@ class FactStore:
     def owned(self, table: Table) -> Any:
         """The condition selecting this store's rows of a table."""
         return table.c.store == self.key
+
+    def mentioning(self, query: str) -> Select[Any] | None:
+        """A select of the trials whose mention document the FTS5 query finds
+        (index/language/mentions.py); None where no documents are kept (PostgreSQL)."""
+        if self.postgres:
+            return None
+        found: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(named_table(_MENTIONS))
+            .where(literal_column(_MENTIONS).op("MATCH")(query))
+        )
+        return select(mention_documents.c.nct_id).where(
+            self.owned(mention_documents), mention_documents.c.id.in_(found)
+        )
 
     # ---- keeping in step with the source ---------------------------------------------------------
 
@@ -420,14 +469,14 @@ class FactStore:
         # a trial read again under an ID it already has rows for (a write since the hashes were
         # read) replaces them
         self._delete(connection, [t.nct_id for t in read])
-        rows: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]] = ([], [], [])
+        tables: list[list[dict[str, Any]]] = [[] for _ in _ROW_TABLES]
         for trial in read:
-            row, value_rows, fact_rows = trial_rows(trial)
-            rows[0].append(row)
-            rows[1].extend(value_rows)
-            rows[2].extend(fact_rows)
-        for table, table_rows in zip(_ROW_TABLES, rows, strict=True):
-            if table_rows:
+            row, *listed = trial_rows(trial)
+            tables[0].append(row)
+            for held, more in zip(tables[1:], listed, strict=True):
+                held.extend(more)
+        for table, table_rows in zip(_ROW_TABLES, tables, strict=True):
+            if table_rows and not (table is mention_documents and self.postgres):
                 connection.execute(insert(table), [{"store": self.key, **r} for r in table_rows])
 
     # ---- asking ------------------------------------------------------------------------------------

@@ -106,7 +106,8 @@ def test_set_question_over_hand_written_trials() -> None:
 
 
 def test_term_matching_variants() -> None:
-    from assistant.terms import mentions, mentions_affirmed
+    from assistant.terms import mentions_affirmed
+    from index.language.mentions import mentions
 
     assert mentions("Brain tumors or brain metastases;", "brain metastasis")  # plural/singular
     assert mentions("Tumor tissue confirmed as HER2-positive", "HER2+")  # written differently

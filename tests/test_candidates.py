@@ -12,7 +12,7 @@ from fakes import InMemoryTrialReader, hand_trial
 
 from assistant.candidates import narrow_set, selected, set_conditions, set_unstated
 from assistant.models import Answer
-from assistant.query import FieldTest, NumericTest, Query, QuestionKind
+from assistant.query import FieldTest, NumericTest, Query, QuestionKind, TermTest
 from assistant.service import Assistant
 from index.fact_store import FactStore, sqlite_engine
 from index.memory import RecordsReader, read_records
@@ -233,6 +233,46 @@ def test_only_a_question_of_numbers_the_store_sees_whole_is_known_unstated(reade
     assert unstated(reader, ask(numeric=[accepts(FactKind.ECOG, 2)], fields=[recruiting])) == set()
 
 
+def excludes(term: str, *alternatives: str, **turned: Any) -> TermTest:
+    return TermTest(term=term, mode="excludes", alternatives=list(alternatives), **turned)
+
+
+def test_trials_naming_none_of_the_terms_asked_are_known_unstated_without_reading_them() -> None:
+    reader = RecordsReader(
+        [
+            hand_trial("NCT00000031", [], ["Known CNS metastases"], []),  # a synonym only
+            hand_trial("NCT00000032", [], ["Therapeutic anticoagulation"], []),  # warfarin's class
+            # the words of a long term, in another order and joined otherwise
+            hand_trial("NCT00000033", ["Concurrent Chemoradiotherapy-induced Thrombocytopenia"], [], []),
+            hand_trial("NCT00000034", ["Adults with lymphoma"], ["Pregnancy"], []),
+        ]
+    )
+    assert unstated(reader, ask(terms=[excludes("brain metastases")])) == {
+        "NCT00000032",
+        "NCT00000033",
+        "NCT00000034",
+    }
+    assert "NCT00000032" not in unstated(reader, ask(terms=[excludes("warfarin")]))
+    long_term = excludes("thrombocytopenia caused by concurrent chemoradiotherapy")
+    assert "NCT00000033" not in unstated(reader, ask(terms=[long_term]))
+    # or-ed names and and-ed tests: a trial naming any of them is read
+    assert unstated(reader, ask(terms=[excludes("HIV", "pregnancy")])) == {
+        "NCT00000031",
+        "NCT00000032",
+        "NCT00000033",
+    }
+    assert unstated(reader, ask(terms=[excludes("HIV"), excludes("brain metastases")])) == {
+        "NCT00000032",
+        "NCT00000033",
+        "NCT00000034",
+    }
+    # turned round ("do not exclude HIV"), a trial silent on it is the answer: nothing is unstated
+    assert unstated(reader, ask(terms=[excludes("HIV", negated=True)])) == set()
+    # beside another sort of test, the record is read for it
+    recruiting = FieldTest(field="status", values=["RECRUITING"], label="recruiting")
+    assert unstated(reader, ask(terms=[excludes("HIV")], fields=[recruiting])) == set()
+
+
 def test_a_limit_standing_in_for_the_one_asked_keeps_a_trial_read() -> None:
     clearance = hand_trial(
         "NCT00000021",
@@ -384,9 +424,16 @@ BATTERY: list[tuple[list[str], bool]] = [
     (["Which trials enrol people over 75?"], False),
     (["Which trials take women aged 45?"], True),
     (["Which trials only enrol men?"], True),
-    (["Which trials exclude brain metastases?"], False),
-    (["Which trials exclude HIV?"], False),
-    (["Which trials exclude pregnant women?"], False),
+    # named terms: trials whose criteria name none of them are known not to state them
+    (["Which trials exclude brain metastases?"], True),
+    (["Which trials exclude HIV?"], True),
+    (["Which trials exclude pregnant women?"], True),
+    (["Which studies rule out people with a history of stroke?"], True),
+    (["Which trials accept people with hepatitis B?"], True),
+    (["Which studies exclude patients with active tuberculosis or hepatitis C?"], True),
+    (["Which trials exclude prior allogeneic stem cell transplantation?"], True),
+    (["Which trials won't take smokers?"], False),  # turned round: a trial silent on it matches
+    (["Which trials do not exclude HIV?"], False),
     (["Which phase 2 trials are recruiting?"], True),
     (["Which completed phase 3 trials have sites in the United States?"], True),
     (["Which trials have a site in China?"], True),

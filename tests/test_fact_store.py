@@ -251,12 +251,12 @@ def test_indexing_fills_the_store_and_serving_processes_find_it_ready(tmp_path: 
     with sqlite3.connect(path) as db:
         # seeds/000_*.txt: "Maximum Eligible Age 75 Years", "Eligible Sex FEMALE", "Clinical Phase PHASE2"
         assert db.execute(
-            "SELECT max_age_years, sex, status FROM facts_v2_trials WHERE nct_id = 'NCT05394285'"
+            "SELECT max_age_years, sex, status FROM facts_v3_trials WHERE nct_id = 'NCT05394285'"
         ).fetchone() == (75, "FEMALE", "RECRUITING")
         assert db.execute(
-            "SELECT value FROM facts_v2_values WHERE nct_id = 'NCT05394285' AND field = 'phase'"
+            "SELECT value FROM facts_v3_values WHERE nct_id = 'NCT05394285' AND field = 'phase'"
         ).fetchall() == [("PHASE2",)]
-        assert db.execute("SELECT count(*) FROM facts_v2_trials").fetchone() == (5,)
+        assert db.execute("SELECT count(*) FROM facts_v3_trials").fetchone() == (5,)
     reader = open_store(settings, HashingEmbedder())  # another process: nothing left to sync
     assert reader.facts().sync(force=True) == 0
     records, generation = reader.trials_at()

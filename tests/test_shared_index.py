@@ -302,7 +302,7 @@ def test_servers_share_one_index_that_one_writer_at_a_time_writes(
     assert check.clean and (check.trials, len(check.damaged)) == (5, 0)
     with psycopg.connect(database_url) as db:
         held = db.execute(
-            "SELECT count(DISTINCT nct_id), count(DISTINCT store) FROM facts_v2_trials"
+            "SELECT count(DISTINCT nct_id), count(DISTINCT store) FROM facts_v3_trials"
         ).fetchone()
     assert held == (5, 1)  # one index, its five trials, whichever process synced them
     for name in ("first", "second", "serve-a", "serve-b"):  # nothing kept on the machines
