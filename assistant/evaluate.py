@@ -33,7 +33,7 @@ from assistant.terms import mentions_affirmed, mentions_itself
 from index.facts import COHORT, limits_apart
 from index.facts.conditions import ABSENT, ALLOWED, PARTLY_ABSENT
 from index.facts.kinds import spec
-from index.language.mentions import mentions
+from index.language.mentions import TextsNaming, mentions
 from index.language.registry import values_named
 from index.language.units import analyte, analytes
 from index.language.vocabulary import (
@@ -43,7 +43,7 @@ from index.language.vocabulary import (
     concept_matches,
     drug_matches,
 )
-from index.models import Arm, Fact, FactKind, Trial
+from index.models import Arm, Criterion, Fact, FactKind, Trial
 from index.trial_fields import SEXES, field_values
 
 Outcome = Literal["match", "no match", "not stated"]
@@ -577,8 +577,10 @@ def _one_term_result(trial: Trial, mode: str, term: str) -> TestResult:
         wanted_absent, partly, admitted = _inclusion_absence(trial, term)
         # A trial for patients with the term ("... in Patients With Brain Metastases") wants only some
         # forms of it absent ("No leptomeningeal metastases").
-        conflicting = partly or admitted or _studies_term(trial, term)
-        refused = excluded or (_cite(trial, wanted_absent) if wanted_absent and not conflicting else [])
+        absent_outright = (
+            wanted_absent and not excluded and not (partly or admitted or _studies_term(trial, term))
+        )
+        refused = excluded or (_cite(trial, wanted_absent) if absent_outright else [])
         reason = f"excludes {term}" if excluded else f"requires the absence of {term}"
         if refused:
             outcome: Outcome = "match" if mode == "excludes" else "no match"
@@ -788,8 +790,9 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
     """Criteria of one section naming the term (as the fact extractor read them, or in their words);
     `affirmed` skips mentions of its absence ("negative for HIV")."""
     named = mentions_affirmed if affirmed else mentions_itself
-    criteria = trial.patient_inclusion if section == "inclusion" else trial.patient_exclusion
-    cites = [criterion_citation(trial, c) for c in criteria if named(c.text, term)]
+    criteria, texts = _patient_criteria(trial, section)
+    naming_it = [criteria[place] for place in texts.naming(term)]
+    cites = [criterion_citation(trial, c) for c in naming_it if named(c.text, term)]
     if cites or affirmed:
         return cites
     facts = [
@@ -798,6 +801,18 @@ def _criteria_citations(trial: Trial, term: str, section: str, affirmed: bool = 
         if f.source == section and mentions(f.term, term)
     ]
     return facts or (_class_citations(trial, term) if section == "exclusion" else [])
+
+
+def _patient_criteria(trial: Trial, section: str) -> tuple[list[Criterion], TextsNaming]:
+    """A section's criteria about the patient, and their texts read for the terms they name (once
+    per record)."""
+
+    def read() -> tuple[list[Criterion], TextsNaming]:
+        criteria = trial.patient_inclusion if section == "inclusion" else trial.patient_exclusion
+        return criteria, TextsNaming([c.text for c in criteria])
+
+    sources = trial.inclusion if section == "inclusion" else trial.exclusion
+    return trial.remembered(f"patient {section} naming", (sources,), read)
 
 
 def _class_citations(trial: Trial, term: str) -> list[Citation]:

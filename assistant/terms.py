@@ -5,6 +5,7 @@ condition itself or as a risk of it. Whether it names the term at all is index/l
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from index.language.mentions import mentions, vocabulary_terms
 from index.language.vocabulary import concept_matches
@@ -37,11 +38,17 @@ def mentions_affirmed(text: str | None, term: str | None) -> bool:
 
 
 def _phrase_spans(text: str, term: str) -> list[tuple[int, int]]:
+    pattern = _phrase_pattern(term)
+    return [m.span() for m in pattern.finditer(text)] if pattern else []
+
+
+@lru_cache(maxsize=10_000)
+def _phrase_pattern(term: str) -> re.Pattern[str] | None:
+    """The term's words in a row, each with a short ending ("metastasis" also finds "metastases")."""
     words = [re.escape(w) for w in re.findall(r"[A-Za-z0-9]+", term)]
     if not words:
-        return []
-    pattern = r"(?<![A-Za-z0-9])" + r"\W*".join(w + r"[a-z]{0,3}" for w in words)
-    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE)]
+        return None
+    return re.compile(r"(?<![A-Za-z0-9])" + r"\W*".join(w + r"[a-z]{0,3}" for w in words), re.IGNORECASE)
 
 
 def _vocabulary_spans(text: str, term: str) -> list[tuple[int, int]]:

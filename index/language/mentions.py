@@ -15,8 +15,10 @@ document holding some text `mentions` would say names the term).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import accumulate
 
 from index.language.vocabulary import concept_matches, find_terms
 from index.language.words import american_spelling
@@ -76,6 +78,40 @@ def mentions(text: str | None, term: str | None) -> bool:
     if words and words <= _held_words(text):
         return True
     return bool(wanted) and wanted <= vocabulary_terms(text)
+
+
+class TextsNaming:
+    """Texts (a record's criteria) read once, so that which of them name a term (`mentions`) is found
+    without reading each again: a set question asks that of every criterion of every trial it reads.
+    Their stems are one string (each text's " tok tok " after the last: a phrase cannot run from one
+    into the next), and each vocabulary term they name points at the texts naming it."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = tuple(texts)
+        stems = [normalised(text) for text in self._texts]
+        self._starts = list(accumulate((len(s) for s in stems[:-1]), initial=0))
+        self._stems = "".join(stems)
+        concepts: dict[str, list[int]] = {}
+        for place, text in enumerate(self._texts):
+            for name in vocabulary_terms(text) if text else ():
+                concepts.setdefault(name, []).append(place)
+        self._concepts = concepts
+
+    def naming(self, term: str) -> list[int]:
+        """The places of the texts that name `term`, in order."""
+        phrase, words, wanted = _reading_of(term)
+        found: set[int] = set()
+        if phrase:
+            at = self._stems.find(phrase)
+            while at != -1:
+                found.add(bisect_right(self._starts, at) - 1)
+                at = self._stems.find(phrase, at + 1)
+        if words:
+            found |= {place for place, text in enumerate(self._texts) if text and words <= _held_words(text)}
+        if wanted:
+            first, *others = (self._concepts.get(name, ()) for name in wanted)
+            found |= set(first).intersection(*others)
+        return sorted(found)
 
 
 @lru_cache(maxsize=10_000)
