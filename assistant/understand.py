@@ -61,12 +61,26 @@ from index.language.vocabulary import (
     drug_matches,
     find_terms,
 )
-from index.language.words import abbreviations, age_groups, numbers_in_digits, people, performance_in_grades
+from index.language.words import (
+    abbreviations,
+    age_groups,
+    excluding_verbs,
+    numbers_in_digits,
+    people,
+    performance_in_grades,
+)
 from index.models import INVERSE_COMPARATOR, FactKind
 from index.readers.dose import dose_phrases
 from index.readers.normalise import age_in_years
 
 NCT_ID = re.compile(r"\bNCT\s?\d{8}\b", re.IGNORECASE)
+
+# The verbs that put a person out of a trial (data: words.yaml `excluding_verbs`): alone
+# ("exclude", "bar", "refuse"), or with "out"/"away" after them or their object ("rule her out",
+# "leave out", "turn away").
+_EXCLUDING = excluding_verbs("alone")
+_EXCLUDING_OUT = excluding_verbs("out")
+_EXCLUDING_AWAY = excluding_verbs("away")
 
 _SET_CUE = re.compile(
     # "which platelet studies", "which of the thrombocytopenia trials", "wich studies": up to three
@@ -88,7 +102,8 @@ _SET_CUE = re.compile(
     r"|^\s*(?:do|did)\s+(?:the|these|those|all(?:\s+the)?)\s+(?:trials|studies|protocols|records)\b"
     # "and which exclude diabetics?", "which also require HER2+?": "which" before a polarity verb
     r"|^\W*(?:(?:and|but|so|ok(?:ay)?|now)[\s,]+)?which\s+(?:also\s+|of\s+them\s+)?"
-    r"(?:exclude|require|accept|allow|take|give|use|test|enrol+|admit|rule\s+out|bar|need)s?\b",
+    rf"(?:{_EXCLUDING}|(?:{_EXCLUDING_OUT})\s+out|(?:{_EXCLUDING_AWAY})\s+away"
+    r"|(?:require|accept|allow|take|give|use|test|enrol+|admit|need)s?)\b",
     re.IGNORECASE,
 )
 _LIST_ALL = re.compile(
@@ -104,17 +119,17 @@ _LIST_ALL = re.compile(
 # Verbs that put a patient out of a trial: "exclude", "rule her out", "knock him out", "fail",
 # "disqualify", "bar", "make her ineligible".
 _RULED_OUT = re.compile(
-    r"\b(?:rule|knock|keep|screen|kick|shut)(?:s|ed|ing)?\s+"
+    rf"\b(?:{_EXCLUDING_OUT})\s+"
     r"(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)?"
     r"\s*out\b|\b(?:catch(?:es|ing)?|caught)\s+(?:her|him|them|the (?:patient|pt)|this (?:patient|pt)|pts?)\b"
-    r"|\bexclud(?:e|es|ed|ing)\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
+    rf"|\b(?:{_EXCLUDING})\b|\bexcluded from\b|\bineligible\b|\bnot eligible\b"
     r"|\bas an? exclusion\b|\bexclusion criteri(?:on|a) (?:names?|lists?|includes?)\b"
     # "which trials would she still be in the washout window for?": a washout not yet over refuses her
     r"|\b(?:in|within|inside)\s+(?:the\s+|its\s+|their\s+|a\s+)?wash-?out\b"
-    r"|\bdisqualif\w*|\bfail(?:s|ed|ing)?\b|\bbar(?:s|red)?\b|\btoo (?:old|young|ill|sick)\b"
+    r"|\bfail(?:s|ed|ing)?\b|\btoo (?:old|young|ill|sick)\b"
     # "which trials' platelet cut-off would she (just) miss?"
     r"|\b(?:she|he|they|pt|patient)\s+(?:would\s+|will\s+)?(?:\w+\s+)?miss(?:es)?\b"
-    r"|\brefus(?:e|es|ed|ing)\b|\breject(?:s|ed|ing)?\b|\bturn(?:s|ed|ing)?\s+(?:\w+\s+)?away\b"
+    rf"|\b(?:{_EXCLUDING_AWAY})\s+(?:\w+\s+)?away\b"
     # the patient against a trial's rule: "whose washout rule does she break?"
     r"|\bbr(?:eak|eaks|eaking|oke|oken)\b|\bviolat\w*|\bbreach\w*|\bcontraven\w*"
     r"|\b(?:falls?|runs?) (?:a)?foul of\b"
@@ -216,10 +231,9 @@ _PHASE = re.compile(
 
 # Term questions: the verb fixes the direction; the term is what follows it.
 _TERM_VERBS: list[tuple[str, TermMode]] = [
-    (r"exclud(?:e|es|ing|ed)", "excludes"),
     (
-        r"rule[sd]? out|bar|bars|disallow|do(?:es)? not (?:allow|accept|permit)|disqualif(?:y|ies)"
-        r"|(?:knock|keep|screen|kick)s?(?:\s+\w+)?\s+out|turns?\s+away|reject(?:s)?|catch(?:es)?",
+        rf"{_EXCLUDING}|do(?:es)? not (?:allow|accept|permit)|(?:{_EXCLUDING_OUT})(?:\s+\w+)?\s+out"
+        rf"|(?:{_EXCLUDING_AWAY})\s+away|catch(?:es)?",
         "excludes",
     ),
     (
@@ -246,7 +260,9 @@ _TERM_VERBS: list[tuple[str, TermMode]] = [
     (r"(?:are|is) (?:for|in|about|on)|for|in|about", "studies"),
 ]
 _TERM_STOP = re.compile(
-    r"\b(?:disease|status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
+    # "HER2-positive disease" asks for HER2-positive; "kidney disease" is a disease of its own
+    r"\b(?:(?<=positive )disease|(?<=negative )disease|"
+    r"status|patients?|participants?|subjects?|people|those|individuals|the trial|trials?|"
     r"studies|study|history of|a history of|known|with|who have|having|have|had|has|any|a|an|the|drugs?|"
     r"medications?|medicines?|"
     # "at entry", "at screening": when, not what
@@ -547,7 +563,7 @@ _REASON_JUST_SAID = (
 # "which trials would exclude them?", "...rule him out?", "...knock her out?": the object is the
 # patient the question describes, and nothing after it says why ("because of the AF" would).
 _EXCLUDES_THE_PATIENT = re.compile(
-    r"\b(?:exclud|rul|knock|keep|turn|bar|disqualif|reject|screen|refus)\w*\s+(?:out\s+|away\s+)?"
+    rf"\b(?:{_EXCLUDING}|{_EXCLUDING_OUT}|{_EXCLUDING_AWAY})\s+(?:out\s+|away\s+)?"
     r"(?:him|her|them|(?:this|the|my|our|such an?|that) (?:patient|pt|person|man|woman|lady|guy)"
     # "... takes ibuprofen daily. Which trials would that rule out?": what was just said of the patient
     r"|someone like (?:this|that|him|her)|that|this|it)(?:\s+(?:out|away))?"
@@ -562,8 +578,8 @@ _ROUTE_NAMES = frozenset(r.name for r in ROUTES)
 
 # "... which trials would that rule out?", "... would it exclude?": what was said as the subject.
 _THAT_EXCLUDES = re.compile(
-    r"\b(?:would|does|do|will|could|might|can)\s+(?:that|this|it)\s+(?:rule|knock|keep|screen|kick|exclud"
-    r"|disqualif|bar)\w*(?:\s+(?:him|her|them))?(?:\s+out(?:\s+of)?)?\s*[?.!]*\s*$",
+    r"\b(?:would|does|do|will|could|might|can)\s+(?:that|this|it)\s+"
+    rf"(?:{_EXCLUDING}|{_EXCLUDING_OUT})(?:\s+(?:him|her|them))?(?:\s+out(?:\s+of)?)?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 
@@ -1770,8 +1786,10 @@ def _clean_term(part: str) -> str | None:
     if _is_filter_phrase(part.strip()):
         return None
     cleaned = _TERM_STOP.sub(" ", part)
-    cleaned = re.sub(r"[^\w+\- ]", " ", cleaned)
-    cleaned = " ".join(cleaned.split()).strip(" -")
+    # an apostrophe inside a word stays ("Crohn's disease"); quotes round a term go
+    cleaned = re.sub(r"[^\w+\-' ]|(?<!\w)'|'(?!\w)", " ", cleaned)
+    # "people on dialysis": what they are on is the term
+    cleaned = re.sub(r"^on\s+", "", " ".join(cleaned.split()).strip(" -"), flags=re.IGNORECASE)
     if cleaned.lower() in _TERM_NOISE or len(cleaned) <= 1 or _is_filter_phrase(cleaned):
         return None
     return cleaned

@@ -622,3 +622,27 @@ def test_the_institution_leading_a_trial_is_its_sponsor(question: str, expected:
     from assistant.attributes import attributes_in
 
     assert attributes_in(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        # verbs that put people out of a trial, alone or with "out"/"away" (words.yaml excluding_verbs)
+        ("Which trials leave out patients taking warfarin?", "warfarin"),
+        ("Which studies shut out people on anticoagulants?", "anticoagulants"),
+        ("Which trials refuse patients with hepatitis C?", "hepatitis C"),
+        ("Which studies would bar someone with a prior stroke?", "cerebrovascular disease"),
+        ("Which trials lock out people with HIV?", "HIV"),
+        ("Which trials ban smokers?", "smoking"),
+        ("Which trials turn away people on dialysis?", "dialysis"),
+        ("Which studies prohibit people with tuberculosis?", "tuberculosis"),
+        # "disease" is part of an organ's disease ("kidney" alone would be a lab topic, read as no term)
+        ("Which trials exclude kidney disease?", "renal disease"),
+        ("Which trials exclude liver disease?", "liver disease"),
+        ("Which trials exclude patients with Crohn's disease?", "Crohn's disease"),
+    ],
+)
+def test_trials_putting_people_out_are_asked_which_exclude_them(question: str, term: str) -> None:
+    query = read(question)
+    assert query.kind == QuestionKind.SET, question
+    assert [(t.mode, t.term, t.negated) for t in query.terms] == [("excludes", term, False)]

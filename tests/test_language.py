@@ -7,6 +7,7 @@ entry a clinician adds is checked without a new test.
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
@@ -14,7 +15,7 @@ from assistant.understand import understand
 from index.facts import criterion_facts
 from index.language.units import analyte, analytes, to_canonical, unit_families
 from index.language.vocabulary import CONDITIONS, DRUG_CLASSES, ROUTES, find_terms
-from index.language.words import numbers_in_digits
+from index.language.words import excluding_verbs, numbers_in_digits, verb_forms
 from index.models import Criterion, FactKind
 
 # A unit as a record and a question both write it, per family (the data file's own spellings are
@@ -291,3 +292,13 @@ def test_a_bypass_graft_is_a_cardiac_history(written: str) -> None:
 )
 def test_a_marrow_examination_finding_is_marrow_involvement(written: str, involved: bool) -> None:
     assert ("bone marrow involvement" in find_terms(written)) is involved
+
+
+def test_verbs_are_read_in_every_form() -> None:
+    assert verb_forms("bar") == ["bar", "bars", "barring", "barred"]
+    assert verb_forms("refuse") == ["refuse", "refuses", "refusing", "refused"]
+    assert verb_forms("disqualify") == ["disqualify", "disqualifies", "disqualifying", "disqualified"]
+    assert verb_forms("keep", ["kept"]) == ["keep", "keeps", "keeping", "kept"]
+    assert verb_forms("screen") == ["screen", "screens", "screening", "screened"]
+    out = re.compile(rf"\b(?:{excluding_verbs('out')})\b")
+    assert out.fullmatch("left") and out.fullmatch("ruled") and not out.fullmatch("leaved")

@@ -32,6 +32,33 @@ def _data() -> dict[str, Any]:
 
 
 @cache
+def excluding_verbs(said_with: str) -> str:
+    """A regex alternation of every form of the verbs that put a person out of a trial, said alone
+    (`said_with="alone"`) or with "out" or "away" (data: words.yaml `excluding_verbs`)."""
+    verbs = _data()["excluding_verbs"]
+    irregular = verbs["irregular"]
+    forms = {form for verb in verbs[said_with] for form in verb_forms(verb, irregular.get(verb))}
+    return "|".join(sorted(forms, key=lambda form: (-len(form), form)))
+
+
+def verb_forms(verb: str, past: list[str] | None = None) -> list[str]:
+    """A verb's forms: "bar" -> bars, barred, barring; "refuse" -> refuses, refused, refusing;
+    "disqualify" -> disqualifies, disqualified, disqualifying. `past`: its irregular past forms
+    ("keep": kept), which replace the regular one."""
+    if verb.endswith("e"):
+        third, regular_past, participle = f"{verb}s", f"{verb}d", f"{verb[:-1]}ing"
+    elif verb.endswith("y") and verb[-2:-1] not in tuple("aeiou"):
+        third, regular_past, participle = f"{verb[:-1]}ies", f"{verb[:-1]}ied", f"{verb}ing"
+    else:
+        # one short vowel before a final consonant doubles it: bar -> barred, shut -> shutting
+        doubled = len(verb) <= 4 and re.fullmatch(r"[^aeiou]*[aeiou][bdgklmnprt]", verb) is not None
+        ending = verb + verb[-1] if doubled else verb
+        third = f"{verb}es" if verb.endswith(("s", "sh", "ch", "x")) else f"{verb}s"
+        regular_past, participle = f"{ending}ed", f"{ending}ing"
+    return [verb, third, participle, *(past if past is not None else [regular_past])]
+
+
+@cache
 def place_names() -> dict[str, str]:
     """Other names of places -> the name the registry writes, lower case (data: words.yaml)."""
     return {str(k).lower().rstrip("."): str(v).lower() for k, v in _data()["place_names"].items()}
