@@ -41,6 +41,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)
 # "nr-axSpA", "ESRD"); not a word capitalised to open a sentence ("Which", "Patient").
 _SHORT_FORM = re.compile(r"(?<![\w-])(?=[\w-]+[A-Z])[A-Za-z][\w-]{1,9}(?![\w-])")
 _SHOWN_DISEASES = 3
+_NO_WORDS: frozenset[str] = frozenset()
 _ANY_OF_MANY = re.compile(
     r"cancers?|carcinomas?|tumou?rs?|neoplasms?|malignan\w*|metastas[ie]s|mets|infections?|infected"
 )
@@ -120,20 +121,20 @@ def studied_condition_check(
     healthy = _healthy_only(trial)
     if healthy is not None:
         return _healthy_check(trial, healthy, described)
-    names = [n for c in trial.conditions if (n := _condition_name(c)) is not None] or _named_by_title(trial)
+    names, listed, first_quote = _studied_names(trial)
     if not names or (trial.healthy_volunteers and not described.diseases):
         return None
     defined = _defined_words(trial, described.short_forms)
     outcomes = [(name, _has(name, described, defined, state_for)) for name in names]
-    listed = ", ".join(dict.fromkeys(n.written for n in names))
     for name, outcome in outcomes:
         if outcome:
             return "met", f"the trial studies {name.written}; the patient has it", _cite(trial, name)
+    first = Citation(nct_id=trial.nct_id, section="Conditions", quote=first_quote) if first_quote else None
     if trial.healthy_volunteers:
         # the patient has neither what the trial studies nor is a healthy volunteer: ill with another
         said = ", ".join(described.diseases[:_SHOWN_DISEASES])
         detail = f"the trial studies {listed} or takes healthy volunteers; the description names {said}"
-        return "not met", detail, _cite(trial, names[0])
+        return "not met", detail, first
     shared = _title_diseases(trial.title) & described.words
     if shared:  # "... Thrombocytopenia Caused by Cytotoxic Drugs in Breast Cancer": the patient's part
         quote = find_quote(trial, [trial.title])
@@ -145,8 +146,22 @@ def studied_condition_check(
             "no illness" if described.nothing_else else "none of them"
         )
         detail = f"the trial studies {listed}; the description names {said}"
-        return "not met", detail, _cite(trial, names[0])
-    return "unknown", f"the description does not say whether the patient has {listed}", _cite(trial, names[0])
+        return "not met", detail, first
+    return "unknown", f"the description does not say whether the patient has {listed}", first
+
+
+def _studied_names(trial: Trial) -> tuple[tuple[_ConditionName, ...], str, str | None]:
+    """The diseases a trial is for, as words to look for; them listed; and the record's words for
+    the first. Read once per record: every vignette asks them of every trial."""
+
+    def read() -> tuple[tuple[_ConditionName, ...], str, str | None]:
+        named = [n for c in trial.conditions if (n := _condition_name(c)) is not None]
+        names = tuple(named or _named_by_title(trial))
+        listed = ", ".join(dict.fromkeys(n.written for n in names))
+        return names, listed, find_quote(trial, [names[0].written]) if names else None
+
+    # the quote is the record text's: a copy of the record under another ID (another text) reads again
+    return trial.remembered("diseases studied", (trial.conditions, trial.text), read)
 
 
 def _healthy_only(trial: Trial) -> Criterion | None:
@@ -200,6 +215,8 @@ def _cite(trial: Trial, name: _ConditionName) -> Citation | None:
 def _defined_words(trial: Trial, short_forms: tuple[str, ...]) -> frozenset[str]:
     """The words the record's own definitions give the description's shorthand."""
     long_forms = [trial.abbreviations[s] for s in short_forms if s in trial.abbreviations]
+    if not long_forms:  # most records define none of them
+        return _NO_WORDS
     return frozenset(stems(w.lower() for form in long_forms for w in _WORD.findall(form)))
 
 

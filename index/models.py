@@ -11,9 +11,11 @@ import hashlib
 import operator
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Literal, TypeVar, cast
+from typing import Annotated, Literal, Self, TypeVar, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+
+from index.heap import note_long_lived
 
 Section = Literal["inclusion", "exclusion"]
 FactSource = Literal["inclusion", "exclusion", "structured"]
@@ -203,8 +205,16 @@ class Trial(_Record):
     # `site_places` with the list of sites it was read from: every result row names them
     _site_places: tuple[list[Site], list[str]] | None = PrivateAttr(default=None)
     # Readings of the record that no question changes (`remembered`), by name, each with the parts
-    # of the record it was read from. Made on first use, so copies made before it read their own.
+    # of the record it was read from. Each record object has its own (`__copy__`).
     _readings: dict[str, tuple[tuple[object, ...], object]] | None = PrivateAttr(default=None)
+
+    def __copy__(self) -> Self:
+        """A copy (model_copy) reads its own readings: pydantic would share the one dict of them, and
+        a copy under another ID or text must neither see the original's readings of those nor
+        overwrite the original's with its own."""
+        copied = super().__copy__()
+        copied._readings = None
+        return copied
 
     def __eq__(self, other: object) -> bool:
         """Equal records: the same fields (not the same caches, which pydantic would also compare)."""
@@ -266,6 +276,7 @@ class Trial(_Record):
             return cast(Read, held[1])
         value = read()
         readings[name] = (sources, value)
+        note_long_lived()
         return value
 
     def facts_of(self, kind: str) -> list[Fact]:
