@@ -248,21 +248,24 @@ class AnswerChain:
             self.settings.answer_shown,
             ruled_out=len(scoped) - len(read) - len(unread),
             unread=unread,
+            cited_all=self.settings.answer_cited_all,
         )
         return self._with(state, answer)
 
     def _evaluated(
         self, read: Sequence[Trial], query: Query, settled: Mapping[str, Sequence[candidates.Ends]]
     ) -> list[TrialEvaluation]:
-        """Each trial's evaluation, in order. Past the matches the answer shows (evaluated in full, to
+        """Each trial's evaluation, in order. Past the matches the answer cites (evaluated in full, to
         cite them), a trial the fact store settled as matching is worded from its rows instead."""
         if not settled:
             return evaluate(read, query)
         evaluations = []
         matched = 0
+        # the matches an answer cites are read whole: those it shows, or all of a modest result
+        fully = max(self.settings.answer_shown, self.settings.answer_cited_all)
         worded: dict[tuple[candidates.Ends, ...], list[TestResult]] = {}  # by the ends, shared
         for trial in read:
-            ends = settled.get(trial.nct_id) if matched >= self.settings.answer_shown else None
+            ends = settled.get(trial.nct_id) if matched >= fully else None
             if ends is None:
                 evaluation = evaluate_trial(trial, query)
             else:
@@ -355,6 +358,7 @@ class AnswerChain:
                 query.wants_excluded,
                 query.excluded_for,
                 subject=len(trials) == 1 and trials[0].nct_id in query.nct_ids,
+                cited_all=self.settings.answer_cited_all,
             ),
         )
 

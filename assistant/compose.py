@@ -75,6 +75,7 @@ def compose_set(
     shown: int,
     ruled_out: int = 0,
     unread: Collection[str] = frozenset(),
+    cited_all: int = 0,
 ) -> Answer:
     """The matching trials: the first `shown` named with their evidence and cited, the rest counted
     (all of them in `trials` and `results`); trials that do not match are counted, not cited.
@@ -84,7 +85,9 @@ def compose_set(
     `unread`: trials of the scope not evaluated because the fact store showed they set no limit of
     the kinds a question of numbers asks, or name none of the terms a question of terms asks: each
     test is "not stated" for them, as reading would find.
-    Trials not stated either way are listed by NCT ID."""
+    Trials not stated either way are listed by NCT ID.
+    `cited_all`: with at most this many matches, every one is cited (its first quote), not only those
+    shown, so each trial of a modest result can be checked against its record."""
     matches = [e for e in evaluations if e.outcome == "match"]
     refused = len([e for e in evaluations if e.outcome == "no match"]) + ruled_out
     read_unstated = [e for e in evaluations if e.outcome == "not stated"]
@@ -127,7 +130,9 @@ def compose_set(
     return Answer(
         answer="\n".join(lines).strip(),
         trials=[e.nct_id for e in matches],
-        citations=[c for e in head for c in e.citations] + aggregate_citations,
+        citations=[c for e in head for c in e.citations]
+        + _first_citations([e.citations for e in matches[len(head) :]], len(matches) <= cited_all)
+        + aggregate_citations,
         kind=QuestionKind.SET,
         notes=notes,
         shown=len(head),
@@ -392,6 +397,11 @@ def _cell(result: AttributeResult) -> str:
 # ---- patient matching ------------------------------------------------------------------------
 
 
+def _first_citations(cited: Sequence[Sequence[Citation]], wanted: bool) -> list[Citation]:
+    """The first citation of each result trial past those shown, when the answer cites them all."""
+    return [cites[0] for cites in cited if cites] if wanted else []
+
+
 def compose_match(
     verdicts: Sequence[tuple[Verdict, list[Citation]]],
     trials: Sequence[Trial],
@@ -399,6 +409,7 @@ def compose_match(
     wants_excluded: bool = False,
     excluded_for: Sequence[str] = (),
     subject: bool = False,
+    cited_all: int = 0,
 ) -> Answer:
     """Verdict groups first, then the checks of the first `shown` result trials, which alone are
     cited; the other groups are counted, with the criteria that decided them. A trial none of whose
@@ -407,7 +418,8 @@ def compose_match(
     `excluded_for` ("... because of the AF?") only those a criterion naming one of these excludes.
     `subject`: the question is about the one trial matched ("does that knock her out of NCT…?"): its
     verdict, whatever it is, with every check, is the answer, and the trial its result unless a
-    stated fact excludes the patient (whichever way the question is put)."""
+    stated fact excludes the patient (whichever way the question is put). `cited_all`: as in
+    compose_set."""
     if subject and len(verdicts) == 1:
         return _subject_verdict(*verdicts[0], trials)
     cited = {v.nct_id: cites for v, cites in verdicts}
@@ -431,6 +443,7 @@ def compose_match(
     head_ids = {v.nct_id for v in head}
     lines = [_result_group_line(label, groups[label], head_ids) for label in result_labels]
     citations = [c for v in head for c in cited[v.nct_id]]
+    citations += _first_citations([cited[v.nct_id] for v in results[len(head) :]], len(results) <= cited_all)
     for label in order[len(result_labels) :]:
         counted, examples = counted_group(label, groups[label], _DECIDED_BY[label])
         lines += ["", *counted]

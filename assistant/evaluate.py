@@ -44,7 +44,7 @@ from index.language.vocabulary import (
     drug_matches,
 )
 from index.models import Arm, Criterion, Fact, FactKind, Trial
-from index.trial_fields import SEXES, field_values
+from index.trial_fields import SEXES, criteria_sexes, field_values
 
 Outcome = Literal["match", "no match", "not stated"]
 
@@ -992,15 +992,15 @@ def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
 
 def allowed_sexes(trial: Trial) -> tuple[set[str] | None, list[Citation]]:
     """The sexes a trial enrols: the registry field and any inclusion criterion restricting sex, both
-    applied (a conflict between them narrows the set and is reported separately). None: not stated."""
-    allowed: set[str] | None = None
-    cites: list[Citation] = []
-    facts = [f for f in trial.facts_of(FactKind.SEX) if f.source in ("structured", "inclusion")]
-    for fact in facts:
-        sexes = SEXES.get((fact.term or "").lower())
-        if sexes is not None:
-            allowed = sexes if allowed is None else allowed & sexes
-            cites.append(fact_citation(trial, fact))
+    applied (a conflict between them narrows the set and is reported separately; inclusions for one
+    sex each are alternatives: index/trial_fields.py `criteria_sexes`). None: not stated."""
+    allowed = criteria_sexes(trial)
+    facts = [
+        f
+        for f in trial.facts_of(FactKind.SEX)
+        if f.source in ("structured", "inclusion") and SEXES.get((f.term or "").lower()) is not None
+    ]
+    cites = [fact_citation(trial, fact) for fact in facts]
     if not any(f.source == "structured" for f in facts) and trial.sex:
         sexes = SEXES.get(trial.sex.lower())
         quote = find_quote(trial, [trial.sex], near="Sex")

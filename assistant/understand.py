@@ -127,8 +127,10 @@ _RULED_OUT = re.compile(
     # "which trials would she still be in the washout window for?": a washout not yet over refuses her
     r"|\b(?:in|within|inside)\s+(?:the\s+|its\s+|their\s+|a\s+)?wash-?out\b"
     r"|\bfail(?:s|ed|ing)?\b|\btoo (?:old|young|ill|sick)\b"
-    # "which trials' platelet cut-off would she (just) miss?"
+    # "which trials' platelet cut-off would she (just) miss?", "a threshold she wouldn't meet"
     r"|\b(?:she|he|they|pt|patient)\s+(?:would\s+|will\s+)?(?:\w+\s+)?miss(?:es)?\b"
+    r"|\b(?:would|does|do|will|could|can)(?:n'?t| not)\s+(?:\w+\s+)?(?:meet|satisfy|pass|clear)\b"
+    r"|\bfalls? short of\b"
     rf"|\b(?:{_EXCLUDING_AWAY})\s+(?:\w+\s+)?away\b"
     # the patient against a trial's rule: "whose washout rule does she break?"
     r"|\bbr(?:eak|eaks|eaking|oke|oken)\b|\bviolat\w*|\bbreach\w*|\bcontraven\w*"
@@ -274,7 +276,7 @@ _TERM_STOP = re.compile(
     # people and pronouns name the patient, not the condition: "exclude her because of the AF"
     r"her|him|his|them|their|she|he|they|pts?|someone|somebody|anyone|people|persons?|wom[ae]n|m[ae]n|"
     r"who (?:are|is|need|needs|has|have)|are|is|needs?|need(?:ing)?|because of|bc of|b/c|due to|"
-    r"e\.?g\.?|such as|like|including|actually|also|still|currently|"
+    r"e\.?g\.?|such as|like|including|actually|also|still|currently|at all|"
     # what the question is about, never part of the term: "require regarding contraception"
     r"regarding|concerning|with (?:regard|respect) to|in terms of|as regards|anything|something|"
     # words of the registry's fields, never a clinical term: "opened for recruitment yet"
@@ -652,6 +654,8 @@ def _reasons_named(text: str, asking: str, patient: PatientProfile) -> list[str]
     or, asked "... for that?", those of the sentence before it."""
     stated = {state.name for state in patient.concepts if state.present}
     named = [name for name in dict.fromkeys(find_terms(asking)) if name in stated]
+    if _TOO_OLD_OR_YOUNG.search(asking) and patient.age is not None:
+        named.append("age")  # "which trials is he too old for?": his age is the reason
     if named or not _FOR_THAT.search(asking):
         return named
     said_before = [p for p in _SENTENCE_END.split(text[: text.rfind(asking)]) if p.strip()]
@@ -661,6 +665,7 @@ def _reasons_named(text: str, asking: str, patient: PatientProfile) -> list[str]
 
 
 _FOR_THAT = re.compile(rf"\b{_REASON_JUST_SAID}", re.IGNORECASE)
+_TOO_OLD_OR_YOUNG = re.compile(r"\btoo (?:old|young)\b", re.IGNORECASE)
 
 
 def _asking_clause(text: str) -> str:

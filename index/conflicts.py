@@ -32,7 +32,15 @@ def _sex_conflicts(trial: Trial) -> list[str]:
     structured = trial.sex.lower()
     field = next((f.quote for f in _structured(trial, FactKind.SEX)), trial.sex)
     notes = []
-    for fact in _criterion_facts(trial, FactKind.SEX):
+    named = _criterion_facts(trial, FactKind.SEX)
+    # "men aged 55 or over", "women aged 65 or over": inclusions for each sex are alternatives that
+    # together take all sexes, as the field says (index/trial_fields.py `criteria_sexes`)
+    alternatives = structured == "all" and {"male", "female"} <= {
+        f.term for f in named if f.source == "inclusion"
+    }
+    for fact in named:
+        if alternatives and fact.source == "inclusion":
+            continue
         if fact.term and fact.term != structured:
             notes.append(
                 f'The eligible-sex field says "{field}" ({_SEX_WORDS.get(structured, structured)}), but '

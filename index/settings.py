@@ -140,6 +140,12 @@ class Settings(BaseSettings):
     answer_shown: int = Field(
         default=10, description="Results a set or matching answer shows, cites and details in its text."
     )
+    answer_cited_all: int = Field(
+        default=50,
+        ge=0,
+        description="A set or matching answer with at most this many results cites every one of them "
+        "(the record's words that decided it); a longer one cites the results it shows.",
+    )
     max_page_limit: int = Field(
         default=1000, description="Most results one page of an answer's result list may hold (API limit=)."
     )

@@ -110,9 +110,15 @@ def criteria_sexes(trial: Trial) -> set[str] | None:
     """The sexes the record's sex facts (registry field and inclusion criteria) leave open, all of
     them applied; None when no such fact names a sex. The registry's plain `sex` field can only
     narrow this further (assistant/evaluate.py `allowed_sexes`)."""
-    allowed: set[str] | None = None
+    named = {source: [] for source in ("structured", "inclusion")}  # type: dict[str, list[set[str]]]
     for fact in trial.facts_of(FactKind.SEX):
-        sexes = SEXES.get((fact.term or "").lower()) if fact.source in ("structured", "inclusion") else None
+        sexes = SEXES.get((fact.term or "").lower()) if fact.source in named else None
         if sexes is not None:
-            allowed = sexes if allowed is None else allowed & sexes
-    return allowed
+            named[fact.source].append(sexes)
+    inclusion = set.intersection(*named["inclusion"]) if named["inclusion"] else None
+    if inclusion == set():
+        # "men aged 55 or over", "women aged 65 or over": inclusions that leave out every sex together
+        # are the record's alternatives, each for one sex; together they take both
+        inclusion = set.union(*named["inclusion"])
+    allowed = [*named["structured"], *([inclusion] if inclusion is not None else [])]
+    return set.intersection(*allowed) if allowed else None

@@ -82,6 +82,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         home=tmp_path_factory.mktemp("home"),
         answer_shown=SHOWN,
+        answer_cited_all=0,  # a long result: only the shown trials are cited
         max_page_limit=MAX_PAGE,
         allowed_hosts=["testserver"],
     )
@@ -111,6 +112,18 @@ def test_set_answer_shows_and_cites_the_first_results_and_counts_the_rest(assist
     assert "[NCT90000007]" not in answer.answer
     assert "**Not matching: 7 trials** (counted, not listed)." in answer.answer
     assert not any(nct in answer.answer for nct in REFUSING)
+
+
+def test_a_modest_result_cites_every_result_trial(trials: list[Trial], settings: Settings) -> None:
+    modest = settings.model_copy(update={"answer_cited_all": len(ACCEPTING)})
+    assistant = Assistant(RecordsReader(trials, modest), modest)
+    for question in (ECOG_2_SET, MAN_ECOG_2):
+        answer = assistant.ask(question)
+        assert answer.trials == ACCEPTING and answer.shown == SHOWN
+        # each result past those shown cited once, by the record's words that decided it
+        assert {c.nct_id for c in answer.citations} >= set(ACCEPTING), question
+        texts = {trial.nct_id: trial.text for trial in trials}
+        assert all(c.quote in texts[c.nct_id] for c in answer.citations)
 
 
 def test_every_result_has_a_row_from_its_record(assistant: Assistant) -> None:

@@ -646,3 +646,22 @@ def test_trials_putting_people_out_are_asked_which_exclude_them(question: str, t
     query = read(question)
     assert query.kind == QuestionKind.SET, question
     assert [(t.mode, t.term, t.negated) for t in query.terms] == [("excludes", term, False)]
+
+
+def test_too_old_or_young_asks_which_trials_exclude_on_age() -> None:
+    query = read("She's 81. Which of the studies is she too old for?")
+    assert query.kind == QuestionKind.MATCH and query.wants_excluded
+    assert query.excluded_for == ["age"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hb 95 g/L this morning. Which trials have a haemoglobin cut-off she would not meet?",
+        "ANC 1.1 today - which studies' neutrophil threshold does he fall short of?",
+    ],
+)
+def test_a_threshold_not_met_asks_which_trials_refuse_the_value(question: str) -> None:
+    query = read(question)
+    assert query.wants_excluded, question
+    assert [t.mode for t in query.numeric] == ["accepts"]

@@ -338,7 +338,7 @@ def test_what_the_store_cannot_settle_alone_is_left_to_reading(reader: RecordsRe
 
 
 def test_a_match_the_store_settles_is_worded_and_listed_as_if_read(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past the results shown, a trial the store settles is not evaluated, and the answer is the one
+    """Past the results cited, a trial the store settles is not evaluated, and the answer is the one
     evaluating every trial gives (its table row's deciding criterion included)."""
     import assistant.chain
 
@@ -350,7 +350,7 @@ def test_a_match_the_store_settles_is_worded_and_listed_as_if_read(monkeypatch: 
         return evaluate_trial(trial, query)
 
     monkeypatch.setattr(assistant.chain, "evaluate_trial", counted)
-    settings = Settings(fact_store_min_trials=0, answer_shown=1)
+    settings = Settings(fact_store_min_trials=0, answer_shown=1, answer_cited_all=0)
     narrowed = Assistant(InMemoryTrialReader(CORPUS), settings)
     everything = Assistant(RecordsReader(CORPUS, with_fact_store=False), settings)
     question = "Which trials accept a platelet count of 150 x10^9/L?"
