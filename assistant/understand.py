@@ -95,6 +95,8 @@ _SET_CUE = re.compile(
     r"(?:(?!(?:in|of|for|on|at|to|this|that|the|its|their)\b)[\w/+-]+\s+){0,3}?(?:trials?|studies|study|protocols?)\b"
     r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b"
+    # "does the diabetes knock him out of anything here?", "would any of these take her?"
+    r"|\bany(?:thing)?\s+(?:of\s+(?:these|those|them)|here)\b"
     # "whose hep B exclusion catches her?", "whose platelet cut-off does 75 meet?": each trial's rule
     r"|\bwhose\s+(?:[\w/+-]+\s+){0,4}?(?:rules?|exclusions?|criteri(?:on|a)|cut-?offs?|washouts?|windows?|"
     r"limits?|thresholds?|requirements?)\b"
@@ -126,7 +128,7 @@ _RULED_OUT = re.compile(
     r"|\bas an? exclusion\b|\bexclusion criteri(?:on|a) (?:names?|lists?|includes?)\b"
     # "which trials would she still be in the washout window for?": a washout not yet over refuses her
     r"|\b(?:in|within|inside)\s+(?:the\s+|its\s+|their\s+|a\s+)?wash-?out\b"
-    r"|\bfail(?:s|ed|ing)?\b|\btoo (?:old|young|ill|sick)\b"
+    r"|\bfail(?:s|ed|ing)?\b|\btoo (?:old|young|ill|sick)\b|\baged out\b"
     # "which trials' platelet cut-off would she (just) miss?", "a threshold she wouldn't meet"
     r"|\b(?:she|he|they|pt|patient)\s+(?:would\s+|will\s+)?(?:\w+\s+)?miss(?:es)?\b"
     r"|\b(?:would|does|do|will|could|can)(?:n'?t| not)\s+(?:\w+\s+)?(?:meet|satisfy|pass|clear)\b"
@@ -569,6 +571,9 @@ _EXCLUDES_THE_PATIENT = re.compile(
     r"(?:him|her|them|(?:this|the|my|our|such an?|that) (?:patient|pt|person|man|woman|lady|guy)"
     # "... takes ibuprofen daily. Which trials would that rule out?": what was just said of the patient
     r"|someone like (?:this|that|him|her)|that|this|it)(?:\s+(?:out|away))?"
+    # "... knock him out of anything here?", "... rule her out of any of these?": of the trials
+    r"(?:\s+(?:of|from)\s+(?:any(?:thing)?|any\s+of\s+(?:them|these|those)|these|those|them)"
+    r"(?:\s+(?:here|listed|above))?)?"
     # "... rule her out for that?": the reason is what was just said of her
     rf"(?:\s+{_REASON_JUST_SAID})?\s*(?:[?.!]|$)",
     re.IGNORECASE,
@@ -613,6 +618,9 @@ def _patient_condition_terms(text: str) -> list[TermTest]:
     names = list(
         dict.fromkeys(c.name for c in read_concepts(text) if c.present and c.name not in _ROUTE_NAMES)
     )
+    # "T2DM on metformin ... does the diabetes knock him out?": only what the asking sentence names
+    asked = [name for name in find_terms(_asking_clause(text)) if name in names]
+    names = asked or names
     return [TermTest(term=names[0], alternatives=names[1:], mode="excludes")] if names else []
 
 
@@ -665,7 +673,7 @@ def _reasons_named(text: str, asking: str, patient: PatientProfile) -> list[str]
 
 
 _FOR_THAT = re.compile(rf"\b{_REASON_JUST_SAID}", re.IGNORECASE)
-_TOO_OLD_OR_YOUNG = re.compile(r"\btoo (?:old|young)\b", re.IGNORECASE)
+_TOO_OLD_OR_YOUNG = re.compile(r"\btoo (?:old|young)\b|\baged out\b", re.IGNORECASE)
 
 
 def _asking_clause(text: str) -> str:
@@ -962,8 +970,9 @@ _AGE = re.compile(
     # "children under 18", "adults over 65": a number beside a word for people is an age
     r"|" + people() + r"\s+(?:aged\s+)?(?:over|above|older than|under|below|younger than)\s+(\d{1,3})\b"
     r"|\b(?:patient|pt|she|he|mum|mom|mother|dad|father|wife|husband|son|daughter|aunt|uncle|sister"
-    # "she is 78", "she's actually 78"
-    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)(?:\s+is|['’]s)\s+"
+    r"|brother|grand(?:ma|pa|mother|father)|friend|partner|niece|nephew|cousin)"
+    # "she is 78", "she's 78", "she turned 77 in March"
+    r"(?:\s+is|['’]s|\s+(?:just\s+|has\s+)?turn(?:ed|s))\s+"
     r"(?:actually\s+|really\s+|in fact\s+)?(\d{1,3})\b"
     # "pt is 2 yrs postmenopausal", "she is 3 weeks post-op": a time since something, not an age
     r"(?!\s*(?:x|%|mg|g/|\.\d|×))(?!\s*(?:yrs?|years?|y|months?|mos?|weeks?|wks?|days?)\s+(?!old\b)\w)",

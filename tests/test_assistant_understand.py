@@ -665,3 +665,15 @@ def test_a_threshold_not_met_asks_which_trials_refuse_the_value(question: str) -
     query = read(question)
     assert query.wants_excluded, question
     assert [t.mode for t in query.numeric] == ["accepts"]
+
+
+def test_an_age_just_reached_is_the_patients_age_and_aging_out_is_excluded_on_it() -> None:
+    query = read("He turned 19 last week. Which studies has he aged out of?")
+    assert query.patient is not None and query.patient.age == 19
+    assert query.wants_excluded and query.excluded_for == ["age"]
+
+
+def test_whether_a_named_condition_rules_the_patient_out_of_any_trial_here() -> None:
+    query = read("HIV+ on ART, also has hepatitis B. Does the hepatitis B rule her out of any of these?")
+    assert query.kind == QuestionKind.SET
+    assert [(t.mode, t.term, t.alternatives) for t in query.terms] == [("excludes", "hepatitis B", [])]
