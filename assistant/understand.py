@@ -93,7 +93,10 @@ _SET_CUE = re.compile(
     # already named ("is there a washout in this study?" asks of that one)
     r"|\b(?:are there|is there)\s+(?:any\s+|an?\s+)?"
     r"(?:(?!(?:in|of|for|on|at|to|this|that|the|its|their)\b)[\w/+-]+\s+){0,3}?(?:trials?|studies|study|protocols?)\b"
-    r"|\b(?:trials?|studies|protocols?)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
+    # "trials for ITP", "a trial that takes ..."; not "the hetrombopag trial for ...", which is one trial
+    r"|\b(?:trials|studies|protocols)\s+(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
+    r"|\b(?:an?|any|one)\s+(?:[\w-]+\s+){0,2}?(?:trial|protocol)\s+"
+    r"(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b"
     # "does the diabetes knock him out of anything here?", "would any of these take her?"
     r"|\bany(?:thing)?\s+(?:of\s+(?:these|those|them)|here)\b"
@@ -419,7 +422,7 @@ def understand(
         named = {t.term.lower() for t in terms}
         terms += [
             TermTest(term=name, mode="studies")
-            for name in _studied_before_trial_noun(term_text)
+            for name in _studied_by_trial_noun(term_text)
             if name.lower() not in named
         ]
     query = Query(
@@ -1663,10 +1666,24 @@ _PEOPLE_ONLY = re.compile(rf"\s*{people()}(?:\s+{people()})*\s*", re.IGNORECASE)
 _TRIAL_NOUN_AFTER = re.compile(r"\s*(?:-\s*)?(?:trials?|stud(?:y|ies)|protocols?)\b", re.IGNORECASE)
 
 
-def _studied_before_trial_noun(text: str) -> list[str]:
-    """Conditions named right before a word for trials ("list the HIV trials")."""
+# "trials for breast cancer", "studies in people with COPD": the condition right after them
+_TRIAL_NOUN_BEFORE = re.compile(
+    r"\b(?:trials?|stud(?:y|ies)|protocols?)\s+(?:for|in|of|on|treating|targeting)\s+"
+    r"(?:(?:patients?|pts|people|adults|children|kids|those|women|men)\s+(?:with|who have)\s+)?"
+    r"(?:an?\s+|the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _studied_by_trial_noun(text: str) -> list[str]:
+    """Conditions named right before a word for trials ("list the HIV trials") or right after it
+    ("which trials for breast cancer are recruiting?")."""
     return list(
-        dict.fromkeys(m.term.name for m in condition_matches(text) if _TRIAL_NOUN_AFTER.match(text, m.end))
+        dict.fromkeys(
+            m.term.name
+            for m in condition_matches(text)
+            if _TRIAL_NOUN_AFTER.match(text, m.end) or _TRIAL_NOUN_BEFORE.search(text[: m.start])
+        )
     )
 
 

@@ -464,3 +464,12 @@ def test_each_refers_to_every_previous_result(assistant: Assistant, trials: list
 def test_abstains_on_what_no_record_says(assistant: Assistant, trials: list[Trial], question: str) -> None:
     answer = ask(assistant, question, trials)
     assert answer.abstained and answer.trials == []
+
+
+def test_the_one_trial_a_description_names_is_asked_even_after_trial_for(assistant: Assistant) -> None:
+    # "the hetrombopag trial for ..." describes one trial; "trials for X" would ask for all of them
+    answer = assistant.ask(
+        "what platelet level does the hetrombopag trial for chemoradiotherapy-induced low counts use?"
+    )
+    assert answer.trials == ["NCT06433830"], answer.answer
+    assert "75" in answer.answer

@@ -677,3 +677,17 @@ def test_whether_a_named_condition_rules_the_patient_out_of_any_trial_here() -> 
     query = read("HIV+ on ART, also has hepatitis B. Does the hepatitis B rule her out of any of these?")
     assert query.kind == QuestionKind.SET
     assert [(t.mode, t.term, t.alternatives) for t in query.terms] == [("excludes", "hepatitis B", [])]
+
+
+@pytest.mark.parametrize(
+    ("question", "condition"),
+    [
+        ("Which trials for breast cancer are recruiting?", "breast cancer"),
+        ("Are any studies in people with COPD still recruiting?", "chronic obstructive pulmonary disease"),
+    ],
+)
+def test_the_condition_after_a_word_for_trials_is_what_they_study(question: str, condition: str) -> None:
+    query = read(question)
+    assert query.kind == QuestionKind.SET
+    assert [(t.mode, t.term) for t in query.terms] == [("studies", condition)]
+    assert [f.field for f in query.fields] == ["status"]
