@@ -98,6 +98,10 @@ _SET_CUE = re.compile(
     r"|\b(?:an?|any|one)\s+(?:[\w-]+\s+){0,2}?(?:trial|protocol)\s+"
     r"(?:that|which|with|for|where|accepting|enrolling|requiring|excluding|giving)\b"
     r"|^\s*(?:which|what)\s+of\s+(?:those|these|them)\b"
+    # "who won't take pts on antiplatelets?": "who" is the trials when it takes or turns away people
+    r"|(?:^|[.?!;-]\s*)who\s+(?:(?:won'?t|will not|doesn'?t|does not|don'?t|do not|wouldn'?t|would not"
+    r"|can'?t|cannot|would|will|does|do)\s+)?(?:take|accept|allow|admit|enrol+|exclude|bar|refuse)s?\s+"
+    r"(?:pts?|patients?|people|anyone|someone|those|women|men|children|kids|smokers)\b"
     # "does the diabetes knock him out of anything here?", "would any of these take her?"
     r"|\bany(?:thing)?\s+(?:of\s+(?:these|those|them)|here)\b"
     # "whose hep B exclusion catches her?", "whose platelet cut-off does 75 meet?": each trial's rule
@@ -411,6 +415,11 @@ def understand(
     of_one_earlier = (
         previous is not None and not set_cue and bool(_IT.search(text)) and len(_subjects(previous)) == 1
     )
+    # "she takes clopidogrel 75mg od. who won't take pts on antiplatelets?": the question's verbs name
+    # its terms; the story's ("takes clopidogrel") say what the patient does
+    asking = _asking_clause(term_text)
+    if set_cue and asking.strip() != term_text.strip() and _SET_CUE.search(asking):
+        term_text = asking
     terms = (
         _patient_condition_terms(text)
         or _control_arm_tests(term_text)
@@ -1459,7 +1468,14 @@ def _field_tests(text: str, places: Collection[str] = ()) -> list[FieldTest]:
             tests.append(
                 FieldTest(field=year_field, values=[year.group(1)], label=f"{verb} in {year.group(1)}")
             )
-    tests += [t for t in read_field_filters(text, places) if not _sponsor_classes_only(t)]
+    filters = [t for t in read_field_filters(text, places) if not _sponsor_classes_only(t)]
+    asking = _asking_clause(text)
+    if any(t.field == "dose" for t in filters) and asking.strip() != text.strip():
+        # "she takes clopidogrel 75mg od. who won't take pts on antiplatelets?": a dose the story
+        # before the question gives is what the patient takes, not a dose the trials must give
+        asked = read_field_filters(asking, places)
+        filters = [t for t in filters if t.field != "dose" or t in asked]
+    tests += filters
     tests += _stated_attribute_filters(_without(text, place_spans(text, places)))
     phase = _PHASE.search(text)
     if phase:

@@ -691,3 +691,11 @@ def test_the_condition_after_a_word_for_trials_is_what_they_study(question: str,
     assert query.kind == QuestionKind.SET
     assert [(t.mode, t.term) for t in query.terms] == [("studies", condition)]
     assert [f.field for f in query.fields] == ["status"]
+
+
+def test_a_story_before_a_set_question_names_no_filter_or_term_of_its_own() -> None:
+    # what the patient takes (and its dose) is the story; the question's verb names the term
+    query = read("He takes warfarin 5 mg daily for AF. Who won't take patients on anticoagulants?")
+    assert query.kind == QuestionKind.SET
+    assert [(t.mode, t.term, t.negated) for t in query.terms] == [("accepts", "anticoagulants", True)]
+    assert query.fields == []
