@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -122,6 +122,13 @@ def studied_condition_check(
     if healthy is not None:
         return _healthy_check(trial, healthy, described)
     names, listed, first_quote = _studied_names(trial)
+    if names and trial.healthy_volunteers and described.nothing_else:
+        # flagged for healthy volunteers, yet an inclusion asks for what it studies ("Having current
+        # acute or sub-acute low back pain"): a patient described as well does not have it
+        asking = _inclusion_naming(trial, names)
+        if asking is not None:
+            detail = f"the trial's inclusion asks for {listed}; the description says the patient is well"
+            return "not met", detail, criterion_citation(trial, asking)
     if not names or (trial.healthy_volunteers and not described.diseases):
         return None
     defined = _defined_words(trial, described.short_forms)
@@ -148,6 +155,20 @@ def studied_condition_check(
         detail = f"the trial studies {listed}; the description names {said}"
         return "not met", detail, first
     return "unknown", f"the description does not say whether the patient has {listed}", first
+
+
+def _inclusion_naming(trial: Trial, names: Sequence[_ConditionName]) -> Criterion | None:
+    """The first inclusion about the patient that affirms one of the trial's conditions: its disease
+    words and most of its other words."""
+    for criterion in trial.patient_inclusion:
+        found = list(_WORD.finditer(criterion.text))
+        denied = negated(criterion.text, [(m.start(), m.end()) for m in found])
+        words = stems(m.group(0).lower() for m, no in zip(found, denied, strict=True) if not no)
+        for name in names:
+            shared = len(name.distinctive & words)
+            if name.disease and name.disease <= words and shared >= math.ceil(len(name.distinctive) / 2):
+                return criterion
+    return None
 
 
 def _studied_names(trial: Trial) -> tuple[tuple[_ConditionName, ...], str, str | None]:

@@ -133,6 +133,31 @@ def test_a_trial_for_healthy_people() -> None:
     )
 
 
+def test_a_trial_flagged_for_healthy_volunteers_whose_inclusion_asks_for_its_condition() -> None:
+    trial = hand_trial(
+        "NCT93100004", ["Adults 18 to 60", "Neck pain present for at least 3 months"], [], []
+    ).model_copy(update={"conditions": ["Chronic Neck Pain"], "healthy_volunteers": True})
+    well = "healthy 40 year old woman, no medical history, takes no medicines"
+    verdict, _ = check_trial(trial, _patient(well))
+    assert verdict.verdict == "excluded"
+    status, detail = _studied(verdict.checks) or ("", "")
+    assert status == "not met" and "Chronic Neck Pain" in detail
+    # a patient with the condition meets it; one who says nothing of her health is not turned away
+    assert _studied(check_trial(trial, _patient("44F with chronic neck pain"))[0].checks) == (
+        "met",
+        "the trial studies Chronic Neck Pain; the patient has it",
+    )
+    assert check_trial(trial, _patient("40 year old woman"))[0].verdict != "excluded"
+
+
+def test_a_trial_for_shingles_is_not_a_well_persons() -> None:
+    trial = hand_trial("NCT93100005", ["Adults with a zoster rash"], [], []).model_copy(
+        update={"conditions": ["Herpes Zoster"]}
+    )
+    verdict, _ = check_trial(trial, _patient("healthy 52M, no past medical history"))
+    assert (_studied(verdict.checks) or ("",))[0] == "not met"
+
+
 def test_drug_names_among_conditions_are_not_diseases() -> None:
     trial = hand_trial("NCT93100003", ["Adults"], [], []).model_copy(update={"conditions": ["Ropinirole"]})
     verdict, _ = check_trial(trial, _patient("63M with gout"))
