@@ -546,6 +546,7 @@ def test_is_there_something_in_this_study_asks_of_that_one() -> None:
         ("in a chair more than 50% of the day, limited self-care", 3),
         ("ambulatory and capable of all self care, but unable to work", 2),
         ("restricted in physically strenuous activity, does light office work", 1),
+        ("restricted only in doing strenuous activities", 1),
     ],
 )
 def test_a_performance_status_described_in_words(described: str, grade: int) -> None:
