@@ -917,9 +917,17 @@ def _match_scope(
     return [described] if described is not None else _scope(text, previous)
 
 
+# "which of the oncology trials", "which studies", "any of the trials": several trials asked of
+_OF_SEVERAL = re.compile(
+    r"\b(?:which|any|all)\s+(?:of\s+(?:the|these|those)\s+)?(?:[\w-]+\s+){0,2}?(?:trials|studies|protocols)\b",
+    re.IGNORECASE,
+)
+
+
 def _described_one(text: str, directory: TrialDirectory | None, known_ids: Collection[str]) -> str | None:
-    """The one trial the question describes for certain ("the herombopag prevention study"), if any."""
-    if directory is None:
+    """The one trial the question describes for certain ("the herombopag prevention study"), if any;
+    none when it asks which of several ("which of the oncology trials would ...")."""
+    if directory is None or _OF_SEVERAL.search(_asking_clause(text)):
         return None
     described = directory.described(text, known_ids)
     return described if described is not None and directory.named_definitely(text, described) else None

@@ -473,3 +473,12 @@ def test_the_one_trial_a_description_names_is_asked_even_after_trial_for(assista
     )
     assert answer.trials == ["NCT06433830"], answer.answer
     assert "75" in answer.answer
+
+
+def test_which_of_several_described_trials_judges_each_of_them(assistant: Assistant) -> None:
+    # "the herombopag prevention study" is one trial; "which of the herombopag trials" asks of several
+    patient = "54F HER2+ breast cancer on T-DM1, plt 60."
+    one = assistant.ask(f"{patient} Could she join the herombopag prevention study?")
+    several = assistant.ask(f"{patient} Which of the herombopag trials could she join?")
+    assert len(one.verdicts) == 1
+    assert len(several.verdicts) == 5
