@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -164,10 +164,8 @@ def _inclusion_naming(trial: Trial, names: Sequence[_ConditionName]) -> Criterio
         found = list(_WORD.finditer(criterion.text))
         denied = negated(criterion.text, [(m.start(), m.end()) for m in found])
         words = stems(m.group(0).lower() for m, no in zip(found, denied, strict=True) if not no)
-        for name in names:
-            shared = len(name.distinctive & words)
-            if name.disease and name.disease <= words and shared >= math.ceil(len(name.distinctive) / 2):
-                return criterion
+        if any(name.disease and _named_in(name, words) for name in names):
+            return criterion
     return None
 
 
@@ -221,11 +219,14 @@ def _has(
         state, _ = state_for(term)
         if state is not None:
             return state.present
-    words = described.words | defined
+    return True if _named_in(name, described.words | defined) else None
+
+
+def _named_in(name: _ConditionName, words: Set[str]) -> bool:
+    """Whether word stems name the condition: its disease words, and half of its other words."""
     if not name.distinctive or not name.disease <= words:
-        return None
-    shared = len(name.distinctive & words)
-    return True if shared >= math.ceil(len(name.distinctive) / 2) else None
+        return False
+    return len(name.distinctive & words) >= math.ceil(len(name.distinctive) / 2)
 
 
 def _cite(trial: Trial, name: _ConditionName) -> Citation | None:
