@@ -58,7 +58,9 @@ class DescribedConditions:
     nothing_else: bool = False  # it says the patient has no other condition ("healthy", "otherwise well")
 
 
-@dataclass(frozen=True)
+# one object per registry condition (`_condition_name`, `_plain_name`): checks remember what a
+# description says of each by identity
+@dataclass(frozen=True, eq=False)
 class _ConditionName:
     """A registry condition that names a disease, as words to look for in a description."""
 
@@ -110,51 +112,95 @@ def describe(patient: PatientProfile, glossary: Mapping[str, str]) -> DescribedC
     return replace(described, nothing_else=patient.nothing_else)
 
 
-def studied_condition_check(
-    trial: Trial,
-    described: DescribedConditions,
-    state_for: Callable[[Term], tuple[ConceptState | None, str]],
-) -> tuple[str, str, Citation | None] | None:
-    """(status, detail, citation) for the condition the trial is for, or for its asking healthy people;
-    None when its registry names no disease, or it also takes healthy volunteers and the description
-    names no illness of the patient's (then a patient need not have any)."""
-    healthy = _healthy_only(trial)
-    if healthy is not None:
-        return _healthy_check(trial, healthy, described)
-    names, listed, first_quote = _studied_names(trial)
-    if names and trial.healthy_volunteers and described.nothing_else:
-        # flagged for healthy volunteers, yet an inclusion asks for what it studies ("Having current
-        # acute or sub-acute low back pain"): a patient described as well does not have it
-        asking = _inclusion_naming(trial, names)
-        if asking is not None:
-            detail = f"the trial's inclusion asks for {listed}; the description says the patient is well"
-            return "not met", detail, criterion_citation(trial, asking)
-    if not names or (trial.healthy_volunteers and not described.diseases):
-        return None
-    defined = _defined_words(trial, described.short_forms)
-    outcomes = [(name, _has(name, described, defined, state_for)) for name in names]
-    for name, outcome in outcomes:
-        if outcome:
-            return "met", f"the trial studies {name.written}; the patient has it", _cite(trial, name)
-    first = Citation(nct_id=trial.nct_id, section="Conditions", quote=first_quote) if first_quote else None
-    if trial.healthy_volunteers:
-        # the patient has neither what the trial studies nor is a healthy volunteer: ill with another
-        said = ", ".join(described.diseases[:_SHOWN_DISEASES])
-        detail = f"the trial studies {listed} or takes healthy volunteers; the description names {said}"
-        return "not met", detail, first
-    shared = _title_diseases(trial.title) & described.words
-    if shared:  # "... Thrombocytopenia Caused by Cytotoxic Drugs in Breast Cancer": the patient's part
-        quote = find_quote(trial, [trial.title])
-        cite = Citation(nct_id=trial.nct_id, section="Title", quote=quote) if quote else None
-        return "met", f"the trial's title names {', '.join(sorted(shared))}, which the patient has", cite
-    denied = [name for name, outcome in outcomes if outcome is False]
-    if described.diseases or len(denied) == len(names) or described.nothing_else:
-        said = ", ".join(described.diseases[:_SHOWN_DISEASES]) or (
-            "no illness" if described.nothing_else else "none of them"
+class ConditionJudge:
+    """The condition each trial is for, judged against one patient's description. What the
+    description says of each registry condition is worked out once per question (registries list
+    the same conditions for many trials: "Breast Cancer"), each trial's side once per record."""
+
+    def __init__(
+        self, described: DescribedConditions, state_for: Callable[[Term], tuple[ConceptState | None, str]]
+    ) -> None:
+        self.described = described
+        self._state_for = state_for
+        self._outcomes: dict[_ConditionName, bool | None] = {}
+
+    def check(self, trial: Trial) -> tuple[str, str, Citation | None] | None:
+        """(status, detail, citation) for the condition the trial is for, or for its asking healthy
+        people; None when its registry names no disease, or it also takes healthy volunteers and the
+        description names no illness of the patient's (then a patient need not have any)."""
+        described = self.described
+        side = _studied_side(trial)
+        if side.healthy is not None:
+            return _healthy_check(side.healthy, described)
+        names, listed = side.names, side.listed
+        if names and trial.healthy_volunteers and described.nothing_else:
+            # flagged for healthy volunteers, yet an inclusion asks for what it studies ("Having current
+            # acute or sub-acute low back pain"): a patient described as well does not have it
+            asking = _inclusion_naming(trial, names)
+            if asking is not None:
+                detail = f"the trial's inclusion asks for {listed}; the description says the patient is well"
+                return "not met", detail, criterion_citation(trial, asking)
+        if not names or (trial.healthy_volunteers and not described.diseases):
+            return None
+        defined = _defined_words(trial, described.short_forms)
+        outcomes = [self._has(name, defined) for name in names]
+        for name, outcome in zip(names, outcomes, strict=True):
+            if outcome:
+                return "met", f"the trial studies {name.written}; the patient has it", _cite(trial, name)
+        if trial.healthy_volunteers:
+            # the patient has neither what the trial studies nor is a healthy volunteer: ill with another
+            said = ", ".join(described.diseases[:_SHOWN_DISEASES])
+            detail = f"the trial studies {listed} or takes healthy volunteers; the description names {said}"
+            return "not met", detail, side.first
+        shared = side.title_diseases & described.words
+        if shared:  # "... Thrombocytopenia Caused by Cytotoxic Drugs in Breast Cancer": the patient's part
+            quote = find_quote(trial, [trial.title])
+            cite = Citation(nct_id=trial.nct_id, section="Title", quote=quote) if quote else None
+            return "met", f"the trial's title names {', '.join(sorted(shared))}, which the patient has", cite
+        if described.diseases or described.nothing_else or all(outcome is False for outcome in outcomes):
+            said = ", ".join(described.diseases[:_SHOWN_DISEASES]) or (
+                "no illness" if described.nothing_else else "none of them"
+            )
+            return "not met", f"the trial studies {listed}; the description names {said}", side.first
+        return "unknown", f"the description does not say whether the patient has {listed}", side.first
+
+    def _has(self, name: _ConditionName, defined: frozenset[str]) -> bool | None:
+        if defined:  # the record's own definitions of the description's shorthand: this trial's alone
+            return _has(name, self.described, defined, self._state_for)
+        if name not in self._outcomes:
+            self._outcomes[name] = _has(name, self.described, _NO_WORDS, self._state_for)
+        return self._outcomes[name]
+
+
+@dataclass(frozen=True)
+class _StudiedSide:
+    """What a trial is for, as the check reads it."""
+
+    healthy: Citation | None  # the inclusion asking for healthy people, if one does
+    names: tuple[_ConditionName, ...]  # the diseases it is for, as words to look for
+    listed: str  # them listed
+    first: Citation | None  # the record's words for the first
+    title_diseases: frozenset[str]
+
+
+def _studied_side(trial: Trial) -> _StudiedSide:
+    """Read once per record: every vignette asks it of every trial."""
+
+    def read() -> _StudiedSide:
+        healthy = _asking_for_healthy(trial)
+        named = [n for c in trial.conditions if (n := _condition_name(c)) is not None]
+        names = tuple(named or _named_by_title(trial))
+        quote = find_quote(trial, [names[0].written]) if names else None
+        return _StudiedSide(
+            healthy=criterion_citation(trial, healthy) if healthy is not None else None,
+            names=names,
+            listed=", ".join(dict.fromkeys(n.written for n in names)),
+            first=Citation(nct_id=trial.nct_id, section="Conditions", quote=quote) if quote else None,
+            title_diseases=_title_diseases(trial.title),
         )
-        detail = f"the trial studies {listed}; the description names {said}"
-        return "not met", detail, first
-    return "unknown", f"the description does not say whether the patient has {listed}", first
+
+    # the quotes are the record text's: a copy of the record under another ID (another text) reads again
+    return trial.remembered("condition studied", (trial.inclusion, trial.conditions, trial.text), read)
 
 
 def _inclusion_naming(trial: Trial, names: Sequence[_ConditionName]) -> Criterion | None:
@@ -169,25 +215,6 @@ def _inclusion_naming(trial: Trial, names: Sequence[_ConditionName]) -> Criterio
     return None
 
 
-def _studied_names(trial: Trial) -> tuple[tuple[_ConditionName, ...], str, str | None]:
-    """The diseases a trial is for, as words to look for; them listed; and the record's words for
-    the first. Read once per record: every vignette asks them of every trial."""
-
-    def read() -> tuple[tuple[_ConditionName, ...], str, str | None]:
-        named = [n for c in trial.conditions if (n := _condition_name(c)) is not None]
-        names = tuple(named or _named_by_title(trial))
-        listed = ", ".join(dict.fromkeys(n.written for n in names))
-        return names, listed, find_quote(trial, [names[0].written]) if names else None
-
-    # the quote is the record text's: a copy of the record under another ID (another text) reads again
-    return trial.remembered("diseases studied", (trial.conditions, trial.text), read)
-
-
-def _healthy_only(trial: Trial) -> Criterion | None:
-    """The inclusion asking for healthy people ("Healthy adults under age 60"), if one does."""
-    return trial.remembered("asks for healthy people", (trial.inclusion,), lambda: _asking_for_healthy(trial))
-
-
 def _asking_for_healthy(trial: Trial) -> Criterion | None:
     for criterion in trial.patient_inclusion:
         found = asks_for_healthy(criterion.text)
@@ -196,10 +223,7 @@ def _asking_for_healthy(trial: Trial) -> Criterion | None:
     return None
 
 
-def _healthy_check(
-    trial: Trial, criterion: Criterion, described: DescribedConditions
-) -> tuple[str, str, Citation | None]:
-    cite = criterion_citation(trial, criterion)
+def _healthy_check(cite: Citation, described: DescribedConditions) -> tuple[str, str, Citation | None]:
     if described.diseases:
         said = ", ".join(described.diseases[:_SHOWN_DISEASES])
         return "not met", f"the trial takes healthy people; the description names {said}", cite

@@ -990,10 +990,18 @@ def _field_quote(trial: Trial, field: str, values: list[str]) -> str | None:
     return find_quote(trial, [written, *candidates], near=_FIELD_LABELS[field])
 
 
-def allowed_sexes(trial: Trial) -> tuple[set[str] | None, list[Citation]]:
+def allowed_sexes(trial: Trial) -> tuple[frozenset[str] | None, list[Citation]]:
     """The sexes a trial enrols: the registry field and any inclusion criterion restricting sex, both
     applied (a conflict between them narrows the set and is reported separately; inclusions for one
     sex each are alternatives: index/trial_fields.py `criteria_sexes`). None: not stated."""
+    # read once per record: every vignette giving a sex asks it of every trial of its condition
+    allowed, cites = trial.remembered(
+        "sexes enrolled", (trial.facts, trial.sex, trial.text), lambda: _sexes(trial)
+    )
+    return allowed, list(cites)
+
+
+def _sexes(trial: Trial) -> tuple[frozenset[str] | None, tuple[Citation, ...]]:
     allowed = criteria_sexes(trial)
     facts = [
         f
@@ -1007,7 +1015,7 @@ def allowed_sexes(trial: Trial) -> tuple[set[str] | None, list[Citation]]:
         if sexes is not None and quote:
             allowed = sexes if allowed is None else allowed & sexes
             cites.append(Citation(nct_id=trial.nct_id, section="Eligibility", quote=quote))
-    return allowed, cites
+    return (frozenset(allowed) if allowed is not None else None), tuple(cites)
 
 
 def _sex_result(trial: Trial, test: FieldTest) -> TestResult:

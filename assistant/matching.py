@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from assistant.condition_studied import describe, glossary, studied_condition_check
+from assistant.condition_studied import ConditionJudge, describe, glossary
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
 from assistant.evidence import SECTION_OF_SOURCE, criterion_citation, fact_citation, find_quote
 from assistant.models import Citation, CriterionCheck, Status, Verdict
@@ -79,8 +79,11 @@ class _PatientReading:
     def __init__(self, patient: PatientProfile, glossary: Mapping[str, str], condition_studied: bool) -> None:
         self.profile = patient
         self.tests = patient_tests(patient)
-        self.conditions = describe(patient, glossary) if condition_studied else None
         self._states: dict[str, tuple[ConceptState | None, str]] = {}
+        self.conditions = (
+            ConditionJudge(describe(patient, glossary), self.state_for) if condition_studied else None
+        )
+        self._checks: dict[tuple[str, str, str, str | None, str | None], CriterionCheck] = {}
 
     def state_for(self, term: Term) -> tuple[ConceptState | None, str]:
         held = self._states.get(term.name)
@@ -89,6 +92,19 @@ class _PatientReading:
             found = _any_medication(self.profile) if term.name == ANY_MEDICATION else _state_for(states, term)
             held = self._states[term.name] = found
         return held
+
+    def shared_check(
+        self, name: str, status: Status, trial: Trial, cites: list[Citation], detail: str
+    ) -> tuple[CriterionCheck, list[Citation]]:
+        """`_check`, one object for the trials whose check says the same: a check carries no trial ID,
+        and most trials of a large registry share one ("the trial studies X; the description names Y",
+        "patient female; record enrols: female and male")."""
+        first = cites[0] if cites else None
+        said = (name, status, detail, first.quote if first else None, first.section if first else None)
+        held = self._checks.get(said)
+        if held is None:
+            held = self._checks[said] = _check(name, status, trial, cites, detail)[0]
+        return held, cites
 
 
 # The vocabulary's concept for taking any medicine at all ("Co-medication"): the patient's state is
@@ -135,7 +151,7 @@ def _judge(
     judged = {(c.criterion, c.quote) for c in checks}
     for check, cites in [
         *studied,
-        *_sex_checks(trial, patient),
+        *_sex_checks(trial, reading),
         *_condition_checks(trial, patient),
         *_prior_treatment_checks(trial, patient),
         *_concept_checks(trial, reading),
@@ -176,11 +192,13 @@ def _verdict(
 def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[CriterionCheck, list[Citation]]]:
     if reading.conditions is None:
         return []
-    judged = studied_condition_check(trial, reading.conditions, reading.state_for)
+    judged = reading.conditions.check(trial)
     if judged is None:
         return []
     status, detail, citation = judged
-    check, cites = _check("condition studied", status, trial, [citation] if citation else [], detail)  # type: ignore[arg-type]
+    check, cites = reading.shared_check(
+        "condition studied", status, trial, [citation] if citation else [], detail
+    )  # type: ignore[arg-type]
     # a description that names no disease leaves every trial's unknown: that alone checks nothing
     return [(check, cites if status != "unknown" else [])]
 
@@ -245,13 +263,18 @@ def patient_tests(patient: PatientProfile) -> list[tuple[str, NumericTest]]:
     return tests
 
 
-def _sex_checks(trial: Trial, patient: PatientProfile) -> list[tuple[CriterionCheck, list[Citation]]]:
+def _sex_checks(trial: Trial, reading: _PatientReading) -> list[tuple[CriterionCheck, list[Citation]]]:
+    patient = reading.profile
     if patient.sex is None:
         return []
     allowed, cites = allowed_sexes(trial)
     status: Status = "unknown" if allowed is None else "met" if patient.sex in allowed else "not met"
     shown = "not stated" if allowed is None else " and ".join(sorted(s.lower() for s in allowed)) or "none"
-    return [_check("sex", status, trial, cites, f"patient {patient.sex.lower()}; record enrols: {shown}")]
+    return [
+        reading.shared_check(
+            "sex", status, trial, cites, f"patient {patient.sex.lower()}; record enrols: {shown}"
+        )
+    ]
 
 
 # A condition naming one of these is a disease a trial may be for; anything else the patient has
