@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from assistant.evidence import criterion_citation, find_quote
-from assistant.models import Citation
+from assistant.models import Citation, Status
 from assistant.quantities import convert
 from assistant.query import ConceptState, PatientProfile
 from assistant.vignette import clauses, continues_denied_list, said_of_a_relative
@@ -124,7 +124,7 @@ class ConditionJudge:
         self._state_for = state_for
         self._outcomes: dict[_ConditionName, bool | None] = {}
 
-    def check(self, trial: Trial) -> tuple[str, str, Citation | None] | None:
+    def check(self, trial: Trial) -> tuple[Status, str, Citation | None] | None:
         """(status, detail, citation) for the condition the trial is for, or for its asking healthy
         people; None when its registry names no disease, or it also takes healthy volunteers and the
         description names no illness of the patient's (then a patient need not have any)."""
@@ -223,7 +223,7 @@ def _asking_for_healthy(trial: Trial) -> Criterion | None:
     return None
 
 
-def _healthy_check(cite: Citation, described: DescribedConditions) -> tuple[str, str, Citation | None]:
+def _healthy_check(cite: Citation, described: DescribedConditions) -> tuple[Status, str, Citation | None]:
     if described.diseases:
         said = ", ".join(described.diseases[:_SHOWN_DISEASES])
         return "not met", f"the trial takes healthy people; the description names {said}", cite

@@ -152,11 +152,12 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
         return _span_result(trial, test)
     if test.mode == "requires":
         return _requires_result(trial, test)
-    facts = trial.facts_of(test.kind) or _standing_in_facts(trial, test.kind)
-    facts = _of_one_cohort(facts or _organ_function_facts(trial, test.kind), test)
-    if not facts and test.kind != FactKind.AGE:  # most records, for most labs
+    limits, qualified = _limits_of(trial, test.kind)
+    if not limits and test.kind != FactKind.AGE:  # most records, for most labs
         return unstated_result(test.kind)
-    verdicts = [_scenario_verdict(applying, test) for applying in _scenarios(facts, test.circumstances)]
+    facts = _of_one_cohort(list(limits), test) if qualified else list(limits)
+    scenarios = _scenarios(facts, test.circumstances) if qualified else [facts]
+    verdicts = [_scenario_verdict(applying, test) for applying in scenarios]
     outcomes = {outcome for outcome, _ in verdicts}
     # The registry's age fields, for records whose facts do not carry them already.
     structured = (
@@ -201,6 +202,18 @@ def numeric_result(trial: Trial, test: NumericTest) -> TestResult:
             citations=_cite(trial, facts),
         )
     return unstated_result(test.kind)
+
+
+def _limits_of(trial: Trial, kind: str) -> tuple[tuple[Fact, ...], bool]:
+    """The record's limits deciding `kind`: its own, else those of an analyte standing in for it,
+    else its organ's function tests as a whole; and whether any is qualified (for a cohort, or for
+    patients with or without something), which only some records' are. Read once per record."""
+
+    def read() -> tuple[tuple[Fact, ...], bool]:
+        facts = trial.facts_of(kind) or _standing_in_facts(trial, kind) or _organ_function_facts(trial, kind)
+        return tuple(facts), any(f.qualifier for f in facts)
+
+    return trial.remembered(f"limits of {kind}", (trial.facts, trial.inclusion, trial.exclusion), read)
 
 
 def _of_one_cohort(facts: list[Fact], test: NumericTest) -> list[Fact]:
@@ -320,14 +333,7 @@ def _organ_function_facts(trial: Trial, kind: str) -> list[Fact]:
     tests as a whole: "Liver and kidney function < 1.5 x upper limit of normal" bounds ALT/AST at
     1.5 x ULN. Read from the criterion's own words, only for limits written relative to the ULN."""
     organ = spec(kind).organ
-    if organ is None:
-        return []
-    remembered = trial.remembered(
-        f"organ function limits for {kind}",
-        (trial.inclusion, trial.exclusion),
-        lambda: _umbrella_limits(trial, kind, _ORGAN_FUNCTION[organ]),
-    )
-    return list(remembered)
+    return [] if organ is None else _umbrella_limits(trial, kind, _ORGAN_FUNCTION[organ])
 
 
 def _umbrella_limits(trial: Trial, kind: str, umbrella: re.Pattern[str]) -> list[Fact]:

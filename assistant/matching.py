@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 from assistant.condition_studied import ConditionJudge, describe, glossary
 from assistant.evaluate import TestResult, allowed_sexes, numeric_result
@@ -198,7 +199,7 @@ def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[Cri
     status, detail, citation = judged
     check, cites = reading.shared_check(
         "condition studied", status, trial, [citation] if citation else [], detail
-    )  # type: ignore[arg-type]
+    )
     # a description that names no disease leaves every trial's unknown: that alone checks nothing
     return [(check, cites if status != "unknown" else [])]
 
@@ -596,25 +597,29 @@ def _concept_checks(trial: Trial, reading: _PatientReading) -> list[tuple[Criter
 
 
 def _concept_mentions(trial: Trial) -> list[tuple[Criterion, list[tuple[TermMatch, bool]]]]:
-    """The patient criteria naming vocabulary concepts, each mention with whether it keeps out those
-    who have it (an exclusion, or an inclusion denying it: "no prior chemotherapy"): read once per
-    record, as no patient changes it."""
-    return trial.remembered(
-        "concept mentions",
-        (trial.inclusion, trial.exclusion),
-        lambda: [
-            (criterion, [(match, _keeps_out(trial, criterion, match)) for match in matches])
-            for criterion in trial.patient_criteria
-            if (matches := concept_matches(criterion.text))
-        ],
-    )
+    """The patient criteria naming vocabulary concepts in a way that can decide, each such mention
+    with whether it keeps out those who have it (an exclusion, or an inclusion denying it: "no prior
+    chemotherapy") rather than asking for it as what the trial is for (`_is_requirement`); other
+    mentions are context ("stop chemotherapy 1 month before"). Read once per record, as no patient
+    changes it."""
+
+    def read() -> list[tuple[Criterion, list[tuple[TermMatch, bool]]]]:
+        mentioned = []
+        for criterion in trial.patient_criteria:
+            named = [(m, _keeps_out(trial, criterion, m)) for m in concept_matches(criterion.text)]
+            deciding = [(m, out) for m, out in named if out or _is_requirement(trial, criterion, m)]
+            if deciding:
+                mentioned.append((criterion, deciding))
+        return mentioned
+
+    return trial.remembered("concept mentions", (trial.inclusion, trial.exclusion, trial.interventions), read)
 
 
 def _concepts_named_in(trial: Trial) -> list[Term]:
-    """Each concept its patient criteria name, once."""
+    """Each concept its patient criteria name in a way that can decide, once."""
     return trial.remembered(
         "concepts named",
-        (trial.inclusion, trial.exclusion),
+        (trial.inclusion, trial.exclusion, trial.interventions),
         lambda: list(
             {m.term.name: m.term for _, named in _concept_mentions(trial) for m, _ in named}.values()
         ),
@@ -797,43 +802,37 @@ def _excluding_check(
                 return judged
             # receiving it now, outside this window's sites: a later "or current RT" may still decide
         return None
-    around = criterion.text[max(0, match.start - 40) : match.end + 40]
-    as_risk = named_as_risk(criterion.text, match.start, match.end)
-    if as_risk or (_RISK_OF.search(around) and not state.present):
+    said = _exclusion_wording(criterion.text, match.start, match.end, name)
+    if said.as_risk or (said.risk_near and not state.present):
         return None  # "arrhythmias that raise thromboembolic risk" does not exclude a thrombosis
-    if _PURPOSE_OF_TREATMENT.search(criterion.text[max(0, match.start - 50) : match.start]):
+    if said.purpose_of_treatment:
         return None
     cites = [criterion_citation(trial, criterion)]
-    if any(start <= match.start < end for start, end in _left_out(criterion.text)):
+    if said.left_out:
         # "Known CNS disease except for treated brain metastasis": what the exclusion leaves out
         if not state.present:
             return None
         detail = f"the criterion leaves out some patients with {name}: confirm the patient's is one of them"
         return _check(name, "unknown", trial, cites, detail)
-    if state.present and _SOME_ALLOWED.search(criterion.text, match.end):
+    if state.present and said.some_allowed:
         detail = f"the criterion allows some patients with {name}: confirm which the patient's is"
         return _check(name, "unknown", trial, cites, detail)
-    if state.present and (
-        _OTHER_BEFORE.search(criterion.text[max(0, match.start - 30) : match.start])
-        or _required_by_inclusion(trial, name)
-    ):
+    if state.present and (said.other_kind or _required_by_inclusion(trial, name)):
         # "other irregular bleeding" in a trial whose inclusion asks for a bleeding tendency: the
         # exclusion is about other forms than the one the trial is for
         detail = f"confirm the patient's {name} is not the kind this exclusion means"
         return _check(name, "unknown", trial, cites, detail)
     if not state.present:
         return _check(name, "met", trial, cites, f"patient: {_absent(how, name)}; criterion excludes {name}")
-    qualifier = _qualifier(criterion.text, match.start, match.end)
+    qualifier = said.qualifier
     if qualifier:
         if state.controlled is True:
             return _check(
-                name, "met", trial, cites, f"patient's {name} is controlled; criterion: {qualifier.group(0)}"
+                name, "met", trial, cites, f"patient's {name} is controlled; criterion: {qualifier}"
             )
         if state.controlled is None:
-            return _check(
-                name, "unknown", trial, cites, f"confirm whether the {name} is {qualifier.group(0)}"
-            )
-    window = _window_days(criterion.text, match.term.name) if _WINDOW.search(criterion.text) else None
+            return _check(name, "unknown", trial, cites, f"confirm whether the {name} is {qualifier}")
+    window = said.window_days
     if window is not None:
         if state.days_ago is None and not _IN_THE_PAST.search(state.clause):
             # "w/ paroxysmal afib": a condition the patient has now falls within any look-back window
@@ -853,6 +852,34 @@ def _excluding_check(
 
 # What a criterion leaves out, read once per criterion text: every patient reaches the same mentions.
 _left_out = lru_cache(maxsize=100_000)(exception_spans)
+
+
+class _ExclusionWording(NamedTuple):
+    """What an exclusion's words say around one mention of a condition, whoever the patient is."""
+
+    as_risk: bool  # named as a risk of something else ("raise thromboembolic risk")
+    risk_near: bool  # "risk" near it
+    purpose_of_treatment: bool  # what a treatment is for ("anticoagulation for ...")
+    left_out: bool  # within what the exclusion leaves out ("except for treated brain metastasis")
+    some_allowed: bool  # the criterion goes on to allow some patients with it
+    other_kind: bool  # "other irregular bleeding"
+    qualifier: str | None  # the word excluding only some forms of it ("uncontrolled")
+    window_days: float | None  # the look-back window of its sentence
+
+
+@lru_cache(maxsize=200_000)  # criteria repeat across questions: each mention is read once per process
+def _exclusion_wording(text: str, start: int, end: int, name: str) -> _ExclusionWording:
+    qualifier = _qualifier(text, start, end)
+    return _ExclusionWording(
+        as_risk=named_as_risk(text, start, end),
+        risk_near=_RISK_OF.search(text[max(0, start - 40) : end + 40]) is not None,
+        purpose_of_treatment=_PURPOSE_OF_TREATMENT.search(text[max(0, start - 50) : start]) is not None,
+        left_out=any(left <= start < right for left, right in _left_out(text)),
+        some_allowed=_SOME_ALLOWED.search(text, end) is not None,
+        other_kind=_OTHER_BEFORE.search(text[max(0, start - 30) : start]) is not None,
+        qualifier=qualifier.group(0) if qualifier else None,
+        window_days=_window_days(text, name) if _WINDOW.search(text) else None,
+    )
 
 
 # An exclusion of a treatment the patient is receiving now, not of ever having had it.
@@ -1041,13 +1068,10 @@ def _requirement_mentions(trial: Trial, criterion: Criterion) -> list[TermMatch]
 
 def _requiring_check(
     trial: Trial, criterion: Criterion, match: TermMatch, state: ConceptState, how: str
-) -> tuple[CriterionCheck, list[Citation]] | None:
-    """An inclusion naming the concept as what the trial is for: the primary cancer, a receptor
-    status, a treatment the patient must be receiving. Anything else named in an inclusion is
-    context ("stop chemotherapy 1 month before") and is not judged here."""
+) -> tuple[CriterionCheck, list[Citation]]:
+    """An inclusion naming the concept as what the trial is for (`_is_requirement`): the primary
+    cancer, a receptor status, a treatment the patient must be receiving."""
     term = match.term
-    if not _is_requirement(trial, criterion, match):
-        return None
     treatment = concept_is_treatment(term)
     current = treatment and _TREATMENT_REQUIRED.search(criterion.text) is not None
     before_entry = treatment and _TREATMENT_BEFORE.search(criterion.text) is not None
