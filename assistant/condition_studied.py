@@ -117,17 +117,18 @@ class ConditionJudge:
     description says of each registry condition is worked out once per question (registries list
     the same conditions for many trials: "Breast Cancer"), each trial's side once per record."""
 
-    def __init__(
-        self, described: DescribedConditions, state_for: Callable[[Term], tuple[ConceptState | None, str]]
-    ) -> None:
+    def __init__(self, described: DescribedConditions) -> None:
         self.described = described
-        self._state_for = state_for
         self._outcomes: dict[_ConditionName, bool | None] = {}
 
-    def check(self, trial: Trial) -> tuple[Status, str, Citation | None] | None:
+    def check(
+        self, trial: Trial, state_for: Callable[[Term], tuple[ConceptState | None, str]]
+    ) -> tuple[Status, str, Citation | None] | None:
         """(status, detail, citation) for the condition the trial is for, or for its asking healthy
         people; None when its registry names no disease, or it also takes healthy volunteers and the
-        description names no illness of the patient's (then a patient need not have any)."""
+        description names no illness of the patient's (then a patient need not have any).
+        `state_for`: the patient's state for a vocabulary concept (passed, not kept: the caller
+        holding this judge would otherwise be in a reference cycle with it)."""
         described = self.described
         side = _studied_side(trial)
         if side.healthy is not None:
@@ -143,7 +144,7 @@ class ConditionJudge:
         if not names or (trial.healthy_volunteers and not described.diseases):
             return None
         defined = _defined_words(trial, described.short_forms)
-        outcomes = [self._has(name, defined) for name in names]
+        outcomes = [self._has(name, defined, state_for) for name in names]
         for name, outcome in zip(names, outcomes, strict=True):
             if outcome:
                 return "met", f"the trial studies {name.written}; the patient has it", _cite(trial, name)
@@ -164,11 +165,16 @@ class ConditionJudge:
             return "not met", f"the trial studies {listed}; the description names {said}", side.first
         return "unknown", f"the description does not say whether the patient has {listed}", side.first
 
-    def _has(self, name: _ConditionName, defined: frozenset[str]) -> bool | None:
+    def _has(
+        self,
+        name: _ConditionName,
+        defined: frozenset[str],
+        state_for: Callable[[Term], tuple[ConceptState | None, str]],
+    ) -> bool | None:
         if defined:  # the record's own definitions of the description's shorthand: this trial's alone
-            return _has(name, self.described, defined, self._state_for)
+            return _has(name, self.described, defined, state_for)
         if name not in self._outcomes:
-            self._outcomes[name] = _has(name, self.described, _NO_WORDS, self._state_for)
+            self._outcomes[name] = _has(name, self.described, _NO_WORDS, state_for)
         return self._outcomes[name]
 
 

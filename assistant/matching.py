@@ -81,9 +81,7 @@ class _PatientReading:
         self.profile = patient
         self.tests = patient_tests(patient)
         self._states: dict[str, tuple[ConceptState | None, str]] = {}
-        self.conditions = (
-            ConditionJudge(describe(patient, glossary), self.state_for) if condition_studied else None
-        )
+        self.conditions = ConditionJudge(describe(patient, glossary)) if condition_studied else None
         self._checks: dict[tuple[str, str, str, str | None, str | None], CriterionCheck] = {}
 
     def state_for(self, term: Term) -> tuple[ConceptState | None, str]:
@@ -193,7 +191,7 @@ def _verdict(
 def _studied_condition(trial: Trial, reading: _PatientReading) -> list[tuple[CriterionCheck, list[Citation]]]:
     if reading.conditions is None:
         return []
-    judged = reading.conditions.check(trial)
+    judged = reading.conditions.check(trial, reading.state_for)
     if judged is None:
         return []
     status, detail, citation = judged

@@ -63,10 +63,11 @@ def counted_group(label: str, members: Sequence[Verdict], status: Status) -> tup
     counts: Counter[tuple[str, str | None]] = Counter()
     examples: dict[tuple[str, str | None], tuple[str, CriterionCheck]] = {}
     for verdict in members:
-        for check in {(c.criterion, c.detail): c for c in verdict.checks if c.status == status}.values():
-            key = (check.criterion, check.detail)
-            counts[key] += 1
-            examples.setdefault(key, (verdict.nct_id, check))
+        keys = {(c.criterion, c.detail): c for c in verdict.checks if c.status == status}
+        counts.update(keys.keys())
+        for key, check in keys.items():
+            if key not in examples:
+                examples[key] = (verdict.nct_id, check)
     lines = [f"{heading} counted, not listed; what decided them:"]
     citations = []
     for key, n in counts.most_common(REASONS_NAMED):

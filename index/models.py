@@ -8,7 +8,6 @@ does not state stays `None` or empty: nothing here is ever guessed.
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Literal, Self, TypeVar, cast
@@ -265,14 +264,16 @@ class Trial(_Record):
 
     def remembered(self, name: str, sources: tuple[object, ...], read: Callable[[], Read]) -> Read:
         """`read()`, worked out once per record object while `sources` (the parts of the record it
-        reads: `self.inclusion`, `self.interventions`...) are the same objects. For readings every
+        reads: `self.inclusion`, `self.interventions`...) are the same (or equal). For readings every
         question needs of every trial and none changes (the inclusion requirements a record names):
         at 10k trials, reading them again for each question costs seconds."""
         readings = self.__pydantic_private__.get("_readings")  # type: ignore[union-attr]  # as in site_places
         if readings is None:
             readings = self._readings = {}
         held = readings.get(name)
-        if held is not None and len(held[0]) == len(sources) and all(map(operator.is_, held[0], sources)):
+        # parts that are the same objects compare without being looked into (tuple equality tests
+        # identity first); equal parts read the same
+        if held is not None and held[0] == sources:
             return cast(Read, held[1])
         value = read()
         readings[name] = (sources, value)
