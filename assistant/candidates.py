@@ -9,7 +9,7 @@ evaluator reads (index/trial_fields.py, the trial's facts). A test it cannot set
 terms, record text, conflicts, doses, sponsor names, anything turned round by "which trials
 exclude...") rules nothing out. Trials the store does not hold are never ruled out. Named terms
 can still leave a trial unread: one whose criteria name none of them (the store's mention
-documents, index/language/mentions.py) states none of them (`set_unstated`).
+documents, index/language/mentions.py) states none of them (`set_stating`).
 
 Everything a set answer says of the trials ruled out is their number (compose_set counts them with
 the rest that do not match), so leaving them out changes no answer. A trial every numeric test
@@ -57,43 +57,39 @@ def set_conditions(store: FactStore, query: Query) -> list[Select[Any]]:
     return [condition for condition in found if condition is not None]
 
 
-def set_unstated(store: FactStore, query: Query) -> list[Select[Any]]:
-    """A select of the trials setting no limit of any kind a question of numbers alone asks ("which
-    trials accept ECOG 2?"): each of its tests then comes out "not stated" (evaluate.numeric_result
-    and _requires_result find no fact of the kind, nor of a kind standing in for it). For a question
-    of named terms alone, the trials none of whose criteria name them (`_naming_none`).
+def set_stating(store: FactStore, query: Query) -> Select[Any] | None:
+    """A select of the trials that may state what a question of numbers alone asks ("which trials
+    accept ECOG 2?"): a limit of a kind it asks, or of a kind standing in for one. Every other trial
+    comes out "not stated" for each test (evaluate.numeric_result and _requires_result find no fact
+    of the kind) without being read. For a question of named terms alone, the trials whose criteria
+    may name them (`_naming`). None: every trial may state it.
 
     Not for a kind a record can also bound where the store does not look (an organ's function tests
     as a whole, read from the criterion's words; age, from the registry fields), nor beside tests of
     other sorts, which the record must be read for."""
     if query.terms and not (query.numeric or query.fields or query.counts):
-        naming_none = _naming_none(store, query)
-        return [naming_none] if naming_none is not None else []
+        return _naming(store, query)
     if not query.numeric or query.terms or query.fields or query.counts:
-        return []
+        return None
     kinds: set[str] = set()
     for test in query.numeric:
         if test.kind == FactKind.AGE or spec(test.kind).organ is not None:
-            return []
+            return None
         described = analyte(test.kind)
         kinds |= {test.kind, *(described.stands_for if described else ())}
-    stating = select(facts.c.nct_id).where(store.owned(facts), facts.c.kind.in_(sorted(kinds)))
-    return [select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(stating))]
+    return select(facts.c.nct_id).where(store.owned(facts), facts.c.kind.in_(sorted(kinds))).distinct()
 
 
-def _naming_none(store: FactStore, query: Query) -> Select[Any] | None:
-    """Trials none of whose criteria (nor the facts read from them) name any of the question's terms,
-    nor a drug class of one: whether they exclude or accept it, each test then comes out "not
+def _naming(store: FactStore, query: Query) -> Select[Any] | None:
+    """Trials whose criteria (or the facts read from them) may name one of the question's terms, or a
+    drug class of one: whether the others exclude or accept it, each test then comes out "not
     stated" (evaluate._one_term_result finds nothing to cite). Not for a test turned round ("do not
     exclude X": a trial silent on it matches) nor for other ways of naming a term (what a trial
     requires, gives or studies is also read from its limits, fields and arms)."""
     if query.wants_excluded or any(t.negated or t.mode not in ("excludes", "accepts") for t in query.terms):
         return None
     ways = [mention_query(name, drug_classes(name)) for test in query.terms for name in test.names]
-    naming = store.mentioning(" OR ".join(f"({way})" for way in ways if way)) if all(ways) else None
-    if naming is None:
-        return None
-    return select(trials.c.nct_id).where(store.owned(trials), trials.c.nct_id.not_in(naming))
+    return store.mentioning(" OR ".join(f"({way})" for way in ways if way)) if all(ways) else None
 
 
 # ---- numbers: ECOG, age, labs ----------------------------------------------------------------------
@@ -296,17 +292,25 @@ def selected(store: FactStore | None, conditions: Sequence[Select[Any]], generat
     return store.selected(conditions, generation) or set()
 
 
+def stating(store: FactStore, query: Query, generation: str | None) -> set[str] | None:
+    """The NCT IDs of the trials that may state what the question asks (`set_stating`); None when any
+    may, or the store cannot answer for the records the caller holds."""
+    may_state = set_stating(store, query)
+    return None if may_state is None else store.selected([may_state], generation)
+
+
 Ends = tuple[float | None, float | None]  # the tightest ends of the ranges taking a value
 
 
 @dataclass(frozen=True)
 class SetNarrowing:
     """What the fact store settles of a set question, so those trials need not be read.
-    `ruled_out`: trials that surely do not match; `unstated`: trials stating no limit of the kinds
-    asked; `settled`: trials that surely match, each with the `Ends` of each numeric test."""
+    `ruled_out`: trials that surely do not match; `stating`: the only trials that may state what is
+    asked (`set_stating`; None: any may), every other is "not stated" for each test; `settled`: trials
+    that surely match, each with the `Ends` of each numeric test."""
 
     ruled_out: set[str] = field(default_factory=set)
-    unstated: set[str] = field(default_factory=set)
+    stating: set[str] | None = None
     settled: dict[str, list[Ends]] = field(default_factory=dict)
 
 
@@ -326,7 +330,7 @@ def narrow_set(store: FactStore | None, query: Query, generation: str | None) ->
     if not limits or any(s is None for s in limits):
         return SetNarrowing(
             ruled_out=selected(store, set_conditions(store, query), generation),
-            unstated=selected(store, set_unstated(store, query), generation),
+            stating=stating(store, query, generation),
         )
     found = store.rows([s for s in limits if s is not None], generation)
     if found is None:
@@ -336,6 +340,6 @@ def narrow_set(store: FactStore | None, query: Query, generation: str | None) ->
     matching = set(taking[0]).intersection(*taking[1:])
     return SetNarrowing(
         ruled_out=refused,
-        unstated=selected(store, set_unstated(store, query), generation),
+        stating=stating(store, query, generation),
         settled={nct_id: [ends[nct_id] for ends in taking] for nct_id in matching},
     )

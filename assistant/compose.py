@@ -6,7 +6,9 @@ citation it passes on, and verification (assistant.verify) checks those before t
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Collection, Sequence
+from itertools import chain
 
 from assistant.attributes import BY_KEY, AttributeResult
 from assistant.evaluate import TestResult, TrialEvaluation, unmentioned_result, unstated_result
@@ -14,7 +16,7 @@ from assistant.evidence import find_quote, md_quote
 from assistant.models import Answer, Citation, Status, Verdict
 from assistant.query import Query, QuestionKind
 from assistant.record_text import RecordSentence
-from assistant.results import counted_group, listed, ref, result_row, trials_count
+from assistant.results import ResultTable, counted_group, listed, ref, trials_count
 from assistant.retrieve import Passage, RankedSentence, rank_sentences
 from index.language.vocabulary import concept
 from index.models import Trial
@@ -91,9 +93,11 @@ def compose_set(
     matches = [e for e in evaluations if e.outcome == "match"]
     refused = len([e for e in evaluations if e.outcome == "no match"]) + ruled_out
     read_unstated = [e for e in evaluations if e.outcome == "not stated"]
-    unstated = sorted([*(e.nct_id for e in read_unstated), *unread])
+    unstated = len(read_unstated) + len(unread)
+    # the first few by NCT ID are named (~75k at 100k trials: not all sorted to name a few)
+    named_unstated = heapq.nsmallest(_NOT_STATED_LIMIT, chain((e.nct_id for e in read_unstated), unread))
     reasons = {r.reason for e in read_unstated for r in e.results if r.outcome == "not stated"}
-    if unread:  # each test as reading them finds it (candidates.set_unstated)
+    if unread:  # each test as reading them finds it (candidates.set_stating)
         reasons |= {unstated_result(test.kind).reason for test in query.numeric}
         reasons |= {unmentioned_result(test.names[0]).reason for test in query.terms}
     total = len(evaluations) + len(unread) + ruled_out
@@ -114,7 +118,7 @@ def compose_set(
     if refused and not query.count_only:
         lines += ["", f"**Not matching: {trials_count(refused)}** (counted, not listed)."]
     if unstated:
-        lines += ["", _unstated_line(unstated, reasons)]
+        lines += ["", _unstated_line(named_unstated, unstated, reasons)]
     by_id = {t.nct_id: t for t in trials}
     head_trials = [by_id[e.nct_id] for e in head if e.nct_id in by_id]
     aggregate_lines, aggregate_citations = _aggregate_lines(
@@ -123,7 +127,7 @@ def compose_set(
     lines = aggregate_lines + lines if aggregate_lines else lines
     lines += _block(_conflict_lines(head_trials))
     notes = (
-        [f"{len(unstated)} trial(s) do not state this: listed as not stated, neither included nor excluded."]
+        [f"{unstated} trial(s) do not state this: listed as not stated, neither included nor excluded."]
         if unstated
         else []
     )
@@ -136,8 +140,21 @@ def compose_set(
         kind=QuestionKind.SET,
         notes=notes,
         shown=len(head),
-        results=[result_row(by_id[e.nct_id], criterion=_decisive(e)) for e in matches if e.nct_id in by_id],
-    )
+    ).with_rows(ResultTable(by_id, _deciding_criteria(matches)))
+
+
+def _deciding_criteria(matches: Sequence[TrialEvaluation]) -> dict[str, tuple[None, str]]:
+    """Each match's deciding criterion for its table row. Trials the fact store settled share their
+    results (chain._evaluated): each distinct set of them is worded once (~20k matches at 100k)."""
+    worded: dict[tuple[object, ...], tuple[None, str]] = {}
+    decided = {}
+    for evaluation in matches:
+        said = (evaluation.outcome, *map(id, evaluation.results))
+        criterion = worded.get(said)
+        if criterion is None:
+            criterion = worded[said] = (None, _decisive(evaluation))
+        decided[evaluation.nct_id] = criterion
+    return decided
 
 
 def _singular(phrase: str) -> str:
@@ -147,10 +164,10 @@ def _singular(phrase: str) -> str:
     return f"is {phrase.removeprefix('are ')}" if phrase.startswith("are ") else f"is stated to {phrase}"
 
 
-def _unstated_line(unstated: Sequence[str], reasons: Collection[str]) -> str:
-    shown = ", ".join(unstated[:_NOT_STATED_LIMIT])
-    more = f" and {len(unstated) - _NOT_STATED_LIMIT} more" if len(unstated) > _NOT_STATED_LIMIT else ""
-    return f"**Not stated in the record ({len(unstated)}):** {shown}{more} — {'; '.join(sorted(reasons))}."
+def _unstated_line(named: Sequence[str], count: int, reasons: Collection[str]) -> str:
+    """The trials not stating what is asked: `count` of them, the first few by NCT ID `named`."""
+    more = f" and {count - len(named)} more" if count > len(named) else ""
+    return f"**Not stated in the record ({count}):** {', '.join(named)}{more} — {'; '.join(sorted(reasons))}."
 
 
 def _aggregate_lines(query: Query, trials: Sequence[Trial], shown: int) -> tuple[list[str], list[Citation]]:
@@ -465,8 +482,7 @@ def compose_match(
         kind=QuestionKind.MATCH,
         verdicts=[v for v, _ in verdicts],
         shown=len(head),
-        results=[result_row(by_id[v.nct_id], verdict=v.verdict) for v in results if v.nct_id in by_id],
-    )
+    ).with_rows(ResultTable(by_id, {v.nct_id: (v.verdict, None) for v in results}))
 
 
 def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequence[Trial]) -> Answer:
@@ -476,7 +492,6 @@ def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequen
         "",
         *_conflict_lines([t for t in trials if t.nct_id == verdict.nct_id]),
     ]
-    by_id = {t.nct_id: t for t in trials}
     return Answer(
         answer="\n".join(lines).strip(),
         trials=[verdict.nct_id] if verdict.verdict != "excluded" else [],
@@ -484,10 +499,7 @@ def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequen
         kind=QuestionKind.MATCH,
         verdicts=[verdict],
         shown=1,
-        results=[result_row(by_id[verdict.nct_id], verdict=verdict.verdict)]
-        if verdict.nct_id in by_id
-        else [],
-    )
+    ).with_rows(ResultTable({t.nct_id: t for t in trials}, {verdict.nct_id: (verdict.verdict, None)}))
 
 
 _CHECKED_ONLY = (

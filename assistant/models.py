@@ -1,15 +1,17 @@
 """The Answer contract (DESIGN.md): CLI --json, HTTP API, widget and evals all use this shape.
 
 The four keys `answer`, `trials`, `citations`, `abstained` never change; extra keys may be added.
-An Answer in the process holds its whole result (a row and a verdict per trial); its JSON holds one
-page of those (README, "Answer JSON"), so an answer over thousands of trials stays small.
+An Answer in the process holds its whole result (a verdict per trial, and a table row per result
+trial, made when asked for); its JSON holds one page of those (README, "Answer JSON"), so an answer
+over thousands of trials stays small.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 CANNOT_ANSWER = "CANNOT_ANSWER"  # sentinel kind tests can assert on (Answer.kind)
 
@@ -59,6 +61,12 @@ class ResultRow(BaseModel):
     criterion: str | None = None  # set questions: what decided the match, e.g. "ECOG 0-2 includes 2"
 
 
+class RowSource(Protocol):
+    """Makes the table rows of result trials (assistant/results.py `ResultTable`)."""
+
+    def rows(self, nct_ids: Sequence[str]) -> list[ResultRow]: ...
+
+
 class Page(BaseModel):
     """Which results a JSON answer holds: `limit` of `total` from `offset`."""
 
@@ -82,7 +90,24 @@ class Answer(BaseModel):
     timing_ms: float | None = None
     # The first `shown` of `trials` are the ones the text shows and cites; None: all of them.
     shown: int | None = None
-    results: list[ResultRow] = Field(default_factory=list)  # one per trial in `trials`, in order
+    # The table rows of `trials`, made when asked for (`results`, `result_rows`): a set answer at 100k
+    # trials has ~20k results, of which a page, or the chat's side panel, shows the rows.
+    _rows: RowSource | None = PrivateAttr(default=None)
+
+    def with_rows(self, source: RowSource) -> Answer:
+        self._rows = source
+        return self
+
+    @property
+    def results(self) -> list[ResultRow]:
+        """A row per trial in `trials`, in order."""
+        return self.result_rows()
+
+    def result_rows(self, offset: int = 0, limit: int | None = None) -> list[ResultRow]:
+        """The rows of `limit` result trials from `offset` (all of them after it: None)."""
+        if self._rows is None:
+            return []
+        return self._rows.rows(self.trials[offset : None if limit is None else offset + limit])
 
     def contract(self, offset: int = 0, limit: int | None = None) -> dict[str, object]:
         """The JSON form: the four contract keys first, extra keys after; `results` and `verdicts`
@@ -90,8 +115,8 @@ class Answer(BaseModel):
         total = len(self.trials)
         size = limit if limit is not None else (self.shown if self.shown is not None else total)
         page_ids = set(self.trials[offset : offset + size])
-        data = self.model_dump(mode="json", exclude={"results", "verdicts"})
-        data["results"] = [r.model_dump(mode="json") for r in self.results if r.nct_id in page_ids]
+        data = self.model_dump(mode="json", exclude={"verdicts"})
+        data["results"] = [r.model_dump(mode="json") for r in self.result_rows(offset, size)]
         data["verdicts"] = [
             v.model_dump(mode="json", exclude_none=True) for v in self.verdicts if v.nct_id in page_ids
         ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, KeysView, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -122,12 +122,20 @@ class TrialDirectory:
     """Which trials hold each identifying word (singular forms), built once per set of trials."""
 
     holders: dict[str, frozenset[str]]
-    ids: frozenset[str]  # the NCT IDs of every trial it was built from
+    order: dict[str, int]  # the NCT ID of every trial it was built from, with its place among them
     places: frozenset[str] = frozenset()  # cities, states and countries the records' sites name
 
     @property
+    def ids(self) -> KeysView[str]:
+        return self.order.keys()
+
+    @property
     def size(self) -> int:
-        return len(self.ids)
+        return len(self.order)
+
+    def in_order(self, nct_ids: Iterable[str]) -> list[str]:
+        """These trials in the order of the trials it was built from (the reader's)."""
+        return sorted(nct_ids, key=lambda nct_id: self.order.get(nct_id, len(self.order)))
 
     @classmethod
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
@@ -140,7 +148,9 @@ class TrialDirectory:
                     holders[singular(word)].add(trial.nct_id)
         places = frozenset(p for t in trials for p in places_of(t))
         return cls(
-            {w: frozenset(ids) for w, ids in holders.items()}, frozenset(t.nct_id for t in trials), places
+            {w: frozenset(ids) for w, ids in holders.items()},
+            {t.nct_id: n for n, t in enumerate(trials)},
+            places,
         )
 
     def described(self, question: str, known_ids: Collection[str]) -> str | None:

@@ -85,8 +85,7 @@ def verify(answer: Answer, reader: TrialReader) -> Answer:
         )
     update = {"answer": text, "citations": kept, "trials": trials, "notes": notes, "abstained": abstained}
     if answer.shown is not None:
-        update["shown"] = answer.shown - len(dropped)
-        update["results"] = [r for r in answer.results if r.nct_id not in dropped]
+        update["shown"] = answer.shown - len(dropped)  # the table rows follow `trials`
     return answer.model_copy(update=update)
 
 

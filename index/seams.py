@@ -41,6 +41,10 @@ class TrialReader(Protocol):
 
     def get_trial(self, nct_id: str) -> Trial | None: ...
 
+    def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
+        """The trials of these NCT IDs that it holds, in that order."""
+        ...
+
     def keywords(self) -> KeywordIndex: ...
 
     def search(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fakes import InMemoryTrialReader, hand_trial
 
-from assistant.candidates import narrow_set, selected, set_conditions, set_unstated
+from assistant.candidates import narrow_set, selected, set_conditions, set_stating
 from assistant.models import Answer
 from assistant.query import FieldTest, NumericTest, Query, QuestionKind, TermTest
 from assistant.service import Assistant
@@ -205,9 +205,12 @@ def test_tests_that_read_record_text_rule_nothing_out(reader: RecordsReader) -> 
 
 
 def unstated(reader: RecordsReader, query: Query) -> set[str]:
+    """The trials known not to state what is asked: every trial but those that may state it."""
     store = reader.facts()
     assert store is not None
-    return selected(store, set_unstated(store, query), reader.trials_at()[1])
+    may_state = set_stating(store, query)
+    every = {t.nct_id for t in reader.all_trials()}
+    return set() if may_state is None else every - selected(store, [may_state], reader.trials_at()[1])
 
 
 def test_trials_setting_no_limit_of_the_kind_are_known_unstated_without_reading_them(
