@@ -24,7 +24,6 @@ from assistant.attributes import criterion_item, extract, numbered_criterion, wi
 from assistant.evaluate import (
     TestResult,
     TrialEvaluation,
-    evaluate,
     evaluate_trial,
     in_scope,
     settled_match,
@@ -127,7 +126,7 @@ class AnswerChain:
         self.model_steps = ModelSteps(chat_model, settings) if chat_model is not None else None
         self.memory = SessionMemory()
         self.retriever = HybridRetriever(reader)
-        self._directory_cache: tuple[object, TrialDirectory] | None = None
+        self._catalogue_cache: tuple[object, TrialDirectory, list[Trial]] | None = None
         self._directory_lock = threading.Lock()
         self.runnable: Runnable[PipelineState, PipelineState] = self._build()
 
@@ -189,17 +188,21 @@ class AnswerChain:
         return state.model_copy(update={"query": query})
 
     def _directory(self) -> TrialDirectory:
-        """Identifying words of every trial, rebuilt when the set of trials changes."""
+        return self._catalogue()[0]
+
+    def _catalogue(self) -> tuple[TrialDirectory, list[Trial]]:
+        """Identifying words of every trial, and the trials in the reader's order (those of the
+        directory's `order`), rebuilt when the set of trials changes."""
         trials, generation = self.reader.trials_at()
         # The index generation tells a change without looking at every trial on every question (at
         # 10k trials that look cost ~40 ms); a reader that cannot tell its generation hands out the
         # same Trial objects until its records change, so their identities tell it instead.
         key: object = generation if generation is not None else frozenset((t.nct_id, id(t)) for t in trials)
         with self._directory_lock:
-            if self._directory_cache is None or self._directory_cache[0] != key:
-                self._directory_cache = (key, TrialDirectory.of(trials))
+            if self._catalogue_cache is None or self._catalogue_cache[0] != key:
+                self._catalogue_cache = (key, TrialDirectory.of(trials), trials)
                 keep_from_collector()  # long-lived, like the records it is built from
-            return self._directory_cache[1]
+            return self._catalogue_cache[1], self._catalogue_cache[2]
 
     def _with(self, state: PipelineState, answer: Answer) -> PipelineState:
         return state.model_copy(update={"answer": answer})
@@ -238,7 +241,7 @@ class AnswerChain:
         answer = compose.compose_set(
             query,
             evaluations,
-            read,
+            dict(read),
             self.settings.answer_shown,
             ruled_out=ruled_out,
             unread=unread,
@@ -248,46 +251,44 @@ class AnswerChain:
 
     def _to_read(
         self, every: list[Trial], query: Query, narrowing: candidates.SetNarrowing
-    ) -> tuple[list[Trial], Collection[str], int]:
-        """The trials of the question's scope to evaluate, in the reader's order; the NCT IDs of those
-        known not to state what it asks (unread); and how many the store ruled out. Without a scope,
-        by the IDs alone: at 100k trials a look at each trial record costs ~50 ms."""
+    ) -> tuple[list[tuple[str, Trial]], Collection[str], int]:
+        """The trials of the question's scope to evaluate, in the reader's order, each with its NCT ID;
+        the NCT IDs of those known not to state what it asks (unread); and how many the store ruled
+        out. Without a scope, by the IDs alone: at 100k trials a look at each record costs ~50 ms."""
         ruled_out, stating = narrowing.ruled_out, narrowing.stating
         if query.scope is None and not query.others_than and stating is not None:
-            directory = self._directory()
-            read = self.reader.trials_of(directory.in_order(stating - ruled_out))
+            directory, trials = self._catalogue()
+            ids = directory.in_order(stating - ruled_out)
+            read = [(nct_id, trials[directory.order[nct_id]]) for nct_id in ids]
             not_stating = directory.ids - stating - ruled_out
             return read, not_stating, directory.size - len(read) - len(not_stating)
-        scoped = in_scope(every, query)
-        read = [t for t in scoped if t.nct_id not in ruled_out and (stating is None or t.nct_id in stating)]
-        unread = (
-            []
-            if stating is None
-            else [i for t in scoped if (i := t.nct_id) not in stating and i not in ruled_out]
-        )
+        scoped = [(t.nct_id, t) for t in in_scope(every, query)]
+        read = [(i, t) for i, t in scoped if i not in ruled_out and (stating is None or i in stating)]
+        unread = [] if stating is None else [i for i, _ in scoped if i not in stating and i not in ruled_out]
         return read, unread, len(scoped) - len(read) - len(unread)
 
     def _evaluated(
-        self, read: Sequence[Trial], query: Query, settled: Mapping[str, Sequence[candidates.Ends]]
+        self,
+        read: Sequence[tuple[str, Trial]],
+        query: Query,
+        settled: Mapping[str, Sequence[candidates.Ends]],
     ) -> list[TrialEvaluation]:
         """Each trial's evaluation, in order. Past the matches the answer cites (evaluated in full, to
-        cite them), a trial the fact store settled as matching is worded from its rows instead."""
-        if not settled:
-            return evaluate(read, query)
+        cite them), a trial the fact store settled as matching is worded from its rows, unread."""
         evaluations = []
         matched = 0
         # the matches an answer cites are read whole: those it shows, or all of a modest result
         fully = max(self.settings.answer_shown, self.settings.answer_cited_all)
         worded: dict[tuple[candidates.Ends, ...], list[TestResult]] = {}  # by the ends, shared
-        for trial in read:
-            ends = settled.get(trial.nct_id) if matched >= fully else None
+        for nct_id, trial in read:
+            ends = settled.get(nct_id) if matched >= fully else None
             if ends is None:
                 evaluation = evaluate_trial(trial, query)
             else:
                 results = worded.get(key := tuple(ends))
                 if results is None:
                     results = worded[key] = settled_results(query, ends)
-                evaluation = settled_match(trial, results)
+                evaluation = settled_match(nct_id, results)
             matched += evaluation.outcome == "match"
             evaluations.append(evaluation)
         return evaluations

@@ -7,7 +7,7 @@ citation it passes on, and verification (assistant.verify) checks those before t
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import chain
 
 from assistant.attributes import BY_KEY, AttributeResult
@@ -73,7 +73,7 @@ def _negated(verb: str) -> str:
 def compose_set(
     query: Query,
     evaluations: Sequence[TrialEvaluation],
-    trials: Sequence[Trial],
+    by_id: Mapping[str, Trial],
     shown: int,
     ruled_out: int = 0,
     unread: Collection[str] = frozenset(),
@@ -81,7 +81,7 @@ def compose_set(
 ) -> Answer:
     """The matching trials: the first `shown` named with their evidence and cited, the rest counted
     (all of them in `trials` and `results`); trials that do not match are counted, not cited.
-    `trials`: the evaluated records.
+    `by_id`: the evaluated records.
     `ruled_out`: trials of the question's scope not evaluated because the fact store showed they do
     not match (assistant/candidates.py); they are counted with the others that do not match.
     `unread`: trials of the scope not evaluated because the fact store showed they set no limit of
@@ -119,7 +119,6 @@ def compose_set(
         lines += ["", f"**Not matching: {trials_count(refused)}** (counted, not listed)."]
     if unstated:
         lines += ["", _unstated_line(named_unstated, unstated, reasons)]
-    by_id = {t.nct_id: t for t in trials}
     head_trials = [by_id[e.nct_id] for e in head if e.nct_id in by_id]
     aggregate_lines, aggregate_citations = _aggregate_lines(
         query, [by_id[e.nct_id] for e in matches if e.nct_id in by_id], shown

@@ -134,8 +134,8 @@ class TrialDirectory:
         return len(self.order)
 
     def in_order(self, nct_ids: Iterable[str]) -> list[str]:
-        """These trials in the order of the trials it was built from (the reader's)."""
-        return sorted(nct_ids, key=lambda nct_id: self.order.get(nct_id, len(self.order)))
+        """Those of these trials it was built from, in their order (the reader's)."""
+        return sorted((nct_id for nct_id in nct_ids if nct_id in self.order), key=self.order.__getitem__)
 
     @classmethod
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
