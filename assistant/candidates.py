@@ -311,7 +311,7 @@ class SetNarrowing:
 
     ruled_out: set[str] = field(default_factory=set)
     stating: set[str] | None = None
-    settled: dict[str, list[Ends]] = field(default_factory=dict)
+    settled: dict[str, tuple[Ends, ...]] = field(default_factory=dict)
 
 
 def narrow_set(store: FactStore | None, query: Query, generation: str | None) -> SetNarrowing:
@@ -341,5 +341,5 @@ def narrow_set(store: FactStore | None, query: Query, generation: str | None) ->
     return SetNarrowing(
         ruled_out=refused,
         stating=stating(store, query, generation),
-        settled={nct_id: [ends[nct_id] for ends in taking] for nct_id in matching},
+        settled={nct_id: tuple(ends[nct_id] for ends in taking) for nct_id in matching},
     )

@@ -271,7 +271,7 @@ class AnswerChain:
         self,
         read: Sequence[tuple[str, Trial]],
         query: Query,
-        settled: Mapping[str, Sequence[candidates.Ends]],
+        settled: Mapping[str, tuple[candidates.Ends, ...]],
     ) -> list[TrialEvaluation]:
         """Each trial's evaluation, in order. Past the matches the answer cites (evaluated in full, to
         cite them), a trial the fact store settled as matching is worded from its rows, unread."""
@@ -285,9 +285,9 @@ class AnswerChain:
             if ends is None:
                 evaluation = evaluate_trial(trial, query)
             else:
-                results = worded.get(key := tuple(ends))
+                results = worded.get(ends)
                 if results is None:
-                    results = worded[key] = settled_results(query, ends)
+                    results = worded[ends] = settled_results(query, ends)
                 evaluation = settled_match(nct_id, results)
             matched += evaluation.outcome == "match"
             evaluations.append(evaluation)

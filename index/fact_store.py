@@ -80,7 +80,7 @@ from index.trial_fields import (
     places_of,
 )
 
-SCHEMA_VERSION = 3  # 2: trials.places; 3: mention documents
+SCHEMA_VERSION = 4  # 2: trials.places; 3: mention documents; 4: limits of a kind indexed whole
 _PREFIX = f"facts_v{SCHEMA_VERSION}_"
 _SYNC_BATCH = 200  # trials read from the source and written at a time
 _ID_BATCH = 500  # IDs per DELETE: far below SQLite's 32,766 variables per statement
@@ -163,7 +163,19 @@ facts = Table(
     Column("qualifier", Text),
     Column("days", _REAL),
     Column("anchor", Text),
-    Index(f"{_PREFIX}facts_by_kind", "store", "kind", "nct_id"),
+    # covering a set question's limits of one kind (candidates._limits): read from the index alone
+    Index(
+        f"{_PREFIX}facts_by_kind",
+        "store",
+        "kind",
+        "nct_id",
+        "qualifier",
+        "low",
+        "high",
+        "value",
+        "unit",
+        "required",
+    ),
     Index(f"{_PREFIX}facts_by_trial", "store", "nct_id"),
 )
 

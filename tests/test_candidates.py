@@ -302,7 +302,7 @@ def matching(reader: RecordsReader, query: Query) -> dict[str, list[tuple[float 
     narrowed = narrow_set(reader.facts(), query, reader.trials_at()[1])
     if narrowed.settled:  # one look at each trial's limits answers both
         assert narrowed.ruled_out == out(reader, query), query
-    return narrowed.settled
+    return {nct_id: list(ends) for nct_id, ends in narrowed.settled.items()}
 
 
 def test_trials_whose_own_limits_take_the_value_are_known_to_match(reader: RecordsReader) -> None:

@@ -14,7 +14,7 @@ from fake_embedder import HashingEmbedder
 from sqlalchemy import select
 
 from index.errors import IndexStoreError
-from index.fact_store import FactStore, facts, sqlite_engine, trials, values
+from index.fact_store import SCHEMA_VERSION, FactStore, facts, sqlite_engine, trials, values
 from index.models import Fact, FactKind, Site, Sponsor, Trial
 from index.pipeline import index_paths
 from index.settings import Settings
@@ -243,6 +243,9 @@ def test_a_damaged_file_names_itself_and_how_to_recover(tmp_path: Path) -> None:
         FactStore(sqlite_engine(path), "k", Source([]), str(path))
 
 
+TABLES = f"facts_v{SCHEMA_VERSION}_"  # the tables of this schema version
+
+
 def test_indexing_fills_the_store_and_serving_processes_find_it_ready(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", chroma_url=None)
     index_paths([SEEDS], open_store(settings, HashingEmbedder()))
@@ -251,12 +254,12 @@ def test_indexing_fills_the_store_and_serving_processes_find_it_ready(tmp_path: 
     with sqlite3.connect(path) as db:
         # seeds/000_*.txt: "Maximum Eligible Age 75 Years", "Eligible Sex FEMALE", "Clinical Phase PHASE2"
         assert db.execute(
-            "SELECT max_age_years, sex, status FROM facts_v3_trials WHERE nct_id = 'NCT05394285'"
+            f"SELECT max_age_years, sex, status FROM {TABLES}trials WHERE nct_id = 'NCT05394285'"
         ).fetchone() == (75, "FEMALE", "RECRUITING")
         assert db.execute(
-            "SELECT value FROM facts_v3_values WHERE nct_id = 'NCT05394285' AND field = 'phase'"
+            f"SELECT value FROM {TABLES}values WHERE nct_id = 'NCT05394285' AND field = 'phase'"
         ).fetchall() == [("PHASE2",)]
-        assert db.execute("SELECT count(*) FROM facts_v3_trials").fetchone() == (5,)
+        assert db.execute(f"SELECT count(*) FROM {TABLES}trials").fetchone() == (5,)
     reader = open_store(settings, HashingEmbedder())  # another process: nothing left to sync
     assert reader.facts().sync(force=True) == 0
     records, generation = reader.trials_at()
