@@ -188,11 +188,12 @@ class AnswerChain:
         return state.model_copy(update={"query": query})
 
     def _directory(self) -> TrialDirectory:
-        return self._catalogue()[0]
+        return self._catalogue()[1]
 
-    def _catalogue(self) -> tuple[TrialDirectory, list[Trial]]:
+    def _catalogue(self) -> tuple[object, TrialDirectory, list[Trial]]:
         """Identifying words of every trial, and the trials in the reader's order (those of the
-        directory's `order`), rebuilt when the set of trials changes."""
+        directory's `order`), rebuilt when the set of trials changes; with what tells that set (the
+        index generation, where the reader knows it)."""
         trials, generation = self.reader.trials_at()
         # The index generation tells a change without looking at every trial on every question (at
         # 10k trials that look cost ~40 ms); a reader that cannot tell its generation hands out the
@@ -202,7 +203,7 @@ class AnswerChain:
             if self._catalogue_cache is None or self._catalogue_cache[0] != key:
                 self._catalogue_cache = (key, TrialDirectory.of(trials), trials)
                 keep_from_collector()  # long-lived, like the records it is built from
-            return self._catalogue_cache[1], self._catalogue_cache[2]
+            return self._catalogue_cache
 
     def _with(self, state: PipelineState, answer: Answer) -> PipelineState:
         return state.model_copy(update={"answer": answer})
@@ -210,27 +211,29 @@ class AnswerChain:
     def _trials(self, query: Query) -> list[Trial]:
         return [t for i in query.nct_ids if (t := self.reader.get_trial(i)) is not None]
 
-    def _narrowed(self, ask: Callable[[FactStore | None, str | None], Found]) -> tuple[list[Trial], Found]:
-        """Every trial, and what `ask` finds in the fact store for them (candidates.narrow_set);
-        asked of no store (so finding nothing) when it cannot answer for these
-        very records, or for fewer trials than make asking worth while."""
+    def _narrowed(
+        self, ask: Callable[[FactStore | None, str | None], Found]
+    ) -> tuple[list[Trial], str | None, Found]:
+        """Every trial, the index generation they are at, and what `ask` finds in the fact store for
+        them (candidates.narrow_set); asked of no store (so finding nothing) when it cannot answer
+        for these very records, or for fewer trials than make asking worth while."""
         trials, generation = self.reader.trials_at()
         if len(trials) < self.settings.fact_store_min_trials:
-            return trials, ask(None, generation)
+            return trials, generation, ask(None, generation)
         try:
-            return trials, ask(self.reader.facts(), generation)
+            return trials, generation, ask(self.reader.facts(), generation)
         except IndexStoreError as exc:
             # the store only spares work: without it every trial is evaluated, so the answer is the
             # same, only slower; the operator is told why
             log.warning("answering without the fact store (every trial evaluated): %s", exc)
-            return trials, ask(None, generation)
+            return trials, generation, ask(None, generation)
 
     def _set(self, state: PipelineState) -> PipelineState:
         query = _query(state)
-        every, narrowing = self._narrowed(
+        every, generation, narrowing = self._narrowed(
             lambda store, generation: candidates.narrow_set(store, query, generation)
         )
-        read, unread, ruled_out = self._to_read(every, query, narrowing)
+        read, unread, ruled_out = self._to_read(every, generation, query, narrowing)
         evaluations = self._evaluated(read, query, narrowing.settled)
         if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
             # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
@@ -250,14 +253,15 @@ class AnswerChain:
         return self._with(state, answer)
 
     def _to_read(
-        self, every: list[Trial], query: Query, narrowing: candidates.SetNarrowing
+        self, every: list[Trial], generation: str | None, query: Query, narrowing: candidates.SetNarrowing
     ) -> tuple[list[tuple[str, Trial]], Collection[str], int]:
         """The trials of the question's scope to evaluate, in the reader's order, each with its NCT ID;
         the NCT IDs of those known not to state what it asks (unread); and how many the store ruled
-        out. Without a scope, by the IDs alone: at 100k trials a look at each record costs ~50 ms."""
+        out. Without a scope, by the IDs alone (at 100k trials a look at each record costs ~50 ms),
+        from the directory of the trials at the `generation` the store answered for."""
         ruled_out, stating = narrowing.ruled_out, narrowing.stating
-        if query.scope is None and not query.others_than and stating is not None:
-            directory, trials = self._catalogue()
+        at, directory, trials = self._catalogue()
+        if query.scope is None and not query.others_than and stating is not None and at == generation:
             ids = directory.in_order(stating - ruled_out)
             read = [(nct_id, trials[directory.order[nct_id]]) for nct_id in ids]
             not_stating = directory.ids - stating - ruled_out

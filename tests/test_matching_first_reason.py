@@ -5,6 +5,7 @@ checks is shorter. Patients are written for these tests; the records are the rea
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,18 @@ def test_a_trial_for_the_disease_is_settled_by_the_numbers_it_refuses() -> None:
     assert first.verdict == every.verdict == "excluded"
     assert {c.criterion for c in first.checks if c.status == "not met"} == {"ECOG"}  # HIV not read
     assert {"ECOG", "HIV"} <= {c.criterion for c in every.checks if c.status == "not met"}
+
+
+def test_matching_leaves_no_reference_cycle(records: list[Trial]) -> None:
+    """What a matching answer makes (the patient's reading, its memos, the verdicts) is freed by
+    reference counting: answers pause the cyclic collector (index/heap.py), so a cycle would stay
+    until a later collection scans for it."""
+    patient = _patient(PATIENTS[4])
+    match_patient(records, patient)  # the records' own readings, made once and kept, made now
+    gc.collect()
+    gc.disable()
+    try:
+        match_patient(records, patient)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
