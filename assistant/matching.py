@@ -31,7 +31,7 @@ from index.language.vocabulary import (
     find_terms,
     negated_by_some,
 )
-from index.language.words import body_sites
+from index.language.words import body_sites, disease_words
 from index.models import Criterion, Fact, FactKind, Trial
 
 _VERDICT_ORDER = {"likely eligible": 0, "needs checking": 1, "excluded": 2}
@@ -462,7 +462,7 @@ def _check(
 # hypertension"), and words after it that do ("arrhythmia requiring treatment": not the MI after it).
 _STATE_QUALIFIER = (
     r"uncontrolled|(?:poorly|inadequately|insufficiently|badly) controlled|un(?:able to be )?controllable"
-    r"|unstable|active|symptomatic|untreated"
+    r"|unstable|active|symptomatic|untreated|(?:actively )?progress(?:ing|ive)"
 )
 _POST_QUALIFIER = (
     r"(?:requiring|needing|that requires?|which requires?) (?:treatment|therapy)"
@@ -489,13 +489,39 @@ def _item_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _qualifier(text: str, start: int, end: int) -> re.Match[str] | None:
     """The word that makes the criterion exclude only some forms of the concept at text[start:end]:
-    within its own list item, or a state word on the class the item is an example of."""
+    within its own list item, among modifiers listed before it, or a state word on the class the
+    item is an example of."""
     item_start, item_end = _item_bounds(text, start, end)
-    own = _BEFORE_QUALIFIER.search(text, item_start, start) or _AFTER_QUALIFIER.search(text, end, item_end)
+    own = (
+        _BEFORE_QUALIFIER.search(text, item_start, start)
+        or _AFTER_QUALIFIER.search(text, end, item_end)
+        or _listed_qualifier(text, item_start, start)
+    )
     if own is not None or not _EXAMPLES_CUE.search(text[max(0, item_start - 20) : item_start]):
         return own
     head = text[max(0, item_start - 120) : item_start]
     return re.search(rf"\b(?:{_STATE_QUALIFIER}|{_POST_QUALIFIER})\b", head, re.IGNORECASE)
+
+
+# Modifiers listed before the last one, which the condition follows: "Symptomatic, untreated, or
+# actively progressing CNS metastases" excludes each of those forms of it.
+_OR_AND = re.compile(r"\s*(?:or|and)\b", re.IGNORECASE)
+_LISTED_MODIFIERS = re.compile(r"(?:(?<![\w-])[a-z-]+(?: [a-z-]+)?\s*,\s*)+$", re.IGNORECASE)
+
+
+def _listed_qualifier(text: str, item_start: int, start: int) -> re.Match[str] | None:
+    """A state word among the modifiers listed before the item holding the condition, when that item
+    opens with "or"/"and" and those before it are modifiers alone: no condition of their own ("No
+    uncontrolled diabetes, hypertension, or CNS metastases" does not qualify the metastases)."""
+    if not _OR_AND.match(text, item_start, start):
+        return None
+    listed = _LISTED_MODIFIERS.search(text, max(0, item_start - 80), item_start)
+    if listed is None:
+        return None
+    words = listed.group(0)
+    if concept_matches(words) or disease_words(words):
+        return None
+    return _BEFORE_QUALIFIER.search(text, listed.start(), listed.end())
 
 
 # "No brain metastases" negates the concept; "no response after rhTPO" negates the response.
