@@ -362,6 +362,7 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
     """A drug the patient had N days ago against the record's washout windows for it."""
     name = f"{prior.term} washout"
     transfusion = mentions(prior.term, "transfusion")
+    judged = []
     for fact in trial.facts_of(FactKind.WASHOUT) + trial.facts_of(FactKind.PLATELET_TRANSFUSION):
         named = mentions(fact.quote, prior.term) or mentions(fact.term, prior.term)
         if fact.kind == FactKind.PLATELET_TRANSFUSION:
@@ -370,8 +371,14 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
             continue
         cites = [fact_citation(trial, fact)]
         if _for_others(fact.quote, prior.term):
-            return _check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term))
-        return _window_check(name, trial, prior, fact.days, fact.source, cites)
+            judged.append(_check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term)))
+        elif not _given_for_the_patients(fact.quote, prior):
+            continue  # "since prior radiotherapy for brain metastases": not the patient's, as described
+        else:
+            judged.append(_window_check(name, trial, prior, fact.days, fact.source, cites))
+    if judged:  # several windows for it ("2 weeks since prior RT"; "6 months since RT for brain mets"):
+        # the one that refuses the patient decides, as any refusing criterion does
+        return next((check for check in judged if check[0].status == "not met"), judged[0])
     for criterion in trial.patient_criteria:
         if not mentions(criterion.text, prior.term):
             continue
@@ -381,7 +388,9 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
             continue  # named without a time window (e.g. an allergy to it): not about recent use
         if _for_others(criterion.text, prior.term):
             return _check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term))
-        if window is None or criterion.section != "exclusion":
+        if window is None or (
+            criterion.section != "exclusion" and not _TIME_SINCE_REQUIRED.search(criterion.text)
+        ):
             return _check(
                 name,
                 "unknown",
@@ -413,11 +422,41 @@ def _for_others(text: str, term: str) -> bool:
     )
 
 
+# A window for the treatment given for one condition: "since prior radiotherapy for brain metastases".
+_GIVEN_FOR = re.compile(
+    r"\s*(?:given |administered |received )?(?:for|to treat|for the treatment of)\s+(.{3,60})", re.IGNORECASE
+)
+
+
+def _given_for_the_patients(quote: str, prior: PriorTreatment) -> bool:
+    """Whether a window applies to the patient's treatment: it names no condition the treatment was
+    given for, or the patient's description of it names that condition too."""
+    for match in concept_matches(quote):
+        if match.term.name != prior.term and prior.term not in match.term.broader:
+            continue
+        purpose = _GIVEN_FOR.match(quote, match.end)
+        conditions = {m.term.name for m in concept_matches(purpose.group(1))} if purpose else set()
+        if conditions and not conditions & {m.term.name for m in concept_matches(prior.clause)}:
+            return False
+    return True
+
+
+# An inclusion asking for time since the treatment, as classic records write washouts: "At least 4
+# weeks since prior radiotherapy and recovered", "More than 6 months since the last dose of ...".
+_TIME_SINCE_REQUIRED = re.compile(
+    r"\b(?:at least|a minimum of|minimum of|more than|over|no less than|not less than|>=?|≥)\s*"
+    r"(\d+(?:\.\d+)?|one|two|three|four|six|twelve)\s*(?:-\s*)?(days?|weeks?|months?|years?)\s+"
+    r"(?:must (?:have )?(?:passed|elapsed) )?(?:have (?:passed|elapsed) )?(?:since|after|from|following)\b",
+    re.IGNORECASE,
+)
+
+
 def _window_check(
     name: str, trial: Trial, prior: PriorTreatment, days: float, source: str, cites: list[Citation]
 ) -> tuple[CriterionCheck, list[Citation]]:
     detail = f"patient had it {prior.days_ago:g} days ago; window {days:g} days"
-    if source != "exclusion":
+    if source != "exclusion" and not any(_TIME_SINCE_REQUIRED.search(c.quote) for c in cites):
+        # an inclusion may ask for the treatment within the window ("received rhTPO within 3 months")
         return _check(name, "unknown", trial, cites, detail)
     limited_to = {site for c in cites for site in body_sites(c.quote)}
     if limited_to and prior.days_ago < days:
@@ -430,10 +469,11 @@ def _window_check(
 
 
 def _window_days(text: str, term: str) -> float | None:
-    """The time window of the sentence naming the drug: 'rhTPO ... within 1 month' -> 30 days."""
+    """The time window of the sentence naming the drug: 'rhTPO ... within 1 month' -> 30 days, 'at
+    least 4 weeks since prior chemotherapy' -> 28 days."""
     clauses = [c for c in re.split(r"(?<=[;.])\s+|\s+\d+\.\s*(?=[A-Z])", text) if mentions(c, term)]
     for clause in clauses or [text]:
-        match = _WINDOW.search(clause)
+        match = _WINDOW.search(clause) or _TIME_SINCE_REQUIRED.search(clause)
         if match:
             number = match.group(1).lower()
             value = float(_WORD_NUMBERS.get(number, 0) or number)
