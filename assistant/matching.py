@@ -380,7 +380,7 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
         # the one that refuses the patient decides, as any refusing criterion does
         return next((check for check in judged if check[0].status == "not met"), judged[0])
     for criterion in trial.patient_criteria:
-        if not mentions(criterion.text, prior.term):
+        if not mentions(criterion.text, prior.term) or not _given_for_the_patients(criterion.text, prior):
             continue
         window = _window_days(criterion.text, prior.term)
         cites = [criterion_citation(trial, criterion)]

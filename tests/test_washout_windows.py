@@ -79,3 +79,16 @@ def test_a_window_for_treatment_given_for_another_condition_is_not_the_patients(
     # his radiotherapy was to the pelvis: the brain-metastases window is not his
     status, quote = _washout(trial, "67M rectal cancer, pelvic radiotherapy finished 8 weeks ago")
     assert (status, quote) == ("met", "At least 2 weeks since prior radiotherapy")
+
+
+def test_a_window_only_for_treatment_given_for_another_condition_checks_nothing() -> None:
+    trial = _trial(
+        "Metastatic colorectal adenocarcinoma",
+        "At least 6 months since prior radiotherapy for brain metastases",
+    )
+    patient = understand(
+        "67M rectal cancer, pelvic radiotherapy finished 8 weeks ago. Could he go in?", [], set()
+    ).patient
+    assert patient is not None
+    verdict, _ = check_trial(trial, patient)
+    assert not [c for c in verdict.checks if c.criterion.endswith("washout")]
