@@ -123,19 +123,27 @@ class _OnnxRunner:
         return vectors
 
 
+_SAMPLED = 1 << 20  # bytes read from each end of a weights file to know it by
+
+
 def exported_model(folder: Path, cache_dir: Path) -> Path:
     """The ONNX export of the model in `folder`, made on first use and kept in `cache_dir`."""
     _check_layout(folder)
     weights = sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin"))
     if not weights:
         raise OnnxUnsupported(f"no model weights (*.safetensors, *.bin) in {folder}")
-    # The folder's path, its config and its weights' sizes and times name the export, so a changed
-    # or different model never runs an old export.
-    key = hashlib.sha256(str(folder).encode())
-    key.update((folder / "config.json").read_bytes())
+    # The model's config and weights name the export, so a changed or different model never runs an
+    # old export, and one model installed in several places (each clone, each virtualenv) shares one:
+    # named by where it lay, every fresh install added a 90 MB export to the user cache. The weights are
+    # known by their sizes and their first and last MiB (hashing all of them would cost every start).
+    key = hashlib.sha256((folder / "config.json").read_bytes())
     for file in weights:
-        stat = file.stat()
-        key.update(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        size = file.stat().st_size
+        with file.open("rb") as weights_file:
+            head = weights_file.read(_SAMPLED)
+            weights_file.seek(max(0, size - _SAMPLED))
+            tail = weights_file.read(_SAMPLED)
+        key.update(f"{file.name}:{size}:".encode() + head + tail)
     target = cache_dir / "onnx" / f"{folder.name}-{key.hexdigest()[:16]}.onnx"
     if not target.is_file():
         _export(folder, target)

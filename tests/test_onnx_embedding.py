@@ -12,7 +12,7 @@ import pytest
 
 from index.embedding import SentenceTransformerEmbedder, get_embedder, resolve_model_path
 from index.embedding_cache import CachingEmbedder
-from index.onnx_embedding import OnnxEmbedder, _OnnxRunner
+from index.onnx_embedding import OnnxEmbedder, _OnnxRunner, exported_model
 from index.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -61,6 +61,17 @@ def test_the_export_is_made_once_and_kept_in_the_model_cache(
     assert exports[0].stat().st_mtime_ns == before
     assert np.abs(np.asarray(again) - onnx_vectors[:2]).max() < 1e-5
     assert not list((model_cache / "onnx").glob("*.partial"))
+
+
+def test_the_same_model_installed_elsewhere_runs_the_same_export(
+    onnx_vectors: np.ndarray, tmp_path: Path, model_cache: Path
+) -> None:
+    # another clone or virtualenv: the same files at another path, with new times
+    folder = tmp_path / "another-install" / "model"
+    shutil.copytree(resolve_model_path(MODEL), folder)
+    before = sorted((model_cache / "onnx").glob("*.onnx"))
+    assert exported_model(folder, model_cache) in before
+    assert sorted((model_cache / "onnx").glob("*.onnx")) == before
 
 
 def test_a_model_with_another_pooling_is_run_by_pytorch(
