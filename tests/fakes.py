@@ -82,6 +82,35 @@ def hand_trial(nct_id: str, inclusion: list[str], exclusion: list[str], facts: l
     )
 
 
+def written_trial(
+    nct_id: str,
+    condition: str,
+    inclusion: Sequence[str],
+    exclusion: Sequence[str],
+    source_format: str = "ctgov_json",
+) -> Trial:
+    """A record written for a test, read as any record is (its criteria parsed, facts read from them)."""
+    criteria = "\n\n".join(
+        [
+            "Inclusion Criteria:",
+            "\n".join(f"* {text}" for text in inclusion),
+            "Exclusion Criteria:",
+            "\n".join(f"* {text}" for text in exclusion),
+        ]
+    )
+    return enrich(
+        Trial(
+            nct_id=nct_id,
+            brief_title=f"A study of {condition}",
+            source_path="hand",
+            source_format=source_format,
+            conditions=[condition],
+            criteria_text=criteria,
+            text=f"{nct_id}\nConditions: {condition}\nEligibility Criteria:\n{criteria}",
+        )
+    )
+
+
 # The two ways an answer is worked out, which must give the same answers: the fact store narrowing
 # (at any corpus size) and every trial read.
 NARROWED_OR_NOT = ["with the store", "every trial read"]

@@ -6,26 +6,15 @@ written for these tests."""
 from __future__ import annotations
 
 import pytest
+from fakes import written_trial
 
 from assistant.matching import check_trial
 from assistant.understand import understand
-from index.enrich import enrich
 from index.models import Trial
 
 
 def _trial(exclusion: str) -> Trial:
-    criteria = f"Inclusion Criteria:\n\n* Metastatic solid tumour\n\nExclusion Criteria:\n\n* {exclusion}"
-    return enrich(
-        Trial(
-            nct_id="NCT00000051",
-            brief_title="A study in metastatic solid tumours",
-            source_path="hand",
-            source_format="ctgov_json",
-            conditions=["Solid Tumor"],
-            criteria_text=criteria,
-            text=f"NCT00000051\nConditions: Solid Tumor\nEligibility Criteria:\n{criteria}",
-        )
-    )
+    return written_trial("NCT00000051", "Solid Tumor", ["Metastatic solid tumour"], [exclusion])
 
 
 def _brain_check(exclusion: str, description: str) -> str:

@@ -9,11 +9,11 @@ import gc
 from pathlib import Path
 
 import pytest
+from fakes import written_trial
 
 from assistant.matching import match_patient
 from assistant.query import PatientProfile
 from assistant.understand import understand
-from index.enrich import enrich
 from index.memory import read_records
 from index.models import Trial
 
@@ -58,19 +58,7 @@ def test_labels_are_those_of_every_check(records: list[Trial], description: str)
 
 
 def _trial(nct_id: str, condition: str, inclusion: str, exclusion: str) -> Trial:
-    """A record written for these tests, read as any record is (facts from its criteria)."""
-    criteria = f"Inclusion Criteria:\n\n* {inclusion}\n\nExclusion Criteria:\n\n* {exclusion}"
-    return enrich(
-        Trial(
-            nct_id=nct_id,
-            brief_title=f"A study of {condition}",
-            source_path="hand",
-            source_format="ctgov_json",
-            conditions=[condition],
-            criteria_text=criteria,
-            text=f"{nct_id}\nConditions: {condition}\nEligibility Criteria:\n{criteria}",
-        )
-    )
+    return written_trial(nct_id, condition, [inclusion], [exclusion])
 
 
 def test_a_trial_for_another_disease_is_settled_by_what_it_studies() -> None:

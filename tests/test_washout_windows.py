@@ -8,26 +8,16 @@ these tests."""
 from __future__ import annotations
 
 import pytest
+from fakes import written_trial
 
 from assistant.matching import check_trial
 from assistant.understand import understand
-from index.enrich import enrich
 from index.models import Trial
 
 
 def _trial(*inclusions: str) -> Trial:
-    listed = "\n".join(f"* {text}" for text in inclusions)
-    criteria = f"Inclusion Criteria:\n\n{listed}\n\nExclusion Criteria:\n\n* Pregnancy"
-    return enrich(
-        Trial(
-            nct_id="NCT00000061",
-            brief_title="A study in advanced colorectal cancer",
-            source_path="hand",
-            source_format="ctgov_xml",
-            conditions=["Colorectal Cancer"],
-            criteria_text=criteria,
-            text=f"NCT00000061\nConditions: Colorectal Cancer\nEligibility Criteria:\n{criteria}",
-        )
+    return written_trial(
+        "NCT00000061", "Colorectal Cancer", inclusions, ["Pregnancy"], source_format="ctgov_xml"
     )
 
 
