@@ -370,24 +370,28 @@ def _washout_check(trial: Trial, prior: PriorTreatment) -> tuple[CriterionCheck,
         if fact.days is None or not named:
             continue
         cites = [fact_citation(trial, fact)]
+        patients = _given_for_the_patients(fact.quote, prior)
         if _for_others(fact.quote, prior.term):
             judged.append(_check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term)))
-        elif not _given_for_the_patients(fact.quote, prior):
-            continue  # "since prior radiotherapy for brain metastases": not the patient's, as described
-        else:
+        elif patients is None:
+            judged.append(_check(name, "unknown", trial, cites, _PURPOSE_DETAIL.format(term=prior.term)))
+        elif patients:  # else "since prior radiotherapy for brain metastases", and the patient's was pelvic
             judged.append(_window_check(name, trial, prior, fact.days, fact.source, cites))
     if judged:  # several windows for it ("2 weeks since prior RT"; "6 months since RT for brain mets"):
-        # the one that refuses the patient decides, as any refusing criterion does
-        return next((check for check in judged if check[0].status == "not met"), judged[0])
+        # one that refuses the patient decides, as any refusing criterion does; then one left to confirm
+        return min(judged, key=lambda check: _WASHOUT_ORDER[check[0].status])
     for criterion in trial.patient_criteria:
-        if not mentions(criterion.text, prior.term) or not _given_for_the_patients(criterion.text, prior):
+        if not mentions(criterion.text, prior.term):
             continue
+        patients = _given_for_the_patients(criterion.text, prior)
         window = _window_days(criterion.text, prior.term)
         cites = [criterion_citation(trial, criterion)]
-        if window is None and criterion.section == "exclusion":
-            continue  # named without a time window (e.g. an allergy to it): not about recent use
+        if patients is False or (window is None and criterion.section == "exclusion"):
+            continue  # for another condition's; or named without a time window (an allergy to it)
         if _for_others(criterion.text, prior.term):
             return _check(name, "unknown", trial, cites, _OTHERS_DETAIL.format(term=prior.term))
+        if patients is None:
+            return _check(name, "unknown", trial, cites, _PURPOSE_DETAIL.format(term=prior.term))
         if window is None or (
             criterion.section != "exclusion" and not _TIME_SINCE_REQUIRED.search(criterion.text)
         ):
@@ -428,16 +432,26 @@ _GIVEN_FOR = re.compile(
 )
 
 
-def _given_for_the_patients(quote: str, prior: PriorTreatment) -> bool:
-    """Whether a window applies to the patient's treatment: it names no condition the treatment was
-    given for, or the patient's description of it names that condition too."""
+_WASHOUT_ORDER = {"not met": 0, "unknown": 1, "met": 2}
+_PURPOSE_DETAIL = "the window is for {term} given for one condition: confirm what the patient's was for"
+
+
+def _given_for_the_patients(quote: str, prior: PriorTreatment) -> bool | None:
+    """Whether a window applies to the patient's treatment: True when it names no condition or site
+    the treatment was given for, or the patient's description of it names one of them too; False
+    when the description names others only ("pelvic radiotherapy" against "radiotherapy for brain
+    metastases"); None when it names none (to confirm)."""
+    named = {m.term.name for m in concept_matches(prior.clause)} | body_sites(prior.clause)
     for match in concept_matches(quote):
         if match.term.name != prior.term and prior.term not in match.term.broader:
             continue
-        purpose = _GIVEN_FOR.match(quote, match.end)
-        conditions = {m.term.name for m in concept_matches(purpose.group(1))} if purpose else set()
-        if conditions and not conditions & {m.term.name for m in concept_matches(prior.clause)}:
-            return False
+        given_for = _GIVEN_FOR.match(quote, match.end)
+        if given_for is None:
+            continue
+        purpose = {m.term.name for m in concept_matches(given_for.group(1))} | body_sites(given_for.group(1))
+        purpose.discard(prior.term)
+        if purpose and not purpose & named:
+            return False if named - {prior.term} else None
     return True
 
 

@@ -82,3 +82,18 @@ def test_a_window_only_for_treatment_given_for_another_condition_checks_nothing(
     assert patient is not None
     verdict, _ = check_trial(trial, patient)
     assert not [c for c in verdict.checks if c.criterion.endswith("washout")]
+
+
+def test_a_window_for_treatment_given_for_a_condition_the_description_does_not_speak_to_is_confirmed() -> (
+    None
+):
+    trial = _trial(
+        "Metastatic colorectal adenocarcinoma",
+        "At least 6 months since prior radiotherapy for brain metastases",
+    )
+    # where or why his radiotherapy was given is not said: the window may be his
+    status, _ = _washout(trial, "67M colon cancer, last radiotherapy 8 weeks ago")
+    assert status == "unknown"
+    # said to have been for brain metastases: inside the 6 months
+    status, _ = _washout(trial, "67M colon cancer, brain mets irradiated 8 weeks ago")
+    assert status == "not met"
