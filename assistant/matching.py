@@ -469,8 +469,12 @@ def _window_check(
     name: str, trial: Trial, prior: PriorTreatment, days: float, source: str, cites: list[Citation]
 ) -> tuple[CriterionCheck, list[Citation]]:
     detail = f"patient had it {prior.days_ago:g} days ago; window {days:g} days"
-    if source != "exclusion" and not any(_TIME_SINCE_REQUIRED.search(c.quote) for c in cites):
-        # an inclusion may ask for the treatment within the window ("received rhTPO within 3 months")
+    # An inclusion may ask for the treatment within the window ("received rhTPO within 3 months"); one
+    # asking for time since it ("At least 4 weeks since prior chemotherapy") refuses a patient inside
+    # the window. Past it, the rest of the criterion is still to confirm: classic records run more
+    # into it ("No prior regimens containing docetaxel ... At least 4 weeks since ...").
+    inclusion = source != "exclusion"
+    if inclusion and not (prior.days_ago < days and any(_TIME_SINCE_REQUIRED.search(c.quote) for c in cites)):
         return _check(name, "unknown", trial, cites, detail)
     limited_to = {site for c in cites for site in body_sites(c.quote)}
     if limited_to and prior.days_ago < days:
@@ -478,7 +482,8 @@ def _window_check(
         if not given_to:
             return _check(name, "unknown", trial, cites, detail + "; confirm the site it was given to")
         if not given_to & limited_to:
-            return _check(name, "met", trial, cites, detail + "; given to another site")
+            status: Status = "unknown" if inclusion else "met"
+            return _check(name, status, trial, cites, detail + "; given to another site")
     return _check(name, "not met" if prior.days_ago < days else "met", trial, cites, detail)
 
 
