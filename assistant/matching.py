@@ -441,15 +441,15 @@ def _given_for_the_patients(quote: str, prior: PriorTreatment) -> bool | None:
     the treatment was given for, or the patient's description of it names one of them too; False
     when the description names others only ("pelvic radiotherapy" against "radiotherapy for brain
     metastases"); None when it names none (to confirm)."""
-    named = {m.term.name for m in concept_matches(prior.clause)} | body_sites(prior.clause)
     for match in concept_matches(quote):
         if match.term.name != prior.term and prior.term not in match.term.broader:
             continue
         given_for = _GIVEN_FOR.match(quote, match.end)
         if given_for is None:
-            continue
+            continue  # most windows name no purpose: the description is then not read at all
         purpose = {m.term.name for m in concept_matches(given_for.group(1))} | body_sites(given_for.group(1))
         purpose.discard(prior.term)
+        named = {m.term.name for m in concept_matches(prior.clause)} | body_sites(prior.clause)
         if purpose and not purpose & named:
             return False if named - {prior.term} else None
     return True
