@@ -13,7 +13,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda
@@ -35,7 +35,7 @@ from assistant.matching import match_patient
 from assistant.models import Answer
 from assistant.query import Query, QuestionKind, Turn
 from assistant.record_text import RecordSentence, asked_units, best_sentences
-from assistant.retrieve import HybridRetriever, Passage, content_words, shared_words
+from assistant.retrieve import HybridRetriever, Passage, shared_words
 from assistant.subjects import TrialDirectory
 from assistant.understand import understand
 from assistant.verify import quote_in_record, verify
@@ -43,6 +43,7 @@ from index.errors import IndexStoreError
 from index.fact_store import FactStore
 from index.facts.kinds import spec
 from index.heap import collector_paused, keep_from_collector
+from index.keywords import content_words
 from index.language.canonical import in_canonical_words
 from index.language.vocabulary import find_terms
 from index.language.words import stem, stems
@@ -126,7 +127,7 @@ class AnswerChain:
         self.model_steps = ModelSteps(chat_model, settings) if chat_model is not None else None
         self.memory = SessionMemory()
         self.retriever = HybridRetriever(reader)
-        self._catalogue_cache: tuple[object, TrialDirectory, list[Trial]] | None = None
+        self._catalogue_cache: tuple[object, TrialDirectory, Sequence[Trial]] | None = None
         self._directory_lock = threading.Lock()
         self.runnable: Runnable[PipelineState, PipelineState] = self._build()
 
@@ -190,7 +191,7 @@ class AnswerChain:
     def _directory(self) -> TrialDirectory:
         return self._catalogue()[1]
 
-    def _catalogue(self) -> tuple[object, TrialDirectory, list[Trial]]:
+    def _catalogue(self) -> tuple[object, TrialDirectory, Sequence[Trial]]:
         """Identifying words of every trial, and the trials in the reader's order (those of the
         directory's `order`), rebuilt when the set of trials changes; with what tells that set (the
         index generation, where the reader knows it)."""
@@ -213,7 +214,7 @@ class AnswerChain:
 
     def _narrowed(
         self, ask: Callable[[FactStore | None, str | None], Found]
-    ) -> tuple[list[Trial], str | None, Found]:
+    ) -> tuple[Sequence[Trial], str | None, Found]:
         """Every trial, the index generation they are at, and what `ask` finds in the fact store for
         them (candidates.narrow_set); asked of no store (so finding nothing) when it cannot answer
         for these very records, or for fewer trials than make asking worth while."""
@@ -233,8 +234,8 @@ class AnswerChain:
         every, generation, narrowing = self._narrowed(
             lambda store, generation: candidates.narrow_set(store, query, generation)
         )
-        read, unread, ruled_out = self._to_read(every, generation, query, narrowing)
-        evaluations = self._evaluated(read, query, narrowing.settled)
+        read, by_id, unread, ruled_out = self._to_read(every, generation, query, narrowing)
+        evaluations = self._evaluated(read, by_id, query, narrowing.settled)
         if not any(e.outcome == "match" for e in evaluations) and _described_not_named(query):
             # "which trial starts its TPO-RA on the evening of day 1?": a description, not a term
             # any record names; the records' own sentences are searched for it instead
@@ -244,7 +245,7 @@ class AnswerChain:
         answer = compose.compose_set(
             query,
             evaluations,
-            dict(read),
+            by_id,
             self.settings.answer_shown,
             ruled_out=ruled_out,
             unread=unread,
@@ -253,27 +254,36 @@ class AnswerChain:
         return self._with(state, answer)
 
     def _to_read(
-        self, every: list[Trial], generation: str | None, query: Query, narrowing: candidates.SetNarrowing
-    ) -> tuple[list[tuple[str, Trial]], Collection[str], int]:
-        """The trials of the question's scope to evaluate, in the reader's order, each with its NCT ID;
-        the NCT IDs of those known not to state what it asks (unread); and how many the store ruled
-        out. Without a scope, by the IDs alone (at 100k trials a look at each record costs ~50 ms),
-        from the directory of the trials at the `generation` the store answered for."""
+        self, every: Sequence[Trial], generation: str | None, query: Query, narrowing: candidates.SetNarrowing
+    ) -> tuple[list[str], Mapping[str, Trial], Collection[str], int]:
+        """The NCT IDs of the trials of the question's scope to evaluate, in the reader's order, and
+        their records by ID (read when asked for); the NCT IDs of those known not to state what it
+        asks (unread); and how many the store ruled out. Without a scope, by the IDs alone (at 100k
+        trials a look at each record costs ~50 ms), from the directory of the trials at the
+        `generation` the store answered for."""
         ruled_out, stating = narrowing.ruled_out, narrowing.stating
         at, directory, trials = self._catalogue()
-        if query.scope is None and not query.others_than and stating is not None and at == generation:
-            ids = directory.in_order(stating - ruled_out)
-            read = [(nct_id, trials[directory.order[nct_id]]) for nct_id in ids]
-            not_stating = directory.ids - stating - ruled_out
-            return read, not_stating, directory.size - len(read) - len(not_stating)
-        scoped = [(t.nct_id, t) for t in in_scope(every, query)]
-        read = [(i, t) for i, t in scoped if i not in ruled_out and (stating is None or i in stating)]
-        unread = [] if stating is None else [i for i, _ in scoped if i not in stating and i not in ruled_out]
-        return read, unread, len(scoped) - len(read) - len(unread)
+        by_id: Mapping[str, Trial]
+        if generation is not None and at == generation:
+            by_id = _InOrder(trials, directory.order)
+            if query.scope is None and not query.others_than:
+                read = directory.in_order((directory.ids if stating is None else stating) - ruled_out)
+                not_stating = set() if stating is None else directory.ids - stating - ruled_out
+                return read, by_id, not_stating, directory.size - len(read) - len(not_stating)
+            scoped = directory.in_order(query.scope if query.scope is not None else directory.ids)
+            scoped = [i for i in scoped if i not in query.others_than]
+        else:
+            trials_in_scope = in_scope(every, query)
+            by_id = {t.nct_id: t for t in trials_in_scope}
+            scoped = list(by_id)
+        read = [i for i in scoped if i not in ruled_out and (stating is None or i in stating)]
+        unread = [] if stating is None else [i for i in scoped if i not in stating and i not in ruled_out]
+        return read, by_id, unread, len(scoped) - len(read) - len(unread)
 
     def _evaluated(
         self,
-        read: Sequence[tuple[str, Trial]],
+        read: Sequence[str],
+        by_id: Mapping[str, Trial],
         query: Query,
         settled: Mapping[str, tuple[candidates.Ends, ...]],
     ) -> list[TrialEvaluation]:
@@ -284,10 +294,10 @@ class AnswerChain:
         # the matches an answer cites are read whole: those it shows, or all of a modest result
         fully = max(self.settings.answer_shown, self.settings.answer_cited_all)
         worded: dict[tuple[candidates.Ends, ...], list[TestResult]] = {}  # by the ends, shared
-        for nct_id, trial in read:
+        for nct_id in read:
             ends = settled.get(nct_id) if matched >= fully else None
             if ends is None:
-                evaluation = evaluate_trial(trial, query)
+                evaluation = evaluate_trial(by_id[nct_id], query)
             else:
                 results = worded.get(ends)
                 if results is None:
@@ -362,8 +372,13 @@ class AnswerChain:
         if query.patient is None or not (query.patient.stated() or query.patient.concepts):
             return self._with(state, compose.abstain("the question gives no patient details to check"))
         patient = query.patient
-        scope = set(query.scope) if query.scope is not None else None
-        trials = [t for t in self.reader.all_trials() if scope is None or t.nct_id in scope]
+        _, directory, every = self._catalogue()
+        if query.scope is None:
+            trials: Sequence[Trial] = every  # an index too large to hold reads each record in turn
+            by_id: Mapping[str, Trial] = _InOrder(every, directory.order)
+        else:
+            by_id = {t.nct_id: t for i in directory.in_order(query.scope) if (t := self.reader.get_trial(i))}
+            trials = list(by_id.values())
         # the excluded trials are the result, or the one trial asked about: why each is excluded is shown
         shows_exclusions = query.wants_excluded or len(trials) == 1
         verdicts = match_patient(
@@ -373,7 +388,7 @@ class AnswerChain:
             state,
             compose.compose_match(
                 verdicts,
-                trials,
+                by_id,
                 self.settings.answer_shown,
                 query.wants_excluded,
                 query.excluded_for,
@@ -478,6 +493,27 @@ class AnswerChain:
                 state.session_id, Turn(query=_query(state), trials=answer.trials, answer_text=answer.answer)
             )
         return state
+
+
+class _InOrder(Mapping[str, Trial]):
+    """Trials by NCT ID from a sequence in the directory's order: a record is only read when asked
+    for (an index too large to hold reads it from the fact store then)."""
+
+    def __init__(self, trials: Sequence[Trial], order: Mapping[str, int]) -> None:
+        self._trials = trials
+        self._order = order
+
+    def __getitem__(self, nct_id: str) -> Trial:
+        return self._trials[self._order[nct_id]]
+
+    def __contains__(self, nct_id: object) -> bool:
+        return nct_id in self._order
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
 
 
 # A term of this many telling words is a description ("its TPO-RA in the evening on day 1 of each

@@ -120,9 +120,10 @@ def compose_set(
     if unstated:
         lines += ["", _unstated_line(named_unstated, unstated, reasons)]
     head_trials = [by_id[e.nct_id] for e in head if e.nct_id in by_id]
-    aggregate_lines, aggregate_citations = _aggregate_lines(
-        query, [by_id[e.nct_id] for e in matches if e.nct_id in by_id], shown
-    )
+    # the aggregate reads every match's record: only when asked (an index too large to hold reads
+    # the records from the fact store)
+    matched = [by_id[e.nct_id] for e in matches if e.nct_id in by_id] if query.aggregate else []
+    aggregate_lines, aggregate_citations = _aggregate_lines(query, matched, shown)
     lines = aggregate_lines + lines if aggregate_lines else lines
     lines += _block(_conflict_lines(head_trials))
     notes = (
@@ -420,7 +421,7 @@ def _first_citations(cited: Sequence[Sequence[Citation]], wanted: bool) -> list[
 
 def compose_match(
     verdicts: Sequence[tuple[Verdict, list[Citation]]],
-    trials: Sequence[Trial],
+    by_id: Mapping[str, Trial],
     shown: int,
     wants_excluded: bool = False,
     excluded_for: Sequence[str] = (),
@@ -437,7 +438,7 @@ def compose_match(
     stated fact excludes the patient (whichever way the question is put). `cited_all`: as in
     compose_set."""
     if subject and len(verdicts) == 1:
-        return _subject_verdict(*verdicts[0], trials)
+        return _subject_verdict(*verdicts[0], by_id)
     cited = {v.nct_id: cites for v, cites in verdicts}
     result_labels = ("excluded",) if wants_excluded else ("likely eligible", "needs checking")
     others = (_EXCLUDED_OTHERWISE,) if wants_excluded and excluded_for else ()
@@ -472,7 +473,6 @@ def compose_match(
     ]
     for verdict in head:
         lines += _verdict_lines(verdict)
-    by_id = {t.nct_id: t for t in trials}
     lines += _conflict_lines([by_id[v.nct_id] for v in head if v.nct_id in by_id])
     return Answer(
         answer="\n".join(lines).strip(),
@@ -484,12 +484,12 @@ def compose_match(
     ).with_rows(ResultTable(by_id, {v.nct_id: (v.verdict, None) for v in results}))
 
 
-def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequence[Trial]) -> Answer:
+def _subject_verdict(verdict: Verdict, citations: list[Citation], by_id: Mapping[str, Trial]) -> Answer:
     lines = [
         *_verdict_lines(verdict, with_met=True),
         _CHECKED_ONLY,
         "",
-        *_conflict_lines([t for t in trials if t.nct_id == verdict.nct_id]),
+        *_conflict_lines([by_id[verdict.nct_id]] if verdict.nct_id in by_id else []),
     ]
     return Answer(
         answer="\n".join(lines).strip(),
@@ -498,7 +498,7 @@ def _subject_verdict(verdict: Verdict, citations: list[Citation], trials: Sequen
         kind=QuestionKind.MATCH,
         verdicts=[verdict],
         shown=1,
-    ).with_rows(ResultTable({t.nct_id: t for t in trials}, {verdict.nct_id: (verdict.verdict, None)}))
+    ).with_rows(ResultTable(by_id, {verdict.nct_id: (verdict.verdict, None)}))
 
 
 _CHECKED_ONLY = (

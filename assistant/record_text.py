@@ -17,8 +17,9 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import sentences
-from assistant.retrieve import content_words, shared_words
+from assistant.retrieve import shared_words
 from assistant.verify import quote_in_record
+from index.keywords import content_words
 from index.language.canonical import in_canonical_words, named_spans
 from index.language.vocabulary import concept
 from index.language.words import NUMBER_WORDS, stem, stems

@@ -13,21 +13,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pydantic import BaseModel, ConfigDict
 
 from index.errors import IndexStoreError
-from index.keywords import tokens
+from index.keywords import STOPWORDS, content_words, singular, tokens
 from index.models import Chunk
 from index.seams import TrialReader
 
 RRF_K = 60  # the constant from Cormack et al.; damps the head of each ranking
 NEAR_SPELLING_MIN = 8  # letters a word needs before a one-letter difference counts as a typo
-_STOPWORD_LINES = (
-    "a an the of in on for to and or with without by from at as is are was were be been being do does did",
-    "what which who whom whose why how when where there this that these those it its they them their i me my",
-    "we our you your he she his her can could would should will shall may might must about any all some into",
-    "than then so such not no yes if also tell please trial trials study studies record records patient",
-    "patients participants being studied used use criteria criterion inclusion exclusion mention mentions",
-    "say says state states stated protocol protocols once",
-)
-_STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
 
 # Sentence ranking. A title restates a trial's topic and so matches any question about it, but never
 # says why or how; questions asking for a reason are answered from sentences that give one.
@@ -63,16 +54,6 @@ class RankedSentence(BaseModel):
     text: str
     score: float
     explains: bool  # may stand as the direct answer: not a topic restatement when a reason is asked
-
-
-def content_words(text: str) -> set[str]:
-    """Telling words, with the leading parts of hyphenated compounds ("t-dm1-induced" also gives
-    "t-dm1") so a question's "T-DM1" meets the record's "T-DM1-induced"."""
-    words: set[str] = set()
-    for token in tokens(text):
-        parts = token.split("-")
-        words.update("-".join(parts[:n]) for n in range(1, len(parts) + 1))
-    return {w for w in words if w not in _STOPWORDS and len(w) > 1}
 
 
 def near_spelling(a: str, b: str) -> bool:
@@ -116,10 +97,6 @@ def _deletion_index(vocabulary: Iterable[str]) -> dict[str, list[str]]:
     return index
 
 
-def singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
 class HybridRetriever:
     """Dense search + the reader's persistent keyword (BM25) index, fused by rank."""
 
@@ -135,7 +112,7 @@ class HybridRetriever:
         keywords = self._reader.keywords()
         # Function words tell nothing and each is in a large share of all chunks: ranking every chunk
         # holding "of" cost ~0.4 s of an open question at 10k trials.
-        words = [w for w in tokens(question) if w not in _STOPWORDS] or tokens(question)
+        words = [w for w in tokens(question) if w not in STOPWORDS] or tokens(question)
         lexical = keywords.search(self._spellings(words), k * 3, nct_ids=nct_ids, section=section)
         fused: dict[str, float] = {}
         by_id: dict[str, Chunk] = {}

@@ -12,13 +12,15 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, KeysView, Sequence
+from collections.abc import Collection, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.retrieve import content_words, singular
+from index.identity import DESCRIBING_FIELDS, GENERIC, identity_keys, value_key, word_keys
+from index.keywords import content_words, singular
 from index.language.registry import values_named
 from index.models import Trial
+from index.stored_trials import StoredTrials
 from index.trial_fields import places_of
 
 # A description must carry at least this much evidence (about one word held by under a third of
@@ -51,13 +53,6 @@ _ROLE_AFTER = re.compile(
 _HEADING_END = re.compile(r"\s*(?::|\s-\s|\s--?\s|—)")
 _HEADING_REACH = 100  # "SABRE-R (sunitinib +/- bev, mRCC): ...": a heading naming the trial, before this
 _BARE_NUMBER = re.compile(r"(?<![\w.])(\d{8})(?![\w.])")
-# Words that describe any trial: they never identify one.
-_GENERIC = frozenset(
-    {"study", "trial", "protocol", "phase", "clinical", "treatment", "therapy", "patients", "cancer", "one"}
-    | {"hospital", "university", "randomized", "randomised", "single", "arm", "open", "label"}
-    | {"multicenter", "multi", "center", "prospective", "drug", "drugs", "medicine", "medicines", "tablet"}
-    | {"tablets", "injection", "participants", "people", "subjects", "efficacy", "safety", "evaluation"}
-)
 
 
 def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -72,32 +67,6 @@ def _joined(question: str, run: list[re.Match[str]], word: re.Match[str]) -> boo
     return not run or question[run[-1].end() : word.start()].strip() in ("-", "", "&", "+", "'", "’", "/")
 
 
-def _identity_text(trial: Trial) -> Iterable[str]:
-    yield from (trial.brief_title or "", trial.official_title or "")
-    yield from trial.conditions
-    yield from trial.keywords
-    yield from (i.name for i in trial.interventions)
-    yield from (s.name for s in trial.sponsors)
-    for site in trial.sites:
-        yield from (site.facility or "", site.city or "", site.state or "", site.country or "")
-    yield from (c.affiliation or "" for c in trial.investigators)
-    yield from (c.name or "" for c in trial.investigators)
-    yield from (a.label for a in trial.arms)  # "the one with the rhTPO arm"
-    yield from trial.other_ids  # the sponsor's own protocol number: "trial HNCH-MBC10"
-
-
-# Registry fields a trial is described by ("the randomised one", "the open-label study"), read with
-# the words questions use for their values (index/language/registry.yaml).
-_DESCRIBING_FIELDS = ("status", "allocation", "intervention_model", "masking", "primary_purpose")
-
-
-def _value_keys(trial: Trial) -> set[str]:
-    """The trial's registry values as directory keys: "allocation=RANDOMIZED"."""
-    values = [(f, getattr(trial, f)) for f in _DESCRIBING_FIELDS]
-    values += [("intervention_type", i.type) for i in trial.interventions]
-    return {f"{field}={value.upper()}" for field, value in values if value}
-
-
 @lru_cache(maxsize=65_536)  # every word of a question is read once per candidate trial
 def _named_keys(text: str) -> tuple[tuple[int, int, str], ...]:
     """Where a text names something a trial is described by, as directory keys: its telling words
@@ -105,11 +74,11 @@ def _named_keys(text: str) -> tuple[tuple[int, int, str], ...]:
     keys = [
         (m.start(), m.end(), singular(w))
         for m in _WORD.finditer(text)
-        for w in content_words(m.group()) - _GENERIC
+        for w in content_words(m.group()) - GENERIC
     ]
-    fields = {*_DESCRIBING_FIELDS, "intervention_type"}
+    fields = {*DESCRIBING_FIELDS, "intervention_type"}
     keys += [
-        (m.start(), m.end(), f"{v.field}={x}")
+        (m.start(), m.end(), value_key(v.field, x))
         for v, m in values_named(text)
         if v.field in fields
         for x in v.values
@@ -121,8 +90,10 @@ def _named_keys(text: str) -> tuple[tuple[int, int, str], ...]:
 class TrialDirectory:
     """Which trials hold each identifying word (singular forms), built once per set of trials."""
 
-    holders: dict[str, frozenset[str]]
-    order: dict[str, int]  # the NCT ID of every trial it was built from, with its place among them
+    # A question only ever looks up its own words, so the holders of an index too large to hold
+    # (index/stored_trials.py) are asked of the fact store word by word.
+    holders: Mapping[str, frozenset[str]]
+    order: Mapping[str, int]  # the NCT ID of every trial it was built from, with its place among them
     places: frozenset[str] = frozenset()  # cities, states and countries the records' sites name
 
     @property
@@ -139,13 +110,12 @@ class TrialDirectory:
 
     @classmethod
     def of(cls, trials: Sequence[Trial]) -> TrialDirectory:
+        if isinstance(trials, StoredTrials):  # its keys are in the fact store: no record is read
+            return cls(trials.holders, {nct_id: n for n, nct_id in enumerate(trials.nct_ids)}, trials.places)
         holders: dict[str, set[str]] = defaultdict(set)
         for trial in trials:
-            for key in _value_keys(trial):
+            for key in identity_keys(trial):
                 holders[key].add(trial.nct_id)
-            for text in _identity_text(trial):
-                for word in content_words(text) - _GENERIC:
-                    holders[singular(word)].add(trial.nct_id)
         places = frozenset(p for t in trials for p in places_of(t))
         return cls(
             {w: frozenset(ids) for w, ids in holders.items()},
@@ -236,7 +206,7 @@ class TrialDirectory:
         keys = {key for _, _, key in _named_keys(word)}
         if any(nct_id in self.holders.get(k, ()) for k in keys):
             return True
-        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in _GENERIC or lowered == "s":
+        if lowered in _DETERMINERS or _TRIAL_NOUN.fullmatch(lowered) or lowered in GENERIC or lowered == "s":
             return True  # "s": of a possessive, "Tangshan People's Hospital"
         # a word no trial holds may be part of the description ("the Nantes MDS study"); a word
         # another trial holds is not
@@ -259,11 +229,7 @@ class TrialDirectory:
 
     def words_of(self, question: str, nct_id: str) -> set[str]:
         """The question's words that identify this trial (singular forms)."""
-        return {
-            w
-            for w in (singular(w) for w in content_words(question) - _GENERIC)
-            if nct_id in self.holders.get(w, ())
-        }
+        return {w for w in word_keys(question) if nct_id in self.holders.get(w, ())}
 
     def _keys_of(self, text: str, nct_id: str) -> set[str]:
         """The words and registry values of `text` that this trial holds."""

@@ -41,11 +41,11 @@ from assistant.query import (
     TermTest,
     Turn,
 )
-from assistant.retrieve import content_words
 from assistant.subjects import TrialDirectory
 from assistant.vignette import read_concepts
 from index.facts.comparators import TRAILING, trailing_comparator
 from index.facts.kinds import spec
+from index.keywords import content_words
 from index.language.mentions import vocabulary_covers
 from index.language.negation import denies_everything_else
 from index.language.registry import FieldValue, field_values, values_named

@@ -31,6 +31,7 @@ import hashlib
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -45,6 +46,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Select,
     String,
@@ -64,7 +66,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
+from index import identity as identity_module
+from index import keywords as keywords_module
 from index.errors import IndexBusyError, IndexStoreError
+from index.identity import identity_keys
 from index.language import mentions as mention_module
 from index.language.mentions import mention_document
 from index.local_db import connect_wal
@@ -80,7 +85,8 @@ from index.trial_fields import (
     places_of,
 )
 
-SCHEMA_VERSION = 4  # 2: trials.places; 3: mention documents; 4: limits of a kind indexed whole
+# 2: trials.places; 3: mention documents; 4: limits of a kind indexed whole; 5: words, records
+SCHEMA_VERSION = 5
 _PREFIX = f"facts_v{SCHEMA_VERSION}_"
 _SYNC_BATCH = 200  # trials read from the source and written at a time
 _ID_BATCH = 500  # IDs per DELETE: far below SQLite's 32,766 variables per statement
@@ -202,7 +208,29 @@ _MENTIONS_SCHEMA = (
     f"INSERT INTO {_MENTIONS} ({_MENTIONS}, rowid, body) VALUES ('delete', old.id, old.body); END",
 )
 
-_ROW_TABLES = (trials, values, facts, mention_documents)
+# The words each trial is known by (index/identity.py): which trial a question describes is asked
+# word by word, without reading a record.
+words = Table(
+    f"{_PREFIX}words",
+    metadata,
+    Column("store", String(40), nullable=False),
+    Column("word", Text, nullable=False),
+    Column("nct_id", String(40), nullable=False),
+    Index(f"{_PREFIX}words_by_word", "store", "word", "nct_id"),
+    Index(f"{_PREFIX}words_by_trial", "store", "nct_id"),
+)
+
+# Each enriched record as JSON (zlib-compressed, ~5 KB): a process serving an index too large to hold
+# reads the records a question needs from here by NCT ID (index/stored_trials.py).
+records = Table(
+    f"{_PREFIX}records",
+    metadata,
+    Column("store", String(40), primary_key=True),
+    Column("nct_id", String(40), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+)
+
+_ROW_TABLES = (trials, values, facts, mention_documents, words, records)
 
 
 class TrialSource(Protocol):
@@ -219,7 +247,8 @@ class TrialSource(Protocol):
 def derivation_version() -> str:
     """Hash of the code that turns a Trial into rows: a change re-derives every row."""
     digest = hashlib.sha256()
-    derived_by = (Path(__file__), Path(__file__).with_name("trial_fields.py"), Path(mention_module.__file__))
+    derived_by = [Path(__file__), Path(__file__).with_name("trial_fields.py")]
+    derived_by += [Path(m.__file__ or "") for m in (mention_module, identity_module, keywords_module)]
     for module in derived_by:
         digest.update(module.read_bytes())
     return digest.hexdigest()[:12]
@@ -238,11 +267,13 @@ def lineage_key(index_name: str, location: str) -> str:
 # ---- rows of one trial -------------------------------------------------------------------------
 
 
-Rows = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+_Listed = list[dict[str, Any]]
+Rows = tuple[dict[str, Any], _Listed, _Listed, _Listed, _Listed, _Listed]
 
 
 def trial_rows(trial: Trial) -> Rows:
-    """(trials row, values rows, facts rows, mention document row) of one trial, without the store key."""
+    """(trials row, values rows, facts rows, mention document row, words rows, record row) of one
+    trial, without the store key."""
 
     def first(field: str) -> str | None:
         found = field_values(trial, field)
@@ -312,7 +343,14 @@ def trial_rows(trial: Trial) -> Rows:
         for position, fact in enumerate(trial.facts)
     ]
     named = [c.text for c in (*trial.inclusion, *trial.exclusion)] + [f.term for f in trial.facts if f.term]
-    return row, value_rows, fact_rows, [{"nct_id": trial.nct_id, "body": mention_document(named)}]
+    return (
+        row,
+        value_rows,
+        fact_rows,
+        [{"nct_id": trial.nct_id, "body": mention_document(named)}],
+        [{"nct_id": trial.nct_id, "word": word} for word in sorted(identity_keys(trial))],
+        [{"nct_id": trial.nct_id, "body": zlib.compress(trial.model_dump_json().encode())}],
+    )
 
 
 # ---- the store -----------------------------------------------------------------------------------
@@ -529,6 +567,33 @@ class FactStore:
                     query = select(facts.c.unit).where(self.owned(facts), facts.c.kind == kind).distinct()
                     known[kind] = list(connection.scalars(query).all())
             return known[kind]
+
+    def catalogue(self, generation: str | None) -> tuple[list[str], frozenset[str]] | None:
+        """Every trial's NCT ID (in order) and the places their sites name, read in one snapshot;
+        None when the tables are not at `generation`."""
+        self.sync()
+        with self._failing("read it"), self._reading() as connection:
+            if generation is None or self._stored_generation(connection) != generation:
+                return None
+            ids = select(trials.c.nct_id).where(self.owned(trials)).order_by(trials.c.nct_id)
+            places = select(values.c.value).where(self.owned(values), values.c.field == "place").distinct()
+            return list(connection.scalars(ids)), frozenset(connection.scalars(places))
+
+    def holders(self, word: str) -> frozenset[str]:
+        """The NCT IDs of the trials known by this word (index/identity.py), as last synced."""
+        with self._failing("read it"), self._reading() as connection:
+            query = select(words.c.nct_id).where(self.owned(words), words.c.word == word)
+            return frozenset(connection.scalars(query))
+
+    def records_of(self, nct_ids: Sequence[str]) -> list[Trial]:
+        """The stored records of these trials (those it holds), as last synced, in no set order."""
+        read: list[Trial] = []
+        with self._failing("read it"), self._reading() as connection:
+            for start in range(0, len(nct_ids), _ID_BATCH):
+                batch = list(nct_ids[start : start + _ID_BATCH])
+                query = select(records.c.body).where(self.owned(records), records.c.nct_id.in_(batch))
+                read += [Trial.model_validate_json(zlib.decompress(b)) for b in connection.scalars(query)]
+        return read
 
     def count(self) -> int:
         """Trials the tables hold for this index."""

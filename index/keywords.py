@@ -50,6 +50,32 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+# Words that tell nothing of what a question or a record is about.
+_STOPWORD_LINES = (
+    "a an the of in on for to and or with without by from at as is are was were be been being do does did",
+    "what which who whom whose why how when where there this that these those it its they them their i me my",
+    "we our you your he she his her can could would should will shall may might must about any all some into",
+    "than then so such not no yes if also tell please trial trials study studies record records patient",
+    "patients participants being studied used use criteria criterion inclusion exclusion mention mentions",
+    "say says state states stated protocol protocols once",
+)
+STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
+
+
+def content_words(text: str) -> set[str]:
+    """Telling words, with the leading parts of hyphenated compounds ("t-dm1-induced" also gives
+    "t-dm1") so a question's "T-DM1" meets the record's "T-DM1-induced"."""
+    words: set[str] = set()
+    for token in tokens(text):
+        parts = token.split("-")
+        words.update("-".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return {w for w in words if w not in STOPWORDS and len(w) > 1}
+
+
+def singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 class ChunkSource(Protocol):
     """What the keyword index is derived from (TrialStore, or trials held in memory)."""
 

@@ -23,6 +23,7 @@ from index.language.vocabulary import remembered
 from index.models import Chunk, Trial
 from index.readers import read_file
 from index.settings import Settings
+from index.stored_trials import StoredTrials, stored_trials
 
 
 class RecordsReader:
@@ -40,18 +41,31 @@ class RecordsReader:
         self._keywords: KeywordIndex | None = None
         self._facts: FactStore | None = None
         self._with_fact_store = with_fact_store
+        self._stored: StoredTrials | None = None
 
-    def all_trials(self) -> list[Trial]:
-        return list(self._trials.values())
+    def all_trials(self) -> Sequence[Trial]:
+        return self.trials_at()[0]
 
-    def trials_at(self) -> tuple[list[Trial], str | None]:
-        return self.all_trials(), self._generation
+    def trials_at(self) -> tuple[Sequence[Trial], str | None]:
+        """Past `records_held_whole` trials, as the fact store holds them (as a serving process reads
+        an index that large: index/stored_trials.py), though these are held here anyway."""
+        stored = self._stored_trials()
+        return (stored if stored is not None else list(self._trials.values())), self._generation
+
+    def _stored_trials(self) -> StoredTrials | None:
+        if self._stored is None and len(self._trials) > self._settings.records_held_whole:
+            facts = self.facts()
+            if facts is not None:
+                facts.sync()
+                self._stored = stored_trials(facts, self._generation, self._settings.record_cache)
+        return self._stored
 
     def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
         return [t for n in nct_ids if (t := self._trials.get(n)) is not None]
 
     def get_trial(self, nct_id: str) -> Trial | None:
-        return self._trials.get(nct_id)
+        stored = self._stored_trials()
+        return stored.get(nct_id) if stored is not None else self._trials.get(nct_id)
 
     def generation(self) -> str | None:
         return self._generation

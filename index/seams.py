@@ -29,10 +29,11 @@ ChatModel: TypeAlias = BaseChatModel
 class TrialReader(Protocol):
     """What the assistant, UI and evals need from the index (implemented by index.store)."""
 
-    def all_trials(self) -> list[Trial]: ...
+    def all_trials(self) -> Sequence[Trial]: ...
 
-    def trials_at(self) -> tuple[list[Trial], str | None]:
-        """Every trial, and the index generation they are known to be at (None: not known)."""
+    def trials_at(self) -> tuple[Sequence[Trial], str | None]:
+        """Every trial, and the index generation they are known to be at (None: not known). An index
+        too large to hold gives an `index.stored_trials.StoredTrials`, reading records when asked."""
         ...
 
     def facts(self) -> FactStore | None:

@@ -133,6 +133,20 @@ class Settings(BaseSettings):
         description="Set and matching questions ask the fact store which trials to leave out only over "
         "at least this many trials; over fewer, every trial is evaluated.",
     )
+    # Every record is held in memory (~100 KiB each, parsed) up to this many trials, since matching
+    # reads them all; past it a process would outgrow a server's memory (10 GB at 100k), so it reads
+    # the records a question needs from the fact store by NCT ID (index/stored_trials.py).
+    records_held_whole: int = Field(
+        default=20_000,
+        ge=0,
+        description="An index of at most this many trials is held in memory whole; a larger one is read "
+        "from the fact store as questions need its records.",
+    )
+    record_cache: int = Field(
+        default=2_000,
+        ge=1,
+        description="Records a process serving a larger index keeps in memory (the most recently read).",
+    )
     # How large an answer grows with the corpus: a set or patient-matching answer shows (and cites,
     # with verdict details) only its first results; every result stays in `trials`, counted in the text.
     # 10: at 10k trials a matching answer's `trials` alone can take ~65 KB of the 100 KB its JSON may

@@ -24,6 +24,7 @@ so changing either starts a new index instead of mixing vectors from two models.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import shutil
 import threading
@@ -65,7 +66,9 @@ from index.language.vocabulary import remembered
 from index.models import Chunk, Trial
 from index.seams import Embedder
 from index.settings import Settings, get_settings
+from index.stored_trials import StoredTrials, stored_trials
 
+log = logging.getLogger(__name__)
 _STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
 # Below this much free space a failed write is reported as a full disk (Chroma says only
 # "Error in compaction" or "database or disk is full").
@@ -191,6 +194,9 @@ class TrialStore:
         self.location = location
         self._client = client
         self._trials_cache: dict[str, Trial] | None = None
+        # the trials as the fact store holds them (an index too large to hold), once decided
+        self._stored: StoredTrials | None = None
+        self._stored_decided = False
         self._chunks_cache: list[Chunk] | None = None
         self._cached_generation: str | None = None  # the index generation the caches were read at
         # The generation the cached trial records are known to be at: None when a write landed
@@ -248,15 +254,35 @@ class TrialStore:
 
     # ---- reading (TrialReader) -------------------------------------------------------------
 
-    def all_trials(self) -> list[Trial]:
+    def all_trials(self) -> Sequence[Trial]:
         return self.trials_at()[0]
 
-    def trials_at(self) -> tuple[list[Trial], str | None]:
+    def trials_at(self) -> tuple[Sequence[Trial], str | None]:
         """Every committed trial, and the index generation they are known to be at (None when
-        that cannot be told: a write landed while they were read)."""
+        that cannot be told: a write landed while they were read). Past `records_held_whole`
+        trials, as the fact store holds them (index/stored_trials.py)."""
         with self._cache_lock:
             self._drop_stale_caches()
+            stored = self._stored_trials()
+            if stored is not None:
+                return stored, self._cached_generation
             return list(self._trials().values()), self._trials_generation
+
+    def _stored_trials(self) -> StoredTrials | None:
+        """The index's trials read from the fact store, when there are too many to hold (decided once
+        per generation); None when they are held, or the fact store cannot serve them."""
+        with self._cache_lock:
+            if not self._stored_decided and self._trials_cache is None:
+                self._stored_decided = True
+                try:
+                    facts = self.facts()
+                    facts.sync()
+                    if facts.count() > self.settings.records_held_whole:
+                        kept = self.settings.record_cache
+                        self._stored = stored_trials(facts, self._cached_generation, kept)
+                except IndexStoreError as exc:
+                    log.warning("holding every record in memory: the fact store cannot serve them: %s", exc)
+            return self._stored
 
     def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:
         """These trials' committed records, read from the store (not the cache)."""
@@ -273,6 +299,8 @@ class TrialStore:
 
     def get_trial(self, nct_id: str) -> Trial | None:
         self._drop_stale_caches()
+        if self._stored is not None:
+            return self._stored.get(nct_id)
         if self._trials_cache is not None:
             return self._trials_cache.get(nct_id)
         got = self._call(
@@ -740,6 +768,8 @@ class TrialStore:
     def _invalidate(self) -> None:
         with self._cache_lock:
             self._trials_cache = None
+            self._stored = None
+            self._stored_decided = False
             self._chunks_cache = None
             self._trials_generation = None
 

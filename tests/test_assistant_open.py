@@ -11,8 +11,9 @@ from fakes import InMemoryTrialReader, seed_trials
 
 from assistant.models import Answer
 from assistant.quantities import kind_name
-from assistant.retrieve import HybridRetriever, content_words, near_spelling, shared_words
+from assistant.retrieve import HybridRetriever, near_spelling, shared_words
 from assistant.service import Assistant
+from index.keywords import content_words
 from index.models import FactKind, Trial
 
 WHY_HETROMBOPAG = "Why is hetrombopag being studied in T-DM1 therapy?"
