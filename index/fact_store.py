@@ -349,7 +349,7 @@ def trial_rows(trial: Trial) -> Rows:
         fact_rows,
         [{"nct_id": trial.nct_id, "body": mention_document(named)}],
         [{"nct_id": trial.nct_id, "word": word} for word in sorted(identity_keys(trial))],
-        [{"nct_id": trial.nct_id, "body": zlib.compress(trial.model_dump_json().encode())}],
+        [{"nct_id": trial.nct_id, "body": zlib.compress(trial.model_dump_json().encode(), 1)}],
     )
 
 

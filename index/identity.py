@@ -5,6 +5,7 @@ questions with the same keys (assistant/subjects.py), so both sides are derived 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from index.keywords import content_words, singular
 from index.models import Trial
@@ -29,9 +30,10 @@ def identity_keys(trial: Trial) -> set[str]:
     return keys
 
 
-def word_keys(text: str) -> set[str]:
+@lru_cache(maxsize=65_536)  # records repeat their sites' cities and countries, and sponsors
+def word_keys(text: str) -> frozenset[str]:
     """The identifying words of a text, as keys (singular forms)."""
-    return {singular(word) for word in content_words(text) - GENERIC}
+    return frozenset(singular(word) for word in content_words(text) - GENERIC)
 
 
 def value_key(field: str, value: str) -> str:
