@@ -50,6 +50,8 @@ from index.language.words import stem, stems
 from index.models import Trial
 from index.seams import ChatModel, TrialReader
 from index.settings import Settings
+from index.stored_trials import StoredTrials
+from index.trial_fields import RowFields, row_fields
 
 log = logging.getLogger(__name__)
 Found = TypeVar("Found")  # what a question asks of the fact store (candidates.narrow_set...)
@@ -508,6 +510,13 @@ class _InOrder(Mapping[str, Trial]):
 
     def __contains__(self, nct_id: object) -> bool:
         return nct_id in self._order
+
+    def row_fields(self, nct_ids: Sequence[str]) -> Mapping[str, RowFields]:
+        """What the result table shows of these trials: from the fact store for an index too large to
+        hold (thousands of results, no record read), else from the records."""
+        if isinstance(self._trials, StoredTrials):
+            return self._trials.row_fields(nct_ids)
+        return {n: row_fields(self[n]) for n in nct_ids if n in self}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._order)

@@ -75,12 +75,13 @@ def short_forms(patient: PatientProfile) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_SHORT_FORM.findall(patient.description)))
 
 
-def glossary(trials: Iterable[Trial], patient: PatientProfile) -> dict[str, str]:
+def glossary(trials: Sequence[Trial], patient: PatientProfile) -> dict[str, str]:
     """The description's shorthand spelt out by the records: each record's own definitions first
     ("cystic fibrosis (CF)"), then the disease names in registry conditions and titles that an
     initialism abbreviates ("PCOS": Polycystic Ovary Syndrome), when the records agree on one."""
-    trials = list(trials)
     shorthand = [s for s in short_forms(patient) if not concept_matches(s)]  # "HER2", "AF": known
+    if not shorthand:  # nothing to spell out: no record need be read
+        return {}
     found = {s: t.abbreviations[s] for t in trials for s in shorthand if s in t.abbreviations}
     spelt: dict[str, set[str]] = {}
     for short in (s for s in shorthand if s not in found):

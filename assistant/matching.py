@@ -7,7 +7,7 @@ one unknown makes the verdict "needs checking", one "not met" makes it "excluded
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -45,7 +45,7 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "six": 6, "twelve": 
 
 
 def match_patient(
-    trials: Iterable[Trial],
+    trials: Sequence[Trial],
     patient: PatientProfile,
     condition_studied: bool = True,
     every_reason: bool = False,
@@ -60,8 +60,9 @@ def match_patient(
     every trial, for answers that show why each excluded trial is excluded.
 
     `condition_studied`: also judge whether each trial is for the patient's condition (not when the
-    question asks which trials' criteria refuse the patient's values: "who excludes her on ANC?")."""
-    trials = list(trials)
+    question asks which trials' criteria refuse the patient's values: "who excludes her on ANC?").
+
+    `trials` is read in turn, not held: an index too large to hold reads each record as it comes."""
     reading = _PatientReading(patient, glossary(trials, patient), condition_studied)
     verdicts = [_judge(trial, reading, first_reason=not every_reason) for trial in trials]
     return sorted(verdicts, key=lambda pair: _VERDICT_ORDER[pair[0].verdict])

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
 
 from assistant.evidence import md_quote
 from assistant.models import Citation, CriterionCheck, ResultRow, Status, Verdict, VerdictLabel
 from index.models import Trial
+from index.trial_fields import RowFields, row_fields
 
-LOCATIONS_NAMED = 3  # countries a row names before counting the rest
 REASONS_NAMED = 5  # deciding reasons a counted verdict group names, each with one cited example
 
 
@@ -18,16 +19,11 @@ def ref(nct_id: str) -> str:
     return f"[{nct_id}]"
 
 
-def result_row(trial: Trial, verdict: VerdictLabel | None = None, criterion: str | None = None) -> ResultRow:
-    return ResultRow(
-        nct_id=trial.nct_id,
-        title=trial.title,
-        status=trial.status,
-        phase=", ".join(trial.phases) or None,
-        location=location(trial),
-        verdict=verdict,
-        criterion=criterion,
-    )
+@runtime_checkable
+class RowFieldSource(Protocol):
+    """Trials that give their row fields without their records being read (index/stored_trials.py)."""
+
+    def row_fields(self, nct_ids: Sequence[str]) -> Mapping[str, RowFields]: ...
 
 
 class ResultTable:
@@ -42,21 +38,15 @@ class ResultTable:
         self._decided = decided
 
     def rows(self, nct_ids: Sequence[str]) -> list[ResultRow]:
-        return [
-            result_row(trial, *self._decided.get(nct_id, (None, None)))
-            for nct_id in nct_ids
-            if (trial := self._trials.get(nct_id)) is not None
-        ]
+        if isinstance(self._trials, RowFieldSource):
+            fields = self._trials.row_fields(nct_ids)
+        else:
+            fields = {n: row_fields(t) for n in nct_ids if (t := self._trials.get(n)) is not None}
+        return [self._row(nct_id, fields[nct_id]) for nct_id in nct_ids if nct_id in fields]
 
-
-def location(trial: Trial) -> str | None:
-    """Where its sites are: "China", or "United States, Canada, France and 4 more"."""
-    places = trial.site_places()
-    if not places:
-        return None
-    named = ", ".join(places[:LOCATIONS_NAMED])
-    rest = len(places) - LOCATIONS_NAMED
-    return f"{named} and {rest} more" if rest > 0 else named
+    def _row(self, nct_id: str, fields: RowFields) -> ResultRow:
+        verdict, criterion = self._decided.get(nct_id, (None, None))
+        return ResultRow(nct_id=nct_id, verdict=verdict, criterion=criterion, **fields)
 
 
 def listed(nct_ids: Sequence[str], total: int) -> str:

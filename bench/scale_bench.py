@@ -238,9 +238,10 @@ def _served_lines(name: str, real: Sequence[Trial], total: int) -> tuple[list[st
             [sys.executable, "-m", "bench.serve_probe", home, *LARGEST_ASKED],
             capture_output=True,
             text=True,
-            check=True,
             cwd=REPO,
         )
+        if probe.returncode != 0:
+            raise RuntimeError(f"the serving process failed: {probe.stderr[-2000:]}")
         disk_mib = sum(p.stat().st_size for p in Path(home).rglob("*") if p.is_file()) / 2**20
     served = json.loads(probe.stdout)
     lines, p50s = [], {}

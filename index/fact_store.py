@@ -28,6 +28,7 @@ another generation, so a stale row never rules a trial out.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 import time
@@ -78,11 +79,13 @@ from index.trial_fields import (
     DATE_FIELDS,
     ENUMERATED_FIELDS,
     LISTED_PARTS,
+    RowFields,
     criteria_sexes,
     field_values,
     listed_names,
     parse_date,
     places_of,
+    row_fields,
 )
 
 # 2: trials.places; 3: mention documents; 4: limits of a kind indexed whole; 5: words, records
@@ -134,6 +137,7 @@ trials = Table(
     *(Column(f"{field}_{end}", String(10)) for field in DATE_FIELDS for end in ("first", "last")),
     Column("sites", Integer, nullable=False),  # sites listed, with or without a place
     Column("places", Integer, nullable=False),  # places named for them (values rows of field "place")
+    Column("result_row", Text, nullable=False),  # what a result table shows of it, as JSON (row_fields)
     *(Column(f"lists_{part.removeprefix('has_')}", Boolean, nullable=False) for part in LISTED_PARTS),
 )
 
@@ -305,6 +309,7 @@ def trial_rows(trial: Trial) -> Rows:
         "start_year": year("start_year"),
         "completion_year": year("completion_year"),
         "sites": len(trial.sites),
+        "result_row": json.dumps(row_fields(trial)),
     }
     for field in DATE_FIELDS:
         written: str | None = getattr(trial, field)
@@ -584,6 +589,18 @@ class FactStore:
         with self._failing("read it"), self._reading() as connection:
             query = select(words.c.nct_id).where(self.owned(words), words.c.word == word)
             return frozenset(connection.scalars(query))
+
+    def result_rows(self, nct_ids: Sequence[str]) -> dict[str, RowFields]:
+        """What a result table shows of these trials (those it holds), as last synced."""
+        found: dict[str, RowFields] = {}
+        with self._failing("read it"), self._reading() as connection:
+            for start in range(0, len(nct_ids), _ID_BATCH):
+                batch = list(nct_ids[start : start + _ID_BATCH])
+                query = select(trials.c.nct_id, trials.c.result_row).where(
+                    self.owned(trials), trials.c.nct_id.in_(batch)
+                )
+                found.update((nct_id, json.loads(row)) for nct_id, row in connection.execute(query))
+        return found
 
     def records_of(self, nct_ids: Sequence[str]) -> list[Trial]:
         """The stored records of these trials (those it holds), as last synced, in no set order."""

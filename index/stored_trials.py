@@ -18,6 +18,7 @@ from typing import overload
 from index.fact_store import FactStore
 from index.language.vocabulary import remembered
 from index.models import Trial
+from index.trial_fields import RowFields
 
 _READ_BATCH = 200  # records read from the store at a time while iterating
 _HOLDERS_KEPT = 4096  # words whose holders are kept (a question asks a few dozen)
@@ -84,6 +85,10 @@ class StoredTrials(Sequence[Trial]):
     def __iter__(self) -> Iterator[Trial]:
         for start in range(0, len(self.nct_ids), _READ_BATCH):
             yield from self.of(self.nct_ids[start : start + _READ_BATCH])
+
+    def row_fields(self, nct_ids: Sequence[str]) -> Mapping[str, RowFields]:
+        """What a result table shows of these trials, without reading their records."""
+        return self._store.result_rows(nct_ids)
 
     def get(self, nct_id: str) -> Trial | None:
         found = self.of([nct_id])

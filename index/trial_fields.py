@@ -122,3 +122,24 @@ def criteria_sexes(trial: Trial) -> set[str] | None:
         inclusion = set.union(*named["inclusion"])
     allowed = [*named["structured"], *([inclusion] if inclusion is not None else [])]
     return set.intersection(*allowed) if allowed else None
+
+
+LOCATIONS_NAMED = 3  # countries a result row names before counting the rest
+RowFields = dict[str, str | None]
+
+
+def row_fields(trial: Trial) -> RowFields:
+    """What a result table shows of a trial beside what decided it (assistant/results.py), kept in
+    the fact store too so a table of thousands of results reads no record."""
+    phase = ", ".join(trial.phases) or None
+    return {"title": trial.title, "status": trial.status, "phase": phase, "location": location(trial)}
+
+
+def location(trial: Trial) -> str | None:
+    """Where its sites are: "China", or "United States, Canada, France and 4 more"."""
+    places = trial.site_places()
+    if not places:
+        return None
+    named = ", ".join(places[:LOCATIONS_NAMED])
+    rest = len(places) - LOCATIONS_NAMED
+    return f"{named} and {rest} more" if rest > 0 else named

@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 
 from assistant.cli import build_parser
 from assistant.commands import Paging, _print_answer
-from assistant.results import location
 from assistant.service import Assistant
 from index.memory import RecordsReader
 from index.models import Site, Trial
 from index.settings import Settings
+from index.trial_fields import location
 from ui.api import _REFUSED_GRADIO
 from ui.chat import ChatHandlers
 from ui.render import results_csv
