@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 from assistant.models import Citation
 from index.models import Criterion, Fact, Trial
@@ -16,6 +15,7 @@ SECTION_OF_SOURCE = {
     "structured": "Eligibility",
 }
 _MAX_QUOTE = 400
+_QUOTES_KEPT = 64  # quotes a record keeps, each for one (candidates, label) asked of it
 
 
 def criterion_citation(trial: Trial, criterion: Criterion) -> Citation:
@@ -31,18 +31,21 @@ def find_quote(trial: Trial, candidates: Iterable[str | None], near: str | None 
     the line is long). `near` names the label the value belongs to ("Enrollment"): a value written
     right after it ("Enrollment50 (estimated)", "Total Enrollment\n\n60 participants") is quoted with
     its label; otherwise an occurrence after the label is preferred."""
-    return _quote(trial.text, trial.structured, tuple(c for c in candidates if c), near)
-
-
-# Matching quotes the same registry condition of every trial for every vignette: each (record text,
-# candidates) is searched once per process (the text is the trial's own string, not a copy).
-@lru_cache(maxsize=100_000)
-def _quote(text: str, structured: bool, candidates: tuple[str, ...], near: str | None) -> str | None:
-    found = _record_words(text, candidates, near)
-    if found is None:
-        return None
-    quote, candidate = found
-    return as_written(quote, candidate) if structured else quote
+    key = (tuple(c for c in candidates if c), near)
+    # Matching quotes the same registry condition of every trial for every vignette: each is searched
+    # once per record, the quotes kept with the record (a process-wide cache keyed by the record's
+    # text would keep the texts of records an index too large to hold has let go: ~27 KB each)
+    quotes: dict[tuple[tuple[str, ...], str | None], str | None] = trial.remembered(
+        "quotes", (trial.text,), dict
+    )
+    if key in quotes:
+        return quotes[key]
+    found = _record_words(trial.text, *key)
+    quote = None if found is None else as_written(*found) if trial.structured else found[0]
+    if len(quotes) >= _QUOTES_KEPT:  # the oldest first
+        quotes.pop(next(iter(quotes)), None)
+    quotes[key] = quote
+    return quote
 
 
 def _record_words(text: str, candidates: Iterable[str | None], near: str | None) -> tuple[str, str] | None:
