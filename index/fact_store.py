@@ -88,8 +88,9 @@ from index.trial_fields import (
     row_fields,
 )
 
-# 2: trials.places; 3: mention documents; 4: limits of a kind indexed whole; 5: words, records
-SCHEMA_VERSION = 5
+# 2: trials.places; 3: mention documents; 4: limits of a kind indexed whole; 5: words, records;
+# 6: trials.result_row
+SCHEMA_VERSION = 6
 _PREFIX = f"facts_v{SCHEMA_VERSION}_"
 _SYNC_BATCH = 200  # trials read from the source and written at a time
 _ID_BATCH = 500  # IDs per DELETE: far below SQLite's 32,766 variables per statement
