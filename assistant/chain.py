@@ -260,9 +260,9 @@ class AnswerChain:
     ) -> tuple[list[str], Mapping[str, Trial], Collection[str], int]:
         """The NCT IDs of the trials of the question's scope to evaluate, in the reader's order, and
         their records by ID (read when asked for); the NCT IDs of those known not to state what it
-        asks (unread); and how many the store ruled out. Without a scope, by the IDs alone (at 100k
-        trials a look at each record costs ~50 ms), from the directory of the trials at the
-        `generation` the store answered for."""
+        asks (unread); and how many the store ruled out. By the IDs alone (at 100k trials a look at
+        each record costs ~50 ms; an index too large to hold reads none it need not), from the
+        directory of the trials at the `generation` the store answered for; else by looking at each."""
         ruled_out, stating = narrowing.ruled_out, narrowing.stating
         at, directory, trials = self._catalogue()
         by_id: Mapping[str, Trial]
