@@ -36,6 +36,7 @@ from index.fact_store import SCHEMA_VERSION
 from index.memory import RecordsReader
 from index.settings import Settings
 from index.store import open_store
+from index.stored_trials import StoredTrials
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -307,6 +308,18 @@ def test_servers_share_one_index_that_one_writer_at_a_time_writes(
     assert held == (5, 1)  # one index, its five trials, whichever process synced them
     for name in ("first", "second", "serve-a", "serve-b"):  # nothing kept on the machines
         assert not list((tmp_path / name).rglob("facts.sqlite3"))
+
+    # a server of an index past `records_held_whole` reads records, words and rows from PostgreSQL
+    small = Settings(
+        chroma_url=chroma_url, database_url=database_url, home=settings.home, records_held_whole=2
+    )
+    stored = open_store(small, HashingEmbedder())
+    assert isinstance(stored.all_trials(), StoredTrials)
+    answer = Assistant(stored, small).ask(ECOG_2)
+    assert answer.trials == ["NCT06433830", "NCT07162519", "NCT07198672"]
+    assert [(r.nct_id, r.status) for r in answer.results] == [
+        (t.nct_id, t.status) for t in seeds.all_trials() if t.nct_id in answer.trials
+    ]
 
 
 @pytest.mark.server
