@@ -66,6 +66,7 @@ MIN_COVERAGE = 0.5  # an open question is answered only from passages holding mo
 OPEN_POOL = 2
 ABSENT_WEIGHT = 8.0  # above any BM25 idf in a corpus of ~10^3 chunks
 RECORD_PASSAGES = 6  # passages of one record ranked by embedding similarity for a question about it
+READ_AHEAD = 200  # records of a set answer read at a time (well under `Settings.record_cache`)
 
 
 class PipelineState(BaseModel):
@@ -296,7 +297,10 @@ class AnswerChain:
         # the matches an answer cites are read whole: those it shows, or all of a modest result
         fully = max(self.settings.answer_shown, self.settings.answer_cited_all)
         worded: dict[tuple[candidates.Ends, ...], list[TestResult]] = {}  # by the ends, shared
-        for nct_id in read:
+        for position, nct_id in enumerate(read):
+            if position % READ_AHEAD == 0 and isinstance(by_id, _InOrder):
+                ahead = read[position : position + READ_AHEAD]
+                by_id.read_ahead([n for n in ahead if matched < fully or n not in settled])
             ends = settled.get(nct_id) if matched >= fully else None
             if ends is None:
                 evaluation = evaluate_trial(by_id[nct_id], query)
@@ -510,6 +514,12 @@ class _InOrder(Mapping[str, Trial]):
 
     def __contains__(self, nct_id: object) -> bool:
         return nct_id in self._order
+
+    def read_ahead(self, nct_ids: Sequence[str]) -> None:
+        """Read these records together, soon to be asked for one by one (an index too large to hold
+        reads them from the fact store in one query, not one each)."""
+        if isinstance(self._trials, StoredTrials):
+            self._trials.read_ahead(nct_ids)
 
     def row_fields(self, nct_ids: Sequence[str]) -> Mapping[str, RowFields]:
         """What the result table shows of these trials: from the fact store for an index too large to

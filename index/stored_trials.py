@@ -90,6 +90,10 @@ class StoredTrials(Sequence[Trial]):
         """What a result table shows of these trials, without reading their records."""
         return self._store.result_rows(nct_ids)
 
+    def read_ahead(self, nct_ids: Sequence[str]) -> None:
+        """Read these records in one go (as many as are kept), soon to be asked for one by one."""
+        self.of(nct_ids[: self._kept])
+
     def get(self, nct_id: str) -> Trial | None:
         found = self.of([nct_id])
         return found[0] if found else None
