@@ -23,7 +23,7 @@ from index.language.vocabulary import remembered
 from index.models import Chunk, Trial
 from index.readers import read_file
 from index.settings import Settings
-from index.stored_trials import StoredTrials, stored_trials
+from index.stored_trials import StoredTrials, stored_trials, too_many_to_hold
 
 
 class RecordsReader:
@@ -53,11 +53,10 @@ class RecordsReader:
         return (stored if stored is not None else list(self._trials.values())), self._generation
 
     def _stored_trials(self) -> StoredTrials | None:
-        if self._stored is None and len(self._trials) > self._settings.records_held_whole:
+        if self._stored is None and too_many_to_hold(len(self._trials), self._settings):
             facts = self.facts()
             if facts is not None:
-                facts.sync()
-                self._stored = stored_trials(facts, self._generation, self._settings.record_cache)
+                self._stored = stored_trials(facts, self._generation, self._settings)
         return self._stored
 
     def trials_of(self, nct_ids: Sequence[str]) -> list[Trial]:

@@ -66,7 +66,7 @@ from index.language.vocabulary import remembered
 from index.models import Chunk, Trial
 from index.seams import Embedder
 from index.settings import Settings, get_settings
-from index.stored_trials import StoredTrials, stored_trials
+from index.stored_trials import StoredTrials, stored_trials, too_many_to_hold
 
 log = logging.getLogger(__name__)
 _STORE_FAILURES = (ChromaError, ValueError, OSError, httpx.HTTPError)
@@ -276,10 +276,9 @@ class TrialStore:
                 self._stored_decided = True
                 try:
                     facts = self.facts()
-                    facts.sync()
-                    if facts.count() > self.settings.records_held_whole:
-                        kept = self.settings.record_cache
-                        self._stored = stored_trials(facts, self._cached_generation, kept)
+                    facts.sync()  # its count, then, is the index's
+                    if too_many_to_hold(facts.count(), self.settings):
+                        self._stored = stored_trials(facts, self._cached_generation, self.settings)
                 except IndexStoreError as exc:
                     log.warning("holding every record in memory: the fact store cannot serve them: %s", exc)
             return self._stored

@@ -18,6 +18,7 @@ from typing import overload
 from index.fact_store import FactStore
 from index.language.vocabulary import remembered
 from index.models import Trial
+from index.settings import Settings
 from index.trial_fields import RowFields
 
 _READ_BATCH = 200  # records read from the store at a time while iterating
@@ -36,6 +37,8 @@ class StoredHolders(Mapping[str, frozenset[str]]):
     def __getitem__(self, word: str) -> frozenset[str]:
         with self._lock:
             held = self._known.get(word)
+            if held is not None:
+                self._known.move_to_end(word)
         if held is None:
             held = self._store.holders(word)
             with self._lock:
@@ -115,11 +118,16 @@ class StoredTrials(Sequence[Trial]):
         return [t for n in nct_ids if (t := held.get(n)) is not None]
 
 
-def stored_trials(store: FactStore, generation: str | None, kept: int) -> StoredTrials | None:
+def too_many_to_hold(trials: int, settings: Settings) -> bool:
+    """Whether an index of this many trials is read from the fact store rather than held whole."""
+    return trials > settings.records_held_whole
+
+
+def stored_trials(store: FactStore, generation: str | None, settings: Settings) -> StoredTrials | None:
     """The trials of the index at `generation` as the fact store holds them; None when it is not at
     that generation (or cannot tell)."""
     catalogue = store.catalogue(generation)
     if catalogue is None:
         return None
     nct_ids, places = catalogue
-    return StoredTrials(store, nct_ids, places, kept)
+    return StoredTrials(store, nct_ids, places, settings.record_cache)
