@@ -84,7 +84,9 @@ def test_garbage_from_the_server_costs_only_the_models_part(
 
 def test_a_slow_server_times_out(stub: StubServer, reader: InMemoryTrialReader) -> None:
     started = time.perf_counter()
-    answer = ask(reader, stub.url, "openai:slow", ECOG2, llm_timeout_seconds=0.5, llm_budget_seconds=0.8)
+    # a budget well past one timeout: the first call gets its whole 0.5 s even when reading the question
+    # took a while (a budget of 0.8 s left a call "0.4 s" on a busy machine)
+    answer = ask(reader, stub.url, "openai:slow", ECOG2, llm_timeout_seconds=0.5, llm_budget_seconds=1.5)
     assert time.perf_counter() - started < 2.5  # the stub takes 3 s per call
     assert _same_as_without_a_model(answer, ECOG2, reader)
     assert any("no reply within 0.5 s" in n for n in answer.notes)
